@@ -1,0 +1,65 @@
+//! The HTML document and the router: which page answers which path.
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::ui::layout::{NotFound, SettingsFrame, StandaloneFrame};
+use crate::ui::pages::{data_planes, general, organizations, regions, sign_in, workspaces};
+
+/// The document around every page.
+pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Every route renders with SsrMode::Async: the page waits for its data before answering,
+    // so it is complete without JavaScript, and the server can still set cookies (a taken
+    // one-shot notice, a revealed secret) and redirects while rendering.
+    view! {
+        <Stylesheet id="meridian" href="/pkg/meridian.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "Meridian".to_owned() } else { format!("{title} · Meridian") }/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=sign_in::SignInPage ssr=SsrMode::Async/>
+                <ParentRoute path=path!("") view=StandaloneFrame ssr=SsrMode::Async>
+                    <Route path=path!("/no-organization") view=organizations::NoOrganizationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/organizations/new") view=organizations::NewOrganizationPage ssr=SsrMode::Async/>
+                </ParentRoute>
+                <ParentRoute path=path!("/orgs/:org/settings") view=SettingsFrame ssr=SsrMode::Async>
+                    <Route path=path!("general") view=general::GeneralPage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces") view=workspaces::WorkspacesPage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:workspace") view=workspaces::WorkspacePage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:workspace/move") view=workspaces::MoveWorkspacePage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:workspace/delete") view=workspaces::DeleteWorkspacePage ssr=SsrMode::Async/>
+                    <Route path=path!("regions") view=regions::RegionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region") view=regions::RegionPage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region/disable") view=regions::DisableRegionPage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region/delete") view=regions::DeleteRegionPage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region/dataplanes/:dataplane/credentials") view=data_planes::CredentialsPage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region/dataplanes/:dataplane/disable") view=data_planes::DisableDataPlanePage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region/dataplanes/:dataplane/delete") view=data_planes::DeleteDataPlanePage ssr=SsrMode::Async/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

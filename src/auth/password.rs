@@ -1,0 +1,59 @@
+//! Password hashing for local accounts (argon2id).
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::rngs::OsRng;
+use std::sync::LazyLock;
+
+/// Passwords shorter than this are refused when set.
+pub const MIN_LENGTH: usize = 12;
+
+/// Hashes a password into a PHC string. CPU-heavy: call it from a blocking task.
+pub fn hash(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .unwrap_or_else(|e| unreachable!("argon2 with default parameters cannot fail: {e}"))
+}
+
+/// Checks a password against a stored hash. With no stored hash (unknown user, SSO-only
+/// account) it still spends the same time, so response times do not reveal which emails exist.
+pub fn verify(password: &str, stored: Option<&str>) -> bool {
+    static DUMMY: LazyLock<String> = LazyLock::new(|| hash("not a real password"));
+    let (phc, real) = match stored {
+        Some(s) => (s, true),
+        None => (DUMMY.as_str(), false),
+    };
+    let ok = PasswordHash::new(phc)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    ok && real
+}
+
+/// Validates a new password.
+pub fn check_strength(password: &str) -> Result<(), String> {
+    if password.chars().count() < MIN_LENGTH {
+        return Err(format!("Use at least {MIN_LENGTH} characters."));
+    }
+    Ok(())
+}
+
+/// A random password for the bootstrap admin: 24 characters from an unambiguous alphabet.
+pub fn generate() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = OsRng;
+    (0..24).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn verifies_only_the_right_password() {
+        let stored = super::hash("correct horse battery");
+        assert!(super::verify("correct horse battery", Some(&stored)));
+        assert!(!super::verify("wrong", Some(&stored)));
+        assert!(!super::verify("correct horse battery", None));
+    }
+}

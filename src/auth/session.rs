@@ -1,0 +1,54 @@
+//! The browser session: who is signed in, plus one-shot messages carried across a redirect.
+//!
+//! Sessions live in Postgres (the `sessions` table), so any replica can serve any request.
+
+use serde::{Serialize, de::DeserializeOwned};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::error::AppResult;
+
+const USER_ID: &str = "user_id";
+const NOTICE: &str = "notice";
+const REVEAL: &str = "reveal";
+
+/// Signs `user_id` in: a new session id first (so an id planted before sign-in is worthless),
+/// then the user.
+pub async fn establish(session: &Session, user_id: Uuid) -> AppResult<()> {
+    session.cycle_id().await?;
+    session.insert(USER_ID, user_id).await?;
+    Ok(())
+}
+
+/// The signed-in user's id, if any.
+pub async fn user_id(session: &Session) -> AppResult<Option<Uuid>> {
+    Ok(session.get::<Uuid>(USER_ID).await?)
+}
+
+/// Ends the session on the server and expires its cookie.
+pub async fn end(session: &Session) -> AppResult<()> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// A short message for the next page, e.g. "Region eu-west created".
+pub async fn set_notice(session: &Session, message: impl Into<String>) -> AppResult<()> {
+    session.insert(NOTICE, message.into()).await?;
+    Ok(())
+}
+
+/// Takes the pending notice, so it is shown once.
+pub async fn take_notice(session: &Session) -> AppResult<Option<String>> {
+    Ok(session.remove::<String>(NOTICE).await?)
+}
+
+/// Holds a value for exactly one later read, such as a client secret between the form that
+/// created it and the page that shows it. Taking it removes it, so a reload shows nothing.
+pub async fn stash_once<T: Serialize>(session: &Session, value: &T) -> AppResult<()> {
+    session.insert(REVEAL, value).await?;
+    Ok(())
+}
+
+pub async fn take_once<T: DeserializeOwned>(session: &Session) -> AppResult<Option<T>> {
+    Ok(session.remove::<T>(REVEAL).await?)
+}

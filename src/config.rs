@@ -1,0 +1,64 @@
+//! Configuration from the environment, read once at start.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything Meridian reads from its environment. See the README's configuration table.
+#[derive(Clone)]
+pub struct Config {
+    /// An existing Postgres server; without it Meridian runs its own under `data_dir`.
+    pub database_url: Option<String>,
+    /// Where the embedded database and the generated admin password live.
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// How data planes and API clients reach this control plane, e.g. https://meridian.example.com.
+    pub public_url: Option<String>,
+    /// Mark session cookies `Secure` (set when served over HTTPS).
+    pub secure_cookies: bool,
+    /// The bootstrap instance admin.
+    pub admin_email: String,
+    pub admin_password: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
+            .field("data_dir", &self.data_dir)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Config {
+    pub const DEFAULT_ADMIN_EMAIL: &'static str = "admin@meridian.local";
+
+    pub fn from_env() -> anyhow::Result<Config> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let listen = match var("MERIDIAN_LISTEN").or_else(|| var("LEPTOS_SITE_ADDR")) {
+            Some(addr) => addr
+                .parse()
+                .map_err(|_| anyhow::anyhow!("MERIDIAN_LISTEN must be an address like 127.0.0.1:3000, got {addr:?}"))?,
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+        };
+        let secure_cookies = match var("MERIDIAN_SECURE_COOKIES").as_deref() {
+            None | Some("false" | "0" | "no") => false,
+            Some("true" | "1" | "yes") => true,
+            Some(other) => anyhow::bail!("MERIDIAN_SECURE_COOKIES must be true or false, got {other:?}"),
+        };
+        Ok(Config {
+            database_url: var("DATABASE_URL"),
+            data_dir: var("MERIDIAN_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".meridian")),
+            listen,
+            secure_cookies,
+            public_url: var("MERIDIAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            admin_email: var("MERIDIAN_ADMIN_EMAIL").unwrap_or_else(|| Self::DEFAULT_ADMIN_EMAIL.into()),
+            admin_password: var("MERIDIAN_ADMIN_PASSWORD"),
+        })
+    }
+}

@@ -1,0 +1,33 @@
+//! All SQL lives here, one file per aggregate. Functions take any executor (a pool, a
+//! connection or a transaction) so callers decide transaction boundaries.
+
+pub mod audit;
+pub mod data_planes;
+pub mod organizations;
+pub mod regions;
+pub mod users;
+pub mod workspaces;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The schema migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Opens a connection pool.
+pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?.application_name("meridian");
+    PgPoolOptions::new()
+        .max_connections(32)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+}
+
+/// Brings the schema up to date. Safe to run concurrently from several replicas: sqlx takes
+/// an advisory lock while migrating.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}

@@ -1,0 +1,91 @@
+//! Organizations and their members.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::domain::{Membership, Name, OrgRole, Organization};
+
+pub async fn create(db: impl PgExecutor<'_>, id: Uuid, name: &Name) -> Result<Organization, sqlx::Error> {
+    sqlx::query_as!(
+        Organization,
+        "insert into organizations (id, name) values ($1, $2)
+         returning id, name, created_at, revision",
+        id,
+        name.as_str()
+    )
+    .fetch_one(db)
+    .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Organization>, sqlx::Error> {
+    sqlx::query_as!(Organization, "select id, name, created_at, revision from organizations where id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Renames when the organization is still at `revision`; `None` when it changed meanwhile.
+pub async fn rename(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    name: &Name,
+    revision: i32,
+) -> Result<Option<Organization>, sqlx::Error> {
+    sqlx::query_as!(
+        Organization,
+        "update organizations set name = $2, updated_at = now(), revision = revision + 1
+         where id = $1 and revision = $3
+         returning id, name, created_at, revision",
+        id,
+        name.as_str(),
+        revision
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn add_member(db: impl PgExecutor<'_>, organization_id: Uuid, user_id: Uuid, role: OrgRole) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "insert into organization_members (organization_id, user_id, role) values ($1, $2, $3)
+         on conflict (organization_id, user_id) do nothing",
+        organization_id,
+        user_id,
+        role as OrgRole,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The role `user_id` acts with in `organization_id`: instance admins are admins everywhere.
+/// `None` when the organization does not exist or the user is not a member.
+pub async fn role_of(db: impl PgExecutor<'_>, organization_id: Uuid, user_id: Uuid) -> Result<Option<OrgRole>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"select m.role as "role: Option<OrgRole>", u.is_instance_admin
+           from users u
+           join organizations o on o.id = $1
+           left join organization_members m on m.organization_id = o.id and m.user_id = u.id
+           where u.id = $2"#,
+        organization_id,
+        user_id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.and_then(|r| if r.is_instance_admin { Some(OrgRole::Admin) } else { r.role }))
+}
+
+/// The organizations a user can switch between, by name. Instance admins see every one.
+pub async fn memberships(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Membership>, sqlx::Error> {
+    sqlx::query_as!(
+        Membership,
+        r#"select o.id as organization_id, o.name as organization_name,
+                  (case when u.is_instance_admin then 'admin' else m.role end) as "role!: OrgRole"
+           from users u
+           join organizations o on true
+           left join organization_members m on m.organization_id = o.id and m.user_id = u.id
+           where u.id = $1 and (u.is_instance_admin or m.user_id is not null)
+           order by lower(o.name), o.id"#,
+        user_id
+    )
+    .fetch_all(db)
+    .await
+}

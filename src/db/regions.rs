@@ -1,0 +1,104 @@
+//! Regions of an organization.
+
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+use crate::domain::{Name, Region};
+
+pub async fn list(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "select id, organization_id, name, enabled, created_at, updated_at, revision
+         from regions where organization_id = $1
+         order by lower(name), id",
+        organization_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A region of `organization_id`; another organization's region is as good as missing.
+pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Result<Option<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "select id, organization_id, name, enabled, created_at, updated_at, revision
+         from regions where organization_id = $1 and id = $2",
+        organization_id,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Like [`get`], and holds a share lock until the transaction ends, so the region cannot be
+/// disabled or deleted while a workspace is being assigned to it.
+pub async fn get_for_assignment(conn: &mut PgConnection, organization_id: Uuid, id: Uuid) -> Result<Option<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "select id, organization_id, name, enabled, created_at, updated_at, revision
+         from regions where organization_id = $1 and id = $2
+         for share",
+        organization_id,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn create(db: impl PgExecutor<'_>, organization_id: Uuid, name: &Name, enabled: bool) -> Result<Region, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "insert into regions (id, organization_id, name, enabled) values ($1, $2, $3, $4)
+         returning id, organization_id, name, enabled, created_at, updated_at, revision",
+        Uuid::new_v4(),
+        organization_id,
+        name.as_str(),
+        enabled
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// Changes name and enabled when the region is still at `revision`; `None` when it was changed
+/// or deleted meanwhile.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    name: &Name,
+    enabled: bool,
+    revision: i32,
+) -> Result<Option<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "update regions set name = $3, enabled = $4, updated_at = now(), revision = revision + 1
+         where organization_id = $1 and id = $2 and revision = $5
+         returning id, organization_id, name, enabled, created_at, updated_at, revision",
+        organization_id,
+        id,
+        name.as_str(),
+        enabled,
+        revision
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Deletes the region and its data planes. The database refuses while workspaces use it.
+pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!("delete from regions where organization_id = $1 and id = $2", organization_id, id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many workspaces are assigned to each region of an organization, by region id.
+pub async fn workspace_counts(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select region_id, count(*) as "count!" from workspaces where organization_id = $1 group by region_id"#,
+        organization_id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.region_id, r.count)).collect())
+}

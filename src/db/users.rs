@@ -1,0 +1,81 @@
+//! Users: people who can sign in.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::domain::Email;
+
+/// What sign-in needs to know about a user.
+pub struct Credentials {
+    pub id: Uuid,
+    pub password_hash: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub is_instance_admin: bool,
+}
+
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+    name: &str,
+    password_hash: Option<&str>,
+    is_instance_admin: bool,
+) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    sqlx::query!(
+        "insert into users (id, email, name, password_hash, is_instance_admin) values ($1, $2, $3, $4, $5)",
+        id,
+        email.as_str(),
+        name,
+        password_hash,
+        is_instance_admin,
+    )
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_credentials(db: impl PgExecutor<'_>, email: &Email) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as!(
+        Credentials,
+        "select id, password_hash from users where lower(email) = lower($1)",
+        email.as_str()
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn find_by_email(db: impl PgExecutor<'_>, email: &Email) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(
+        User,
+        "select id, email, name, is_instance_admin from users where lower(email) = lower($1)",
+        email.as_str()
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    sqlx::query_as!(User, "select id, email, name, is_instance_admin from users where id = $1", id)
+        .fetch_optional(db)
+        .await
+}
+
+pub async fn set_password(db: impl PgExecutor<'_>, id: Uuid, password_hash: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!("update users set password_hash = $2 where id = $1", id, password_hash)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn record_sign_in(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!("update users set last_sign_in_at = now() where id = $1", id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! Workspaces and their region assignment.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::domain::{Name, Workspace};
+
+/// Every workspace of an organization with its region, by name, in one query.
+pub async fn list(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<Workspace>, sqlx::Error> {
+    sqlx::query_as!(
+        Workspace,
+        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
+                w.created_at, w.updated_at, w.revision
+         from workspaces w join regions r on r.id = w.region_id
+         where w.organization_id = $1
+         order by lower(w.name), w.id",
+        organization_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One page of an organization's workspaces with their region, by name.
+pub async fn list_page(db: impl PgExecutor<'_>, organization_id: Uuid, limit: i64, offset: i64) -> Result<Vec<Workspace>, sqlx::Error> {
+    sqlx::query_as!(
+        Workspace,
+        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
+                w.created_at, w.updated_at, w.revision
+         from workspaces w join regions r on r.id = w.region_id
+         where w.organization_id = $1
+         order by lower(w.name), w.id
+         limit $2 offset $3",
+        organization_id,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Result<Option<Workspace>, sqlx::Error> {
+    sqlx::query_as!(
+        Workspace,
+        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
+                w.created_at, w.updated_at, w.revision
+         from workspaces w join regions r on r.id = w.region_id
+         where w.organization_id = $1 and w.id = $2",
+        organization_id,
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn create(db: impl PgExecutor<'_>, organization_id: Uuid, name: &Name, region_id: Uuid) -> Result<Uuid, sqlx::Error> {
+    let id = Uuid::new_v4();
+    sqlx::query!(
+        "insert into workspaces (id, organization_id, name, region_id) values ($1, $2, $3, $4)",
+        id,
+        organization_id,
+        name.as_str(),
+        region_id
+    )
+    .execute(db)
+    .await?;
+    Ok(id)
+}
+
+/// Renames and (re)assigns when the workspace is still at `revision`; false otherwise.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    name: &Name,
+    region_id: Uuid,
+    revision: i32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "update workspaces set name = $3, region_id = $4, updated_at = now(), revision = revision + 1
+         where organization_id = $1 and id = $2 and revision = $5",
+        organization_id,
+        id,
+        name.as_str(),
+        region_id,
+        revision
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid, revision: i32) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from workspaces where organization_id = $1 and id = $2 and revision = $3",
+        organization_id,
+        id,
+        revision
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn count_in_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result<i64, sqlx::Error> {
+    let count = sqlx::query_scalar!(r#"select count(*) as "count!" from workspaces where region_id = $1"#, region_id)
+        .fetch_one(db)
+        .await?;
+    Ok(count)
+}

@@ -1,0 +1,84 @@
+//! The residency model as the UI and API see it: organizations, regions, data planes and the
+//! workspaces assigned to regions. The database reads straight into these types.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::OrgRole;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: Uuid,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub revision: i32,
+}
+
+/// An organization as one of its members sees it in the switcher.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Membership {
+    pub organization_id: Uuid,
+    pub organization_name: String,
+    pub role: OrgRole,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub enabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub revision: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataPlane {
+    pub id: Uuid,
+    pub region_id: Uuid,
+    pub name: String,
+    pub enabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub revision: i32,
+    /// When the data plane last reported in; `None` until its agent first connects.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_heartbeat_at: Option<OffsetDateTime>,
+}
+
+impl DataPlane {
+    /// A data plane takes work only when both it and its region are enabled.
+    pub fn is_usable(&self, region: &Region) -> bool {
+        self.enabled && region.enabled
+    }
+}
+
+/// A workspace with the name of the region it lives in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Workspace {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub region_id: Uuid,
+    pub region_name: String,
+    pub region_enabled: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub revision: i32,
+}
+
+impl Workspace {
+    /// The Airbyte API's `dataResidency`: the lower-cased region name.
+    pub fn data_residency(&self) -> String {
+        self.region_name.to_lowercase()
+    }
+}

@@ -1,0 +1,37 @@
+//! Roles a user holds in an organization.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An organization role. Admins manage regions, data planes and workspace residency; members
+/// may look.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "text", rename_all = "lowercase"))]
+pub enum OrgRole {
+    Member,
+    Admin,
+}
+
+impl OrgRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgRole::Member => "member",
+            OrgRole::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<OrgRole, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "member" => Ok(OrgRole::Member),
+            "admin" => Ok(OrgRole::Admin),
+            other => Err(format!("'{other}' is not a role; use 'admin' or 'member'.")),
+        }
+    }
+}
+
+impl fmt::Display for OrgRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,226 @@
+//! The one error type: what went wrong, in words a user can act on, with per-field details
+//! for forms. Shared by the browser and the server; on the server it also maps database
+//! errors and turns into HTTP responses.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What kind of failure, which decides the HTTP status and how the UI reacts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    /// Not signed in (401).
+    Unauthenticated,
+    /// Signed in but not allowed (403).
+    Forbidden,
+    /// The object does not exist or is outside the caller's reach (404).
+    NotFound,
+    /// Input that breaks a rule (422).
+    Invalid,
+    /// A duplicate name, an object still in use, or a change made since the form was loaded (409).
+    Conflict,
+    /// Something failed on our side; details are logged, never shown (500).
+    Internal,
+    /// The request never reached the server or its answer could not be read.
+    Transport,
+}
+
+/// A message about one form field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// The one error type of Meridian.
+///
+/// `input` echoes what the user typed, so a form rendered again after a failed POST (without
+/// JavaScript the browser reloads the page) keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input: Vec<(String, String)>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, message: message.into(), fields: Vec::new(), input: Vec::new() }
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(ErrorKind::Unauthenticated, "Please sign in to continue.")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrorKind::Forbidden, "You don't have permission to do that.")
+    }
+
+    /// `what` names the missing object in lower case, e.g. "region".
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorKind::NotFound, format!("That {what} does not exist or was deleted."))
+    }
+
+    pub fn internal() -> Self {
+        Self::new(ErrorKind::Internal, "Something went wrong on our side. Please try again.")
+    }
+
+    /// A rule broken by one field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            kind: ErrorKind::Invalid,
+            message: "Please correct the highlighted field.".into(),
+            fields: vec![FieldError { field: field.into(), message }],
+            input: Vec::new(),
+        }
+    }
+
+    /// A conflict attributed to one field (a duplicate name) or to none (a stale form).
+    pub fn conflict(field: Option<&str>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        let fields = field
+            .map(|f| vec![FieldError { field: f.into(), message: message.clone() }])
+            .unwrap_or_default();
+        Self { kind: ErrorKind::Conflict, message, fields, input: Vec::new() }
+    }
+
+    /// The form changed under the user: someone else saved first.
+    pub fn stale(what: &str) -> Self {
+        Self::conflict(
+            None,
+            format!("This {what} was changed by someone else since you opened the page. Reload and try again."),
+        )
+    }
+
+    /// Merges field errors from several validations into one error.
+    pub fn merge(errors: impl IntoIterator<Item = AppError>) -> Option<AppError> {
+        let mut merged: Option<AppError> = None;
+        for e in errors {
+            match merged.as_mut() {
+                None => merged = Some(e),
+                Some(m) => m.fields.extend(e.fields),
+            }
+        }
+        merged
+    }
+
+    /// Attaches what the user typed, to be shown again in the form.
+    pub fn with_input<'a>(mut self, input: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        self.input = input.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        self
+    }
+
+    /// The message for one field, if any.
+    pub fn field(&self, field: &str) -> Option<&str> {
+        self.fields.iter().find(|f| f.field == field).map(|f| f.message.as_str())
+    }
+
+    /// What the user typed into one field, if echoed.
+    pub fn input(&self, field: &str) -> Option<&str> {
+        self.input.iter().find(|(k, _)| k == field).map(|(_, v)| v.as_str())
+    }
+
+    pub fn status(&self) -> u16 {
+        match self.kind {
+            ErrorKind::Unauthenticated => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Invalid => 422,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Internal => 500,
+            ErrorKind::Transport => 502,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            // Arguments that do not decode are bad input (a hand-made or stale form).
+            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => {
+                Self::new(ErrorKind::Invalid, "The form was incomplete or malformed. Reload and try again.")
+            }
+            E::Request(_) | E::Response(_) => {
+                Self::new(ErrorKind::Transport, "Could not reach Meridian. Check your connection and try again.")
+            }
+            _ => Self::internal(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    //! Server-side conversions: database errors and HTTP responses.
+    use super::{AppError, ErrorKind};
+    use axum::response::{IntoResponse, Response};
+
+    /// Unique-constraint names mapped to the field and message a user should see.
+    const UNIQUE_VIOLATIONS: &[(&str, &str, &str)] = &[
+        ("regions_organization_name_key", "name", "A region with this name already exists."),
+        ("data_planes_region_name_key", "name", "A data plane with this name already exists in this region."),
+        ("workspaces_organization_name_key", "name", "A workspace with this name already exists."),
+        ("users_email_key", "email", "A user with this email already exists."),
+        ("organization_members_pkey", "email", "This user is already a member."),
+    ];
+
+    impl From<sqlx::Error> for AppError {
+        fn from(err: sqlx::Error) -> Self {
+            if let Some(db) = err.as_database_error() {
+                let constraint = db.constraint().unwrap_or_default();
+                if db.is_unique_violation() {
+                    if let Some((_, field, message)) =
+                        UNIQUE_VIOLATIONS.iter().find(|(name, _, _)| *name == constraint)
+                    {
+                        return AppError::conflict(Some(field), *message);
+                    }
+                    return AppError::conflict(None, "That already exists.");
+                }
+                if db.is_foreign_key_violation() && constraint == "workspaces_region_fkey" {
+                    return AppError::conflict(
+                        None,
+                        "This region still has workspaces assigned to it. Move or delete them first.",
+                    );
+                }
+                if db.is_foreign_key_violation() {
+                    return AppError::conflict(None, "A related object was changed or deleted meanwhile. Reload and try again.");
+                }
+            }
+            if let sqlx::Error::RowNotFound = err {
+                return AppError::new(ErrorKind::NotFound, "Not found.");
+            }
+            tracing::error!(error = %err, "database error");
+            AppError::internal()
+        }
+    }
+
+    impl From<tower_sessions::session::Error> for AppError {
+        fn from(err: tower_sessions::session::Error) -> Self {
+            tracing::error!(error = %err, "session store error");
+            AppError::internal()
+        }
+    }
+
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status = axum::http::StatusCode::from_u16(self.status())
+                .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            (status, axum::Json(self)).into_response()
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! Meridian: a control plane for data residency. Organizations define regions, run data
+//! planes in them, and assign each workspace to exactly one region.
+//!
+//! The crate builds twice: with `ssr` as the server (pages, server functions, database) and
+//! with `hydrate` as the WebAssembly that makes the same pages interactive in the browser.
+
+pub mod app;
+pub mod domain;
+pub mod error;
+pub mod server_fns;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod bootstrap;
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod embedded_postgres;
+#[cfg(feature = "ssr")]
+pub mod server;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,125 @@
+//! Assembles the HTTP server: pages, server functions, sessions and security middleware.
+//! Used by `main` and by the integration tests, so tests run the real thing.
+
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use std::net::SocketAddr;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+use crate::app::{App, shell};
+use crate::auth;
+use crate::state::AppState;
+
+/// How long a browser session lasts without activity.
+const SESSION_IDLE: time::Duration = time::Duration::hours(12);
+
+/// Leptos' options, from cargo-leptos' environment when run by it, with our defaults.
+pub fn leptos_options(listen: SocketAddr) -> LeptosOptions {
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let production = std::env::var("LEPTOS_ENV").map(|e| e.eq_ignore_ascii_case("PROD")).unwrap_or(!cfg!(debug_assertions));
+    LeptosOptions::builder()
+        .output_name("meridian")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(listen)
+        .env(if production { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+        .build()
+}
+
+/// The session store over the `sessions` table.
+pub fn session_store(pool: &sqlx::PgPool) -> PostgresStore {
+    PostgresStore::new(pool.clone())
+        .with_schema_name("public")
+        .and_then(|s| s.with_table_name("sessions"))
+        .expect("static, valid identifiers")
+}
+
+/// The whole application as one router.
+pub fn router(state: AppState, secure_cookies: bool) -> Router {
+    let sessions = SessionManagerLayer::new(session_store(&state.pool))
+        .with_name("meridian_session")
+        .with_http_only(true)
+        // Lax, not Strict: the SSO provider's redirect back must carry the cookie.
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure_cookies)
+        .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
+
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let server_fns = {
+        let context = context.clone();
+        move |req: Request| {
+            let context = context.clone();
+            async move { leptos_axum::handle_server_fns_with_context(context, req).await }
+        }
+    };
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/", get(root))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(require_sign_in))
+        .layer(middleware::from_fn(auth::csrf::reject_cross_site))
+        .layer(sessions)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// `/`: the user's first organization when signed in, the sign-in page otherwise.
+async fn root(State(state): State<AppState>, session: Session) -> Response {
+    match auth::session::user_id(&session).await {
+        Ok(Some(user_id)) => match crate::server_fns::session::landing_path(&state.pool, user_id, None).await {
+            Ok(path) => Redirect::to(&path).into_response(),
+            Err(e) => e.into_response(),
+        },
+        Ok(None) => Redirect::to("/login").into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Settings pages need a signed-in user: send everyone else to sign in, and back afterwards.
+async fn require_sign_in(session: Session, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let protected = path.starts_with("/orgs/") || path.starts_with("/organizations/");
+    if protected && matches!(auth::session::user_id(&session).await, Ok(None)) {
+        let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let next = url_encode(wanted);
+        return Redirect::to(&format!("/login?next={next}")).into_response();
+    }
+    next.run(request).await
+}
+
+fn url_encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Deletes expired sessions now and then.
+pub fn spawn_session_cleanup(pool: &sqlx::PgPool) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    let store = session_store(pool);
+    tokio::spawn(async move {
+        if let Err(e) = store.continuously_delete_expired(std::time::Duration::from_secs(600)).await {
+            tracing::warn!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+}

@@ -1,0 +1,111 @@
+//! What every server function needs before it starts: the app state, the session, who is
+//! calling, and how to answer.
+
+use axum::extract::ConnectInfo;
+use leptos::prelude::*;
+use leptos_axum::ResponseOptions;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::auth::{self, OrgAccess};
+use crate::db::{self, users::User};
+use crate::domain::OrgRole;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The request a server function is serving.
+pub struct Ctx {
+    pub state: AppState,
+    pub session: Session,
+    pub source_ip: Option<String>,
+}
+
+impl Ctx {
+    pub async fn load() -> AppResult<Ctx> {
+        let state = use_context::<AppState>().ok_or_else(|| {
+            tracing::error!("AppState missing from server function context");
+            AppError::internal()
+        })?;
+        let session = leptos_axum::extract::<Session>().await.map_err(|e| {
+            tracing::error!(error = %e, "session layer missing");
+            AppError::internal()
+        })?;
+        let source_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+            .await
+            .ok()
+            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        Ok(Ctx { state, session, source_ip })
+    }
+
+    /// The address users reach Meridian at: configured, or else the request's own host.
+    pub async fn public_url(&self) -> String {
+        if let Some(url) = &self.state.public_url {
+            return url.clone();
+        }
+        let host = leptos_axum::extract::<axum::http::HeaderMap>()
+            .await
+            .ok()
+            .and_then(|h| h.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned))
+            .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
+        format!("http://{host}")
+    }
+
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.state.pool
+    }
+
+    /// The signed-in user, or `Unauthenticated`.
+    pub async fn user(&self) -> AppResult<User> {
+        let id = auth::session::user_id(&self.session).await?.ok_or_else(AppError::unauthenticated)?;
+        db::users::get(self.pool(), id).await?.ok_or_else(AppError::unauthenticated)
+    }
+
+    /// The signed-in user acting on `organization_id` with at least `needed`.
+    pub async fn access(&self, organization_id: Uuid, needed: OrgRole) -> AppResult<OrgAccess> {
+        let user = self.user().await?;
+        auth::authorize(self.pool(), user, self.source_ip.clone(), organization_id, needed).await
+    }
+
+    /// After a successful change: leave a notice for the next page and redirect there.
+    pub async fn redirect_with_notice(&self, path: &str, notice: impl Into<String>) -> AppResult<()> {
+        auth::session::set_notice(&self.session, notice).await?;
+        leptos_axum::redirect(path);
+        Ok(())
+    }
+
+    pub async fn take_notice(&self) -> AppResult<Option<String>> {
+        auth::session::take_notice(&self.session).await
+    }
+}
+
+/// Ends a server function: an error gets its HTTP status for API-style callers. A plain HTML
+/// form post (no JavaScript) is left to the framework, which redirects back to the form with
+/// the error in the URL so the page can show it.
+pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
+    if let Err(err) = &result {
+        let plain_form = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
+            .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
+            .unwrap_or(false);
+        if !plain_form {
+            if let (Some(options), Ok(status)) = (
+                use_context::<ResponseOptions>(),
+                axum::http::StatusCode::from_u16(err.status()),
+            ) {
+                options.set_status(status);
+            }
+        }
+    }
+    result
+}
+
+/// Parses a name field, echoing the typed value in the error.
+pub fn parse_name(field: &str, raw: &str) -> AppResult<crate::domain::Name> {
+    crate::domain::Name::parse(raw).map_err(|m| AppError::invalid(field, m).with_input([(field, raw)]))
+}
+
+/// Parses a UUID field.
+pub fn parse_id(field: &str, raw: &str, what: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(raw.trim()).map_err(|_| AppError::invalid(field, format!("Choose a {what}.")))
+}

@@ -1,0 +1,41 @@
+//! The browser's doors into Meridian: server functions called by the pages, as forms that
+//! work without JavaScript and as fetch calls once hydrated. Each one is thin: it checks who
+//! is calling, parses input into domain types, and calls `db/` inside one transaction with
+//! its audit event.
+//!
+//! Endpoints are stable (`/api/...`), not hashed, so tests and plain HTML forms can name them.
+
+pub mod data_planes;
+pub mod general;
+pub mod regions;
+pub mod session;
+pub mod workspaces;
+
+#[cfg(feature = "ssr")]
+pub mod context;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What every settings page shows around its content.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PageMeta {
+    /// A one-shot notice from the previous action ("Region eu-west created").
+    pub notice: Option<String>,
+    /// Whether the caller may change things on this page.
+    pub can_manage: bool,
+    /// Server time, so relative times render the same on server and browser.
+    #[serde(with = "time::serde::rfc3339")]
+    pub now: OffsetDateTime,
+}
+
+#[cfg(feature = "ssr")]
+impl PageMeta {
+    pub async fn load(ctx: &context::Ctx, access: &crate::auth::OrgAccess) -> crate::error::AppResult<PageMeta> {
+        Ok(PageMeta {
+            notice: ctx.take_notice().await?,
+            can_manage: access.role == crate::domain::OrgRole::Admin,
+            now: OffsetDateTime::now_utc(),
+        })
+    }
+}

@@ -1,0 +1,214 @@
+//! Settings > Regions: regions with their data planes; create, rename, enable or disable,
+//! and delete (refused while workspaces use the region).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::domain::{DataPlane, Region};
+use crate::error::AppError;
+use crate::server_fns::PageMeta;
+#[cfg(feature = "ssr")]
+use crate::{
+    db,
+    db::audit::Event,
+    domain::OrgRole,
+    server_fns::context::{Ctx, parse_name, respond},
+};
+
+/// A region with what the Regions page shows about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegionOverview {
+    pub region: Region,
+    pub data_planes: Vec<DataPlane>,
+    pub workspace_count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegionsData {
+    pub meta: PageMeta,
+    pub regions: Vec<RegionOverview>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegionData {
+    pub meta: PageMeta,
+    pub overview: RegionOverview,
+}
+
+/// All regions of an organization with their data planes and workspace counts, in three
+/// queries whatever the number of regions.
+#[cfg(feature = "ssr")]
+pub async fn overviews(pool: &sqlx::PgPool, organization_id: Uuid) -> crate::error::AppResult<Vec<RegionOverview>> {
+    use std::collections::HashMap;
+    let (regions, planes, counts) = tokio::try_join!(
+        db::regions::list(pool, organization_id),
+        db::data_planes::list_for_organization(pool, organization_id),
+        db::regions::workspace_counts(pool, organization_id),
+    )?;
+    let counts: HashMap<Uuid, i64> = counts.into_iter().collect();
+    let mut planes_by_region: HashMap<Uuid, Vec<DataPlane>> = HashMap::new();
+    for plane in planes {
+        planes_by_region.entry(plane.region_id).or_default().push(plane);
+    }
+    Ok(regions
+        .into_iter()
+        .map(|region| RegionOverview {
+            data_planes: planes_by_region.remove(&region.id).unwrap_or_default(),
+            workspace_count: counts.get(&region.id).copied().unwrap_or(0),
+            region,
+        })
+        .collect())
+}
+
+#[server(endpoint = "regions/page")]
+pub async fn regions_page(organization_id: Uuid) -> Result<RegionsData, AppError> {
+    respond(
+        async {
+            let ctx = Ctx::load().await?;
+            let access = ctx.access(organization_id, OrgRole::Member).await?;
+            let regions = overviews(ctx.pool(), organization_id).await?;
+            Ok(RegionsData { meta: PageMeta::load(&ctx, &access).await?, regions })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "regions/detail")]
+pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<RegionData, AppError> {
+    respond(
+        async {
+            let ctx = Ctx::load().await?;
+            let access = ctx.access(organization_id, OrgRole::Member).await?;
+            let region = db::regions::get(ctx.pool(), organization_id, region_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("region"))?;
+            let (data_planes, workspace_count) = tokio::try_join!(
+                db::data_planes::list_for_region(ctx.pool(), region_id),
+                db::workspaces::count_in_region(ctx.pool(), region_id),
+            )?;
+            Ok(RegionData {
+                meta: PageMeta::load(&ctx, &access).await?,
+                overview: RegionOverview { region, data_planes, workspace_count },
+            })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "regions/create")]
+pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), AppError> {
+    respond(
+        async {
+            let ctx = Ctx::load().await?;
+            let access = ctx.access(organization_id, OrgRole::Admin).await?;
+            let parsed = parse_name("name", &name)?;
+            let mut tx = ctx.pool().begin().await?;
+            let region = db::regions::create(&mut *tx, organization_id, &parsed, true)
+                .await
+                .map_err(|e| AppError::from(e).with_input([("name", name.as_str())]))?;
+            db::audit::record(
+                &mut tx,
+                &access.actor,
+                Event::new(Some(organization_id), "region.create", "region", Some(region.id), &region.name).after(&region),
+            )
+            .await?;
+            tx.commit().await?;
+            ctx.redirect_with_notice(
+                &format!("/orgs/{organization_id}/settings/regions/{}", region.id),
+                format!("Region {} created. Add a data plane to run its workspaces.", region.name),
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// Renames a region or turns it on or off. `enabled` comes from a hidden field or a checkbox
+/// (absent when unchecked), so the form always says what it wants.
+#[server(endpoint = "regions/update")]
+pub async fn update_region(
+    organization_id: Uuid,
+    region_id: Uuid,
+    revision: i32,
+    name: Option<String>,
+    enabled: Option<String>,
+) -> Result<(), AppError> {
+    respond(
+        async {
+            let ctx = Ctx::load().await?;
+            let access = ctx.access(organization_id, OrgRole::Admin).await?;
+            let mut tx = ctx.pool().begin().await?;
+            let before = db::regions::get(&mut *tx, organization_id, region_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("region"))?;
+            let echo = name.as_deref().unwrap_or_default();
+            let new_name = match name.as_deref() {
+                Some(raw) => parse_name("name", raw)?,
+                None => crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?,
+            };
+            let new_enabled = match enabled.as_deref() {
+                None => before.enabled,
+                Some("true" | "on") => true,
+                Some("false" | "off") => false,
+                Some(_) => return Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
+            };
+            let after = db::regions::update(&mut *tx, organization_id, region_id, &new_name, new_enabled, revision)
+                .await
+                .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
+                .ok_or_else(|| AppError::stale("region").with_input([("name", echo)]))?;
+            let (action, notice) = if before.enabled != after.enabled {
+                if after.enabled {
+                    ("region.enable", format!("Region {} enabled.", after.name))
+                } else {
+                    ("region.disable", format!("Region {} disabled. New workspaces can't be assigned to it.", after.name))
+                }
+            } else {
+                ("region.rename", format!("Region renamed to {}.", after.name))
+            };
+            db::audit::record(
+                &mut tx,
+                &access.actor,
+                Event::new(Some(organization_id), action, "region", Some(region_id), &after.name).before(&before).after(&after),
+            )
+            .await?;
+            tx.commit().await?;
+            ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions/{region_id}"), notice).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "regions/delete")]
+pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(), AppError> {
+    respond(
+        async {
+            let ctx = Ctx::load().await?;
+            let access = ctx.access(organization_id, OrgRole::Admin).await?;
+            let mut tx = ctx.pool().begin().await?;
+            let region = db::regions::get(&mut *tx, organization_id, region_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("region"))?;
+            let in_use = db::workspaces::count_in_region(&mut *tx, region_id).await?;
+            if in_use > 0 {
+                let noun = if in_use == 1 { "workspace is" } else { "workspaces are" };
+                return Err(AppError::conflict(
+                    None,
+                    format!("Region {} can't be deleted: {in_use} {noun} assigned to it. Move them to another region first.", region.name),
+                ));
+            }
+            // The foreign key still refuses if a workspace is assigned meanwhile.
+            db::regions::delete(&mut *tx, organization_id, region_id).await?;
+            db::audit::record(
+                &mut tx,
+                &access.actor,
+                Event::new(Some(organization_id), "region.delete", "region", Some(region_id), &region.name).before(&region),
+            )
+            .await?;
+            tx.commit().await?;
+            ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions"), format!("Region {} deleted.", region.name))
+                .await
+        }
+        .await,
+    )
+}

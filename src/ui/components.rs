@@ -1,0 +1,265 @@
+//! Small pieces every page uses: loading data, form fields with their errors, notices,
+//! badges, relative times, empty states.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_params_map;
+use serde::{Serialize, de::DeserializeOwned};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::{AppError, ErrorKind};
+
+/// A path parameter parsed as an id; `None` when absent or malformed.
+pub fn use_id_param(name: &'static str) -> Memo<Option<Uuid>> {
+    let params = use_params_map();
+    Memo::new(move |_| params.read().get(name).and_then(|raw| Uuid::parse_str(&raw).ok()))
+}
+
+/// The failure of the last submission of a form, if it failed. Without JavaScript the
+/// framework carries it over the redirect back to the form, so this works in both modes.
+pub fn failure<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let value = action.value();
+    Signal::derive(move || value.get().and_then(|result| result.err()))
+}
+
+/// Shows `render(data)` once `data` has loaded, or what went wrong.
+pub fn loaded<T, V>(
+    data: Resource<Result<T, AppError>>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// A page-level failure: not found, not allowed, signed out, or our fault.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (Some(options), Ok(status)) =
+        (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(error.status()))
+    {
+        options.set_status(status);
+    }
+    let title = match error.kind {
+        ErrorKind::NotFound => "Not found",
+        ErrorKind::Forbidden => "Not allowed",
+        ErrorKind::Unauthenticated => "Signed out",
+        _ => "Something went wrong",
+    };
+    let sign_in = (error.kind == ErrorKind::Unauthenticated)
+        .then(|| view! { <p><a href="/login" rel="external">"Sign in again"</a></p> });
+    view! {
+        <section class="panel error-panel" role="alert">
+            <h2>{title}</h2>
+            <p>{error.message}</p>
+            {sign_in}
+        </section>
+    }
+}
+
+/// The page's title and the one line saying what it is for.
+#[component]
+pub fn PageHeader(#[prop(into)] title: String, #[prop(into)] lead: String, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <leptos_meta::Title text=title.clone()/>
+        <header class="page-header">
+            <div>
+                <h1>{title}</h1>
+                <p class="lead">{lead}</p>
+            </div>
+            {children.map(|c| view! { <div class="page-actions">{c()}</div> })}
+        </header>
+    }
+}
+
+/// The one-shot notice left by the previous action.
+#[component]
+pub fn Notice(notice: Option<String>) -> impl IntoView {
+    notice.map(|text| view! { <div class="notice" role="status">{text}</div> })
+}
+
+/// The summary at the top of a form: what went wrong overall.
+#[component]
+pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            view! { <div class="form-error" role="alert">{e.message}</div> }
+        })
+    }
+}
+
+/// A labelled text input with help text, its error beside it, and what the user typed kept
+/// after a failed submission.
+#[component]
+pub fn TextField(
+    /// The form field's name, which is also the server function argument's name.
+    name: &'static str,
+    /// Unique id within the page (several forms may share a field name).
+    id: String,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] value: String,
+    #[prop(optional)] help: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] autofocus: bool,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message = move || error.get().and_then(|e| e.field(name).map(str::to_owned));
+    let shown_value = {
+        let value = value.clone();
+        move || {
+            // A password is never sent back to the browser.
+            if kind == "password" {
+                return String::new();
+            }
+            error.get().and_then(|e| e.input(name).map(str::to_owned)).unwrap_or_else(|| value.clone())
+        }
+    };
+    let help_id = format!("{id}-help");
+    let error_id = format!("{id}-error");
+    let described_by = {
+        let (help_id, error_id) = (help_id.clone(), error_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if help.is_some() {
+                ids.push(help_id.clone());
+            }
+            if message().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field" class:invalid=move || message().is_some()>
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=shown_value
+                autocomplete=autocomplete
+                required=required
+                autofocus=autofocus
+                aria-invalid=move || message().is_some().then_some("true")
+                aria-describedby=described_by
+            />
+            {help.map(|h| view! { <p class="help" id=help_id>{h}</p> })}
+            {move || message().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
+        </div>
+    }
+}
+
+/// The error of a field that is not a text input (a select, a hidden id).
+#[component]
+pub fn FieldMessage(name: &'static str, id: String, error: Signal<Option<AppError>>) -> impl IntoView {
+    move || {
+        error
+            .get()
+            .and_then(|e| e.field(name).map(str::to_owned))
+            .map(|m| view! { <p class="field-error" id=id.clone()>{m}</p> })
+    }
+}
+
+/// "Enabled" / "Disabled", in words, not colour alone.
+#[component]
+pub fn EnabledBadge(enabled: bool) -> impl IntoView {
+    if enabled {
+        view! { <span class="badge badge-enabled">"Enabled"</span> }
+    } else {
+        view! { <span class="badge badge-disabled">"Disabled"</span> }
+    }
+}
+
+/// A data plane's health. Until the agent reports in, it has never connected.
+#[component]
+pub fn HealthBadge(last_heartbeat_at: Option<OffsetDateTime>) -> impl IntoView {
+    match last_heartbeat_at {
+        None => view! { <span class="badge badge-unknown" title="No heartbeat received yet">"Never connected"</span> }.into_any(),
+        Some(_) => view! { <span class="badge badge-unknown">"Unknown"</span> }.into_any(),
+    }
+}
+
+/// "42 s ago" with the exact UTC time on hover.
+#[component]
+pub fn RelativeTime(at: OffsetDateTime, now: OffsetDateTime) -> impl IntoView {
+    let exact = format_utc(at);
+    let iso = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    view! { <time datetime=iso title=exact>{relative(at, now)}</time> }
+}
+
+/// `2026-11-22 14:03:07 UTC`.
+pub fn format_utc(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
+}
+
+/// How long ago `at` was, relative to `now`, in the largest whole unit.
+pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
+    let seconds = (now - at).whole_seconds();
+    match seconds {
+        s if s < 5 => "just now".to_owned(),
+        s if s < 60 => format!("{s} s ago"),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s if s < 2 * 86_400 => "yesterday".to_owned(),
+        s => format!("{} days ago", s / 86_400),
+    }
+}
+
+/// What an empty list says: what it would hold, and what to do first.
+#[component]
+pub fn EmptyState(#[prop(into)] title: String, #[prop(into)] hint: String) -> impl IntoView {
+    view! {
+        <div class="empty-state">
+            <p class="empty-title">{title}</p>
+            <p>{hint}</p>
+        </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+    use time::macros::datetime;
+
+    #[test]
+    fn relative_times_use_the_largest_whole_unit() {
+        let now = datetime!(2026-11-22 12:00:00 UTC);
+        assert_eq!(relative(now, now), "just now");
+        assert_eq!(relative(datetime!(2026-11-22 11:59:18 UTC), now), "42 s ago");
+        assert_eq!(relative(datetime!(2026-11-22 11:55:00 UTC), now), "5 min ago");
+        assert_eq!(relative(datetime!(2026-11-22 09:00:00 UTC), now), "3 h ago");
+        assert_eq!(relative(datetime!(2026-11-21 09:00:00 UTC), now), "yesterday");
+        assert_eq!(relative(datetime!(2026-11-12 12:00:00 UTC), now), "10 days ago");
+    }
+}

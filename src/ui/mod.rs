@@ -1,0 +1,5 @@
+//! The dashboard: the frame around pages, shared components, and the pages by area.
+
+pub mod components;
+pub mod layout;
+pub mod pages;

@@ -1,0 +1,125 @@
+//! Settings > General: the organization's name, and which region each workspace uses.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::domain::Name;
+use crate::server_fns::general::{GeneralData as Data, RenameOrganization, WORKSPACES_PER_PAGE, general_page};
+use crate::ui::components::{EmptyState, EnabledBadge, FormError, Notice, PageHeader, TextField, failure, loaded, use_id_param};
+
+#[component]
+pub fn GeneralPage() -> impl IntoView {
+    let org = use_id_param("org");
+    let query = use_query_map();
+    let rename = ServerAction::<RenameOrganization>::new();
+    let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).map(|p| (p - 1).max(0));
+    let data = Resource::new(
+        move || (org.get(), page(), rename.version().get()),
+        |(org, page, _)| async move {
+            match org {
+                Some(org) => general_page(org, page).await,
+                None => Err(crate::error::AppError::not_found("organization")),
+            }
+        },
+    );
+    view! {
+        <PageHeader title="General" lead="Your organization, and which region each of its workspaces uses."/>
+        {loaded(data, move |d: Data| view! { <General data=d rename/> })}
+    }
+}
+
+#[component]
+fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoView {
+    let error = failure(rename);
+    let org = data.organization.clone();
+    let name_form = if data.meta.can_manage {
+        view! {
+            <ActionForm action=rename attr:class="inline-form">
+                <FormError error/>
+                <input type="hidden" name="organization_id" value=org.id.to_string()/>
+                <input type="hidden" name="revision" value=org.revision.to_string()/>
+                <TextField name="name" id="organization-name".into() label="Organization name" value=org.name.clone() help=Name::RULES required=true error/>
+                <button type="submit" class="button">"Save name"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <dl class="facts"><dt>"Organization name"</dt><dd>{org.name.clone()}</dd></dl> }.into_any()
+    };
+    let pages = (data.total_workspaces + WORKSPACES_PER_PAGE - 1) / WORKSPACES_PER_PAGE;
+    let base = format!("/orgs/{}/settings/general", org.id);
+    let pager = (pages > 1).then(|| {
+        let current = data.page + 1;
+        let prev = (current > 1).then(|| view! { <a href=format!("{base}?page={}", current - 1) rel="prev">"← Previous"</a> });
+        let next = (current < pages).then(|| view! { <a href=format!("{base}?page={}", current + 1) rel="next">"Next →"</a> });
+        view! {
+            <nav class="pager" aria-label="Workspace pages">
+                {prev}
+                <span>{format!("Page {current} of {pages}")}</span>
+                {next}
+            </nav>
+        }
+    });
+    let workspaces_link = format!("/orgs/{}/settings/workspaces", org.id);
+    let table = if data.workspaces.is_empty() {
+        view! { <EmptyState title="No workspaces yet" hint="Create a workspace under Workspaces and pick its region."/> }.into_any()
+    } else {
+        let rows = data
+            .workspaces
+            .into_iter()
+            .map(|w| {
+                let href = format!("/orgs/{}/settings/workspaces/{}", w.organization_id, w.id);
+                view! {
+                    <tr>
+                        <td><a href=href>{w.name}</a></td>
+                        <td><span class="region-name">{w.region_name}</span></td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="table" id="workspace-regions">
+                <caption class="visually-hidden">"Workspaces and their regions"</caption>
+                <thead><tr><th scope="col">"Workspace"</th><th scope="col">"Region"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let usage = data
+        .usage
+        .into_iter()
+        .map(|u| {
+            let href = format!("/orgs/{}/settings/regions/{}", org.id, u.region_id);
+            let noun = if u.workspace_count == 1 { "workspace" } else { "workspaces" };
+            view! {
+                <li>
+                    <a href=href>{u.region_name}</a>
+                    " "{(!u.enabled).then(|| view! { <EnabledBadge enabled=false/> })}
+                    <span class="count">{format!("{} {noun}", u.workspace_count)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <Notice notice=data.meta.notice/>
+        <section class="panel">
+            <h2>"Organization"</h2>
+            {name_form}
+            <dl class="facts">
+                <dt>"Organization ID"</dt>
+                <dd><code>{org.id.to_string()}</code></dd>
+            </dl>
+        </section>
+        <section class="panel" aria-labelledby="regions-heading">
+            <h2 id="regions-heading">"Regions"</h2>
+            <p class="lead">
+                {format!("{} workspaces. Each runs in exactly one region; move them under ", data.total_workspaces)}
+                <a href=workspaces_link>"Workspaces"</a>"."
+            </p>
+            <ul class="usage">{usage}</ul>
+            {table}
+            {pager}
+        </section>
+    }
+}

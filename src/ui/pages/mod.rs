@@ -1,0 +1,8 @@
+//! Pages, one module per settings area.
+
+pub mod data_planes;
+pub mod general;
+pub mod organizations;
+pub mod regions;
+pub mod sign_in;
+pub mod workspaces;

@@ -1,0 +1,315 @@
+//! Settings > Regions: the list with each region's data planes, one region's page, and the
+//! confirmations for disabling and deleting a region.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::domain::Name;
+use crate::error::AppError;
+use crate::server_fns::data_planes::CreateDataPlane;
+use crate::server_fns::regions::{
+    CreateRegion, DeleteRegion, RegionOverview, RegionData, RegionsData, UpdateRegion,
+    region_page, regions_page,
+};
+use crate::ui::components::{
+    EmptyState, EnabledBadge, FormError, HealthBadge, Notice, PageHeader, RelativeTime, TextField, failure, loaded,
+    use_id_param,
+};
+
+fn regions_path(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/regions")
+}
+
+fn region_path(org: Uuid, region: Uuid) -> String {
+    format!("/orgs/{org}/settings/regions/{region}")
+}
+
+/// The region page's data, reloaded after any of `versions` changes.
+fn region_resource(versions: impl Fn() -> usize + Send + Sync + 'static) -> Resource<Result<RegionData, AppError>> {
+    let org = use_id_param("org");
+    let region = use_id_param("region");
+    Resource::new(
+        move || (org.get(), region.get(), versions()),
+        |(org, region, _)| async move {
+            match (org, region) {
+                (Some(org), Some(region)) => region_page(org, region).await,
+                _ => Err(AppError::not_found("region")),
+            }
+        },
+    )
+}
+
+#[component]
+pub fn RegionsPage() -> impl IntoView {
+    let org = use_id_param("org");
+    let create = ServerAction::<CreateRegion>::new();
+    let data = Resource::new(
+        move || (org.get(), create.version().get()),
+        |(org, _)| async move {
+            match org {
+                Some(org) => regions_page(org).await,
+                None => Err(AppError::not_found("organization")),
+            }
+        },
+    );
+    view! {
+        <PageHeader title="Regions" lead="Where your data may be processed. Each workspace runs on the data planes of its region."/>
+        {loaded(data, move |d: RegionsData| view! { <Regions data=d create org=org.get().unwrap_or_default()/> })}
+    }
+}
+
+#[component]
+fn Regions(data: RegionsData, create: ServerAction<CreateRegion>, org: Uuid) -> impl IntoView {
+    let error = failure(create);
+    let now = data.meta.now;
+    let list = if data.regions.is_empty() {
+        view! { <EmptyState title="No regions yet" hint="Create a region, then add a data plane to it."/> }.into_any()
+    } else {
+        data.regions
+            .into_iter()
+            .map(|overview| view! { <RegionCard overview org now/> })
+            .collect_view()
+            .into_any()
+    };
+    let form = data.meta.can_manage.then(|| {
+        view! {
+            <section class="panel" aria-labelledby="create-region-heading">
+                <h2 id="create-region-heading">"Create a region"</h2>
+                <ActionForm action=create attr:class="inline-form">
+                    <FormError error/>
+                    <input type="hidden" name="organization_id" value=org.to_string()/>
+                    <TextField name="name" id="new-region-name".into() label="Region name" help="Often the cloud region it runs in, e.g. aws-eu-west-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
+                    <button type="submit" class="button primary">"Create region"</button>
+                </ActionForm>
+            </section>
+        }
+    });
+    view! {
+        <Notice notice=data.meta.notice/>
+        {form}
+        <div class="region-list">{list}</div>
+    }
+}
+
+#[component]
+fn RegionCard(overview: RegionOverview, org: Uuid, now: time::OffsetDateTime) -> impl IntoView {
+    let RegionOverview { region, data_planes, workspace_count } = overview;
+    let href = region_path(org, region.id);
+    let noun = if workspace_count == 1 { "workspace" } else { "workspaces" };
+    view! {
+        <section class="panel region" aria-label=format!("Region {}", region.name)>
+            <header class="region-header">
+                <h2><a href=href>{region.name.clone()}</a></h2>
+                <EnabledBadge enabled=region.enabled/>
+                <span class="muted">{format!("{workspace_count} {noun}")}</span>
+                <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
+            </header>
+            <DataPlaneTable data_planes now org region_id=region.id/>
+        </section>
+    }
+}
+
+#[component]
+fn DataPlaneTable(data_planes: Vec<crate::domain::DataPlane>, now: time::OffsetDateTime, org: Uuid, region_id: Uuid) -> impl IntoView {
+    if data_planes.is_empty() {
+        return view! { <EmptyState title="No data planes" hint="Add a data plane to this region so its workspaces have somewhere to run."/> }
+            .into_any();
+    }
+    let rows = data_planes
+        .into_iter()
+        .map(|d| {
+            let base = format!("{}/dataplanes/{}", region_path(org, region_id), d.id);
+            view! {
+                <tr>
+                    <td>{d.name}</td>
+                    <td><EnabledBadge enabled=d.enabled/></td>
+                    <td><HealthBadge last_heartbeat_at=d.last_heartbeat_at/></td>
+                    <td><RelativeTime at=d.created_at now/></td>
+                    <td class="row-actions">
+                        {if d.enabled {
+                            view! { <a href=format!("{base}/disable")>"Disable"</a> }.into_any()
+                        } else {
+                            view! { <a href=format!("{base}/disable")>"Enable"</a> }.into_any()
+                        }}
+                        <a href=format!("{base}/delete") class="danger-link">"Delete"</a>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Data plane"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Health"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn RegionPage() -> impl IntoView {
+    let rename = ServerAction::<UpdateRegion>::new();
+    let enable = ServerAction::<UpdateRegion>::new();
+    let create_plane = ServerAction::<CreateDataPlane>::new();
+    let data = region_resource(move || rename.version().get() + enable.version().get() + create_plane.version().get());
+    view! {
+        {loaded(data, move |d: RegionData| view! { <Region data=d rename enable create_plane/> })}
+    }
+}
+
+#[component]
+fn Region(
+    data: RegionData,
+    rename: ServerAction<UpdateRegion>,
+    enable: ServerAction<UpdateRegion>,
+    create_plane: ServerAction<CreateDataPlane>,
+) -> impl IntoView {
+    let RegionOverview { region, data_planes, workspace_count } = data.overview;
+    let org = region.organization_id;
+    let rename_error = failure(rename);
+    let enable_error = failure(enable);
+    let plane_error = failure(create_plane);
+    let now = data.meta.now;
+    let noun = if workspace_count == 1 { "workspace uses" } else { "workspaces use" };
+    let title = format!("Region {}", region.name);
+    let manage = data.meta.can_manage.then(|| {
+        let toggle = if region.enabled {
+            view! { <a class="button" href=format!("{}/disable", region_path(org, region.id))>"Disable region…"</a> }.into_any()
+        } else {
+            view! {
+                <ActionForm action=enable attr:class="inline">
+                    <input type="hidden" name="organization_id" value=org.to_string()/>
+                    <input type="hidden" name="region_id" value=region.id.to_string()/>
+                    <input type="hidden" name="revision" value=region.revision.to_string()/>
+                    <input type="hidden" name="enabled" value="true"/>
+                    <button type="submit" class="button">"Enable region"</button>
+                </ActionForm>
+            }
+            .into_any()
+        };
+        view! {
+            <section class="panel" aria-labelledby="region-settings-heading">
+                <h2 id="region-settings-heading">"Settings"</h2>
+                <ActionForm action=rename attr:class="inline-form">
+                    <FormError error=rename_error/>
+                    <input type="hidden" name="organization_id" value=org.to_string()/>
+                    <input type="hidden" name="region_id" value=region.id.to_string()/>
+                    <input type="hidden" name="revision" value=region.revision.to_string()/>
+                    <TextField name="name" id="region-name".into() label="Region name" value=region.name.clone() help=Name::RULES required=true error=rename_error/>
+                    <button type="submit" class="button">"Rename"</button>
+                </ActionForm>
+                <FormError error=enable_error/>
+                <div class="button-row">
+                    {toggle}
+                    <a class="button danger" href=format!("{}/delete", region_path(org, region.id))>"Delete region…"</a>
+                </div>
+            </section>
+            <section class="panel" aria-labelledby="create-plane-heading">
+                <h2 id="create-plane-heading">"Add a data plane"</h2>
+                <p class="lead">"You will see its client credentials once, on the next page."</p>
+                <ActionForm action=create_plane attr:class="inline-form">
+                    <FormError error=plane_error/>
+                    <input type="hidden" name="organization_id" value=org.to_string()/>
+                    <input type="hidden" name="region_id" value=region.id.to_string()/>
+                    <TextField name="name" id="new-plane-name".into() label="Data plane name" help="Unique in this region, e.g. eu-west-1-dp-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error=plane_error/>
+                    <button type="submit" class="button primary">"Create data plane"</button>
+                </ActionForm>
+            </section>
+        }
+    });
+    view! {
+        <PageHeader title lead=format!("{workspace_count} {noun} this region.")>
+            <a href=regions_path(org) class="button-link">"← All regions"</a>
+        </PageHeader>
+        <Notice notice=data.meta.notice/>
+        <section class="panel" aria-labelledby="planes-heading">
+            <header class="region-header">
+                <h2 id="planes-heading">"Data planes"</h2>
+                <EnabledBadge enabled=region.enabled/>
+                <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
+            </header>
+            <DataPlaneTable data_planes now org region_id=region.id/>
+        </section>
+        {manage}
+    }
+}
+
+#[component]
+pub fn DisableRegionPage() -> impl IntoView {
+    let action = ServerAction::<UpdateRegion>::new();
+    let data = region_resource(|| 0);
+    view! {
+        {loaded(data, move |d: RegionData| {
+            let error = failure(action);
+            let RegionOverview { region, data_planes, workspace_count } = d.overview;
+            let org = region.organization_id;
+            view! {
+                <PageHeader title=format!("Disable region {}?", region.name) lead="Disabling stops new residency in this region."/>
+                <section class="panel confirm">
+                    <ul class="consequences">
+                        <li>"No workspace can be created in or moved to " <strong>{region.name.clone()}</strong> " while it is disabled."</li>
+                        <li>{format!("Its {} data plane(s) answer \"disabled\" at their next heartbeat and stop taking work.", data_planes.len())}</li>
+                        <li>{format!("The {workspace_count} workspace(s) assigned to it stay assigned; move them if they must keep running.")}</li>
+                        <li>"You can enable it again at any time."</li>
+                    </ul>
+                    <ActionForm action>
+                        <FormError error/>
+                        <input type="hidden" name="organization_id" value=org.to_string()/>
+                        <input type="hidden" name="region_id" value=region.id.to_string()/>
+                        <input type="hidden" name="revision" value=region.revision.to_string()/>
+                        <input type="hidden" name="enabled" value="false"/>
+                        <div class="form-actions">
+                            <a class="button" href=region_path(org, region.id)>"Cancel"</a>
+                            <button type="submit" class="button danger">"Disable region"</button>
+                        </div>
+                    </ActionForm>
+                </section>
+            }
+        })}
+    }
+}
+
+#[component]
+pub fn DeleteRegionPage() -> impl IntoView {
+    let action = ServerAction::<DeleteRegion>::new();
+    let data = region_resource(|| 0);
+    view! {
+        {loaded(data, move |d: RegionData| {
+            let error = failure(action);
+            let RegionOverview { region, data_planes, workspace_count } = d.overview;
+            let org = region.organization_id;
+            let blocked = (workspace_count > 0).then(|| view! {
+                <div class="warning" role="note">
+                    {format!("{workspace_count} workspace(s) are assigned to this region. Deleting will be refused until you move them to another region.")}
+                </div>
+            });
+            view! {
+                <PageHeader title=format!("Delete region {}?", region.name) lead="This cannot be undone."/>
+                <section class="panel confirm">
+                    {blocked}
+                    <ul class="consequences">
+                        <li>"The region " <strong>{region.name.clone()}</strong> " is deleted."</li>
+                        <li>{format!("Its {} data plane(s) are deleted and their credentials stop working.", data_planes.len())}</li>
+                    </ul>
+                    <ActionForm action>
+                        <FormError error/>
+                        <input type="hidden" name="organization_id" value=org.to_string()/>
+                        <input type="hidden" name="region_id" value=region.id.to_string()/>
+                        <div class="form-actions">
+                            <a class="button" href=region_path(org, region.id)>"Cancel"</a>
+                            <button type="submit" class="button danger">"Delete region"</button>
+                        </div>
+                    </ActionForm>
+                </section>
+            }
+        })}
+    }
+}
