@@ -4,6 +4,8 @@
 //! The crate builds twice: with `ssr` as the server (pages, server functions, database) and
 //! with `hydrate` as the WebAssembly that makes the same pages interactive in the browser.
 
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod domain;
 pub mod error;

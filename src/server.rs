@@ -58,21 +58,16 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         let state = state.clone();
         move || provide_context(state.clone())
     };
-    let server_fns = {
-        let context = context.clone();
-        move |req: Request| {
-            let context = context.clone();
-            async move { leptos_axum::handle_server_fns_with_context(context, req).await }
-        }
-    };
     let options = state.leptos_options.clone();
 
+    // `leptos_routes_with_context` also mounts every server function at its `/api/...`
+    // endpoint, with the same context as the pages.
     Router::new()
         .route("/", get(root))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/api/{*fn_name}", get(server_fns.clone()).post(server_fns))
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(crate::server_fns::status::real_error_status))
         .layer(middleware::from_fn(require_sign_in))
         .layer(middleware::from_fn(auth::csrf::reject_cross_site))
         .layer(sessions)

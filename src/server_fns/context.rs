@@ -3,7 +3,6 @@
 
 use axum::extract::ConnectInfo;
 use leptos::prelude::*;
-use leptos_axum::ResponseOptions;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 use uuid::Uuid;
@@ -77,27 +76,6 @@ impl Ctx {
     pub async fn take_notice(&self) -> AppResult<Option<String>> {
         auth::session::take_notice(&self.session).await
     }
-}
-
-/// Ends a server function: an error gets its HTTP status for API-style callers. A plain HTML
-/// form post (no JavaScript) is left to the framework, which redirects back to the form with
-/// the error in the URL so the page can show it.
-pub fn respond<T>(result: AppResult<T>) -> AppResult<T> {
-    if let Err(err) = &result {
-        let plain_form = use_context::<axum::http::request::Parts>()
-            .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
-            .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
-            .unwrap_or(false);
-        if !plain_form {
-            if let (Some(options), Ok(status)) = (
-                use_context::<ResponseOptions>(),
-                axum::http::StatusCode::from_u16(err.status()),
-            ) {
-                options.set_status(status);
-            }
-        }
-    }
-    result
 }
 
 /// Parses a name field, echoing the typed value in the error.

@@ -12,7 +12,7 @@ use crate::{
     db,
     db::audit::Event,
     domain::OrgRole,
-    server_fns::context::{Ctx, parse_name, respond},
+    server_fns::context::{Ctx, parse_name},
 };
 
 /// Credentials of a new data plane, shown exactly once.
@@ -65,60 +65,50 @@ pub async fn create_with_credentials(
 
 #[server(endpoint = "dataplanes/create")]
 pub async fn create_data_plane(organization_id: Uuid, region_id: Uuid, name: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Admin).await?;
-            let parsed = parse_name("name", &name)?;
-            let mut tx = ctx.pool().begin().await?;
-            let region = db::regions::get(&mut *tx, organization_id, region_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("region"))?;
-            let (plane, client_id, secret) = create_with_credentials(&mut tx, &access.actor, &region, &parsed)
-                .await
-                .map_err(|e| e.with_input([("name", name.as_str())]))?;
-            tx.commit().await?;
-            let reveal = NewCredentials {
-                data_plane_id: plane.id,
-                data_plane_name: plane.name.clone(),
-                region_id,
-                region_name: region.name.clone(),
-                client_id,
-                client_secret: secret.expose().to_owned(),
-                public_url: ctx.public_url().await,
-            };
-            auth::session::stash_once(&ctx.session, &reveal).await?;
-            leptos_axum::redirect(&format!(
-                "/orgs/{organization_id}/settings/regions/{region_id}/dataplanes/{}/credentials",
-                plane.id
-            ));
-            Ok(())
-        }
-        .await,
-    )
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let parsed = parse_name("name", &name)?;
+    let mut tx = ctx.pool().begin().await?;
+    let region = db::regions::get(&mut *tx, organization_id, region_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("region"))?;
+    let (plane, client_id, secret) = create_with_credentials(&mut tx, &access.actor, &region, &parsed)
+        .await
+        .map_err(|e| e.with_input([("name", name.as_str())]))?;
+    tx.commit().await?;
+    let reveal = NewCredentials {
+        data_plane_id: plane.id,
+        data_plane_name: plane.name.clone(),
+        region_id,
+        region_name: region.name.clone(),
+        client_id,
+        client_secret: secret.expose().to_owned(),
+        public_url: ctx.public_url().await,
+    };
+    auth::session::stash_once(&ctx.session, &reveal).await?;
+    leptos_axum::redirect(&format!(
+        "/orgs/{organization_id}/settings/regions/{region_id}/dataplanes/{}/credentials",
+        plane.id
+    ));
+    Ok(())
 }
 
 /// The credentials of a data plane just created, once: the first call takes them out of the
 /// session, so a reload, the back button or a second visit gets `None`.
 #[server(endpoint = "dataplanes/reveal")]
 pub async fn reveal_credentials(organization_id: Uuid, data_plane_id: Uuid) -> Result<Option<NewCredentials>, AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            ctx.access(organization_id, OrgRole::Admin).await?;
-            let pending: Option<NewCredentials> = auth::session::take_once(&ctx.session).await?;
-            match pending {
-                Some(c) if c.data_plane_id == data_plane_id => Ok(Some(c)),
-                // Credentials of another data plane stay stashed for their own page.
-                Some(other) => {
-                    auth::session::stash_once(&ctx.session, &other).await?;
-                    Ok(None)
-                }
-                None => Ok(None),
-            }
+    let ctx = Ctx::load().await?;
+    ctx.access(organization_id, OrgRole::Admin).await?;
+    let pending: Option<NewCredentials> = auth::session::take_once(&ctx.session).await?;
+    match pending {
+        Some(c) if c.data_plane_id == data_plane_id => Ok(Some(c)),
+        // Credentials of another data plane stay stashed for their own page.
+        Some(other) => {
+            auth::session::stash_once(&ctx.session, &other).await?;
+            Ok(None)
         }
-        .await,
-    )
+        None => Ok(None),
+    }
 }
 
 #[server(endpoint = "dataplanes/update")]
@@ -129,71 +119,61 @@ pub async fn update_data_plane(
     name: Option<String>,
     enabled: Option<String>,
 ) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Admin).await?;
-            let mut tx = ctx.pool().begin().await?;
-            let before = db::data_planes::get(&mut *tx, organization_id, data_plane_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("data plane"))?;
-            let echo = name.as_deref().unwrap_or_default();
-            let new_name = match name.as_deref() {
-                Some(raw) => parse_name("name", raw)?,
-                None => crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?,
-            };
-            let new_enabled = match enabled.as_deref() {
-                None => before.enabled,
-                Some("true" | "on") => true,
-                Some("false" | "off") => false,
-                Some(_) => return Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
-            };
-            let after = db::data_planes::update(&mut *tx, data_plane_id, &new_name, new_enabled, revision)
-                .await
-                .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
-                .ok_or_else(|| AppError::stale("data plane").with_input([("name", echo)]))?;
-            let (action, notice) = match (before.enabled, after.enabled) {
-                (false, true) => ("dataplane.enable", format!("Data plane {} enabled.", after.name)),
-                (true, false) => ("dataplane.disable", format!("Data plane {} disabled. It stops taking work at its next heartbeat.", after.name)),
-                _ => ("dataplane.rename", format!("Data plane renamed to {}.", after.name)),
-            };
-            db::audit::record(
-                &mut tx,
-                &access.actor,
-                Event::new(Some(organization_id), action, "dataplane", Some(data_plane_id), &after.name).before(&before).after(&after),
-            )
-            .await?;
-            tx.commit().await?;
-            ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions/{}", after.region_id), notice).await
-        }
-        .await,
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let mut tx = ctx.pool().begin().await?;
+    let before = db::data_planes::get(&mut *tx, organization_id, data_plane_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("data plane"))?;
+    let echo = name.as_deref().unwrap_or_default();
+    let new_name = match name.as_deref() {
+        Some(raw) => parse_name("name", raw)?,
+        None => crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?,
+    };
+    let new_enabled = match enabled.as_deref() {
+        None => before.enabled,
+        Some("true" | "on") => true,
+        Some("false" | "off") => false,
+        Some(_) => return Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
+    };
+    let after = db::data_planes::update(&mut *tx, data_plane_id, &new_name, new_enabled, revision)
+        .await
+        .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
+        .ok_or_else(|| AppError::stale("data plane").with_input([("name", echo)]))?;
+    let (action, notice) = match (before.enabled, after.enabled) {
+        (false, true) => ("dataplane.enable", format!("Data plane {} enabled.", after.name)),
+        (true, false) => ("dataplane.disable", format!("Data plane {} disabled. It stops taking work at its next heartbeat.", after.name)),
+        _ => ("dataplane.rename", format!("Data plane renamed to {}.", after.name)),
+    };
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(Some(organization_id), action, "dataplane", Some(data_plane_id), &after.name).before(&before).after(&after),
     )
+    .await?;
+    tx.commit().await?;
+    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions/{}", after.region_id), notice).await
 }
 
 #[server(endpoint = "dataplanes/delete")]
 pub async fn delete_data_plane(organization_id: Uuid, data_plane_id: Uuid) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Admin).await?;
-            let mut tx = ctx.pool().begin().await?;
-            let plane = db::data_planes::get(&mut *tx, organization_id, data_plane_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("data plane"))?;
-            db::data_planes::delete(&mut *tx, data_plane_id).await?;
-            db::audit::record(
-                &mut tx,
-                &access.actor,
-                Event::new(Some(organization_id), "dataplane.delete", "dataplane", Some(data_plane_id), &plane.name).before(&plane),
-            )
-            .await?;
-            tx.commit().await?;
-            ctx.redirect_with_notice(
-                &format!("/orgs/{organization_id}/settings/regions/{}", plane.region_id),
-                format!("Data plane {} deleted; its credentials no longer work.", plane.name),
-            )
-            .await
-        }
-        .await,
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let mut tx = ctx.pool().begin().await?;
+    let plane = db::data_planes::get(&mut *tx, organization_id, data_plane_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("data plane"))?;
+    db::data_planes::delete(&mut *tx, data_plane_id).await?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(Some(organization_id), "dataplane.delete", "dataplane", Some(data_plane_id), &plane.name).before(&plane),
     )
+    .await?;
+    tx.commit().await?;
+    ctx.redirect_with_notice(
+        &format!("/orgs/{organization_id}/settings/regions/{}", plane.region_id),
+        format!("Data plane {} deleted; its credentials no longer work.", plane.name),
+    )
+    .await
 }

@@ -13,7 +13,7 @@ use crate::{
     db,
     db::audit::Event,
     domain::OrgRole,
-    server_fns::context::{Ctx, parse_name, respond},
+    server_fns::context::{Ctx, parse_name},
 };
 
 /// Workspaces shown per page of the Regions section.
@@ -43,85 +43,70 @@ pub struct GeneralData {
 
 #[server(endpoint = "general/page")]
 pub async fn general_page(organization_id: Uuid, page: Option<i64>) -> Result<GeneralData, AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Member).await?;
-            let page = page.unwrap_or(0).max(0);
-            let (organization, regions, counts, workspaces) = tokio::try_join!(
-                db::organizations::get(ctx.pool(), organization_id),
-                db::regions::list(ctx.pool(), organization_id),
-                db::regions::workspace_counts(ctx.pool(), organization_id),
-                db::workspaces::list_page(ctx.pool(), organization_id, WORKSPACES_PER_PAGE, page * WORKSPACES_PER_PAGE),
-            )?;
-            let organization = organization.ok_or_else(|| AppError::not_found("organization"))?;
-            let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
-            let usage: Vec<RegionUsage> = regions
-                .into_iter()
-                .map(|r| RegionUsage {
-                    workspace_count: counts.get(&r.id).copied().unwrap_or(0),
-                    region_id: r.id,
-                    region_name: r.name,
-                    enabled: r.enabled,
-                })
-                .collect();
-            let total_workspaces = usage.iter().map(|u| u.workspace_count).sum();
-            Ok(GeneralData { meta: PageMeta::load(&ctx, &access).await?, organization, usage, workspaces, total_workspaces, page })
-        }
-        .await,
-    )
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Member).await?;
+    let page = page.unwrap_or(0).max(0);
+    let (organization, regions, counts, workspaces) = tokio::try_join!(
+        db::organizations::get(ctx.pool(), organization_id),
+        db::regions::list(ctx.pool(), organization_id),
+        db::regions::workspace_counts(ctx.pool(), organization_id),
+        db::workspaces::list_page(ctx.pool(), organization_id, WORKSPACES_PER_PAGE, page * WORKSPACES_PER_PAGE),
+    )?;
+    let organization = organization.ok_or_else(|| AppError::not_found("organization"))?;
+    let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
+    let usage: Vec<RegionUsage> = regions
+        .into_iter()
+        .map(|r| RegionUsage {
+            workspace_count: counts.get(&r.id).copied().unwrap_or(0),
+            region_id: r.id,
+            region_name: r.name,
+            enabled: r.enabled,
+        })
+        .collect();
+    let total_workspaces = usage.iter().map(|u| u.workspace_count).sum();
+    Ok(GeneralData { meta: PageMeta::load(&ctx, &access).await?, organization, usage, workspaces, total_workspaces, page })
 }
 
 #[server(endpoint = "general/rename-organization")]
 pub async fn rename_organization(organization_id: Uuid, name: String, revision: i32) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Admin).await?;
-            let new_name = parse_name("name", &name)?;
-            let mut tx = ctx.pool().begin().await?;
-            let before = db::organizations::get(&mut *tx, organization_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("organization"))?;
-            let after = db::organizations::rename(&mut *tx, organization_id, &new_name, revision)
-                .await?
-                .ok_or_else(|| AppError::stale("organization").with_input([("name", name.as_str())]))?;
-            db::audit::record(
-                &mut tx,
-                &access.actor,
-                Event::new(Some(organization_id), "organization.rename", "organization", Some(organization_id), after.name.as_str())
-                    .before(&before)
-                    .after(&after),
-            )
-            .await?;
-            tx.commit().await?;
-            ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/general"), "Organization renamed.").await
-        }
-        .await,
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let new_name = parse_name("name", &name)?;
+    let mut tx = ctx.pool().begin().await?;
+    let before = db::organizations::get(&mut *tx, organization_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("organization"))?;
+    let after = db::organizations::rename(&mut *tx, organization_id, &new_name, revision)
+        .await?
+        .ok_or_else(|| AppError::stale("organization").with_input([("name", name.as_str())]))?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(Some(organization_id), "organization.rename", "organization", Some(organization_id), after.name.as_str())
+            .before(&before)
+            .after(&after),
     )
+    .await?;
+    tx.commit().await?;
+    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/general"), "Organization renamed.").await
 }
 
 /// Creates an organization with the caller as its admin. Instance admins only.
 #[server(endpoint = "organizations/create")]
 pub async fn create_organization(name: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let user = ctx.user().await?;
-            if !user.is_instance_admin {
-                return Err(AppError::forbidden());
-            }
-            let name = parse_name("name", &name)?;
-            let actor = db::audit::Actor { user_id: Some(user.id), label: user.email.clone(), source_ip: ctx.source_ip.clone() };
-            let mut tx = ctx.pool().begin().await?;
-            let organization = crate::bootstrap::create_organization(&mut tx, &actor, Uuid::new_v4(), &name, Some(user.id)).await?;
-            tx.commit().await?;
-            ctx.redirect_with_notice(
-                &format!("/orgs/{}/settings/general", organization.id),
-                format!("Organization {} created.", organization.name),
-            )
-            .await
-        }
-        .await,
+    let ctx = Ctx::load().await?;
+    let user = ctx.user().await?;
+    if !user.is_instance_admin {
+        return Err(AppError::forbidden());
+    }
+    let name = parse_name("name", &name)?;
+    let actor = db::audit::Actor { user_id: Some(user.id), label: user.email.clone(), source_ip: ctx.source_ip.clone() };
+    let mut tx = ctx.pool().begin().await?;
+    let organization = crate::bootstrap::create_organization(&mut tx, &actor, Uuid::new_v4(), &name, Some(user.id)).await?;
+    tx.commit().await?;
+    ctx.redirect_with_notice(
+        &format!("/orgs/{}/settings/general", organization.id),
+        format!("Organization {} created.", organization.name),
     )
+    .await
 }

@@ -13,6 +13,8 @@ pub mod workspaces;
 
 #[cfg(feature = "ssr")]
 pub mod context;
+#[cfg(feature = "ssr")]
+pub mod status;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;

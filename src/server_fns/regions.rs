@@ -13,7 +13,7 @@ use crate::{
     db,
     db::audit::Event,
     domain::OrgRole,
-    server_fns::context::{Ctx, parse_name, respond},
+    server_fns::context::{Ctx, parse_name},
 };
 
 /// A region with what the Regions page shows about it.
@@ -63,65 +63,50 @@ pub async fn overviews(pool: &sqlx::PgPool, organization_id: Uuid) -> crate::err
 
 #[server(endpoint = "regions/page")]
 pub async fn regions_page(organization_id: Uuid) -> Result<RegionsData, AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Member).await?;
-            let regions = overviews(ctx.pool(), organization_id).await?;
-            Ok(RegionsData { meta: PageMeta::load(&ctx, &access).await?, regions })
-        }
-        .await,
-    )
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Member).await?;
+    let regions = overviews(ctx.pool(), organization_id).await?;
+    Ok(RegionsData { meta: PageMeta::load(&ctx, &access).await?, regions })
 }
 
 #[server(endpoint = "regions/detail")]
 pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<RegionData, AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Member).await?;
-            let region = db::regions::get(ctx.pool(), organization_id, region_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("region"))?;
-            let (data_planes, workspace_count) = tokio::try_join!(
-                db::data_planes::list_for_region(ctx.pool(), region_id),
-                db::workspaces::count_in_region(ctx.pool(), region_id),
-            )?;
-            Ok(RegionData {
-                meta: PageMeta::load(&ctx, &access).await?,
-                overview: RegionOverview { region, data_planes, workspace_count },
-            })
-        }
-        .await,
-    )
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Member).await?;
+    let region = db::regions::get(ctx.pool(), organization_id, region_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("region"))?;
+    let (data_planes, workspace_count) = tokio::try_join!(
+        db::data_planes::list_for_region(ctx.pool(), region_id),
+        db::workspaces::count_in_region(ctx.pool(), region_id),
+    )?;
+    Ok(RegionData {
+        meta: PageMeta::load(&ctx, &access).await?,
+        overview: RegionOverview { region, data_planes, workspace_count },
+    })
 }
 
 #[server(endpoint = "regions/create")]
 pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Admin).await?;
-            let parsed = parse_name("name", &name)?;
-            let mut tx = ctx.pool().begin().await?;
-            let region = db::regions::create(&mut *tx, organization_id, &parsed, true)
-                .await
-                .map_err(|e| AppError::from(e).with_input([("name", name.as_str())]))?;
-            db::audit::record(
-                &mut tx,
-                &access.actor,
-                Event::new(Some(organization_id), "region.create", "region", Some(region.id), &region.name).after(&region),
-            )
-            .await?;
-            tx.commit().await?;
-            ctx.redirect_with_notice(
-                &format!("/orgs/{organization_id}/settings/regions/{}", region.id),
-                format!("Region {} created. Add a data plane to run its workspaces.", region.name),
-            )
-            .await
-        }
-        .await,
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let parsed = parse_name("name", &name)?;
+    let mut tx = ctx.pool().begin().await?;
+    let region = db::regions::create(&mut *tx, organization_id, &parsed, true)
+        .await
+        .map_err(|e| AppError::from(e).with_input([("name", name.as_str())]))?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(Some(organization_id), "region.create", "region", Some(region.id), &region.name).after(&region),
     )
+    .await?;
+    tx.commit().await?;
+    ctx.redirect_with_notice(
+        &format!("/orgs/{organization_id}/settings/regions/{}", region.id),
+        format!("Region {} created. Add a data plane to run its workspaces.", region.name),
+    )
+    .await
 }
 
 /// Renames a region or turns it on or off. `enabled` comes from a hidden field or a checkbox
@@ -134,81 +119,71 @@ pub async fn update_region(
     name: Option<String>,
     enabled: Option<String>,
 ) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Admin).await?;
-            let mut tx = ctx.pool().begin().await?;
-            let before = db::regions::get(&mut *tx, organization_id, region_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("region"))?;
-            let echo = name.as_deref().unwrap_or_default();
-            let new_name = match name.as_deref() {
-                Some(raw) => parse_name("name", raw)?,
-                None => crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?,
-            };
-            let new_enabled = match enabled.as_deref() {
-                None => before.enabled,
-                Some("true" | "on") => true,
-                Some("false" | "off") => false,
-                Some(_) => return Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
-            };
-            let after = db::regions::update(&mut *tx, organization_id, region_id, &new_name, new_enabled, revision)
-                .await
-                .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
-                .ok_or_else(|| AppError::stale("region").with_input([("name", echo)]))?;
-            let (action, notice) = if before.enabled != after.enabled {
-                if after.enabled {
-                    ("region.enable", format!("Region {} enabled.", after.name))
-                } else {
-                    ("region.disable", format!("Region {} disabled. New workspaces can't be assigned to it.", after.name))
-                }
-            } else {
-                ("region.rename", format!("Region renamed to {}.", after.name))
-            };
-            db::audit::record(
-                &mut tx,
-                &access.actor,
-                Event::new(Some(organization_id), action, "region", Some(region_id), &after.name).before(&before).after(&after),
-            )
-            .await?;
-            tx.commit().await?;
-            ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions/{region_id}"), notice).await
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let mut tx = ctx.pool().begin().await?;
+    let before = db::regions::get(&mut *tx, organization_id, region_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("region"))?;
+    let echo = name.as_deref().unwrap_or_default();
+    let new_name = match name.as_deref() {
+        Some(raw) => parse_name("name", raw)?,
+        None => crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?,
+    };
+    let new_enabled = match enabled.as_deref() {
+        None => before.enabled,
+        Some("true" | "on") => true,
+        Some("false" | "off") => false,
+        Some(_) => return Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
+    };
+    let after = db::regions::update(&mut *tx, organization_id, region_id, &new_name, new_enabled, revision)
+        .await
+        .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
+        .ok_or_else(|| AppError::stale("region").with_input([("name", echo)]))?;
+    let (action, notice) = if before.enabled != after.enabled {
+        if after.enabled {
+            ("region.enable", format!("Region {} enabled.", after.name))
+        } else {
+            ("region.disable", format!("Region {} disabled. New workspaces can't be assigned to it.", after.name))
         }
-        .await,
+    } else {
+        ("region.rename", format!("Region renamed to {}.", after.name))
+    };
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(Some(organization_id), action, "region", Some(region_id), &after.name).before(&before).after(&after),
     )
+    .await?;
+    tx.commit().await?;
+    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions/{region_id}"), notice).await
 }
 
 #[server(endpoint = "regions/delete")]
 pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let access = ctx.access(organization_id, OrgRole::Admin).await?;
-            let mut tx = ctx.pool().begin().await?;
-            let region = db::regions::get(&mut *tx, organization_id, region_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("region"))?;
-            let in_use = db::workspaces::count_in_region(&mut *tx, region_id).await?;
-            if in_use > 0 {
-                let noun = if in_use == 1 { "workspace is" } else { "workspaces are" };
-                return Err(AppError::conflict(
-                    None,
-                    format!("Region {} can't be deleted: {in_use} {noun} assigned to it. Move them to another region first.", region.name),
-                ));
-            }
-            // The foreign key still refuses if a workspace is assigned meanwhile.
-            db::regions::delete(&mut *tx, organization_id, region_id).await?;
-            db::audit::record(
-                &mut tx,
-                &access.actor,
-                Event::new(Some(organization_id), "region.delete", "region", Some(region_id), &region.name).before(&region),
-            )
-            .await?;
-            tx.commit().await?;
-            ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions"), format!("Region {} deleted.", region.name))
-                .await
-        }
-        .await,
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let mut tx = ctx.pool().begin().await?;
+    let region = db::regions::get(&mut *tx, organization_id, region_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("region"))?;
+    let in_use = db::workspaces::count_in_region(&mut *tx, region_id).await?;
+    if in_use > 0 {
+        let noun = if in_use == 1 { "workspace is" } else { "workspaces are" };
+        return Err(AppError::conflict(
+            None,
+            format!("Region {} can't be deleted: {in_use} {noun} assigned to it. Move them to another region first.", region.name),
+        ));
+    }
+    // The foreign key still refuses if a workspace is assigned meanwhile.
+    db::regions::delete(&mut *tx, organization_id, region_id).await?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(Some(organization_id), "region.delete", "region", Some(region_id), &region.name).before(&region),
     )
+    .await?;
+    tx.commit().await?;
+    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions"), format!("Region {} deleted.", region.name))
+        .await
 }

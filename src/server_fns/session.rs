@@ -12,7 +12,7 @@ use crate::{
     db::audit::{Actor, Event},
     domain::Email,
     error::AppResult,
-    server_fns::context::{Ctx, respond},
+    server_fns::context::Ctx,
 };
 
 /// The signed-in user as the frame (top bar, switcher) shows them.
@@ -28,22 +28,17 @@ pub struct Viewer {
 /// Who is signed in, or `None`.
 #[server(endpoint = "session/viewer")]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let Some(user_id) = auth::session::user_id(&ctx.session).await? else { return Ok(None) };
-            let Some(user) = db::users::get(ctx.pool(), user_id).await? else { return Ok(None) };
-            let memberships = db::organizations::memberships(ctx.pool(), user.id).await?;
-            Ok(Some(Viewer {
-                user_id: user.id,
-                email: user.email,
-                name: user.name,
-                is_instance_admin: user.is_instance_admin,
-                memberships,
-            }))
-        }
-        .await,
-    )
+    let ctx = Ctx::load().await?;
+    let Some(user_id) = auth::session::user_id(&ctx.session).await? else { return Ok(None) };
+    let Some(user) = db::users::get(ctx.pool(), user_id).await? else { return Ok(None) };
+    let memberships = db::organizations::memberships(ctx.pool(), user.id).await?;
+    Ok(Some(Viewer {
+        user_id: user.id,
+        email: user.email,
+        name: user.name,
+        is_instance_admin: user.is_instance_admin,
+        memberships,
+    }))
 }
 
 /// Where to go after signing in: the page first asked for when it is a local path, else the
@@ -68,64 +63,54 @@ pub fn is_local_path(path: &str) -> bool {
 /// Signs in with email and password.
 #[server(endpoint = "session/sign-in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            let parsed = Email::parse(&email).map_err(|m| AppError::invalid("email", m).with_input([("email", email.as_str())]))?;
-            if password.is_empty() {
-                return Err(AppError::invalid("password", "Enter your password.").with_input([("email", email.as_str())]));
-            }
-            let found = db::users::find_credentials(ctx.pool(), &parsed).await?;
-            let stored = found.as_ref().and_then(|c| c.password_hash.clone());
-            let password_ok = tokio::task::spawn_blocking(move || auth::password::verify(&password, stored.as_deref()))
-                .await
-                .map_err(|_| AppError::internal())?;
-            let user_id = match found {
-                Some(c) if password_ok => c.id,
-                _ => {
-                    let mut tx = ctx.pool().begin().await?;
-                    let actor = Actor { user_id: None, label: parsed.to_string(), source_ip: ctx.source_ip.clone() };
-                    db::audit::record(
-                        &mut tx,
-                        &actor,
-                        Event::new(None, "user.sign_in_failed", "user", None, parsed.as_str()),
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    // One message for unknown email and wrong password: no hint which it was.
-                    return Err(AppError::new(crate::error::ErrorKind::Unauthenticated, "That email and password don't match.")
-                        .with_input([("email", email.as_str())]));
-                }
-            };
+    let ctx = Ctx::load().await?;
+    let parsed = Email::parse(&email).map_err(|m| AppError::invalid("email", m).with_input([("email", email.as_str())]))?;
+    if password.is_empty() {
+        return Err(AppError::invalid("password", "Enter your password.").with_input([("email", email.as_str())]));
+    }
+    let found = db::users::find_credentials(ctx.pool(), &parsed).await?;
+    let stored = found.as_ref().and_then(|c| c.password_hash.clone());
+    let password_ok = tokio::task::spawn_blocking(move || auth::password::verify(&password, stored.as_deref()))
+        .await
+        .map_err(|_| AppError::internal())?;
+    let user_id = match found {
+        Some(c) if password_ok => c.id,
+        _ => {
             let mut tx = ctx.pool().begin().await?;
-            db::users::record_sign_in(&mut *tx, user_id).await?;
-            let actor = Actor { user_id: Some(user_id), label: parsed.to_string(), source_ip: ctx.source_ip.clone() };
+            let actor = Actor { user_id: None, label: parsed.to_string(), source_ip: ctx.source_ip.clone() };
             db::audit::record(
                 &mut tx,
                 &actor,
-                Event::new(None, "user.sign_in", "user", Some(user_id), parsed.as_str()),
+                Event::new(None, "user.sign_in_failed", "user", None, parsed.as_str()),
             )
             .await?;
             tx.commit().await?;
-            auth::session::establish(&ctx.session, user_id).await?;
-            let path = landing_path(ctx.pool(), user_id, next.as_deref()).await?;
-            leptos_axum::redirect(&path);
-            Ok(())
+            // One message for unknown email and wrong password: no hint which it was.
+            return Err(AppError::new(crate::error::ErrorKind::Unauthenticated, "That email and password don't match.")
+                .with_input([("email", email.as_str())]));
         }
-        .await,
+    };
+    let mut tx = ctx.pool().begin().await?;
+    db::users::record_sign_in(&mut *tx, user_id).await?;
+    let actor = Actor { user_id: Some(user_id), label: parsed.to_string(), source_ip: ctx.source_ip.clone() };
+    db::audit::record(
+        &mut tx,
+        &actor,
+        Event::new(None, "user.sign_in", "user", Some(user_id), parsed.as_str()),
     )
+    .await?;
+    tx.commit().await?;
+    auth::session::establish(&ctx.session, user_id).await?;
+    let path = landing_path(ctx.pool(), user_id, next.as_deref()).await?;
+    leptos_axum::redirect(&path);
+    Ok(())
 }
 
 /// Signs out: the server-side session is deleted, not just the cookie.
 #[server(endpoint = "session/sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    respond(
-        async {
-            let ctx = Ctx::load().await?;
-            auth::session::end(&ctx.session).await?;
-            leptos_axum::redirect("/login");
-            Ok(())
-        }
-        .await,
-    )
+    let ctx = Ctx::load().await?;
+    auth::session::end(&ctx.session).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }

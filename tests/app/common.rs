@@ -1,0 +1,198 @@
+//! The test harness: the real application on a random port over a fresh database, and an
+//! HTTP client with its own cookie jar per signed-in user.
+
+#![allow(dead_code)]
+
+use meridian::auth::password;
+use meridian::config::Config;
+use meridian::db;
+use meridian::domain::{DEFAULT_ORGANIZATION_ID, Email, Name, OrgRole};
+use meridian::state::AppState;
+use reqwest::{Response, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use uuid::Uuid;
+
+pub const ADMIN_EMAIL: &str = "admin@example.com";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub pool: PgPool,
+}
+
+/// A browser-like client: keeps cookies, never follows redirects (tests look at them).
+pub struct Client {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+impl TestApp {
+    /// Boots the app the way `meridian serve` does (first-start setup included) on port 0.
+    pub async fn spawn(pool: PgPool) -> TestApp {
+        let data_dir = std::env::temp_dir().join(format!("meridian-test-{}", Uuid::new_v4()));
+        let config = Config {
+            database_url: None,
+            data_dir,
+            listen: "127.0.0.1:0".parse().unwrap(),
+            public_url: None,
+            secure_cookies: false,
+            admin_email: ADMIN_EMAIL.into(),
+            admin_password: Some(PASSWORD.into()),
+        };
+        meridian::bootstrap::run(&pool, &config).await.expect("first-start setup");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = AppState { leptos_options: meridian::server::leptos_options(addr), pool: pool.clone(), public_url: None };
+        let app = meridian::server::router(state, false);
+        tokio::spawn(async move {
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        });
+        TestApp { addr, pool }
+    }
+
+    pub fn client(&self) -> Client {
+        let http = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Client { http, base: format!("http://{}", self.addr) }
+    }
+
+    /// A client signed in as the instance admin.
+    pub async fn admin(&self) -> Client {
+        let client = self.client();
+        client.sign_in(ADMIN_EMAIL, PASSWORD).await;
+        client
+    }
+
+    /// Creates a user with `role` in `organization` and returns a client signed in as them.
+    pub async fn user_in(&self, organization: Uuid, role: OrgRole) -> Client {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        let hash = password::hash(PASSWORD);
+        let id = db::users::create(&self.pool, &Email::parse(&email).unwrap(), "Test User", Some(&hash), false)
+            .await
+            .unwrap();
+        db::organizations::add_member(&self.pool, organization, id, role).await.unwrap();
+        let client = self.client();
+        client.sign_in(&email, PASSWORD).await;
+        client
+    }
+
+    /// A second organization (with its own region `auto` and default workspace).
+    pub async fn other_organization(&self) -> Uuid {
+        let mut tx = self.pool.begin().await.unwrap();
+        let org = meridian::bootstrap::create_organization(
+            &mut tx,
+            &db::audit::Actor::system("test"),
+            Uuid::new_v4(),
+            &Name::parse("Other Org").unwrap(),
+            None,
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        org.id
+    }
+
+    pub async fn region_id(&self, organization: Uuid, name: &str) -> Uuid {
+        sqlx::query_scalar("select id from regions where organization_id = $1 and lower(name) = lower($2)")
+            .bind(organization)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn workspace_id(&self, organization: Uuid, name: &str) -> Uuid {
+        sqlx::query_scalar("select id from workspaces where organization_id = $1 and lower(name) = lower($2)")
+            .bind(organization)
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
+    }
+
+    pub async fn audit_count(&self, action: &str) -> i64 {
+        sqlx::query_scalar("select count(*) from audit_events where action = $1")
+            .bind(action)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    pub async fn revision(&self, table: &str, id: Uuid) -> i32 {
+        sqlx::query_scalar(&format!("select revision from {table} where id = $1"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+impl Client {
+    /// Calls a server function the way the hydrated page does (fetch, form-encoded body).
+    pub async fn call(&self, endpoint: &str, form: &[(&str, &str)]) -> Response {
+        self.http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a form the way a browser without JavaScript does.
+    pub async fn post_form(&self, endpoint: &str, form: &[(&str, &str)], referer: &str) -> Response {
+        self.http
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", format!("{}{referer}", self.base))
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        let res = self.call("session/sign-in", &[("email", email), ("password", password)]).await;
+        assert_eq!(res.status(), StatusCode::OK, "sign-in of {email} failed: {}", res.text().await.unwrap());
+    }
+}
+
+/// The error body of a failed server function call, with its status.
+pub async fn error_of(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON ({status}): {body}"));
+    (status, json)
+}
+
+/// The message a failed call attached to `field`.
+pub fn field_message(error: &Value, field: &str) -> Option<String> {
+    error["fields"]
+        .as_array()?
+        .iter()
+        .find(|f| f["field"] == field)
+        .and_then(|f| f["message"].as_str().map(str::to_owned))
+}
+
+/// Where a successful call asked the browser to go.
+pub fn redirect_target(res: &Response) -> Option<String> {
+    res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+pub fn org() -> String {
+    DEFAULT_ORGANIZATION_ID.to_string()
+}
