@@ -114,7 +114,10 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
         <section class="panel" aria-labelledby="regions-heading">
             <h2 id="regions-heading">"Regions"</h2>
             <p class="lead">
-                {format!("{} workspaces. Each runs in exactly one region; move them under ", data.total_workspaces)}
+                {match data.total_workspaces {
+                    1 => "1 workspace. It runs in exactly one region; move it under ".to_owned(),
+                    n => format!("{n} workspaces. Each runs in exactly one region; move them under "),
+                }}
                 <a href=workspaces_link>"Workspaces"</a>"."
             </p>
             <ul class="usage">{usage}</ul>
