@@ -1,0 +1,103 @@
+// Browser tests for Meridian: every spec runs twice, once with the page hydrated by
+// WebAssembly and once with JavaScript off (plain HTML forms), against a freshly built
+// server and a freshly created database.
+//
+//   cd end2end && npx playwright test
+//
+// Environment (all optional):
+//   MERIDIAN_E2E_URL     where the server listens and the tests browse (default http://127.0.0.1:3100)
+//   MERIDIAN_BIN         the server binary, relative to the repository root or absolute
+//                        (default target/debug/meridian; CI can point it at a release build)
+//   E2E_DATABASE_URL     the throwaway database; it is DROPPED and recreated on every run
+//                        (default postgres://postgres@127.0.0.1:5432/meridian_e2e)
+//   CI                   line reporter, no test.only
+import { defineConfig } from '@playwright/test';
+import path from 'node:path';
+
+const baseURL = (process.env.MERIDIAN_E2E_URL ?? 'http://127.0.0.1:3100').replace(/\/+$/, '');
+const listen = new URL(baseURL);
+if (listen.hostname === 'localhost') {
+  // localhost may resolve to ::1 while the server listens on 127.0.0.1.
+  throw new Error('MERIDIAN_E2E_URL: use 127.0.0.1, not localhost');
+}
+
+const databaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian_e2e';
+const db = new URL(databaseUrl);
+const dbName = decodeURIComponent(db.pathname.replace(/^\//, ''));
+// The database is dropped on every run: refuse anything that does not look like a test database.
+if (!/^[A-Za-z0-9_]*(e2e|test)[A-Za-z0-9_]*$/.test(dbName)) {
+  throw new Error(`E2E_DATABASE_URL must name a throwaway database (…e2e… or …test…), got "${dbName}"`);
+}
+
+// Relative to the repository root, the server's working directory (it serves target/site).
+const repoRoot = path.resolve(__dirname, '..');
+const serverBin = path.resolve(repoRoot, process.env.MERIDIAN_BIN ?? 'target/debug/meridian');
+
+/** Quotes a value for the POSIX shell. */
+const sh = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
+
+// Playwright starts the webServer *before* globalSetup runs (plugin setup comes first), so
+// the database cannot be reset in a globalSetup file. The web server's command does it
+// instead, then replaces the shell with the server so stopping it stops the server.
+const pgArgs = [
+  `-h ${sh(db.hostname || '127.0.0.1')}`,
+  `-p ${sh(db.port || '5432')}`,
+  `-U ${sh(decodeURIComponent(db.username || 'postgres'))}`,
+].join(' ');
+const serverCommand = [
+  `dropdb --if-exists --force ${pgArgs} ${sh(dbName)}`,
+  `createdb ${pgArgs} ${sh(dbName)}`,
+  `exec ${sh(serverBin)}`,
+].join(' && ');
+
+export default defineConfig({
+  testDir: 'tests',
+  outputDir: 'test-results',
+  fullyParallel: false,
+  // One browser at a time: the machine has two cores and the server needs one.
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: process.env.CI ? 'line' : 'list',
+  // A debug build hydrates a large WebAssembly module on every full page load.
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  use: {
+    baseURL,
+    screenshot: 'only-on-failure',
+    trace: 'off',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  projects: [
+    { name: 'hydrated', use: { javaScriptEnabled: true } },
+    { name: 'no-js', use: { javaScriptEnabled: false } },
+  ],
+  webServer: {
+    command: serverCommand,
+    cwd: repoRoot,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      DATABASE_URL: databaseUrl,
+      PGPASSWORD: decodeURIComponent(db.password),
+      MERIDIAN_LISTEN: listen.host,
+      MERIDIAN_ADMIN_EMAIL: 'admin@example.com',
+      MERIDIAN_ADMIN_PASSWORD: 'correct horse battery staple',
+      LEPTOS_SITE_ROOT: 'target/site',
+    },
+  },
+});
