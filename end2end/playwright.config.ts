@@ -13,6 +13,7 @@
 //   CI                   line reporter, no test.only
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './tests/admin';
 
 const baseURL = (process.env.MERIDIAN_E2E_URL ?? 'http://127.0.0.1:3100').replace(/\/+$/, '');
 const listen = new URL(baseURL);
@@ -93,10 +94,10 @@ export default defineConfig({
     stderr: 'pipe',
     env: {
       DATABASE_URL: databaseUrl,
-      PGPASSWORD: decodeURIComponent(db.password),
+      ...(db.password ? { PGPASSWORD: decodeURIComponent(db.password) } : {}),
       MERIDIAN_LISTEN: listen.host,
-      MERIDIAN_ADMIN_EMAIL: 'admin@example.com',
-      MERIDIAN_ADMIN_PASSWORD: 'correct horse battery staple',
+      MERIDIAN_ADMIN_EMAIL: ADMIN_EMAIL,
+      MERIDIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LEPTOS_SITE_ROOT: 'target/site',
     },
   },

@@ -8,8 +8,13 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::config::Config;
-use crate::db::{self, audit::{Actor, Event}};
-use crate::domain::{DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, Email, Name, OrgRole, Organization};
+use crate::db::{
+    self,
+    audit::{Actor, Event},
+};
+use crate::domain::{
+    DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, Email, Name, OrgRole, Organization,
+};
 use crate::error::AppResult;
 
 /// Serialises first-start work across replicas starting at the same moment.
@@ -31,16 +36,46 @@ pub async fn create_organization(
     db::audit::record(
         tx,
         actor,
-        Event::new(Some(id), "organization.create", "organization", Some(id), &organization.name).after(&organization),
+        Event::new(
+            Some(id),
+            "organization.create",
+            "organization",
+            Some(id),
+            &organization.name,
+        )
+        .after(&organization),
     )
     .await?;
     let auto = Name::parse(DEFAULT_REGION_NAME).expect("the default region name is valid");
     let region = db::regions::create(&mut *tx, id, &auto, true).await?;
-    db::audit::record(tx, actor, Event::new(Some(id), "region.create", "region", Some(region.id), &region.name).after(&region)).await?;
-    let workspace_name = Name::parse("Default Workspace").expect("the default workspace name is valid");
+    db::audit::record(
+        tx,
+        actor,
+        Event::new(
+            Some(id),
+            "region.create",
+            "region",
+            Some(region.id),
+            &region.name,
+        )
+        .after(&region),
+    )
+    .await?;
+    let workspace_name =
+        Name::parse("Default Workspace").expect("the default workspace name is valid");
     let workspace_id = db::workspaces::create(&mut *tx, id, &workspace_name, region.id).await?;
-    db::audit::record(tx, actor, Event::new(Some(id), "workspace.create", "workspace", Some(workspace_id), workspace_name.as_str()))
-        .await?;
+    db::audit::record(
+        tx,
+        actor,
+        Event::new(
+            Some(id),
+            "workspace.create",
+            "workspace",
+            Some(workspace_id),
+            workspace_name.as_str(),
+        ),
+    )
+    .await?;
     if let Some(user_id) = admin {
         db::organizations::add_member(&mut *tx, id, user_id, OrgRole::Admin).await?;
     }
@@ -51,9 +86,14 @@ pub async fn create_organization(
 pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
     let actor = Actor::system("meridian (first start)");
     let mut tx = pool.begin().await?;
-    sqlx::query!("select pg_advisory_xact_lock($1)", BOOTSTRAP_LOCK).execute(&mut *tx).await?;
+    sqlx::query!("select pg_advisory_xact_lock($1)", BOOTSTRAP_LOCK)
+        .execute(&mut *tx)
+        .await?;
 
-    if db::organizations::get(&mut *tx, DEFAULT_ORGANIZATION_ID).await?.is_none() {
+    if db::organizations::get(&mut *tx, DEFAULT_ORGANIZATION_ID)
+        .await?
+        .is_none()
+    {
         let name = Name::parse("Default Organization").expect("valid");
         create_organization(&mut tx, &actor, DEFAULT_ORGANIZATION_ID, &name, None).await?;
         let region = db::regions::list(&mut *tx, DEFAULT_ORGANIZATION_ID)
@@ -64,7 +104,13 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
         let plane_name = Name::parse(DEFAULT_REGION_NAME).expect("valid");
         // Its secret is not shown: the default data plane's agent gets fresh credentials when
         // an operator rotates them.
-        crate::server_fns::data_planes::create_with_credentials(&mut tx, &actor, &region, &plane_name).await?;
+        crate::server_fns::data_planes::create_with_credentials(
+            &mut tx,
+            &actor,
+            &region,
+            &plane_name,
+        )
+        .await?;
         tracing::info!("created the default organization with region {DEFAULT_REGION_NAME}");
     }
 
@@ -73,7 +119,8 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
     if db::users::find_by_email(&mut *tx, &email).await?.is_none() {
         let (secret, generated) = match &config.admin_password {
             Some(p) => {
-                password::check_strength(p).map_err(|m| anyhow::anyhow!("MERIDIAN_ADMIN_PASSWORD: {m}"))?;
+                password::check_strength(p)
+                    .map_err(|m| anyhow::anyhow!("MERIDIAN_ADMIN_PASSWORD: {m}"))?;
                 (p.clone(), false)
             }
             None => (password::generate(), true),
@@ -83,10 +130,22 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
             move || password::hash(&secret)
         })
         .await?;
-        let user_id = db::users::create(&mut *tx, &email, "Administrator", Some(&hash), true).await?;
-        db::organizations::add_member(&mut *tx, DEFAULT_ORGANIZATION_ID, user_id, OrgRole::Admin).await?;
-        db::audit::record(&mut tx, &actor, Event::new(Some(DEFAULT_ORGANIZATION_ID), "user.create", "user", Some(user_id), email.as_str()))
+        let user_id =
+            db::users::create(&mut *tx, &email, "Administrator", Some(&hash), true).await?;
+        db::organizations::add_member(&mut *tx, DEFAULT_ORGANIZATION_ID, user_id, OrgRole::Admin)
             .await?;
+        db::audit::record(
+            &mut tx,
+            &actor,
+            Event::new(
+                Some(DEFAULT_ORGANIZATION_ID),
+                "user.create",
+                "user",
+                Some(user_id),
+                email.as_str(),
+            ),
+        )
+        .await?;
         if generated {
             let path = write_generated_password(&config.data_dir, &secret)?;
             // Printed once, on the start that created it; the file keeps it for the operator.
@@ -104,7 +163,8 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
 fn write_generated_password(data_dir: &Path, secret: &str) -> anyhow::Result<std::path::PathBuf> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
     let path = data_dir.join(ADMIN_PASSWORD_FILE);
     let mut file = std::fs::OpenOptions::new()
         .write(true)

@@ -6,13 +6,20 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::config::Config;
-use crate::db::{self, audit::{Actor, Event}};
+use crate::db::{
+    self,
+    audit::{Actor, Event},
+};
 use crate::domain::{Email, Name, OrgRole};
 use crate::embedded_postgres::EmbeddedPostgres;
 use crate::state::AppState;
 
 #[derive(Parser)]
-#[command(name = "meridian", version, about = "Meridian: a control plane for data residency.")]
+#[command(
+    name = "meridian",
+    version,
+    about = "Meridian: a control plane for data residency."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -74,9 +81,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let (pool, embedded) = open_database(&config).await?;
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&config, pool).await,
-        Command::Migrate => db::migrate(&pool).await.context("migrating the database").map(|()| {
-            println!("database schema is up to date");
-        }),
+        Command::Migrate => db::migrate(&pool)
+            .await
+            .context("migrating the database")
+            .map(|()| {
+                println!("database schema is up to date");
+            }),
         Command::Admin(task) => {
             db::migrate(&pool).await.context("migrating the database")?;
             admin(task, &pool).await
@@ -89,12 +99,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Connects to `DATABASE_URL`, or starts the embedded cluster under the data directory.
-async fn open_database(config: &Config) -> anyhow::Result<(sqlx::PgPool, Option<EmbeddedPostgres>)> {
+async fn open_database(
+    config: &Config,
+) -> anyhow::Result<(sqlx::PgPool, Option<EmbeddedPostgres>)> {
     match &config.database_url {
-        Some(url) => Ok((db::connect(url).await.context("connecting to DATABASE_URL")?, None)),
+        Some(url) => Ok((
+            db::connect(url)
+                .await
+                .context("connecting to DATABASE_URL")?,
+            None,
+        )),
         None => {
             let pg = EmbeddedPostgres::start(&config.data_dir).await?;
-            let pool = db::connect(&pg.database_url()).await.context("connecting to the embedded database")?;
+            let pool = db::connect(&pg.database_url())
+                .await
+                .context("connecting to the embedded database")?;
             Ok((pool, Some(pg)))
         }
     }
@@ -102,7 +121,9 @@ async fn open_database(config: &Config) -> anyhow::Result<(sqlx::PgPool, Option<
 
 async fn serve(config: &Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
     db::migrate(&pool).await.context("migrating the database")?;
-    crate::bootstrap::run(&pool, config).await.context("first-start setup")?;
+    crate::bootstrap::run(&pool, config)
+        .await
+        .context("first-start setup")?;
     crate::server::spawn_session_cleanup(&pool);
     let state = AppState {
         leptos_options: crate::server::leptos_options(config.listen),
@@ -114,19 +135,23 @@ async fn serve(config: &Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
     tracing::info!("Meridian is listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("shut down");
     Ok(())
 }
 
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
-    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => return interrupt.await.unwrap_or(()),
-    };
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return interrupt.await.unwrap_or(()),
+        };
     tokio::select! {
         _ = interrupt => {},
         _ = terminate.recv() => {},
@@ -146,20 +171,40 @@ fn new_password(given: Option<String>) -> anyhow::Result<(String, bool)> {
 async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
     let actor = Actor::system("meridian admin (command line)");
     match task {
-        Admin::CreateUser { email, password, name, organization, role, instance_admin } => {
+        Admin::CreateUser {
+            email,
+            password,
+            name,
+            organization,
+            role,
+            instance_admin,
+        } => {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let role = OrgRole::parse(&role).map_err(|m| anyhow::anyhow!("--role: {m}"))?;
             let (secret, generated) = new_password(password)?;
-            let hash = tokio::task::spawn_blocking(move || (password::hash(&secret), secret)).await?;
+            let hash =
+                tokio::task::spawn_blocking(move || (password::hash(&secret), secret)).await?;
             let mut tx = pool.begin().await?;
             db::organizations::get(&mut *tx, organization)
                 .await?
                 .with_context(|| format!("organization {organization} does not exist"))?;
-            let user_id = db::users::create(&mut *tx, &email, name.trim(), Some(&hash.0), instance_admin)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", crate::error::AppError::from(e)))?;
+            let user_id =
+                db::users::create(&mut *tx, &email, name.trim(), Some(&hash.0), instance_admin)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", crate::error::AppError::from(e)))?;
             db::organizations::add_member(&mut *tx, organization, user_id, role).await?;
-            db::audit::record(&mut tx, &actor, Event::new(Some(organization), "user.create", "user", Some(user_id), email.as_str())).await?;
+            db::audit::record(
+                &mut tx,
+                &actor,
+                Event::new(
+                    Some(organization),
+                    "user.create",
+                    "user",
+                    Some(user_id),
+                    email.as_str(),
+                ),
+            )
+            .await?;
             tx.commit().await?;
             println!("created user {email} ({role} of {organization})");
             if generated {
@@ -169,11 +214,25 @@ async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
         Admin::ResetPassword { email, password } => {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let (secret, generated) = new_password(password)?;
-            let hash = tokio::task::spawn_blocking(move || (password::hash(&secret), secret)).await?;
+            let hash =
+                tokio::task::spawn_blocking(move || (password::hash(&secret), secret)).await?;
             let mut tx = pool.begin().await?;
-            let user = db::users::find_by_email(&mut *tx, &email).await?.with_context(|| format!("no user {email}"))?;
+            let user = db::users::find_by_email(&mut *tx, &email)
+                .await?
+                .with_context(|| format!("no user {email}"))?;
             db::users::set_password(&mut *tx, user.id, &hash.0).await?;
-            db::audit::record(&mut tx, &actor, Event::new(None, "user.reset_password", "user", Some(user.id), email.as_str())).await?;
+            db::audit::record(
+                &mut tx,
+                &actor,
+                Event::new(
+                    None,
+                    "user.reset_password",
+                    "user",
+                    Some(user.id),
+                    email.as_str(),
+                ),
+            )
+            .await?;
             tx.commit().await?;
             println!("password of {email} reset");
             if generated {
@@ -185,14 +244,26 @@ async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
             let mut tx = pool.begin().await?;
             let admin = match admin_email {
                 Some(raw) => {
-                    let email = Email::parse(&raw).map_err(|m| anyhow::anyhow!("--admin-email: {m}"))?;
-                    Some(db::users::find_by_email(&mut *tx, &email).await?.with_context(|| format!("no user {email}"))?.id)
+                    let email =
+                        Email::parse(&raw).map_err(|m| anyhow::anyhow!("--admin-email: {m}"))?;
+                    Some(
+                        db::users::find_by_email(&mut *tx, &email)
+                            .await?
+                            .with_context(|| format!("no user {email}"))?
+                            .id,
+                    )
                 }
                 None => None,
             };
-            let org = crate::bootstrap::create_organization(&mut tx, &actor, Uuid::new_v4(), &name, admin)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let org = crate::bootstrap::create_organization(
+                &mut tx,
+                &actor,
+                Uuid::new_v4(),
+                &name,
+                admin,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
             println!("created organization {} ({})", org.name, org.id);
         }

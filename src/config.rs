@@ -24,13 +24,19 @@ pub struct Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("database_url", &self.database_url.as_ref().map(|_| "<redacted>"))
+            .field(
+                "database_url",
+                &self.database_url.as_ref().map(|_| "<redacted>"),
+            )
             .field("data_dir", &self.data_dir)
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
             .field("admin_email", &self.admin_email)
-            .field("admin_password", &self.admin_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -41,23 +47,30 @@ impl Config {
     pub fn from_env() -> anyhow::Result<Config> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let listen = match var("MERIDIAN_LISTEN").or_else(|| var("LEPTOS_SITE_ADDR")) {
-            Some(addr) => addr
-                .parse()
-                .map_err(|_| anyhow::anyhow!("MERIDIAN_LISTEN must be an address like 127.0.0.1:3000, got {addr:?}"))?,
+            Some(addr) => addr.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "MERIDIAN_LISTEN must be an address like 127.0.0.1:3000, got {addr:?}"
+                )
+            })?,
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
         };
         let secure_cookies = match var("MERIDIAN_SECURE_COOKIES").as_deref() {
             None | Some("false" | "0" | "no") => false,
             Some("true" | "1" | "yes") => true,
-            Some(other) => anyhow::bail!("MERIDIAN_SECURE_COOKIES must be true or false, got {other:?}"),
+            Some(other) => {
+                anyhow::bail!("MERIDIAN_SECURE_COOKIES must be true or false, got {other:?}")
+            }
         };
         Ok(Config {
             database_url: var("DATABASE_URL"),
-            data_dir: var("MERIDIAN_DATA_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(".meridian")),
+            data_dir: var("MERIDIAN_DATA_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(".meridian")),
             listen,
             secure_cookies,
             public_url: var("MERIDIAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
-            admin_email: var("MERIDIAN_ADMIN_EMAIL").unwrap_or_else(|| Self::DEFAULT_ADMIN_EMAIL.into()),
+            admin_email: var("MERIDIAN_ADMIN_EMAIL")
+                .unwrap_or_else(|| Self::DEFAULT_ADMIN_EMAIL.into()),
             admin_password: var("MERIDIAN_ADMIN_PASSWORD"),
         })
     }

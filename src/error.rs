@@ -49,7 +49,12 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), fields: Vec::new(), input: Vec::new() }
+        Self {
+            kind,
+            message: message.into(),
+            fields: Vec::new(),
+            input: Vec::new(),
+        }
     }
 
     pub fn unauthenticated() -> Self {
@@ -57,16 +62,25 @@ impl AppError {
     }
 
     pub fn forbidden() -> Self {
-        Self::new(ErrorKind::Forbidden, "You don't have permission to do that.")
+        Self::new(
+            ErrorKind::Forbidden,
+            "You don't have permission to do that.",
+        )
     }
 
     /// `what` names the missing object in lower case, e.g. "region".
     pub fn not_found(what: &str) -> Self {
-        Self::new(ErrorKind::NotFound, format!("That {what} does not exist or was deleted."))
+        Self::new(
+            ErrorKind::NotFound,
+            format!("That {what} does not exist or was deleted."),
+        )
     }
 
     pub fn internal() -> Self {
-        Self::new(ErrorKind::Internal, "Something went wrong on our side. Please try again.")
+        Self::new(
+            ErrorKind::Internal,
+            "Something went wrong on our side. Please try again.",
+        )
     }
 
     /// A rule broken by one field.
@@ -75,7 +89,10 @@ impl AppError {
         Self {
             kind: ErrorKind::Invalid,
             message: "Please correct the highlighted field.".into(),
-            fields: vec![FieldError { field: field.into(), message }],
+            fields: vec![FieldError {
+                field: field.into(),
+                message,
+            }],
             input: Vec::new(),
         }
     }
@@ -84,16 +101,28 @@ impl AppError {
     pub fn conflict(field: Option<&str>, message: impl Into<String>) -> Self {
         let message = message.into();
         let fields = field
-            .map(|f| vec![FieldError { field: f.into(), message: message.clone() }])
+            .map(|f| {
+                vec![FieldError {
+                    field: f.into(),
+                    message: message.clone(),
+                }]
+            })
             .unwrap_or_default();
-        Self { kind: ErrorKind::Conflict, message, fields, input: Vec::new() }
+        Self {
+            kind: ErrorKind::Conflict,
+            message,
+            fields,
+            input: Vec::new(),
+        }
     }
 
     /// The form changed under the user: someone else saved first.
     pub fn stale(what: &str) -> Self {
         Self::conflict(
             None,
-            format!("This {what} was changed by someone else since you opened the page. Reload and try again."),
+            format!(
+                "This {what} was changed by someone else since you opened the page. Reload and try again."
+            ),
         )
     }
 
@@ -111,18 +140,27 @@ impl AppError {
 
     /// Attaches what the user typed, to be shown again in the form.
     pub fn with_input<'a>(mut self, input: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        self.input = input.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        self.input = input
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
         self
     }
 
     /// The message for one field, if any.
     pub fn field(&self, field: &str) -> Option<&str> {
-        self.fields.iter().find(|f| f.field == field).map(|f| f.message.as_str())
+        self.fields
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| f.message.as_str())
     }
 
     /// What the user typed into one field, if echoed.
     pub fn input(&self, field: &str) -> Option<&str> {
-        self.input.iter().find(|(k, _)| k == field).map(|(_, v)| v.as_str())
+        self.input
+            .iter()
+            .find(|(k, _)| k == field)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn status(&self) -> u16 {
@@ -153,12 +191,14 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         use leptos::server_fn::error::ServerFnErrorErr as E;
         match value {
             // Arguments that do not decode are bad input (a hand-made or stale form).
-            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => {
-                Self::new(ErrorKind::Invalid, "The form was incomplete or malformed. Reload and try again.")
-            }
-            E::Request(_) | E::Response(_) => {
-                Self::new(ErrorKind::Transport, "Could not reach Meridian. Check your connection and try again.")
-            }
+            E::Args(_) | E::Deserialization(_) | E::MissingArg(_) => Self::new(
+                ErrorKind::Invalid,
+                "The form was incomplete or malformed. Reload and try again.",
+            ),
+            E::Request(_) | E::Response(_) => Self::new(
+                ErrorKind::Transport,
+                "Could not reach Meridian. Check your connection and try again.",
+            ),
             _ => Self::internal(),
         }
     }
@@ -172,11 +212,31 @@ mod server {
 
     /// Unique-constraint names mapped to the field and message a user should see.
     const UNIQUE_VIOLATIONS: &[(&str, &str, &str)] = &[
-        ("regions_organization_name_key", "name", "A region with this name already exists."),
-        ("data_planes_region_name_key", "name", "A data plane with this name already exists in this region."),
-        ("workspaces_organization_name_key", "name", "A workspace with this name already exists."),
-        ("users_email_key", "email", "A user with this email already exists."),
-        ("organization_members_pkey", "email", "This user is already a member."),
+        (
+            "regions_organization_name_key",
+            "name",
+            "A region with this name already exists.",
+        ),
+        (
+            "data_planes_region_name_key",
+            "name",
+            "A data plane with this name already exists in this region.",
+        ),
+        (
+            "workspaces_organization_name_key",
+            "name",
+            "A workspace with this name already exists.",
+        ),
+        (
+            "users_email_key",
+            "email",
+            "A user with this email already exists.",
+        ),
+        (
+            "organization_members_pkey",
+            "email",
+            "This user is already a member.",
+        ),
     ];
 
     impl From<sqlx::Error> for AppError {
@@ -184,8 +244,9 @@ mod server {
             if let Some(db) = err.as_database_error() {
                 let constraint = db.constraint().unwrap_or_default();
                 if db.is_unique_violation() {
-                    if let Some((_, field, message)) =
-                        UNIQUE_VIOLATIONS.iter().find(|(name, _, _)| *name == constraint)
+                    if let Some((_, field, message)) = UNIQUE_VIOLATIONS
+                        .iter()
+                        .find(|(name, _, _)| *name == constraint)
                     {
                         return AppError::conflict(Some(field), *message);
                     }
@@ -198,7 +259,10 @@ mod server {
                     );
                 }
                 if db.is_foreign_key_violation() {
-                    return AppError::conflict(None, "A related object was changed or deleted meanwhile. Reload and try again.");
+                    return AppError::conflict(
+                        None,
+                        "A related object was changed or deleted meanwhile. Reload and try again.",
+                    );
                 }
             }
             if let sqlx::Error::RowNotFound = err {

@@ -8,8 +8,9 @@ async fn main() -> std::process::ExitCode {
     let cli = meridian::cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MERIDIAN_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("MERIDIAN_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();

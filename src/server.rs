@@ -1,11 +1,11 @@
 //! Assembles the HTTP server: pages, server functions, sessions and security middleware.
 //! Used by `main` and by the integration tests, so tests run the real thing.
 
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -25,13 +25,19 @@ const SESSION_IDLE: time::Duration = time::Duration::hours(12);
 /// Leptos' options, from cargo-leptos' environment when run by it, with our defaults.
 pub fn leptos_options(listen: SocketAddr) -> LeptosOptions {
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
-    let production = std::env::var("LEPTOS_ENV").map(|e| e.eq_ignore_ascii_case("PROD")).unwrap_or(!cfg!(debug_assertions));
+    let production = std::env::var("LEPTOS_ENV")
+        .map(|e| e.eq_ignore_ascii_case("PROD"))
+        .unwrap_or(!cfg!(debug_assertions));
     LeptosOptions::builder()
         .output_name("meridian")
         .site_root(site_root)
         .site_pkg_dir("pkg")
         .site_addr(listen)
-        .env(if production { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+        .env(if production {
+            leptos::config::Env::PROD
+        } else {
+            leptos::config::Env::DEV
+        })
         .build()
 }
 
@@ -67,7 +73,9 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn(crate::server_fns::status::real_error_status))
+        .layer(middleware::from_fn(
+            crate::server_fns::status::real_error_status,
+        ))
         .layer(middleware::from_fn(require_sign_in))
         .layer(middleware::from_fn(auth::csrf::reject_cross_site))
         .layer(sessions)
@@ -78,10 +86,12 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
 /// `/`: the user's first organization when signed in, the sign-in page otherwise.
 async fn root(State(state): State<AppState>, session: Session) -> Response {
     match auth::session::user_id(&session).await {
-        Ok(Some(user_id)) => match crate::server_fns::session::landing_path(&state.pool, user_id, None).await {
-            Ok(path) => Redirect::to(&path).into_response(),
-            Err(e) => e.into_response(),
-        },
+        Ok(Some(user_id)) => {
+            match crate::server_fns::session::landing_path(&state.pool, user_id, None).await {
+                Ok(path) => Redirect::to(&path).into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
         Ok(None) => Redirect::to("/login").into_response(),
         Err(e) => e.into_response(),
     }
@@ -92,7 +102,11 @@ async fn require_sign_in(session: Session, request: Request, next: Next) -> Resp
     let path = request.uri().path();
     let protected = path.starts_with("/orgs/") || path.starts_with("/organizations/");
     if protected && matches!(auth::session::user_id(&session).await, Ok(None)) {
-        let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let wanted = request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
         let next = url_encode(wanted);
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
@@ -102,7 +116,9 @@ async fn require_sign_in(session: Session, request: Request, next: Next) -> Resp
 fn url_encode(raw: &str) -> String {
     raw.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -113,7 +129,10 @@ pub fn spawn_session_cleanup(pool: &sqlx::PgPool) {
     use tower_sessions::session_store::ExpiredDeletion;
     let store = session_store(pool);
     tokio::spawn(async move {
-        if let Err(e) = store.continuously_delete_expired(std::time::Duration::from_secs(600)).await {
+        if let Err(e) = store
+            .continuously_delete_expired(std::time::Duration::from_secs(600))
+            .await
+        {
             tracing::warn!(error = %e, "expired-session cleanup stopped");
         }
     });

@@ -11,13 +11,20 @@ use axum::response::{IntoResponse, Response};
 
 pub async fn reject_cross_site(request: Request, next: Next) -> Response {
     if is_cross_site_write(&request) {
-        return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "Cross-site requests are not allowed.",
+        )
+            .into_response();
     }
     next.run(request).await
 }
 
 fn is_cross_site_write(request: &Request) -> bool {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return false;
     }
     let headers = request.headers();
@@ -51,16 +58,31 @@ mod tests {
 
     #[test]
     fn same_origin_posts_pass() {
-        assert!(!is_cross_site_write(&post(&[("sec-fetch-site", "same-origin")])));
-        assert!(!is_cross_site_write(&post(&[("origin", "http://a.test:3000"), ("host", "a.test:3000")])));
+        assert!(!is_cross_site_write(&post(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(!is_cross_site_write(&post(&[
+            ("origin", "http://a.test:3000"),
+            ("host", "a.test:3000")
+        ])));
         assert!(!is_cross_site_write(&post(&[])));
     }
 
     #[test]
     fn cross_site_posts_are_refused() {
-        assert!(is_cross_site_write(&post(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site_write(&post(&[("sec-fetch-site", "same-site")])));
-        assert!(is_cross_site_write(&post(&[("origin", "http://evil.test"), ("host", "a.test:3000")])));
+        assert!(is_cross_site_write(&post(&[(
+            "sec-fetch-site",
+            "cross-site"
+        )])));
+        assert!(is_cross_site_write(&post(&[(
+            "sec-fetch-site",
+            "same-site"
+        )])));
+        assert!(is_cross_site_write(&post(&[
+            ("origin", "http://evil.test"),
+            ("host", "a.test:3000")
+        ])));
         assert!(is_cross_site_write(&post(&[("origin", "null")])));
     }
 }

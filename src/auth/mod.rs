@@ -40,6 +40,15 @@ pub async fn authorize(
     if role < needed {
         return Err(AppError::forbidden());
     }
-    let actor = Actor { user_id: Some(user.id), label: user.email.clone(), source_ip };
-    Ok(OrgAccess { user, organization_id, role, actor })
+    let actor = Actor {
+        user_id: Some(user.id),
+        label: user.email.clone(),
+        source_ip,
+    };
+    Ok(OrgAccess {
+        user,
+        organization_id,
+        role,
+        actor,
+    })
 }

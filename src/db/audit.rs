@@ -16,7 +16,11 @@ pub struct Actor {
 impl Actor {
     /// Changes made by Meridian itself (first start, command line).
     pub fn system(label: &str) -> Actor {
-        Actor { user_id: None, label: label.into(), source_ip: None }
+        Actor {
+            user_id: None,
+            label: label.into(),
+            source_ip: None,
+        }
     }
 }
 
@@ -32,8 +36,22 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    pub fn new(organization_id: Option<Uuid>, action: &'a str, object_type: &'a str, object_id: Option<Uuid>, object_name: &'a str) -> Self {
-        Event { organization_id, action, object_type, object_id, object_name, before: None, after: None }
+    pub fn new(
+        organization_id: Option<Uuid>,
+        action: &'a str,
+        object_type: &'a str,
+        object_id: Option<Uuid>,
+        object_name: &'a str,
+    ) -> Self {
+        Event {
+            organization_id,
+            action,
+            object_type,
+            object_id,
+            object_name,
+            before: None,
+            after: None,
+        }
     }
 
     pub fn before<T: serde::Serialize>(mut self, value: &T) -> Self {
@@ -48,7 +66,11 @@ impl<'a> Event<'a> {
 }
 
 /// Appends an event. Takes a connection, not a pool, so it runs inside the caller's transaction.
-pub async fn record(conn: &mut PgConnection, actor: &Actor, event: Event<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    event: Event<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "insert into audit_events
             (id, organization_id, actor_user_id, actor, action, object_type, object_id, object_name, before, after, source_ip)

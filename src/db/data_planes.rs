@@ -6,7 +6,10 @@ use uuid::Uuid;
 use crate::domain::{DataPlane, Name};
 
 /// Every data plane of an organization, grouped by region, in one query.
-pub async fn list_for_organization(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<DataPlane>, sqlx::Error> {
+pub async fn list_for_organization(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
         "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
@@ -19,7 +22,10 @@ pub async fn list_for_organization(db: impl PgExecutor<'_>, organization_id: Uui
     .await
 }
 
-pub async fn list_for_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result<Vec<DataPlane>, sqlx::Error> {
+pub async fn list_for_region(
+    db: impl PgExecutor<'_>,
+    region_id: Uuid,
+) -> Result<Vec<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
         "select id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at
@@ -32,7 +38,11 @@ pub async fn list_for_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result
 }
 
 /// A data plane of a region of `organization_id`; anything else is as good as missing.
-pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Result<Option<DataPlane>, sqlx::Error> {
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
         "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
@@ -45,7 +55,12 @@ pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Re
     .await
 }
 
-pub async fn create(db: impl PgExecutor<'_>, region_id: Uuid, name: &Name, enabled: bool) -> Result<DataPlane, sqlx::Error> {
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    region_id: Uuid,
+    name: &Name,
+    enabled: bool,
+) -> Result<DataPlane, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
         "insert into data_planes (id, region_id, name, enabled) values ($1, $2, $3, $4)
@@ -83,7 +98,9 @@ pub async fn update(
 
 /// Deletes a data plane and its credentials.
 pub async fn delete(db: impl PgExecutor<'_>, id: Uuid) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!("delete from data_planes where id = $1", id).execute(db).await?;
+    let done = sqlx::query!("delete from data_planes where id = $1", id)
+        .execute(db)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 

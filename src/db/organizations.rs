@@ -5,7 +5,11 @@ use uuid::Uuid;
 
 use crate::domain::{Membership, Name, OrgRole, Organization};
 
-pub async fn create(db: impl PgExecutor<'_>, id: Uuid, name: &Name) -> Result<Organization, sqlx::Error> {
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    name: &Name,
+) -> Result<Organization, sqlx::Error> {
     sqlx::query_as!(
         Organization,
         "insert into organizations (id, name) values ($1, $2)
@@ -18,9 +22,13 @@ pub async fn create(db: impl PgExecutor<'_>, id: Uuid, name: &Name) -> Result<Or
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Organization>, sqlx::Error> {
-    sqlx::query_as!(Organization, "select id, name, created_at, revision from organizations where id = $1", id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        Organization,
+        "select id, name, created_at, revision from organizations where id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// Renames when the organization is still at `revision`; `None` when it changed meanwhile.
@@ -43,7 +51,12 @@ pub async fn rename(
     .await
 }
 
-pub async fn add_member(db: impl PgExecutor<'_>, organization_id: Uuid, user_id: Uuid, role: OrgRole) -> Result<(), sqlx::Error> {
+pub async fn add_member(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: OrgRole,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "insert into organization_members (organization_id, user_id, role) values ($1, $2, $3)
          on conflict (organization_id, user_id) do nothing",
@@ -58,7 +71,11 @@ pub async fn add_member(db: impl PgExecutor<'_>, organization_id: Uuid, user_id:
 
 /// The role `user_id` acts with in `organization_id`: instance admins are admins everywhere.
 /// `None` when the organization does not exist or the user is not a member.
-pub async fn role_of(db: impl PgExecutor<'_>, organization_id: Uuid, user_id: Uuid) -> Result<Option<OrgRole>, sqlx::Error> {
+pub async fn role_of(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<OrgRole>, sqlx::Error> {
     let row = sqlx::query!(
         r#"select m.role as "role: Option<OrgRole>", u.is_instance_admin
            from users u
@@ -70,11 +87,20 @@ pub async fn role_of(db: impl PgExecutor<'_>, organization_id: Uuid, user_id: Uu
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.and_then(|r| if r.is_instance_admin { Some(OrgRole::Admin) } else { r.role }))
+    Ok(row.and_then(|r| {
+        if r.is_instance_admin {
+            Some(OrgRole::Admin)
+        } else {
+            r.role
+        }
+    }))
 }
 
 /// The organizations a user can switch between, by name. Instance admins see every one.
-pub async fn memberships(db: impl PgExecutor<'_>, user_id: Uuid) -> Result<Vec<Membership>, sqlx::Error> {
+pub async fn memberships(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<Vec<Membership>, sqlx::Error> {
     sqlx::query_as!(
         Membership,
         r#"select o.id as organization_id, o.name as organization_name,

@@ -5,7 +5,10 @@ use uuid::Uuid;
 
 use crate::domain::{Name, Region};
 
-pub async fn list(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<Region>, sqlx::Error> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<Region>, sqlx::Error> {
     sqlx::query_as!(
         Region,
         "select id, organization_id, name, enabled, created_at, updated_at, revision
@@ -18,7 +21,11 @@ pub async fn list(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<
 }
 
 /// A region of `organization_id`; another organization's region is as good as missing.
-pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Result<Option<Region>, sqlx::Error> {
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Region>, sqlx::Error> {
     sqlx::query_as!(
         Region,
         "select id, organization_id, name, enabled, created_at, updated_at, revision
@@ -32,7 +39,11 @@ pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Re
 
 /// Like [`get`], and holds a share lock until the transaction ends, so the region cannot be
 /// disabled or deleted while a workspace is being assigned to it.
-pub async fn get_for_assignment(conn: &mut PgConnection, organization_id: Uuid, id: Uuid) -> Result<Option<Region>, sqlx::Error> {
+pub async fn get_for_assignment(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Region>, sqlx::Error> {
     sqlx::query_as!(
         Region,
         "select id, organization_id, name, enabled, created_at, updated_at, revision
@@ -45,7 +56,12 @@ pub async fn get_for_assignment(conn: &mut PgConnection, organization_id: Uuid, 
     .await
 }
 
-pub async fn create(db: impl PgExecutor<'_>, organization_id: Uuid, name: &Name, enabled: bool) -> Result<Region, sqlx::Error> {
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    name: &Name,
+    enabled: bool,
+) -> Result<Region, sqlx::Error> {
     sqlx::query_as!(
         Region,
         "insert into regions (id, organization_id, name, enabled) values ($1, $2, $3, $4)
@@ -85,15 +101,26 @@ pub async fn update(
 }
 
 /// Deletes the region and its data planes. The database refuses while workspaces use it.
-pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!("delete from regions where organization_id = $1 and id = $2", organization_id, id)
-        .execute(db)
-        .await?;
+pub async fn delete(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from regions where organization_id = $1 and id = $2",
+        organization_id,
+        id
+    )
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// How many workspaces are assigned to each region of an organization, by region id.
-pub async fn workspace_counts(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
+pub async fn workspace_counts(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
     let rows = sqlx::query!(
         r#"select region_id, count(*) as "count!" from workspaces where organization_id = $1 group by region_id"#,
         organization_id

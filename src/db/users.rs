@@ -40,7 +40,10 @@ pub async fn create(
     Ok(id)
 }
 
-pub async fn find_credentials(db: impl PgExecutor<'_>, email: &Email) -> Result<Option<Credentials>, sqlx::Error> {
+pub async fn find_credentials(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as!(
         Credentials,
         "select id, password_hash from users where lower(email) = lower($1)",
@@ -50,7 +53,10 @@ pub async fn find_credentials(db: impl PgExecutor<'_>, email: &Email) -> Result<
     .await
 }
 
-pub async fn find_by_email(db: impl PgExecutor<'_>, email: &Email) -> Result<Option<User>, sqlx::Error> {
+pub async fn find_by_email(
+    db: impl PgExecutor<'_>,
+    email: &Email,
+) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
         "select id, email, name, is_instance_admin from users where lower(email) = lower($1)",
@@ -61,15 +67,27 @@ pub async fn find_by_email(db: impl PgExecutor<'_>, email: &Email) -> Result<Opt
 }
 
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<User>, sqlx::Error> {
-    sqlx::query_as!(User, "select id, email, name, is_instance_admin from users where id = $1", id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_as!(
+        User,
+        "select id, email, name, is_instance_admin from users where id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
-pub async fn set_password(db: impl PgExecutor<'_>, id: Uuid, password_hash: &str) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!("update users set password_hash = $2 where id = $1", id, password_hash)
-        .execute(db)
-        .await?;
+pub async fn set_password(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "update users set password_hash = $2 where id = $1",
+        id,
+        password_hash
+    )
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -6,7 +6,10 @@ use uuid::Uuid;
 use crate::domain::{Name, Workspace};
 
 /// Every workspace of an organization with its region, by name, in one query.
-pub async fn list(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<Workspace>, sqlx::Error> {
+pub async fn list(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<Workspace>, sqlx::Error> {
     sqlx::query_as!(
         Workspace,
         "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
@@ -21,7 +24,12 @@ pub async fn list(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<Vec<
 }
 
 /// One page of an organization's workspaces with their region, by name.
-pub async fn list_page(db: impl PgExecutor<'_>, organization_id: Uuid, limit: i64, offset: i64) -> Result<Vec<Workspace>, sqlx::Error> {
+pub async fn list_page(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Workspace>, sqlx::Error> {
     sqlx::query_as!(
         Workspace,
         "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
@@ -38,7 +46,11 @@ pub async fn list_page(db: impl PgExecutor<'_>, organization_id: Uuid, limit: i6
     .await
 }
 
-pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Result<Option<Workspace>, sqlx::Error> {
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Workspace>, sqlx::Error> {
     sqlx::query_as!(
         Workspace,
         "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
@@ -52,7 +64,12 @@ pub async fn get(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid) -> Re
     .await
 }
 
-pub async fn create(db: impl PgExecutor<'_>, organization_id: Uuid, name: &Name, region_id: Uuid) -> Result<Uuid, sqlx::Error> {
+pub async fn create(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    name: &Name,
+    region_id: Uuid,
+) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
     sqlx::query!(
         "insert into workspaces (id, organization_id, name, region_id) values ($1, $2, $3, $4)",
@@ -89,7 +106,12 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid, revision: i32) -> Result<bool, sqlx::Error> {
+pub async fn delete(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    id: Uuid,
+    revision: i32,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         "delete from workspaces where organization_id = $1 and id = $2 and revision = $3",
         organization_id,
@@ -102,8 +124,11 @@ pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid, id: Uuid, re
 }
 
 pub async fn count_in_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result<i64, sqlx::Error> {
-    let count = sqlx::query_scalar!(r#"select count(*) as "count!" from workspaces where region_id = $1"#, region_id)
-        .fetch_one(db)
-        .await?;
+    let count = sqlx::query_scalar!(
+        r#"select count(*) as "count!" from workspaces where region_id = $1"#,
+        region_id
+    )
+    .fetch_one(db)
+    .await?;
     Ok(count)
 }

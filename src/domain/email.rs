@@ -67,13 +67,28 @@ mod tests {
 
     #[test]
     fn normalises_case_and_space() {
-        assert_eq!(Email::parse(" Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        assert_eq!(Email::parse("ada@example.com").unwrap().domain(), "example.com");
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        assert_eq!(
+            Email::parse("ada@example.com").unwrap().domain(),
+            "example.com"
+        );
     }
 
     #[test]
     fn rejects_malformed_addresses() {
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "a@b@c.com", "ada@.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ada@.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

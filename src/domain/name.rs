@@ -23,7 +23,10 @@ impl Name {
         }
         let count = trimmed.chars().count();
         if count > Self::MAX_CHARS {
-            return Err(format!("Use at most {} characters (this has {count}).", Self::MAX_CHARS));
+            return Err(format!(
+                "Use at most {} characters (this has {count}).",
+                Self::MAX_CHARS
+            ));
         }
         if let Some(bad) = trimmed
             .chars()
@@ -73,10 +76,16 @@ mod tests {
 
     #[test]
     fn accepts_and_trims_valid_names() {
-        assert_eq!(Name::parse("  eu-west_1.a b ").unwrap().as_str(), "eu-west_1.a b");
+        assert_eq!(
+            Name::parse("  eu-west_1.a b ").unwrap().as_str(),
+            "eu-west_1.a b"
+        );
         assert_eq!(Name::parse("Zürich").unwrap().as_str(), "Zürich");
         assert!(Name::parse(&"a".repeat(64)).is_ok());
-        assert!(Name::parse(&"é".repeat(64)).is_ok(), "the limit counts characters, not bytes");
+        assert!(
+            Name::parse(&"é".repeat(64)).is_ok(),
+            "the limit counts characters, not bytes"
+        );
     }
 
     #[test]
@@ -93,7 +102,14 @@ mod tests {
 
     #[test]
     fn rejects_other_characters() {
-        for bad in ["eu/west", "a<b", "tab\there", "semi;colon", "new\nline", "emoji🙂"] {
+        for bad in [
+            "eu/west",
+            "a<b",
+            "tab\there",
+            "semi;colon",
+            "new\nline",
+            "emoji🙂",
+        ] {
             assert!(Name::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -34,7 +34,11 @@ impl Ctx {
             .await
             .ok()
             .map(|ConnectInfo(addr)| addr.ip().to_string());
-        Ok(Ctx { state, session, source_ip })
+        Ok(Ctx {
+            state,
+            session,
+            source_ip,
+        })
     }
 
     /// The address users reach Meridian at: configured, or else the request's own host.
@@ -45,7 +49,11 @@ impl Ctx {
         let host = leptos_axum::extract::<axum::http::HeaderMap>()
             .await
             .ok()
-            .and_then(|h| h.get(axum::http::header::HOST).and_then(|v| v.to_str().ok()).map(str::to_owned))
+            .and_then(|h| {
+                h.get(axum::http::header::HOST)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            })
             .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
         format!("http://{host}")
     }
@@ -56,18 +64,33 @@ impl Ctx {
 
     /// The signed-in user, or `Unauthenticated`.
     pub async fn user(&self) -> AppResult<User> {
-        let id = auth::session::user_id(&self.session).await?.ok_or_else(AppError::unauthenticated)?;
-        db::users::get(self.pool(), id).await?.ok_or_else(AppError::unauthenticated)
+        let id = auth::session::user_id(&self.session)
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        db::users::get(self.pool(), id)
+            .await?
+            .ok_or_else(AppError::unauthenticated)
     }
 
     /// The signed-in user acting on `organization_id` with at least `needed`.
     pub async fn access(&self, organization_id: Uuid, needed: OrgRole) -> AppResult<OrgAccess> {
         let user = self.user().await?;
-        auth::authorize(self.pool(), user, self.source_ip.clone(), organization_id, needed).await
+        auth::authorize(
+            self.pool(),
+            user,
+            self.source_ip.clone(),
+            organization_id,
+            needed,
+        )
+        .await
     }
 
     /// After a successful change: leave a notice for the next page and redirect there.
-    pub async fn redirect_with_notice(&self, path: &str, notice: impl Into<String>) -> AppResult<()> {
+    pub async fn redirect_with_notice(
+        &self,
+        path: &str,
+        notice: impl Into<String>,
+    ) -> AppResult<()> {
         auth::session::set_notice(&self.session, notice).await?;
         leptos_axum::redirect(path);
         Ok(())
@@ -80,7 +103,8 @@ impl Ctx {
 
 /// Parses a name field, echoing the typed value in the error.
 pub fn parse_name(field: &str, raw: &str) -> AppResult<crate::domain::Name> {
-    crate::domain::Name::parse(raw).map_err(|m| AppError::invalid(field, m).with_input([(field, raw)]))
+    crate::domain::Name::parse(raw)
+        .map_err(|m| AppError::invalid(field, m).with_input([(field, raw)]))
 }
 
 /// Parses a UUID field.

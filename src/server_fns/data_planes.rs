@@ -57,14 +57,25 @@ pub async fn create_with_credentials(
     db::audit::record(
         tx,
         actor,
-        Event::new(Some(region.organization_id), "dataplane.create", "dataplane", Some(plane.id), &plane.name).after(&plane),
+        Event::new(
+            Some(region.organization_id),
+            "dataplane.create",
+            "dataplane",
+            Some(plane.id),
+            &plane.name,
+        )
+        .after(&plane),
     )
     .await?;
     Ok((plane, client_id, secret))
 }
 
 #[server(endpoint = "dataplanes/create")]
-pub async fn create_data_plane(organization_id: Uuid, region_id: Uuid, name: String) -> Result<(), AppError> {
+pub async fn create_data_plane(
+    organization_id: Uuid,
+    region_id: Uuid,
+    name: String,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let parsed = parse_name("name", &name)?;
@@ -72,9 +83,10 @@ pub async fn create_data_plane(organization_id: Uuid, region_id: Uuid, name: Str
     let region = db::regions::get(&mut *tx, organization_id, region_id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
-    let (plane, client_id, secret) = create_with_credentials(&mut tx, &access.actor, &region, &parsed)
-        .await
-        .map_err(|e| e.with_input([("name", name.as_str())]))?;
+    let (plane, client_id, secret) =
+        create_with_credentials(&mut tx, &access.actor, &region, &parsed)
+            .await
+            .map_err(|e| e.with_input([("name", name.as_str())]))?;
     tx.commit().await?;
     let reveal = NewCredentials {
         data_plane_id: plane.id,
@@ -96,7 +108,10 @@ pub async fn create_data_plane(organization_id: Uuid, region_id: Uuid, name: Str
 /// The credentials of a data plane just created, once: the first call takes them out of the
 /// session, so a reload, the back button or a second visit gets `None`.
 #[server(endpoint = "dataplanes/reveal")]
-pub async fn reveal_credentials(organization_id: Uuid, data_plane_id: Uuid) -> Result<Option<NewCredentials>, AppError> {
+pub async fn reveal_credentials(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+) -> Result<Option<NewCredentials>, AppError> {
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Admin).await?;
     let pending: Option<NewCredentials> = auth::session::take_once(&ctx.session).await?;
@@ -141,18 +156,45 @@ pub async fn update_data_plane(
         .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
         .ok_or_else(|| AppError::stale("data plane").with_input([("name", echo)]))?;
     let (action, notice) = match (before.enabled, after.enabled) {
-        (false, true) => ("dataplane.enable", format!("Data plane {} enabled.", after.name)),
-        (true, false) => ("dataplane.disable", format!("Data plane {} disabled. It stops taking work at its next heartbeat.", after.name)),
-        _ => ("dataplane.rename", format!("Data plane renamed to {}.", after.name)),
+        (false, true) => (
+            "dataplane.enable",
+            format!("Data plane {} enabled.", after.name),
+        ),
+        (true, false) => (
+            "dataplane.disable",
+            format!(
+                "Data plane {} disabled. It stops taking work at its next heartbeat.",
+                after.name
+            ),
+        ),
+        _ => (
+            "dataplane.rename",
+            format!("Data plane renamed to {}.", after.name),
+        ),
     };
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), action, "dataplane", Some(data_plane_id), &after.name).before(&before).after(&after),
+        Event::new(
+            Some(organization_id),
+            action,
+            "dataplane",
+            Some(data_plane_id),
+            &after.name,
+        )
+        .before(&before)
+        .after(&after),
     )
     .await?;
     tx.commit().await?;
-    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions/{}", after.region_id), notice).await
+    ctx.redirect_with_notice(
+        &format!(
+            "/orgs/{organization_id}/settings/regions/{}",
+            after.region_id
+        ),
+        notice,
+    )
+    .await
 }
 
 #[server(endpoint = "dataplanes/delete")]
@@ -167,13 +209,26 @@ pub async fn delete_data_plane(organization_id: Uuid, data_plane_id: Uuid) -> Re
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "dataplane.delete", "dataplane", Some(data_plane_id), &plane.name).before(&plane),
+        Event::new(
+            Some(organization_id),
+            "dataplane.delete",
+            "dataplane",
+            Some(data_plane_id),
+            &plane.name,
+        )
+        .before(&plane),
     )
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/regions/{}", plane.region_id),
-        format!("Data plane {} deleted; its credentials no longer work.", plane.name),
+        &format!(
+            "/orgs/{organization_id}/settings/regions/{}",
+            plane.region_id
+        ),
+        format!(
+            "Data plane {} deleted; its credentials no longer work.",
+            plane.name
+        ),
     )
     .await
 }

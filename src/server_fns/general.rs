@@ -42,7 +42,10 @@ pub struct GeneralData {
 }
 
 #[server(endpoint = "general/page")]
-pub async fn general_page(organization_id: Uuid, page: Option<i64>) -> Result<GeneralData, AppError> {
+pub async fn general_page(
+    organization_id: Uuid,
+    page: Option<i64>,
+) -> Result<GeneralData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let page = page.unwrap_or(0).max(0);
@@ -50,7 +53,12 @@ pub async fn general_page(organization_id: Uuid, page: Option<i64>) -> Result<Ge
         db::organizations::get(ctx.pool(), organization_id),
         db::regions::list(ctx.pool(), organization_id),
         db::regions::workspace_counts(ctx.pool(), organization_id),
-        db::workspaces::list_page(ctx.pool(), organization_id, WORKSPACES_PER_PAGE, page * WORKSPACES_PER_PAGE),
+        db::workspaces::list_page(
+            ctx.pool(),
+            organization_id,
+            WORKSPACES_PER_PAGE,
+            page * WORKSPACES_PER_PAGE
+        ),
     )?;
     let organization = organization.ok_or_else(|| AppError::not_found("organization"))?;
     let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
@@ -64,11 +72,22 @@ pub async fn general_page(organization_id: Uuid, page: Option<i64>) -> Result<Ge
         })
         .collect();
     let total_workspaces = usage.iter().map(|u| u.workspace_count).sum();
-    Ok(GeneralData { meta: PageMeta::load(&ctx, &access).await?, organization, usage, workspaces, total_workspaces, page })
+    Ok(GeneralData {
+        meta: PageMeta::load(&ctx, &access).await?,
+        organization,
+        usage,
+        workspaces,
+        total_workspaces,
+        page,
+    })
 }
 
 #[server(endpoint = "general/rename-organization")]
-pub async fn rename_organization(organization_id: Uuid, name: String, revision: i32) -> Result<(), AppError> {
+pub async fn rename_organization(
+    organization_id: Uuid,
+    name: String,
+    revision: i32,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let new_name = parse_name("name", &name)?;
@@ -82,13 +101,23 @@ pub async fn rename_organization(organization_id: Uuid, name: String, revision: 
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "organization.rename", "organization", Some(organization_id), after.name.as_str())
-            .before(&before)
-            .after(&after),
+        Event::new(
+            Some(organization_id),
+            "organization.rename",
+            "organization",
+            Some(organization_id),
+            after.name.as_str(),
+        )
+        .before(&before)
+        .after(&after),
     )
     .await?;
     tx.commit().await?;
-    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/general"), "Organization renamed.").await
+    ctx.redirect_with_notice(
+        &format!("/orgs/{organization_id}/settings/general"),
+        "Organization renamed.",
+    )
+    .await
 }
 
 /// Creates an organization with the caller as its admin. Instance admins only.
@@ -100,9 +129,20 @@ pub async fn create_organization(name: String) -> Result<(), AppError> {
         return Err(AppError::forbidden());
     }
     let name = parse_name("name", &name)?;
-    let actor = db::audit::Actor { user_id: Some(user.id), label: user.email.clone(), source_ip: ctx.source_ip.clone() };
+    let actor = db::audit::Actor {
+        user_id: Some(user.id),
+        label: user.email.clone(),
+        source_ip: ctx.source_ip.clone(),
+    };
     let mut tx = ctx.pool().begin().await?;
-    let organization = crate::bootstrap::create_organization(&mut tx, &actor, Uuid::new_v4(), &name, Some(user.id)).await?;
+    let organization = crate::bootstrap::create_organization(
+        &mut tx,
+        &actor,
+        Uuid::new_v4(),
+        &name,
+        Some(user.id),
+    )
+    .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
         &format!("/orgs/{}/settings/general", organization.id),

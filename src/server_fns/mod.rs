@@ -33,7 +33,10 @@ pub struct PageMeta {
 
 #[cfg(feature = "ssr")]
 impl PageMeta {
-    pub async fn load(ctx: &context::Ctx, access: &crate::auth::OrgAccess) -> crate::error::AppResult<PageMeta> {
+    pub async fn load(
+        ctx: &context::Ctx,
+        access: &crate::auth::OrgAccess,
+    ) -> crate::error::AppResult<PageMeta> {
         Ok(PageMeta {
             notice: ctx.take_notice().await?,
             can_manage: access.role == crate::domain::OrgRole::Admin,

@@ -39,7 +39,10 @@ pub struct RegionData {
 /// All regions of an organization with their data planes and workspace counts, in three
 /// queries whatever the number of regions.
 #[cfg(feature = "ssr")]
-pub async fn overviews(pool: &sqlx::PgPool, organization_id: Uuid) -> crate::error::AppResult<Vec<RegionOverview>> {
+pub async fn overviews(
+    pool: &sqlx::PgPool,
+    organization_id: Uuid,
+) -> crate::error::AppResult<Vec<RegionOverview>> {
     use std::collections::HashMap;
     let (regions, planes, counts) = tokio::try_join!(
         db::regions::list(pool, organization_id),
@@ -49,7 +52,10 @@ pub async fn overviews(pool: &sqlx::PgPool, organization_id: Uuid) -> crate::err
     let counts: HashMap<Uuid, i64> = counts.into_iter().collect();
     let mut planes_by_region: HashMap<Uuid, Vec<DataPlane>> = HashMap::new();
     for plane in planes {
-        planes_by_region.entry(plane.region_id).or_default().push(plane);
+        planes_by_region
+            .entry(plane.region_id)
+            .or_default()
+            .push(plane);
     }
     Ok(regions
         .into_iter()
@@ -66,7 +72,10 @@ pub async fn regions_page(organization_id: Uuid) -> Result<RegionsData, AppError
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let regions = overviews(ctx.pool(), organization_id).await?;
-    Ok(RegionsData { meta: PageMeta::load(&ctx, &access).await?, regions })
+    Ok(RegionsData {
+        meta: PageMeta::load(&ctx, &access).await?,
+        regions,
+    })
 }
 
 #[server(endpoint = "regions/detail")]
@@ -82,7 +91,11 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
     )?;
     Ok(RegionData {
         meta: PageMeta::load(&ctx, &access).await?,
-        overview: RegionOverview { region, data_planes, workspace_count },
+        overview: RegionOverview {
+            region,
+            data_planes,
+            workspace_count,
+        },
     })
 }
 
@@ -98,13 +111,23 @@ pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), Ap
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "region.create", "region", Some(region.id), &region.name).after(&region),
+        Event::new(
+            Some(organization_id),
+            "region.create",
+            "region",
+            Some(region.id),
+            &region.name,
+        )
+        .after(&region),
     )
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
         &format!("/orgs/{organization_id}/settings/regions/{}", region.id),
-        format!("Region {} created. Add a data plane to run its workspaces.", region.name),
+        format!(
+            "Region {} created. Add a data plane to run its workspaces.",
+            region.name
+        ),
     )
     .await
 }
@@ -136,27 +159,55 @@ pub async fn update_region(
         Some("false" | "off") => false,
         Some(_) => return Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
     };
-    let after = db::regions::update(&mut *tx, organization_id, region_id, &new_name, new_enabled, revision)
-        .await
-        .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
-        .ok_or_else(|| AppError::stale("region").with_input([("name", echo)]))?;
+    let after = db::regions::update(
+        &mut *tx,
+        organization_id,
+        region_id,
+        &new_name,
+        new_enabled,
+        revision,
+    )
+    .await
+    .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
+    .ok_or_else(|| AppError::stale("region").with_input([("name", echo)]))?;
     let (action, notice) = if before.enabled != after.enabled {
         if after.enabled {
             ("region.enable", format!("Region {} enabled.", after.name))
         } else {
-            ("region.disable", format!("Region {} disabled. New workspaces can't be assigned to it.", after.name))
+            (
+                "region.disable",
+                format!(
+                    "Region {} disabled. New workspaces can't be assigned to it.",
+                    after.name
+                ),
+            )
         }
     } else {
-        ("region.rename", format!("Region renamed to {}.", after.name))
+        (
+            "region.rename",
+            format!("Region renamed to {}.", after.name),
+        )
     };
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), action, "region", Some(region_id), &after.name).before(&before).after(&after),
+        Event::new(
+            Some(organization_id),
+            action,
+            "region",
+            Some(region_id),
+            &after.name,
+        )
+        .before(&before)
+        .after(&after),
     )
     .await?;
     tx.commit().await?;
-    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions/{region_id}"), notice).await
+    ctx.redirect_with_notice(
+        &format!("/orgs/{organization_id}/settings/regions/{region_id}"),
+        notice,
+    )
+    .await
 }
 
 #[server(endpoint = "regions/delete")]
@@ -169,10 +220,17 @@ pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(),
         .ok_or_else(|| AppError::not_found("region"))?;
     let in_use = db::workspaces::count_in_region(&mut *tx, region_id).await?;
     if in_use > 0 {
-        let noun = if in_use == 1 { "workspace is" } else { "workspaces are" };
+        let noun = if in_use == 1 {
+            "workspace is"
+        } else {
+            "workspaces are"
+        };
         return Err(AppError::conflict(
             None,
-            format!("Region {} can't be deleted: {in_use} {noun} assigned to it. Move them to another region first.", region.name),
+            format!(
+                "Region {} can't be deleted: {in_use} {noun} assigned to it. Move them to another region first.",
+                region.name
+            ),
         ));
     }
     // The foreign key still refuses if a workspace is assigned meanwhile.
@@ -180,10 +238,20 @@ pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(),
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "region.delete", "region", Some(region_id), &region.name).before(&region),
+        Event::new(
+            Some(organization_id),
+            "region.delete",
+            "region",
+            Some(region_id),
+            &region.name,
+        )
+        .before(&region),
     )
     .await?;
     tx.commit().await?;
-    ctx.redirect_with_notice(&format!("/orgs/{organization_id}/settings/regions"), format!("Region {} deleted.", region.name))
-        .await
+    ctx.redirect_with_notice(
+        &format!("/orgs/{organization_id}/settings/regions"),
+        format!("Region {} deleted.", region.name),
+    )
+    .await
 }

@@ -29,8 +29,12 @@ pub struct Viewer {
 #[server(endpoint = "session/viewer")]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     let ctx = Ctx::load().await?;
-    let Some(user_id) = auth::session::user_id(&ctx.session).await? else { return Ok(None) };
-    let Some(user) = db::users::get(ctx.pool(), user_id).await? else { return Ok(None) };
+    let Some(user_id) = auth::session::user_id(&ctx.session).await? else {
+        return Ok(None);
+    };
+    let Some(user) = db::users::get(ctx.pool(), user_id).await? else {
+        return Ok(None);
+    };
     let memberships = db::organizations::memberships(ctx.pool(), user.id).await?;
     Ok(Some(Viewer {
         user_id: user.id,
@@ -44,7 +48,11 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 /// Where to go after signing in: the page first asked for when it is a local path, else the
 /// user's first organization.
 #[cfg(feature = "ssr")]
-pub async fn landing_path(pool: &sqlx::PgPool, user_id: Uuid, next: Option<&str>) -> AppResult<String> {
+pub async fn landing_path(
+    pool: &sqlx::PgPool,
+    user_id: Uuid,
+    next: Option<&str>,
+) -> AppResult<String> {
     if let Some(next) = next.filter(|n| is_local_path(n)) {
         return Ok(next.to_owned());
     }
@@ -57,27 +65,41 @@ pub async fn landing_path(pool: &sqlx::PgPool, user_id: Uuid, next: Option<&str>
 
 /// Only same-site absolute paths: `/x` but not `//evil.example` or `/\evil.example`.
 pub fn is_local_path(path: &str) -> bool {
-    path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") && !path.contains(['\r', '\n'])
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.contains(['\r', '\n'])
 }
 
 /// Signs in with email and password.
 #[server(endpoint = "session/sign-in")]
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
-    let parsed = Email::parse(&email).map_err(|m| AppError::invalid("email", m).with_input([("email", email.as_str())]))?;
+    let parsed = Email::parse(&email)
+        .map_err(|m| AppError::invalid("email", m).with_input([("email", email.as_str())]))?;
     if password.is_empty() {
-        return Err(AppError::invalid("password", "Enter your password.").with_input([("email", email.as_str())]));
+        return Err(AppError::invalid("password", "Enter your password.")
+            .with_input([("email", email.as_str())]));
     }
     let found = db::users::find_credentials(ctx.pool(), &parsed).await?;
     let stored = found.as_ref().and_then(|c| c.password_hash.clone());
-    let password_ok = tokio::task::spawn_blocking(move || auth::password::verify(&password, stored.as_deref()))
-        .await
-        .map_err(|_| AppError::internal())?;
+    let password_ok =
+        tokio::task::spawn_blocking(move || auth::password::verify(&password, stored.as_deref()))
+            .await
+            .map_err(|_| AppError::internal())?;
     let user_id = match found {
         Some(c) if password_ok => c.id,
         _ => {
             let mut tx = ctx.pool().begin().await?;
-            let actor = Actor { user_id: None, label: parsed.to_string(), source_ip: ctx.source_ip.clone() };
+            let actor = Actor {
+                user_id: None,
+                label: parsed.to_string(),
+                source_ip: ctx.source_ip.clone(),
+            };
             db::audit::record(
                 &mut tx,
                 &actor,
@@ -86,13 +108,20 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
             .await?;
             tx.commit().await?;
             // One message for unknown email and wrong password: no hint which it was.
-            return Err(AppError::new(crate::error::ErrorKind::Unauthenticated, "That email and password don't match.")
-                .with_input([("email", email.as_str())]));
+            return Err(AppError::new(
+                crate::error::ErrorKind::Unauthenticated,
+                "That email and password don't match.",
+            )
+            .with_input([("email", email.as_str())]));
         }
     };
     let mut tx = ctx.pool().begin().await?;
     db::users::record_sign_in(&mut *tx, user_id).await?;
-    let actor = Actor { user_id: Some(user_id), label: parsed.to_string(), source_ip: ctx.source_ip.clone() };
+    let actor = Actor {
+        user_id: Some(user_id),
+        label: parsed.to_string(),
+        source_ip: ctx.source_ip.clone(),
+    };
     db::audit::record(
         &mut tx,
         &actor,

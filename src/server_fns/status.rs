@@ -21,7 +21,9 @@ pub async fn real_error_status(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     // Only server function responses carry this header.
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
+        || !response
+            .headers()
+            .contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER)
     {
         return response;
     }

@@ -40,38 +40,60 @@ pub async fn workspaces_page(organization_id: Uuid) -> Result<WorkspacesData, Ap
         async { Ok::<_, AppError>(db::workspaces::list(ctx.pool(), organization_id).await?) },
         crate::server_fns::regions::overviews(ctx.pool(), organization_id),
     )?;
-    Ok(WorkspacesData { meta: PageMeta::load(&ctx, &access).await?, workspaces, regions })
+    Ok(WorkspacesData {
+        meta: PageMeta::load(&ctx, &access).await?,
+        workspaces,
+        regions,
+    })
 }
 
 #[server(endpoint = "workspaces/detail")]
-pub async fn workspace_page(organization_id: Uuid, workspace_id: Uuid) -> Result<WorkspaceData, AppError> {
+pub async fn workspace_page(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+) -> Result<WorkspaceData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let workspace = db::workspaces::get(ctx.pool(), organization_id, workspace_id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let regions = crate::server_fns::regions::overviews(ctx.pool(), organization_id).await?;
-    Ok(WorkspaceData { meta: PageMeta::load(&ctx, &access).await?, workspace, regions })
+    Ok(WorkspaceData {
+        meta: PageMeta::load(&ctx, &access).await?,
+        workspace,
+        regions,
+    })
 }
 
 /// The region a workspace is being assigned to: it must exist in the organization and be
 /// enabled. Locks it until the transaction ends so it cannot be disabled meanwhile.
 #[cfg(feature = "ssr")]
-async fn assignable_region(tx: &mut sqlx::PgConnection, organization_id: Uuid, region_id: Uuid) -> AppResult<Region> {
+async fn assignable_region(
+    tx: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+    region_id: Uuid,
+) -> AppResult<Region> {
     let region = db::regions::get_for_assignment(tx, organization_id, region_id)
         .await?
         .ok_or_else(|| AppError::invalid("region_id", "Choose a region of this organization."))?;
     if !region.enabled {
         return Err(AppError::invalid(
             "region_id",
-            format!("Region {} is disabled; workspaces can't be assigned to it.", region.name),
+            format!(
+                "Region {} is disabled; workspaces can't be assigned to it.",
+                region.name
+            ),
         ));
     }
     Ok(region)
 }
 
 #[server(endpoint = "workspaces/create")]
-pub async fn create_workspace(organization_id: Uuid, name: String, region_id: String) -> Result<(), AppError> {
+pub async fn create_workspace(
+    organization_id: Uuid,
+    name: String,
+    region_id: String,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let echo = [("name", name.as_str()), ("region_id", region_id.as_str())];
@@ -80,32 +102,52 @@ pub async fn create_workspace(organization_id: Uuid, name: String, region_id: St
     let (parsed_name, region_id) = match (parsed_name, parsed_region) {
         (Ok(n), Ok(r)) => (n, r),
         (n, r) => {
-            let merged = AppError::merge([n.err(), r.err()].into_iter().flatten()).unwrap_or_else(AppError::internal);
+            let merged = AppError::merge([n.err(), r.err()].into_iter().flatten())
+                .unwrap_or_else(AppError::internal);
             return Err(merged.with_input(echo));
         }
     };
     let mut tx = ctx.pool().begin().await?;
-    let region = assignable_region(&mut tx, organization_id, region_id).await.map_err(|e| e.with_input(echo))?;
+    let region = assignable_region(&mut tx, organization_id, region_id)
+        .await
+        .map_err(|e| e.with_input(echo))?;
     let id = db::workspaces::create(&mut *tx, organization_id, &parsed_name, region.id)
         .await
         .map_err(|e| AppError::from(e).with_input(echo))?;
-    let workspace = db::workspaces::get(&mut *tx, organization_id, id).await?.ok_or_else(AppError::internal)?;
+    let workspace = db::workspaces::get(&mut *tx, organization_id, id)
+        .await?
+        .ok_or_else(AppError::internal)?;
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "workspace.create", "workspace", Some(id), &workspace.name).after(&workspace),
+        Event::new(
+            Some(organization_id),
+            "workspace.create",
+            "workspace",
+            Some(id),
+            &workspace.name,
+        )
+        .after(&workspace),
     )
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
         &format!("/orgs/{organization_id}/settings/workspaces"),
-        format!("Workspace {} created in region {}.", workspace.name, region.name),
+        format!(
+            "Workspace {} created in region {}.",
+            workspace.name, region.name
+        ),
     )
     .await
 }
 
 #[server(endpoint = "workspaces/rename")]
-pub async fn rename_workspace(organization_id: Uuid, workspace_id: Uuid, revision: i32, name: String) -> Result<(), AppError> {
+pub async fn rename_workspace(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    revision: i32,
+    name: String,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let parsed = parse_name("name", &name)?;
@@ -114,19 +156,34 @@ pub async fn rename_workspace(organization_id: Uuid, workspace_id: Uuid, revisio
     let before = db::workspaces::get(&mut *tx, organization_id, workspace_id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
-    let updated = db::workspaces::update(&mut *tx, organization_id, workspace_id, &parsed, before.region_id, revision)
-        .await
-        .map_err(|e| AppError::from(e).with_input(echo))?;
+    let updated = db::workspaces::update(
+        &mut *tx,
+        organization_id,
+        workspace_id,
+        &parsed,
+        before.region_id,
+        revision,
+    )
+    .await
+    .map_err(|e| AppError::from(e).with_input(echo))?;
     if !updated {
         return Err(AppError::stale("workspace").with_input(echo));
     }
-    let after = db::workspaces::get(&mut *tx, organization_id, workspace_id).await?.ok_or_else(AppError::internal)?;
+    let after = db::workspaces::get(&mut *tx, organization_id, workspace_id)
+        .await?
+        .ok_or_else(AppError::internal)?;
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "workspace.rename", "workspace", Some(workspace_id), &after.name)
-            .before(&before)
-            .after(&after),
+        Event::new(
+            Some(organization_id),
+            "workspace.rename",
+            "workspace",
+            Some(workspace_id),
+            &after.name,
+        )
+        .before(&before)
+        .after(&after),
     )
     .await?;
     tx.commit().await?;
@@ -139,7 +196,12 @@ pub async fn rename_workspace(organization_id: Uuid, workspace_id: Uuid, revisio
 
 /// Moves a workspace to another region: a residency change, so the page asks first.
 #[server(endpoint = "workspaces/move")]
-pub async fn move_workspace(organization_id: Uuid, workspace_id: Uuid, revision: i32, region_id: String) -> Result<(), AppError> {
+pub async fn move_workspace(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    revision: i32,
+    region_id: String,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let region_id = parse_id("region_id", &region_id, "region")?;
@@ -149,31 +211,58 @@ pub async fn move_workspace(organization_id: Uuid, workspace_id: Uuid, revision:
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let target = assignable_region(&mut tx, organization_id, region_id).await?;
     if target.id == before.region_id {
-        return Err(AppError::invalid("region_id", format!("{} is already in region {}.", before.name, target.name)));
+        return Err(AppError::invalid(
+            "region_id",
+            format!("{} is already in region {}.", before.name, target.name),
+        ));
     }
     let name = crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?;
-    if !db::workspaces::update(&mut *tx, organization_id, workspace_id, &name, target.id, revision).await? {
+    if !db::workspaces::update(
+        &mut *tx,
+        organization_id,
+        workspace_id,
+        &name,
+        target.id,
+        revision,
+    )
+    .await?
+    {
         return Err(AppError::stale("workspace"));
     }
-    let after = db::workspaces::get(&mut *tx, organization_id, workspace_id).await?.ok_or_else(AppError::internal)?;
+    let after = db::workspaces::get(&mut *tx, organization_id, workspace_id)
+        .await?
+        .ok_or_else(AppError::internal)?;
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "workspace.move", "workspace", Some(workspace_id), &after.name)
-            .before(&before)
-            .after(&after),
+        Event::new(
+            Some(organization_id),
+            "workspace.move",
+            "workspace",
+            Some(workspace_id),
+            &after.name,
+        )
+        .before(&before)
+        .after(&after),
     )
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
         &format!("/orgs/{organization_id}/settings/workspaces"),
-        format!("Workspace {} moved from {} to {}.", after.name, before.region_name, after.region_name),
+        format!(
+            "Workspace {} moved from {} to {}.",
+            after.name, before.region_name, after.region_name
+        ),
     )
     .await
 }
 
 #[server(endpoint = "workspaces/delete")]
-pub async fn delete_workspace(organization_id: Uuid, workspace_id: Uuid, revision: i32) -> Result<(), AppError> {
+pub async fn delete_workspace(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    revision: i32,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let mut tx = ctx.pool().begin().await?;
@@ -186,8 +275,14 @@ pub async fn delete_workspace(organization_id: Uuid, workspace_id: Uuid, revisio
     db::audit::record(
         &mut tx,
         &access.actor,
-        Event::new(Some(organization_id), "workspace.delete", "workspace", Some(workspace_id), &workspace.name)
-            .before(&workspace),
+        Event::new(
+            Some(organization_id),
+            "workspace.delete",
+            "workspace",
+            Some(workspace_id),
+            &workspace.name,
+        )
+        .before(&workspace),
     )
     .await?;
     tx.commit().await?;

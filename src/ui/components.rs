@@ -13,7 +13,12 @@ use crate::error::{AppError, ErrorKind};
 /// A path parameter parsed as an id; `None` when absent or malformed.
 pub fn use_id_param(name: &'static str) -> Memo<Option<Uuid>> {
     let params = use_params_map();
-    Memo::new(move |_| params.read().get(name).and_then(|raw| Uuid::parse_str(&raw).ok()))
+    Memo::new(move |_| {
+        params
+            .read()
+            .get(name)
+            .and_then(|raw| Uuid::parse_str(&raw).ok())
+    })
 }
 
 /// The failure of the last submission of a form, if it failed. Without JavaScript the
@@ -55,9 +60,10 @@ where
 #[component]
 pub fn ErrorPanel(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    if let (Some(options), Ok(status)) =
-        (use_context::<leptos_axum::ResponseOptions>(), axum::http::StatusCode::from_u16(error.status()))
-    {
+    if let (Some(options), Ok(status)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::StatusCode::from_u16(error.status()),
+    ) {
         options.set_status(status);
     }
     let title = match error.kind {
@@ -79,7 +85,11 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 
 /// The page's title and the one line saying what it is for.
 #[component]
-pub fn PageHeader(#[prop(into)] title: String, #[prop(into)] lead: String, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+pub fn PageHeader(
+    #[prop(into)] title: String,
+    #[prop(into)] lead: String,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=title.clone()/>
         <header class="page-header">
@@ -133,7 +143,10 @@ pub fn TextField(
             if kind == "password" {
                 return String::new();
             }
-            error.get().and_then(|e| e.input(name).map(str::to_owned)).unwrap_or_else(|| value.clone())
+            error
+                .get()
+                .and_then(|e| e.input(name).map(str::to_owned))
+                .unwrap_or_else(|| value.clone())
         }
     };
     let help_id = format!("{id}-help");
@@ -173,7 +186,11 @@ pub fn TextField(
 
 /// The error of a field that is not a text input (a select, a hidden id).
 #[component]
-pub fn FieldMessage(name: &'static str, id: String, error: Signal<Option<AppError>>) -> impl IntoView {
+pub fn FieldMessage(
+    name: &'static str,
+    id: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
     move || {
         error
             .get()
@@ -205,7 +222,9 @@ pub fn HealthBadge(last_heartbeat_at: Option<OffsetDateTime>) -> impl IntoView {
 #[component]
 pub fn RelativeTime(at: OffsetDateTime, now: OffsetDateTime) -> impl IntoView {
     let exact = format_utc(at);
-    let iso = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let iso = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
     view! { <time datetime=iso title=exact>{relative(at, now)}</time> }
 }
 
@@ -256,10 +275,22 @@ mod tests {
     fn relative_times_use_the_largest_whole_unit() {
         let now = datetime!(2026-11-22 12:00:00 UTC);
         assert_eq!(relative(now, now), "just now");
-        assert_eq!(relative(datetime!(2026-11-22 11:59:18 UTC), now), "42 s ago");
-        assert_eq!(relative(datetime!(2026-11-22 11:55:00 UTC), now), "5 min ago");
+        assert_eq!(
+            relative(datetime!(2026-11-22 11:59:18 UTC), now),
+            "42 s ago"
+        );
+        assert_eq!(
+            relative(datetime!(2026-11-22 11:55:00 UTC), now),
+            "5 min ago"
+        );
         assert_eq!(relative(datetime!(2026-11-22 09:00:00 UTC), now), "3 h ago");
-        assert_eq!(relative(datetime!(2026-11-21 09:00:00 UTC), now), "yesterday");
-        assert_eq!(relative(datetime!(2026-11-12 12:00:00 UTC), now), "10 days ago");
+        assert_eq!(
+            relative(datetime!(2026-11-21 09:00:00 UTC), now),
+            "yesterday"
+        );
+        assert_eq!(
+            relative(datetime!(2026-11-12 12:00:00 UTC), now),
+            "10 days ago"
+        );
     }
 }

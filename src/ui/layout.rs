@@ -77,7 +77,13 @@ fn TopBar(viewer: Option<Viewer>, current: Option<Uuid>) -> impl IntoView {
     let Some(viewer) = viewer else {
         return view! { <TopBarPlaceholder/> }.into_any();
     };
-    let current_org = current.and_then(|id| viewer.memberships.iter().find(|m| m.organization_id == id).cloned());
+    let current_org = current.and_then(|id| {
+        viewer
+            .memberships
+            .iter()
+            .find(|m| m.organization_id == id)
+            .cloned()
+    });
     let current_name = current_org
         .as_ref()
         .map(|m| m.organization_name.clone())
@@ -113,7 +119,9 @@ fn TopBar(viewer: Option<Viewer>, current: Option<Uuid>) -> impl IntoView {
         }
         .into_any()
     });
-    let single = switcher.is_none().then(|| view! { <span class="org-name">{current_name.clone()}</span> });
+    let single = switcher
+        .is_none()
+        .then(|| view! { <span class="org-name">{current_name.clone()}</span> });
     view! {
         <header class="topbar">
             <a class="brand" href="/">"Meridian"</a>

@@ -14,6 +14,9 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use uuid::Uuid;
 
+/// A form body: field names and values.
+pub type Form<'a> = Vec<(&'a str, &'a str)>;
+
 pub const ADMIN_EMAIL: &str = "admin@example.com";
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -41,13 +44,24 @@ impl TestApp {
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(PASSWORD.into()),
         };
-        meridian::bootstrap::run(&pool, &config).await.expect("first-start setup");
+        meridian::bootstrap::run(&pool, &config)
+            .await
+            .expect("first-start setup");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState { leptos_options: meridian::server::leptos_options(addr), pool: pool.clone(), public_url: None };
+        let state = AppState {
+            leptos_options: meridian::server::leptos_options(addr),
+            pool: pool.clone(),
+            public_url: None,
+        };
         let app = meridian::server::router(state, false);
         tokio::spawn(async move {
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         TestApp { addr, pool }
     }
@@ -58,7 +72,10 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Client { http, base: format!("http://{}", self.addr) }
+        Client {
+            http,
+            base: format!("http://{}", self.addr),
+        }
     }
 
     /// A client signed in as the instance admin.
@@ -72,10 +89,18 @@ impl TestApp {
     pub async fn user_in(&self, organization: Uuid, role: OrgRole) -> Client {
         let email = format!("user-{}@example.com", Uuid::new_v4().simple());
         let hash = password::hash(PASSWORD);
-        let id = db::users::create(&self.pool, &Email::parse(&email).unwrap(), "Test User", Some(&hash), false)
+        let id = db::users::create(
+            &self.pool,
+            &Email::parse(&email).unwrap(),
+            "Test User",
+            Some(&hash),
+            false,
+        )
+        .await
+        .unwrap();
+        db::organizations::add_member(&self.pool, organization, id, role)
             .await
             .unwrap();
-        db::organizations::add_member(&self.pool, organization, id, role).await.unwrap();
         let client = self.client();
         client.sign_in(&email, PASSWORD).await;
         client
@@ -98,21 +123,25 @@ impl TestApp {
     }
 
     pub async fn region_id(&self, organization: Uuid, name: &str) -> Uuid {
-        sqlx::query_scalar("select id from regions where organization_id = $1 and lower(name) = lower($2)")
-            .bind(organization)
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "select id from regions where organization_id = $1 and lower(name) = lower($2)",
+        )
+        .bind(organization)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 
     pub async fn workspace_id(&self, organization: Uuid, name: &str) -> Uuid {
-        sqlx::query_scalar("select id from workspaces where organization_id = $1 and lower(name) = lower($2)")
-            .bind(organization)
-            .bind(name)
-            .fetch_one(&self.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar(
+            "select id from workspaces where organization_id = $1 and lower(name) = lower($2)",
+        )
+        .bind(organization)
+        .bind(name)
+        .fetch_one(&self.pool)
+        .await
+        .unwrap()
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -149,7 +178,12 @@ impl Client {
     }
 
     /// Posts a form the way a browser without JavaScript does.
-    pub async fn post_form(&self, endpoint: &str, form: &[(&str, &str)], referer: &str) -> Response {
+    pub async fn post_form(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        referer: &str,
+    ) -> Response {
         self.http
             .post(format!("{}/api/{endpoint}", self.base))
             .header("accept", "text/html,application/xhtml+xml")
@@ -162,12 +196,26 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) {
-        let res = self.call("session/sign-in", &[("email", email), ("password", password)]).await;
-        assert_eq!(res.status(), StatusCode::OK, "sign-in of {email} failed: {}", res.text().await.unwrap());
+        let res = self
+            .call(
+                "session/sign-in",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "sign-in of {email} failed: {}",
+            res.text().await.unwrap()
+        );
     }
 }
 
@@ -175,7 +223,8 @@ impl Client {
 pub async fn error_of(res: Response) -> (StatusCode, Value) {
     let status = res.status();
     let body = res.text().await.unwrap();
-    let json = serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON ({status}): {body}"));
+    let json =
+        serde_json::from_str(&body).unwrap_or_else(|_| panic!("not JSON ({status}): {body}"));
     (status, json)
 }
 
@@ -190,7 +239,10 @@ pub fn field_message(error: &Value, field: &str) -> Option<String> {
 
 /// Where a successful call asked the browser to go.
 pub fn redirect_target(res: &Response) -> Option<String> {
-    res.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    res.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub fn org() -> String {

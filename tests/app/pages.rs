@@ -18,18 +18,26 @@ async fn settings_pages_send_anonymous_visitors_to_sign_in_and_back(pool: PgPool
     let login = app.client().get("/login").await;
     assert_eq!(login.status(), StatusCode::OK);
     let html = login.text().await.unwrap();
-    assert!(html.contains(r#"<label for="sign-in-email">Email</label>"#), "{html}");
+    assert!(
+        html.contains(r#"<label for="sign-in-email">Email</label>"#),
+        "{html}"
+    );
 }
 
 #[sqlx::test]
 async fn the_general_page_lists_every_workspace_with_its_region(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    let res = admin.get(&format!("/orgs/{}/settings/general", org())).await;
+    let res = admin
+        .get(&format!("/orgs/{}/settings/general", org()))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("Default Workspace"));
-    assert!(html.contains(r#"<span class="region-name">auto</span>"#), "{html}");
+    assert!(
+        html.contains(r#"<span class="region-name">auto</span>"#),
+        "{html}"
+    );
     assert!(html.contains("Default Organization"));
 }
 
@@ -38,7 +46,9 @@ async fn pages_of_other_organizations_and_unknown_paths_are_not_found(pool: PgPo
     let app = TestApp::spawn(pool).await;
     let other = app.other_organization().await;
     let admin_of_other = app.user_in(other, OrgRole::Admin).await;
-    let res = admin_of_other.get(&format!("/orgs/{}/settings/general", org())).await;
+    let res = admin_of_other
+        .get(&format!("/orgs/{}/settings/general", org()))
+        .await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert!(!res.text().await.unwrap().contains("Default Workspace"));
     let res = admin_of_other.get("/no/such/page").await;
@@ -46,18 +56,32 @@ async fn pages_of_other_organizations_and_unknown_paths_are_not_found(pool: PgPo
 }
 
 #[sqlx::test]
-async fn without_javascript_a_failed_form_comes_back_with_the_error_and_the_typed_value(pool: PgPool) {
+async fn without_javascript_a_failed_form_comes_back_with_the_error_and_the_typed_value(
+    pool: PgPool,
+) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
     let page = format!("/orgs/{}/settings/regions", org());
-    let res = admin.post_form("regions/create", &[("organization_id", &org()), ("name", "eu/west")], &page).await;
+    let res = admin
+        .post_form(
+            "regions/create",
+            &[("organization_id", &org()), ("name", "eu/west")],
+            &page,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let back = redirect_target(&res).unwrap();
     assert!(back.contains(&page) && back.contains("__err="), "{back}");
     let back = back.trim_start_matches(&admin.base).to_owned();
     let html = admin.get(&back).await.text().await.unwrap();
-    assert!(html.contains("is not allowed. Use letters, digits"), "the message is beside the field");
-    assert!(html.contains(r#"value="eu/west""#), "the typed value is kept: {html}");
+    assert!(
+        html.contains("is not allowed. Use letters, digits"),
+        "the message is beside the field"
+    );
+    assert!(
+        html.contains(r#"value="eu/west""#),
+        "the typed value is kept: {html}"
+    );
     assert_eq!(app.count("select count(*) from regions").await, 1);
 }
 
@@ -66,7 +90,13 @@ async fn without_javascript_a_successful_form_redirects_with_a_notice_shown_once
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
     let page = format!("/orgs/{}/settings/regions", org());
-    let res = admin.post_form("regions/create", &[("organization_id", &org()), ("name", "eu-west")], &page).await;
+    let res = admin
+        .post_form(
+            "regions/create",
+            &[("organization_id", &org()), ("name", "eu-west")],
+            &page,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let id = app.region_id(DEFAULT_ORGANIZATION_ID, "eu-west").await;
     let target = redirect_target(&res).unwrap();
@@ -83,7 +113,17 @@ async fn the_credentials_page_shows_the_secret_once(pool: PgPool) {
     let admin = app.admin().await;
     let region = app.region_id(DEFAULT_ORGANIZATION_ID, "auto").await;
     let page = format!("/orgs/{}/settings/regions/{region}", org());
-    let res = admin.post_form("dataplanes/create", &[("organization_id", &org()), ("region_id", &region.to_string()), ("name", "dp-2")], &page).await;
+    let res = admin
+        .post_form(
+            "dataplanes/create",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &region.to_string()),
+                ("name", "dp-2"),
+            ],
+            &page,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::FOUND);
     let target = redirect_target(&res).unwrap();
     let first = admin.get(&target).await;

@@ -9,23 +9,57 @@ use sqlx::PgPool;
 async fn an_admin_creates_a_region_and_the_change_is_audited(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    let res = admin.call("regions/create", &[("organization_id", &org()), ("name", "  eu-west-1 ")]).await;
+    let res = admin
+        .call(
+            "regions/create",
+            &[("organization_id", &org()), ("name", "  eu-west-1 ")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let id = app.region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "eu-west-1").await;
-    assert_eq!(redirect_target(&res), Some(format!("/orgs/{}/settings/regions/{id}", org())));
-    assert_eq!(app.audit_count("region.create").await, 2, "the default region and this one");
-    let actor: String = sqlx::query_scalar("select actor from audit_events where action = 'region.create' and object_id = $1")
-        .bind(id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let id = app
+        .region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "eu-west-1")
+        .await;
+    assert_eq!(
+        redirect_target(&res),
+        Some(format!("/orgs/{}/settings/regions/{id}", org()))
+    );
+    assert_eq!(
+        app.audit_count("region.create").await,
+        2,
+        "the default region and this one"
+    );
+    let actor: String = sqlx::query_scalar(
+        "select actor from audit_events where action = 'region.create' and object_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(actor, ADMIN_EMAIL);
 
-    let page: serde_json::Value = admin.call("regions/page", &[("organization_id", &org())]).await.json().await.unwrap();
-    let names: Vec<&str> = page["regions"].as_array().unwrap().iter().map(|r| r["region"]["name"].as_str().unwrap()).collect();
+    let page: serde_json::Value = admin
+        .call("regions/page", &[("organization_id", &org())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = page["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region"]["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["auto", "eu-west-1"]);
-    assert_eq!(page["meta"]["notice"], "Region eu-west-1 created. Add a data plane to run its workspaces.");
-    let again: serde_json::Value = admin.call("regions/page", &[("organization_id", &org())]).await.json().await.unwrap();
+    assert_eq!(
+        page["meta"]["notice"],
+        "Region eu-west-1 created. Add a data plane to run its workspaces."
+    );
+    let again: serde_json::Value = admin
+        .call("regions/page", &[("organization_id", &org())])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(again["meta"]["notice"].is_null(), "a notice is shown once");
 }
 
@@ -34,8 +68,22 @@ async fn each_name_rule_is_enforced_and_nothing_changes(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
     let long = "a".repeat(65);
-    for (name, expected) in [("", "Enter a name."), ("   ", "Enter a name."), (long.as_str(), "at most 64"), ("eu/west", "not allowed"), ("a<script>", "not allowed")] {
-        let (status, error) = error_of(admin.call("regions/create", &[("organization_id", &org()), ("name", name)]).await).await;
+    for (name, expected) in [
+        ("", "Enter a name."),
+        ("   ", "Enter a name."),
+        (long.as_str(), "at most 64"),
+        ("eu/west", "not allowed"),
+        ("a<script>", "not allowed"),
+    ] {
+        let (status, error) = error_of(
+            admin
+                .call(
+                    "regions/create",
+                    &[("organization_id", &org()), ("name", name)],
+                )
+                .await,
+        )
+        .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
         let message = field_message(&error, "name").unwrap();
         assert!(message.contains(expected), "{name:?}: {message}");
@@ -48,9 +96,20 @@ async fn each_name_rule_is_enforced_and_nothing_changes(pool: PgPool) {
 async fn region_names_are_unique_regardless_of_case(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    let (status, error) = error_of(admin.call("regions/create", &[("organization_id", &org()), ("name", "AUTO")]).await).await;
+    let (status, error) = error_of(
+        admin
+            .call(
+                "regions/create",
+                &[("organization_id", &org()), ("name", "AUTO")],
+            )
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(field_message(&error, "name").as_deref(), Some("A region with this name already exists."));
+    assert_eq!(
+        field_message(&error, "name").as_deref(),
+        Some("A region with this name already exists.")
+    );
     assert_eq!(app.count("select count(*) from regions").await, 1);
 }
 
@@ -60,12 +119,39 @@ async fn twenty_parallel_creates_of_one_name_make_exactly_one_region(pool: PgPoo
     let admin = std::sync::Arc::new(app.admin().await);
     let calls = (0..20).map(|_| {
         let admin = admin.clone();
-        tokio::spawn(async move { admin.call("regions/create", &[("organization_id", &org()), ("name", "us-east-1")]).await.status() })
+        tokio::spawn(async move {
+            admin
+                .call(
+                    "regions/create",
+                    &[("organization_id", &org()), ("name", "us-east-1")],
+                )
+                .await
+                .status()
+        })
     });
-    let statuses: Vec<StatusCode> = futures::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::OK).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 19, "{statuses:?}");
-    assert_eq!(app.count("select count(*) from regions where name = 'us-east-1'").await, 1);
+    let statuses: Vec<StatusCode> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CONFLICT)
+            .count(),
+        19,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count("select count(*) from regions where name = 'us-east-1'")
+            .await,
+        1
+    );
     assert_eq!(app.count("select count(*) from audit_events where action = 'region.create' and object_name = 'us-east-1'").await, 1);
 }
 
@@ -73,20 +159,57 @@ async fn twenty_parallel_creates_of_one_name_make_exactly_one_region(pool: PgPoo
 async fn renaming_disabling_and_enabling_a_region(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    let id = app.region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto").await;
+    let id = app
+        .region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto")
+        .await;
     let rev = |r: i32| r.to_string();
     let r1 = app.revision("regions", id).await;
-    let res = admin.call("regions/update", &[("organization_id", &org()), ("region_id", &id.to_string()), ("revision", &rev(r1)), ("name", "global")]).await;
+    let res = admin
+        .call(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &id.to_string()),
+                ("revision", &rev(r1)),
+                ("name", "global"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let r2 = app.revision("regions", id).await;
-    let res = admin.call("regions/update", &[("organization_id", &org()), ("region_id", &id.to_string()), ("revision", &rev(r2)), ("enabled", "false")]).await;
+    let res = admin
+        .call(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &id.to_string()),
+                ("revision", &rev(r2)),
+                ("enabled", "false"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let (name, enabled): (String, bool) = sqlx::query_as("select name, enabled from regions where id = $1").bind(id).fetch_one(&app.pool).await.unwrap();
+    let (name, enabled): (String, bool) =
+        sqlx::query_as("select name, enabled from regions where id = $1")
+            .bind(id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!((name.as_str(), enabled), ("global", false));
     assert_eq!(app.audit_count("region.rename").await, 1);
     assert_eq!(app.audit_count("region.disable").await, 1);
     let r3 = app.revision("regions", id).await;
-    let res = admin.call("regions/update", &[("organization_id", &org()), ("region_id", &id.to_string()), ("revision", &rev(r3)), ("enabled", "true")]).await;
+    let res = admin
+        .call(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &id.to_string()),
+                ("revision", &rev(r3)),
+                ("enabled", "true"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.audit_count("region.enable").await, 1);
 }
@@ -95,25 +218,66 @@ async fn renaming_disabling_and_enabling_a_region(pool: PgPool) {
 async fn a_stale_form_is_refused_and_changes_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    let id = app.region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto").await;
+    let id = app
+        .region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto")
+        .await;
     let loaded = app.revision("regions", id).await.to_string();
-    let first = admin.call("regions/update", &[("organization_id", &org()), ("region_id", &id.to_string()), ("revision", &loaded), ("name", "one")]).await;
+    let first = admin
+        .call(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &id.to_string()),
+                ("revision", &loaded),
+                ("name", "one"),
+            ],
+        )
+        .await;
     assert_eq!(first.status(), StatusCode::OK);
     let (status, error) = error_of(
-        admin.call("regions/update", &[("organization_id", &org()), ("region_id", &id.to_string()), ("revision", &loaded), ("name", "two")]).await,
+        admin
+            .call(
+                "regions/update",
+                &[
+                    ("organization_id", &org()),
+                    ("region_id", &id.to_string()),
+                    ("revision", &loaded),
+                    ("name", "two"),
+                ],
+            )
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(error["message"].as_str().unwrap().contains("changed by someone else"));
-    assert_eq!(app.count("select count(*) from regions where name = 'one'").await, 1);
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("changed by someone else")
+    );
+    assert_eq!(
+        app.count("select count(*) from regions where name = 'one'")
+            .await,
+        1
+    );
 }
 
 #[sqlx::test]
 async fn a_region_in_use_cannot_be_deleted(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    let id = app.region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto").await;
-    let (status, error) = error_of(admin.call("regions/delete", &[("organization_id", &org()), ("region_id", &id.to_string())]).await).await;
+    let id = app
+        .region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto")
+        .await;
+    let (status, error) = error_of(
+        admin
+            .call(
+                "regions/delete",
+                &[("organization_id", &org()), ("region_id", &id.to_string())],
+            )
+            .await,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(
         error["message"],
@@ -127,14 +291,43 @@ async fn a_region_in_use_cannot_be_deleted(pool: PgPool) {
 async fn an_unused_region_is_deleted_with_its_data_planes(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    admin.call("regions/create", &[("organization_id", &org()), ("name", "spare")]).await;
-    let id = app.region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "spare").await;
-    admin.call("dataplanes/create", &[("organization_id", &org()), ("region_id", &id.to_string()), ("name", "dp-1")]).await;
-    let res = admin.call("regions/delete", &[("organization_id", &org()), ("region_id", &id.to_string())]).await;
+    admin
+        .call(
+            "regions/create",
+            &[("organization_id", &org()), ("name", "spare")],
+        )
+        .await;
+    let id = app
+        .region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "spare")
+        .await;
+    admin
+        .call(
+            "dataplanes/create",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &id.to_string()),
+                ("name", "dp-1"),
+            ],
+        )
+        .await;
+    let res = admin
+        .call(
+            "regions/delete",
+            &[("organization_id", &org()), ("region_id", &id.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(app.count("select count(*) from regions").await, 1);
-    assert_eq!(app.count("select count(*) from data_planes").await, 1, "only auto's data plane is left");
-    assert_eq!(app.count("select count(*) from data_plane_credentials").await, 1);
+    assert_eq!(
+        app.count("select count(*) from data_planes").await,
+        1,
+        "only auto's data plane is left"
+    );
+    assert_eq!(
+        app.count("select count(*) from data_plane_credentials")
+            .await,
+        1
+    );
     assert_eq!(app.audit_count("region.delete").await, 1);
 }
 
@@ -143,17 +336,31 @@ async fn callers_outside_the_organization_or_without_the_role_are_refused(pool: 
     let app = TestApp::spawn(pool).await;
     let other = app.other_organization().await;
     let outsider = app.user_in(other, OrgRole::Admin).await;
-    let member = app.user_in(meridian::domain::DEFAULT_ORGANIZATION_ID, OrgRole::Member).await;
+    let member = app
+        .user_in(meridian::domain::DEFAULT_ORGANIZATION_ID, OrgRole::Member)
+        .await;
     let anonymous = app.client();
-    let id = app.region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto").await.to_string();
-    let revision = app.revision("regions", id.parse().unwrap()).await.to_string();
+    let id = app
+        .region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto")
+        .await
+        .to_string();
+    let revision = app
+        .revision("regions", id.parse().unwrap())
+        .await
+        .to_string();
 
     let create = [("organization_id", org()), ("name", "x".to_owned())];
-    let update = [("organization_id", org()), ("region_id", id.clone()), ("revision", revision), ("name", "y".to_owned())];
+    let update = [
+        ("organization_id", org()),
+        ("region_id", id.clone()),
+        ("revision", revision),
+        ("name", "y".to_owned()),
+    ];
     let delete = [("organization_id", org()), ("region_id", id.clone())];
     let page = [("organization_id", org())];
     let detail = [("organization_id", org()), ("region_id", id.clone())];
-    let as_refs = |f: &[(&'static str, String)]| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let as_refs =
+        |f: &[(&'static str, String)]| f.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
 
     for (endpoint, form) in [
         ("regions/create", as_refs(&create)),
@@ -163,15 +370,35 @@ async fn callers_outside_the_organization_or_without_the_role_are_refused(pool: 
         ("regions/detail", as_refs(&detail)),
     ] {
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        assert_eq!(anonymous.call(endpoint, &form).await.status(), StatusCode::UNAUTHORIZED, "{endpoint} anonymous");
-        assert_eq!(outsider.call(endpoint, &form).await.status(), StatusCode::NOT_FOUND, "{endpoint} other organization");
+        assert_eq!(
+            anonymous.call(endpoint, &form).await.status(),
+            StatusCode::UNAUTHORIZED,
+            "{endpoint} anonymous"
+        );
+        assert_eq!(
+            outsider.call(endpoint, &form).await.status(),
+            StatusCode::NOT_FOUND,
+            "{endpoint} other organization"
+        );
         let member_status = member.call(endpoint, &form).await.status();
         if endpoint.ends_with("page") || endpoint.ends_with("detail") {
             assert_eq!(member_status, StatusCode::OK, "{endpoint} members may look");
         } else {
-            assert_eq!(member_status, StatusCode::FORBIDDEN, "{endpoint} members may not change");
+            assert_eq!(
+                member_status,
+                StatusCode::FORBIDDEN,
+                "{endpoint} members may not change"
+            );
         }
     }
-    assert_eq!(app.count("select count(*) from regions").await, 2, "auto and the other organization's auto");
-    assert_eq!(app.count("select count(*) from regions where name = 'auto'").await, 2);
+    assert_eq!(
+        app.count("select count(*) from regions").await,
+        2,
+        "auto and the other organization's auto"
+    );
+    assert_eq!(
+        app.count("select count(*) from regions where name = 'auto'")
+            .await,
+        2
+    );
 }

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use crate::domain::{DataPlane, Region};
 use crate::error::AppError;
-use crate::server_fns::data_planes::{DeleteDataPlane, NewCredentials, UpdateDataPlane, reveal_credentials};
+use crate::server_fns::data_planes::{
+    DeleteDataPlane, NewCredentials, UpdateDataPlane, reveal_credentials,
+};
 use crate::server_fns::regions::{RegionData, region_page};
 use crate::ui::components::{FormError, PageHeader, failure, loaded, use_id_param};
 
@@ -27,7 +29,9 @@ fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
             };
             let RegionData { overview, .. } = region_page(org, region).await?;
             let found = overview.data_planes.into_iter().find(|d| d.id == plane);
-            found.map(|d| (overview.region, d)).ok_or_else(|| AppError::not_found("data plane"))
+            found
+                .map(|d| (overview.region, d))
+                .ok_or_else(|| AppError::not_found("data plane"))
         },
     )
 }
@@ -46,7 +50,12 @@ pub fn CredentialsPage() -> impl IntoView {
             }
         },
     );
-    let back = move || region_path(org.get().unwrap_or_default(), region.get().unwrap_or_default());
+    let back = move || {
+        region_path(
+            org.get().unwrap_or_default(),
+            region.get().unwrap_or_default(),
+        )
+    };
     view! {
         {loaded(data, move |credentials: Option<NewCredentials>| match credentials {
             Some(c) => view! { <SecretCard credentials=c back=back()/> }.into_any(),
@@ -66,7 +75,14 @@ pub fn CredentialsPage() -> impl IntoView {
 /// environment. Leaving the page is the only way on.
 #[component]
 fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
-    let NewCredentials { data_plane_name, region_name, client_id, client_secret, public_url, .. } = credentials;
+    let NewCredentials {
+        data_plane_name,
+        region_name,
+        client_id,
+        client_secret,
+        public_url,
+        ..
+    } = credentials;
     let snippet = format!(
         "MERIDIAN_URL={public_url}\nDATAPLANE_CLIENT_ID={client_id}\nDATAPLANE_CLIENT_SECRET={client_secret}"
     );

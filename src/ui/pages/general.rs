@@ -4,15 +4,26 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::domain::Name;
-use crate::server_fns::general::{GeneralData as Data, RenameOrganization, WORKSPACES_PER_PAGE, general_page};
-use crate::ui::components::{EmptyState, EnabledBadge, FormError, Notice, PageHeader, TextField, failure, loaded, use_id_param};
+use crate::server_fns::general::{
+    GeneralData as Data, RenameOrganization, WORKSPACES_PER_PAGE, general_page,
+};
+use crate::ui::components::{
+    EmptyState, EnabledBadge, FormError, Notice, PageHeader, TextField, failure, loaded,
+    use_id_param,
+};
 
 #[component]
 pub fn GeneralPage() -> impl IntoView {
     let org = use_id_param("org");
     let query = use_query_map();
     let rename = ServerAction::<RenameOrganization>::new();
-    let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).map(|p| (p - 1).max(0));
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .map(|p| (p - 1).max(0))
+    };
     let data = Resource::new(
         move || (org.get(), page(), rename.version().get()),
         |(org, page, _)| async move {
@@ -44,14 +55,19 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
         }
         .into_any()
     } else {
-        view! { <dl class="facts"><dt>"Organization name"</dt><dd>{org.name.clone()}</dd></dl> }.into_any()
+        view! { <dl class="facts"><dt>"Organization name"</dt><dd>{org.name.clone()}</dd></dl> }
+            .into_any()
     };
     let pages = (data.total_workspaces + WORKSPACES_PER_PAGE - 1) / WORKSPACES_PER_PAGE;
     let base = format!("/orgs/{}/settings/general", org.id);
     let pager = (pages > 1).then(|| {
         let current = data.page + 1;
-        let prev = (current > 1).then(|| view! { <a href=format!("{base}?page={}", current - 1) rel="prev">"← Previous"</a> });
-        let next = (current < pages).then(|| view! { <a href=format!("{base}?page={}", current + 1) rel="next">"Next →"</a> });
+        let prev = (current > 1).then(
+            || view! { <a href=format!("{base}?page={}", current - 1) rel="prev">"← Previous"</a> },
+        );
+        let next = (current < pages).then(
+            || view! { <a href=format!("{base}?page={}", current + 1) rel="next">"Next →"</a> },
+        );
         view! {
             <nav class="pager" aria-label="Workspace pages">
                 {prev}
@@ -91,7 +107,11 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
         .into_iter()
         .map(|u| {
             let href = format!("/orgs/{}/settings/regions/{}", org.id, u.region_id);
-            let noun = if u.workspace_count == 1 { "workspace" } else { "workspaces" };
+            let noun = if u.workspace_count == 1 {
+                "workspace"
+            } else {
+                "workspaces"
+            };
             view! {
                 <li>
                     <a href=href>{u.region_name}</a>

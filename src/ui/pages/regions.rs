@@ -8,12 +8,12 @@ use crate::domain::Name;
 use crate::error::AppError;
 use crate::server_fns::data_planes::CreateDataPlane;
 use crate::server_fns::regions::{
-    CreateRegion, DeleteRegion, RegionOverview, RegionData, RegionsData, UpdateRegion,
-    region_page, regions_page,
+    CreateRegion, DeleteRegion, RegionData, RegionOverview, RegionsData, UpdateRegion, region_page,
+    regions_page,
 };
 use crate::ui::components::{
-    EmptyState, EnabledBadge, FormError, HealthBadge, Notice, PageHeader, RelativeTime, TextField, failure, loaded,
-    use_id_param,
+    EmptyState, EnabledBadge, FormError, HealthBadge, Notice, PageHeader, RelativeTime, TextField,
+    failure, loaded, use_id_param,
 };
 
 fn regions_path(org: Uuid) -> String {
@@ -25,7 +25,9 @@ fn region_path(org: Uuid, region: Uuid) -> String {
 }
 
 /// The region page's data, reloaded after any of `versions` changes.
-fn region_resource(versions: impl Fn() -> usize + Send + Sync + 'static) -> Resource<Result<RegionData, AppError>> {
+fn region_resource(
+    versions: impl Fn() -> usize + Send + Sync + 'static,
+) -> Resource<Result<RegionData, AppError>> {
     let org = use_id_param("org");
     let region = use_id_param("region");
     Resource::new(
@@ -93,9 +95,17 @@ fn Regions(data: RegionsData, create: ServerAction<CreateRegion>, org: Uuid) -> 
 
 #[component]
 fn RegionCard(overview: RegionOverview, org: Uuid, now: time::OffsetDateTime) -> impl IntoView {
-    let RegionOverview { region, data_planes, workspace_count } = overview;
+    let RegionOverview {
+        region,
+        data_planes,
+        workspace_count,
+    } = overview;
     let href = region_path(org, region.id);
-    let noun = if workspace_count == 1 { "workspace" } else { "workspaces" };
+    let noun = if workspace_count == 1 {
+        "workspace"
+    } else {
+        "workspaces"
+    };
     view! {
         <section class="panel region" aria-label=format!("Region {}", region.name)>
             <header class="region-header">
@@ -110,7 +120,12 @@ fn RegionCard(overview: RegionOverview, org: Uuid, now: time::OffsetDateTime) ->
 }
 
 #[component]
-fn DataPlaneTable(data_planes: Vec<crate::domain::DataPlane>, now: time::OffsetDateTime, org: Uuid, region_id: Uuid) -> impl IntoView {
+fn DataPlaneTable(
+    data_planes: Vec<crate::domain::DataPlane>,
+    now: time::OffsetDateTime,
+    org: Uuid,
+    region_id: Uuid,
+) -> impl IntoView {
     if data_planes.is_empty() {
         return view! { <EmptyState title="No data planes" hint="Add a data plane to this region so its workspaces have somewhere to run."/> }
             .into_any();
@@ -159,7 +174,9 @@ pub fn RegionPage() -> impl IntoView {
     let rename = ServerAction::<UpdateRegion>::new();
     let enable = ServerAction::<UpdateRegion>::new();
     let create_plane = ServerAction::<CreateDataPlane>::new();
-    let data = region_resource(move || rename.version().get() + enable.version().get() + create_plane.version().get());
+    let data = region_resource(move || {
+        rename.version().get() + enable.version().get() + create_plane.version().get()
+    });
     view! {
         {loaded(data, move |d: RegionData| view! { <Region data=d rename enable create_plane/> })}
     }
@@ -172,13 +189,21 @@ fn Region(
     enable: ServerAction<UpdateRegion>,
     create_plane: ServerAction<CreateDataPlane>,
 ) -> impl IntoView {
-    let RegionOverview { region, data_planes, workspace_count } = data.overview;
+    let RegionOverview {
+        region,
+        data_planes,
+        workspace_count,
+    } = data.overview;
     let org = region.organization_id;
     let rename_error = failure(rename);
     let enable_error = failure(enable);
     let plane_error = failure(create_plane);
     let now = data.meta.now;
-    let noun = if workspace_count == 1 { "workspace uses" } else { "workspaces use" };
+    let noun = if workspace_count == 1 {
+        "workspace uses"
+    } else {
+        "workspaces use"
+    };
     let title = format!("Region {}", region.name);
     let manage = data.meta.can_manage.then(|| {
         let toggle = if region.enabled {

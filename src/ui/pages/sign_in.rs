@@ -14,7 +14,13 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let error = failure(action);
     let query = use_query_map();
-    let next = move || query.read().get("next").filter(|n| is_local_path(n)).unwrap_or_default();
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .filter(|n| is_local_path(n))
+            .unwrap_or_default()
+    };
     view! {
         <leptos_meta::Title text="Sign in"/>
         <main class="centered">

@@ -9,11 +9,12 @@ use crate::domain::{Name, Workspace};
 use crate::error::AppError;
 use crate::server_fns::regions::RegionOverview;
 use crate::server_fns::workspaces::{
-    CreateWorkspace, DeleteWorkspace, MoveWorkspace, RenameWorkspace, WorkspaceData, WorkspacesData, workspace_page, workspaces_page,
+    CreateWorkspace, DeleteWorkspace, MoveWorkspace, RenameWorkspace, WorkspaceData,
+    WorkspacesData, workspace_page, workspaces_page,
 };
 use crate::ui::components::{
-    EmptyState, EnabledBadge, FieldMessage, FormError, Notice, PageHeader, RelativeTime, TextField, failure, loaded,
-    use_id_param,
+    EmptyState, EnabledBadge, FieldMessage, FormError, Notice, PageHeader, RelativeTime, TextField,
+    failure, loaded, use_id_param,
 };
 
 fn workspaces_path(org: Uuid) -> String {
@@ -26,12 +27,20 @@ fn workspace_path(org: Uuid, workspace: Uuid) -> String {
 
 /// Data planes of a region that can take work.
 fn usable_planes(region: &RegionOverview) -> usize {
-    region.data_planes.iter().filter(|d| d.is_usable(&region.region)).count()
+    region
+        .data_planes
+        .iter()
+        .filter(|d| d.is_usable(&region.region))
+        .count()
 }
 
 /// The `<option>`s of a region picker: enabled regions only, each saying whether it has a
 /// data plane to run on.
-fn region_options(regions: &[RegionOverview], selected: Option<Uuid>, exclude: Option<Uuid>) -> impl IntoView + use<> {
+fn region_options(
+    regions: &[RegionOverview],
+    selected: Option<Uuid>,
+    exclude: Option<Uuid>,
+) -> impl IntoView + use<> {
     regions
         .iter()
         .filter(|r| r.region.enabled && Some(r.region.id) != exclude)
@@ -46,7 +55,9 @@ fn region_options(regions: &[RegionOverview], selected: Option<Uuid>, exclude: O
         .collect_view()
 }
 
-fn workspace_resource(versions: impl Fn() -> usize + Send + Sync + 'static) -> Resource<Result<WorkspaceData, AppError>> {
+fn workspace_resource(
+    versions: impl Fn() -> usize + Send + Sync + 'static,
+) -> Resource<Result<WorkspaceData, AppError>> {
     let org = use_id_param("org");
     let workspace = use_id_param("workspace");
     Resource::new(
@@ -80,10 +91,18 @@ pub fn WorkspacesPage() -> impl IntoView {
 }
 
 #[component]
-fn Workspaces(data: WorkspacesData, create: ServerAction<CreateWorkspace>, org: Uuid) -> impl IntoView {
+fn Workspaces(
+    data: WorkspacesData,
+    create: ServerAction<CreateWorkspace>,
+    org: Uuid,
+) -> impl IntoView {
     let error = failure(create);
     let now = data.meta.now;
-    let selected = move || error.get().and_then(|e| e.input("region_id").and_then(|r| Uuid::parse_str(r).ok()));
+    let selected = move || {
+        error
+            .get()
+            .and_then(|e| e.input("region_id").and_then(|r| Uuid::parse_str(r).ok()))
+    };
     let regions = data.regions.clone();
     let form = data.meta.can_manage.then(|| {
         let has_regions = regions.iter().any(|r| r.region.enabled);
