@@ -9,7 +9,8 @@
 //   MERIDIAN_BIN         the server binary, relative to the repository root or absolute
 //                        (default target/debug/meridian; CI can point it at a release build)
 //   E2E_DATABASE_URL     the throwaway database; it is DROPPED and recreated on every run
-//                        (default postgres://postgres@127.0.0.1:5432/meridian_e2e)
+//                        (default: meridian_e2e on DATABASE_URL's server, else
+//                        postgres://postgres@127.0.0.1:5432/meridian_e2e)
 //   CI                   line reporter, no test.only
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
@@ -22,7 +23,14 @@ if (listen.hostname === 'localhost') {
   throw new Error('MERIDIAN_E2E_URL: use 127.0.0.1, not localhost');
 }
 
-const databaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/meridian_e2e';
+// By default the `meridian_e2e` database on DATABASE_URL's server (scripts/test exports it),
+// else on 127.0.0.1:5432.
+const databaseUrl = process.env.E2E_DATABASE_URL ?? e2eDatabaseOn(process.env.DATABASE_URL);
+function e2eDatabaseOn(serverUrl: string | undefined): string {
+  const url = new URL(serverUrl || 'postgres://postgres@127.0.0.1:5432/postgres');
+  url.pathname = '/meridian_e2e';
+  return url.toString();
+}
 const db = new URL(databaseUrl);
 const dbName = decodeURIComponent(db.pathname.replace(/^\//, ''));
 // The database is dropped on every run: refuse anything that does not look like a test database.

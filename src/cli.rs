@@ -88,7 +88,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("database schema is up to date");
             }),
         Command::Admin(task) => {
+            // An operator may run these before the first `serve`: set up the same defaults.
             db::migrate(&pool).await.context("migrating the database")?;
+            crate::bootstrap::run(&pool, &config).await.context("first-start setup")?;
             admin(task, &pool).await
         }
     };

@@ -133,9 +133,34 @@ pub fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional)] autofocus: bool,
+    /// The domain rule the server applies, checked as the user leaves the field once the page
+    /// is hydrated; the server checks again on submit.
+    #[prop(optional)]
+    check: Option<fn(&str) -> Option<String>>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let message = move || error.get().and_then(|e| e.field(name).map(str::to_owned));
+    let local = RwSignal::new(None::<String>);
+    // A new server answer replaces whatever the browser said before it.
+    Effect::new(move |_| {
+        error.track();
+        local.set(None);
+    });
+    let message = move || {
+        local
+            .get()
+            .or_else(|| error.get().and_then(|e| e.field(name).map(str::to_owned)))
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        if let Some(check) = check {
+            local.set(check(&event_target_value(&ev)));
+        }
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        // Once a problem is shown, clear it as soon as the input is fixed.
+        if let (Some(check), true) = (check, local.with_untracked(Option::is_some)) {
+            local.set(check(&event_target_value(&ev)));
+        }
+    };
     let shown_value = {
         let value = value.clone();
         move || {
@@ -177,11 +202,23 @@ pub fn TextField(
                 autofocus=autofocus
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described_by
+                on:change=on_change
+                on:input=on_input
             />
             {help.map(|h| view! { <p class="help" id=help_id>{h}</p> })}
             {move || message().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
         </div>
     }
+}
+
+/// The rule for names, as a field check.
+pub fn name_rule(raw: &str) -> Option<String> {
+    crate::domain::Name::parse(raw).err()
+}
+
+/// The rule for email addresses, as a field check.
+pub fn email_rule(raw: &str) -> Option<String> {
+    crate::domain::Email::parse(raw).err()
 }
 
 /// The error of a field that is not a text input (a select, a hidden id).

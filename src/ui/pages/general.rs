@@ -8,7 +8,7 @@ use crate::server_fns::general::{
     GeneralData as Data, RenameOrganization, WORKSPACES_PER_PAGE, general_page,
 };
 use crate::ui::components::{
-    EmptyState, EnabledBadge, FormError, Notice, PageHeader, TextField, failure, loaded,
+    EmptyState, EnabledBadge, FormError, Notice, PageHeader, TextField, failure, loaded, name_rule,
     use_id_param,
 };
 
@@ -49,7 +49,7 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
                 <FormError error/>
                 <input type="hidden" name="organization_id" value=org.id.to_string()/>
                 <input type="hidden" name="revision" value=org.revision.to_string()/>
-                <TextField name="name" id="organization-name".into() label="Organization name" value=org.name.clone() help=Name::RULES required=true error/>
+                <TextField name="name" check=name_rule id="organization-name".into() label="Organization name" value=org.name.clone() help=Name::RULES required=true error/>
                 <button type="submit" class="button">"Save name"</button>
             </ActionForm>
         }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::domain::Name;
 use crate::server_fns::general::CreateOrganization;
-use crate::ui::components::{FormError, PageHeader, TextField, failure};
+use crate::ui::components::{FormError, PageHeader, TextField, failure, name_rule};
 
 #[component]
 pub fn NewOrganizationPage() -> impl IntoView {
@@ -16,7 +16,7 @@ pub fn NewOrganizationPage() -> impl IntoView {
         <section class="panel">
             <ActionForm action>
                 <FormError error/>
-                <TextField name="name" id="org-name".into() label="Organization name" help=Name::RULES required=true autofocus=true error/>
+                <TextField name="name" check=name_rule id="org-name".into() label="Organization name" help=Name::RULES required=true autofocus=true error/>
                 <p class="help">"It starts with region auto and a default workspace; you become its admin."</p>
                 <div class="form-actions">
                     <a href="/" class="button">"Cancel"</a>

@@ -13,7 +13,7 @@ use crate::server_fns::regions::{
 };
 use crate::ui::components::{
     EmptyState, EnabledBadge, FormError, HealthBadge, Notice, PageHeader, RelativeTime, TextField,
-    failure, loaded, use_id_param,
+    failure, loaded, name_rule, use_id_param,
 };
 
 fn regions_path(org: Uuid) -> String {
@@ -80,7 +80,7 @@ fn Regions(data: RegionsData, create: ServerAction<CreateRegion>, org: Uuid) -> 
                 <ActionForm action=create attr:class="inline-form">
                     <FormError error/>
                     <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <TextField name="name" id="new-region-name".into() label="Region name" help="Often the cloud region it runs in, e.g. aws-eu-west-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
+                    <TextField name="name" check=name_rule id="new-region-name".into() label="Region name" help="Often the cloud region it runs in, e.g. aws-eu-west-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
                     <button type="submit" class="button primary">"Create region"</button>
                 </ActionForm>
             </section>
@@ -228,7 +228,7 @@ fn Region(
                     <input type="hidden" name="organization_id" value=org.to_string()/>
                     <input type="hidden" name="region_id" value=region.id.to_string()/>
                     <input type="hidden" name="revision" value=region.revision.to_string()/>
-                    <TextField name="name" id="region-name".into() label="Region name" value=region.name.clone() help=Name::RULES required=true error=rename_error/>
+                    <TextField name="name" check=name_rule id="region-name".into() label="Region name" value=region.name.clone() help=Name::RULES required=true error=rename_error/>
                     <button type="submit" class="button">"Rename"</button>
                 </ActionForm>
                 <FormError error=enable_error/>
@@ -244,7 +244,7 @@ fn Region(
                     <FormError error=plane_error/>
                     <input type="hidden" name="organization_id" value=org.to_string()/>
                     <input type="hidden" name="region_id" value=region.id.to_string()/>
-                    <TextField name="name" id="new-plane-name".into() label="Data plane name" help="Unique in this region, e.g. eu-west-1-dp-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error=plane_error/>
+                    <TextField name="name" check=name_rule id="new-plane-name".into() label="Data plane name" help="Unique in this region, e.g. eu-west-1-dp-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error=plane_error/>
                     <button type="submit" class="button primary">"Create data plane"</button>
                 </ActionForm>
             </section>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::server_fns::session::{SignIn, is_local_path};
-use crate::ui::components::{FormError, TextField, failure};
+use crate::ui::components::{FormError, TextField, email_rule, failure};
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
@@ -31,7 +31,7 @@ pub fn SignInPage() -> impl IntoView {
                 <ActionForm action>
                     <FormError error/>
                     <input type="hidden" name="next" value=next/>
-                    <TextField name="email" id="sign-in-email".into() label="Email" kind="email" autocomplete="username" required=true autofocus=true error/>
+                    <TextField name="email" check=email_rule id="sign-in-email".into() label="Email" kind="email" autocomplete="username" required=true autofocus=true error/>
                     <TextField name="password" id="sign-in-password".into() label="Password" kind="password" autocomplete="current-password" required=true error/>
                     <button type="submit" class="button primary wide">"Sign in"</button>
                 </ActionForm>

@@ -14,7 +14,7 @@ use crate::server_fns::workspaces::{
 };
 use crate::ui::components::{
     EmptyState, EnabledBadge, FieldMessage, FormError, Notice, PageHeader, RelativeTime, TextField,
-    failure, loaded, use_id_param,
+    failure, loaded, name_rule, use_id_param,
 };
 
 fn workspaces_path(org: Uuid) -> String {
@@ -112,7 +112,7 @@ fn Workspaces(
                 <ActionForm action=create attr:class="inline-form">
                     <FormError error/>
                     <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <TextField name="name" id="new-workspace-name".into() label="Workspace name" help=Name::RULES required=true error/>
+                    <TextField name="name" check=name_rule id="new-workspace-name".into() label="Workspace name" help=Name::RULES required=true error/>
                     <div class="field" class:invalid=move || error.get().and_then(|e| e.field("region_id").map(|_| ())).is_some()>
                         <label for="new-workspace-region">"Region"</label>
                         <select id="new-workspace-region" name="region_id" required=true aria-describedby="new-workspace-region-help">
@@ -205,7 +205,7 @@ fn WorkspaceDetail(data: WorkspaceData, rename: ServerAction<RenameWorkspace>) -
                     <input type="hidden" name="organization_id" value=org.to_string()/>
                     <input type="hidden" name="workspace_id" value=w.id.to_string()/>
                     <input type="hidden" name="revision" value=w.revision.to_string()/>
-                    <TextField name="name" id="workspace-name".into() label="Workspace name" value=w.name.clone() help=Name::RULES required=true error/>
+                    <TextField name="name" check=name_rule id="workspace-name".into() label="Workspace name" value=w.name.clone() help=Name::RULES required=true error/>
                     <button type="submit" class="button">"Rename"</button>
                 </ActionForm>
             </section>

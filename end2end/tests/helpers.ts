@@ -1,0 +1,121 @@
+// Shared steps for Meridian's browser tests.
+//
+// Every spec runs in two projects: `hydrated` (JavaScript on; the page is interactive once
+// WebAssembly has hydrated it, which the app marks with <body data-hydrated="true">) and
+// `no-js` (plain HTML forms, full page loads). Helpers here hide the difference: a test
+// describes what a person does and sees, and works in both.
+import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, DEFAULT_ORG } from './admin';
+
+export { expect };
+export { ADMIN_EMAIL, ADMIN_PASSWORD, DEFAULT_ORG };
+
+/** Settings paths of the seeded organization. */
+export const settings = (page: string, org = DEFAULT_ORG) => `/orgs/${org}/settings/${page}`;
+
+/** A UUID in a path segment. */
+export const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** Whether the current test's project runs with JavaScript on. */
+export function jsEnabled(info: TestInfo = base.info()): boolean {
+  return info.project.use.javaScriptEnabled !== false;
+}
+
+/**
+ * Waits until the page can be used the way its project means: with JavaScript on, until
+ * WebAssembly has hydrated it (before that, clicks would fall through to plain form posts
+ * and full page loads); with JavaScript off there is nothing to wait for.
+ *
+ * Call it after every full page load (goto, reload, back/forward, a plain link or form
+ * navigation). After a client-side navigation it returns at once, since <body> keeps its mark.
+ */
+export async function ready(page: Page): Promise<void> {
+  if (!jsEnabled()) return;
+  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached', timeout: 30_000 });
+}
+
+/** Opens a path and waits until the page is ready. */
+export async function visit(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await ready(page);
+}
+
+/** Waits for a navigation to `url` (full load or client-side), then until the page is ready. */
+export async function arrive(page: Page, url: string | RegExp): Promise<void> {
+  await page.waitForURL(url);
+  await ready(page);
+}
+
+/** Fills in and submits the sign-in form on the page that is showing it. */
+export async function submitSignIn(page: Page, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<void> {
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** Signs in as the instance admin and waits for the organization's General page. */
+export async function signIn(page: Page): Promise<void> {
+  await visit(page, '/login');
+  await submitSignIn(page);
+  await arrive(page, /\/settings\/general$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'General' })).toBeVisible();
+}
+
+/** Follows a link of the settings sidebar ("General", "Workspaces", "Regions"). */
+export async function openSettings(page: Page, name: 'General' | 'Workspaces' | 'Regions'): Promise<void> {
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name, exact: true }).click();
+  await arrive(page, new RegExp(`/settings/${name.toLowerCase()}$`));
+  await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();
+}
+
+/**
+ * A name no other test or project uses in the shared database: `base`, the project, and a
+ * random tag. Names allow letters, digits, spaces, '-', '_' and '.', at most 64 characters.
+ */
+export function unique(info: TestInfo, base: string): string {
+  const project = info.project.name.replace(/[^A-Za-z0-9]/g, '');
+  const tag = Math.random().toString(36).slice(2, 7);
+  const clean = base.replace(/[^\p{L}\p{N} ._-]/gu, '-');
+  return `${clean} ${project} ${tag}`.slice(0, 64).trim();
+}
+
+/** Escapes text for use inside a RegExp. */
+export const escapeRe = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** The one-shot notice a successful change leaves on the next page. */
+export const notice = (page: Page) => page.getByRole('status');
+
+/**
+ * `test` with two automatic watches:
+ * - the browser console: an uncaught exception or a WebAssembly panic fails the test; other
+ *   console errors (a refused form answers 4xx, which Chromium logs) are attached to the report;
+ * - in the hydrated project, plain form posts: once hydrated, every form is sent with fetch,
+ *   so a POST that loads a whole page means the test was not exercising the hydrated app.
+ */
+export const test = base.extend<{ pageWatch: void }>({
+  pageWatch: [
+    async ({ page }, use, info) => {
+      const errors: string[] = [];
+      const fatal: string[] = [];
+      const hydrated = jsEnabled(info);
+      page.on('pageerror', (error) => fatal.push(`pageerror: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() !== 'error') return;
+        const text = `${message.text()} (${message.location().url})`;
+        errors.push(text);
+        if (/panicked at|RuntimeError|unreachable/i.test(message.text())) fatal.push(`console: ${text}`);
+      });
+      page.on('request', (request) => {
+        if (hydrated && request.isNavigationRequest() && request.method() === 'POST') {
+          fatal.push(`plain form post while hydrated: POST ${new URL(request.url()).pathname}`);
+        }
+      });
+      await use();
+      if (errors.length > 0) {
+        await info.attach('console errors', { body: errors.join('\n'), contentType: 'text/plain' });
+      }
+      expect(fatal, 'the page failed, or was not the hydrated app').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
