@@ -90,7 +90,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Admin(task) => {
             // An operator may run these before the first `serve`: set up the same defaults.
             db::migrate(&pool).await.context("migrating the database")?;
-            crate::bootstrap::run(&pool, &config).await.context("first-start setup")?;
+            crate::bootstrap::run(&pool, &config)
+                .await
+                .context("first-start setup")?;
             admin(task, &pool).await
         }
     };

@@ -3,6 +3,7 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -77,6 +78,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
             crate::server_fns::status::real_error_status,
         ))
         .layer(middleware::from_fn(require_sign_in))
+        .layer(middleware::from_fn(never_cache_pages))
         .layer(middleware::from_fn(auth::csrf::reject_cross_site))
         .layer(sessions)
         .layer(TraceLayer::new_for_http())
@@ -111,6 +113,23 @@ async fn require_sign_in(session: Session, request: Request, next: Next) -> Resp
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
     next.run(request).await
+}
+
+/// Pages and server function answers are per user, and one of them shows a secret once:
+/// browsers must not keep them, or the back button would show them again from the cache.
+async fn never_cache_pages(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let dynamic = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+    if dynamic && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 fn url_encode(raw: &str) -> String {

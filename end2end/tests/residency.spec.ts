@@ -163,11 +163,6 @@ test.describe.serial('data residency', () => {
   });
 
   test('going back to the credentials page after leaving it does not show the secret again', async ({ page }, info) => {
-    // APP BUG (no-js only): the credentials page is sent without `Cache-Control: no-store`,
-    // so after "I have saved the secret" the browser's Back button shows the page, secret and
-    // all, from its HTTP cache (the server is never asked; it would answer "Credentials no
-    // longer shown"). See the e2e report. Hydrated, Back asks the server again and is fine.
-    test.fixme(!jsEnabled(), 'credentials page is cacheable: Back shows the secret again without JavaScript');
     const plane = unique(info, 'dp-2');
     await signIn(page);
     await visit(page, regionPath);
@@ -309,13 +304,6 @@ test.describe.serial('data residency', () => {
 });
 
 test('creating a region says so, once, on the new region\'s page', async ({ page }, info) => {
-  // APP BUG (hydrated only, intermittent: about 1 creation in 15-30 here): the notice
-  // "Region X created. …" is sometimes missing on the new region's page. The Regions page's
-  // data depends on the create action's version, so when the action succeeds the page
-  // refetches /api/regions/page while the client follows the redirect and fetches
-  // /api/regions/detail. Both load the session's one-shot notice; when regions/page takes it
-  // first, regions/detail gets none and the region page shows no notice. See the e2e report.
-  test.fixme(jsEnabled(), 'hydrated: the Regions page refetch races the redirect for the one-shot notice');
   const name = unique(info, 'ap-south');
   await signIn(page);
   await openSettings(page, 'Regions');

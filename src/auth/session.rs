@@ -31,15 +31,29 @@ pub async fn end(session: &Session) -> AppResult<()> {
     Ok(())
 }
 
-/// A short message for the next page, e.g. "Region eu-west created".
-pub async fn set_notice(session: &Session, message: impl Into<String>) -> AppResult<()> {
-    session.insert(NOTICE, message.into()).await?;
+/// A short message for the page at `path`, e.g. "Region eu-west created". Addressed to one
+/// page so that another page loading meanwhile (a list refreshing behind a redirect) cannot
+/// take it.
+pub async fn set_notice(
+    session: &Session,
+    path: &str,
+    message: impl Into<String>,
+) -> AppResult<()> {
+    session
+        .insert(NOTICE, (path.to_owned(), message.into()))
+        .await?;
     Ok(())
 }
 
-/// Takes the pending notice, so it is shown once.
-pub async fn take_notice(session: &Session) -> AppResult<Option<String>> {
-    Ok(session.remove::<String>(NOTICE).await?)
+/// Takes the pending notice when it is for the page at `path`, so it is shown once, there.
+pub async fn take_notice(session: &Session, path: &str) -> AppResult<Option<String>> {
+    match session.get::<(String, String)>(NOTICE).await? {
+        Some((for_path, message)) if for_path == path => {
+            session.remove_value(NOTICE).await?;
+            Ok(Some(message))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Holds a value for exactly one later read, such as a client secret between the form that

@@ -91,13 +91,13 @@ impl Ctx {
         path: &str,
         notice: impl Into<String>,
     ) -> AppResult<()> {
-        auth::session::set_notice(&self.session, notice).await?;
+        auth::session::set_notice(&self.session, path, notice).await?;
         leptos_axum::redirect(path);
         Ok(())
     }
 
-    pub async fn take_notice(&self) -> AppResult<Option<String>> {
-        auth::session::take_notice(&self.session).await
+    pub async fn take_notice(&self, path: &str) -> AppResult<Option<String>> {
+        auth::session::take_notice(&self.session, path).await
     }
 }
 

@@ -98,9 +98,10 @@ pub async fn create_data_plane(
         public_url: ctx.public_url().await,
     };
     auth::session::stash_once(&ctx.session, &reveal).await?;
-    leptos_axum::redirect(&format!(
-        "/orgs/{organization_id}/settings/regions/{region_id}/dataplanes/{}/credentials",
-        plane.id
+    leptos_axum::redirect(&crate::paths::credentials(
+        organization_id,
+        region_id,
+        plane.id,
     ));
     Ok(())
 }
@@ -188,10 +189,7 @@ pub async fn update_data_plane(
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!(
-            "/orgs/{organization_id}/settings/regions/{}",
-            after.region_id
-        ),
+        &crate::paths::region(organization_id, after.region_id),
         notice,
     )
     .await
@@ -221,10 +219,7 @@ pub async fn delete_data_plane(organization_id: Uuid, data_plane_id: Uuid) -> Re
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!(
-            "/orgs/{organization_id}/settings/regions/{}",
-            plane.region_id
-        ),
+        &crate::paths::region(organization_id, plane.region_id),
         format!(
             "Data plane {} deleted; its credentials no longer work.",
             plane.name

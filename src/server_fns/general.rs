@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use crate::domain::{Organization, Workspace};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::paths;
 use crate::server_fns::PageMeta;
 #[cfg(feature = "ssr")]
 use crate::{
@@ -73,7 +75,7 @@ pub async fn general_page(
         .collect();
     let total_workspaces = usage.iter().map(|u| u.workspace_count).sum();
     Ok(GeneralData {
-        meta: PageMeta::load(&ctx, &access).await?,
+        meta: PageMeta::load(&ctx, &access, &paths::general(organization_id)).await?,
         organization,
         usage,
         workspaces,
@@ -113,11 +115,8 @@ pub async fn rename_organization(
     )
     .await?;
     tx.commit().await?;
-    ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/general"),
-        "Organization renamed.",
-    )
-    .await
+    ctx.redirect_with_notice(&paths::general(organization_id), "Organization renamed.")
+        .await
 }
 
 /// Creates an organization with the caller as its admin. Instance admins only.
@@ -145,7 +144,7 @@ pub async fn create_organization(name: String) -> Result<(), AppError> {
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{}/settings/general", organization.id),
+        &paths::general(organization.id),
         format!("Organization {} created.", organization.name),
     )
     .await

@@ -33,12 +33,14 @@ pub struct PageMeta {
 
 #[cfg(feature = "ssr")]
 impl PageMeta {
+    /// `path` is the page's own address (see [`crate::paths`]): notices are addressed to it.
     pub async fn load(
         ctx: &context::Ctx,
         access: &crate::auth::OrgAccess,
+        path: &str,
     ) -> crate::error::AppResult<PageMeta> {
         Ok(PageMeta {
-            notice: ctx.take_notice().await?,
+            notice: ctx.take_notice(path).await?,
             can_manage: access.role == crate::domain::OrgRole::Admin,
             now: OffsetDateTime::now_utc(),
         })

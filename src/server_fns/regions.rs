@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 use crate::domain::{DataPlane, Region};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::paths;
 use crate::server_fns::PageMeta;
 #[cfg(feature = "ssr")]
 use crate::{
@@ -73,7 +75,7 @@ pub async fn regions_page(organization_id: Uuid) -> Result<RegionsData, AppError
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let regions = overviews(ctx.pool(), organization_id).await?;
     Ok(RegionsData {
-        meta: PageMeta::load(&ctx, &access).await?,
+        meta: PageMeta::load(&ctx, &access, &paths::regions(organization_id)).await?,
         regions,
     })
 }
@@ -90,7 +92,7 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
         db::workspaces::count_in_region(ctx.pool(), region_id),
     )?;
     Ok(RegionData {
-        meta: PageMeta::load(&ctx, &access).await?,
+        meta: PageMeta::load(&ctx, &access, &paths::region(organization_id, region_id)).await?,
         overview: RegionOverview {
             region,
             data_planes,
@@ -123,7 +125,7 @@ pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), Ap
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/regions/{}", region.id),
+        &paths::region(organization_id, region.id),
         format!(
             "Region {} created. Add a data plane to run its workspaces.",
             region.name
@@ -203,11 +205,8 @@ pub async fn update_region(
     )
     .await?;
     tx.commit().await?;
-    ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/regions/{region_id}"),
-        notice,
-    )
-    .await
+    ctx.redirect_with_notice(&paths::region(organization_id, region_id), notice)
+        .await
 }
 
 #[server(endpoint = "regions/delete")]
@@ -250,7 +249,7 @@ pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(),
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/regions"),
+        &paths::regions(organization_id),
         format!("Region {} deleted.", region.name),
     )
     .await

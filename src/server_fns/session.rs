@@ -58,7 +58,7 @@ pub async fn landing_path(
     }
     let memberships = db::organizations::memberships(pool, user_id).await?;
     Ok(match memberships.first() {
-        Some(m) => format!("/orgs/{}/settings/general", m.organization_id),
+        Some(m) => crate::paths::general(m.organization_id),
         None => "/no-organization".to_owned(),
     })
 }

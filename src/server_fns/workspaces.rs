@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use crate::domain::Workspace;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::paths;
 use crate::server_fns::PageMeta;
 use crate::server_fns::regions::RegionOverview;
 #[cfg(feature = "ssr")]
@@ -41,7 +43,7 @@ pub async fn workspaces_page(organization_id: Uuid) -> Result<WorkspacesData, Ap
         crate::server_fns::regions::overviews(ctx.pool(), organization_id),
     )?;
     Ok(WorkspacesData {
-        meta: PageMeta::load(&ctx, &access).await?,
+        meta: PageMeta::load(&ctx, &access, &paths::workspaces(organization_id)).await?,
         workspaces,
         regions,
     })
@@ -59,7 +61,12 @@ pub async fn workspace_page(
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let regions = crate::server_fns::regions::overviews(ctx.pool(), organization_id).await?;
     Ok(WorkspaceData {
-        meta: PageMeta::load(&ctx, &access).await?,
+        meta: PageMeta::load(
+            &ctx,
+            &access,
+            &paths::workspace(organization_id, workspace_id),
+        )
+        .await?,
         workspace,
         regions,
     })
@@ -132,7 +139,7 @@ pub async fn create_workspace(
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/workspaces"),
+        &paths::workspaces(organization_id),
         format!(
             "Workspace {} created in region {}.",
             workspace.name, region.name
@@ -188,7 +195,7 @@ pub async fn rename_workspace(
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/workspaces/{workspace_id}"),
+        &paths::workspace(organization_id, workspace_id),
         format!("Workspace renamed to {}.", after.name),
     )
     .await
@@ -248,7 +255,7 @@ pub async fn move_workspace(
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/workspaces"),
+        &paths::workspaces(organization_id),
         format!(
             "Workspace {} moved from {} to {}.",
             after.name, before.region_name, after.region_name
@@ -287,7 +294,7 @@ pub async fn delete_workspace(
     .await?;
     tx.commit().await?;
     ctx.redirect_with_notice(
-        &format!("/orgs/{organization_id}/settings/workspaces"),
+        &paths::workspaces(organization_id),
         format!("Workspace {} deleted.", workspace.name),
     )
     .await

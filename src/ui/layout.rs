@@ -98,7 +98,7 @@ fn TopBar(viewer: Option<Viewer>, current: Option<Uuid>) -> impl IntoView {
                 view! {
                     <li>
                         <a
-                            href=format!("/orgs/{}/settings/general", m.organization_id)
+                            href=crate::paths::general(m.organization_id)
                             aria-current=is_current.then_some("true")
                         >
                             {m.organization_name.clone()}

@@ -128,9 +128,17 @@ async fn the_credentials_page_shows_the_secret_once(pool: PgPool) {
     let target = redirect_target(&res).unwrap();
     let first = admin.get(&target).await;
     assert_eq!(first.status(), StatusCode::OK);
+    let first_cache_control = first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let html = first.text().await.unwrap();
     assert!(html.contains("Copy the client secret now."), "{html}");
     assert!(html.contains("DATAPLANE_CLIENT_SECRET="));
+    assert_eq!(
+        first_cache_control, "no-store",
+        "the back button must not show the secret from the browser's cache"
+    );
     let second = admin.get(&target).await.text().await.unwrap();
     assert!(second.contains("Credentials no longer shown"));
     assert!(!second.contains("DATAPLANE_CLIENT_SECRET="));
@@ -150,4 +158,41 @@ async fn cross_site_form_posts_are_refused(pool: PgPool) {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("select count(*) from regions").await, 1);
+}
+
+#[sqlx::test]
+async fn a_notice_is_kept_for_the_page_it_was_addressed_to(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    admin
+        .call(
+            "regions/create",
+            &[("organization_id", &org()), ("name", "eu-west")],
+        )
+        .await;
+    // The list refreshing behind the redirect must not take the new region's notice.
+    let list: serde_json::Value = admin
+        .call("regions/page", &[("organization_id", &org())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["meta"]["notice"].is_null());
+    let id = app
+        .region_id(DEFAULT_ORGANIZATION_ID, "eu-west")
+        .await
+        .to_string();
+    let detail: serde_json::Value = admin
+        .call(
+            "regions/detail",
+            &[("organization_id", &org()), ("region_id", &id)],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        detail["meta"]["notice"],
+        "Region eu-west created. Add a data plane to run its workspaces."
+    );
 }

@@ -50,12 +50,20 @@ async fn an_admin_creates_a_region_and_the_change_is_audited(pool: PgPool) {
         .map(|r| r["region"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["auto", "eu-west-1"]);
+    let detail = [("organization_id", org()), ("region_id", id.to_string())];
+    let detail: Vec<(&str, &str)> = detail.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let shown: serde_json::Value = admin
+        .call("regions/detail", &detail)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
-        page["meta"]["notice"],
+        shown["meta"]["notice"],
         "Region eu-west-1 created. Add a data plane to run its workspaces."
     );
     let again: serde_json::Value = admin
-        .call("regions/page", &[("organization_id", &org())])
+        .call("regions/detail", &detail)
         .await
         .json()
         .await

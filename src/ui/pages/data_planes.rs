@@ -2,19 +2,15 @@
 //! disabling and deleting a data plane.
 
 use leptos::prelude::*;
-use uuid::Uuid;
 
 use crate::domain::{DataPlane, Region};
 use crate::error::AppError;
+use crate::paths;
 use crate::server_fns::data_planes::{
     DeleteDataPlane, NewCredentials, UpdateDataPlane, reveal_credentials,
 };
 use crate::server_fns::regions::{RegionData, region_page};
 use crate::ui::components::{FormError, PageHeader, failure, loaded, use_id_param};
-
-fn region_path(org: Uuid, region: Uuid) -> String {
-    format!("/orgs/{org}/settings/regions/{region}")
-}
 
 /// The data plane named by the path, with its region.
 fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
@@ -51,7 +47,7 @@ pub fn CredentialsPage() -> impl IntoView {
         },
     );
     let back = move || {
-        region_path(
+        paths::region(
             org.get().unwrap_or_default(),
             region.get().unwrap_or_default(),
         )
@@ -153,7 +149,7 @@ pub fn DisableDataPlanePage() -> impl IntoView {
                         <input type="hidden" name="revision" value=plane.revision.to_string()/>
                         <input type="hidden" name="enabled" value=enabled/>
                         <div class="form-actions">
-                            <a class="button" href=region_path(org, region.id)>"Cancel"</a>
+                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
                             <button type="submit" class=if plane.enabled { "button danger" } else { "button primary" }>{button}</button>
                         </div>
                     </ActionForm>
@@ -183,7 +179,7 @@ pub fn DeleteDataPlanePage() -> impl IntoView {
                         <input type="hidden" name="organization_id" value=org.to_string()/>
                         <input type="hidden" name="data_plane_id" value=plane.id.to_string()/>
                         <div class="form-actions">
-                            <a class="button" href=region_path(org, region.id)>"Cancel"</a>
+                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
                             <button type="submit" class="button danger">"Delete data plane"</button>
                         </div>
                     </ActionForm>

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::domain::Name;
+use crate::paths;
 use crate::server_fns::general::{
     GeneralData as Data, RenameOrganization, WORKSPACES_PER_PAGE, general_page,
 };
@@ -59,7 +60,7 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
             .into_any()
     };
     let pages = (data.total_workspaces + WORKSPACES_PER_PAGE - 1) / WORKSPACES_PER_PAGE;
-    let base = format!("/orgs/{}/settings/general", org.id);
+    let base = paths::general(org.id);
     let pager = (pages > 1).then(|| {
         let current = data.page + 1;
         let prev = (current > 1).then(
@@ -76,7 +77,7 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
             </nav>
         }
     });
-    let workspaces_link = format!("/orgs/{}/settings/workspaces", org.id);
+    let workspaces_link = paths::workspaces(org.id);
     let table = if data.workspaces.is_empty() {
         view! { <EmptyState title="No workspaces yet" hint="Create a workspace under Workspaces and pick its region."/> }.into_any()
     } else {
@@ -84,7 +85,7 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
             .workspaces
             .into_iter()
             .map(|w| {
-                let href = format!("/orgs/{}/settings/workspaces/{}", w.organization_id, w.id);
+                let href = paths::workspace(w.organization_id, w.id);
                 view! {
                     <tr>
                         <td><a href=href>{w.name}</a></td>
@@ -106,7 +107,7 @@ fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoVie
         .usage
         .into_iter()
         .map(|u| {
-            let href = format!("/orgs/{}/settings/regions/{}", org.id, u.region_id);
+            let href = paths::region(org.id, u.region_id);
             let noun = if u.workspace_count == 1 {
                 "workspace"
             } else {

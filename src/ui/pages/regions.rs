@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::Name;
 use crate::error::AppError;
+use crate::paths;
 use crate::server_fns::data_planes::CreateDataPlane;
 use crate::server_fns::regions::{
     CreateRegion, DeleteRegion, RegionData, RegionOverview, RegionsData, UpdateRegion, region_page,
@@ -15,14 +16,6 @@ use crate::ui::components::{
     EmptyState, EnabledBadge, FormError, HealthBadge, Notice, PageHeader, RelativeTime, TextField,
     failure, loaded, name_rule, use_id_param,
 };
-
-fn regions_path(org: Uuid) -> String {
-    format!("/orgs/{org}/settings/regions")
-}
-
-fn region_path(org: Uuid, region: Uuid) -> String {
-    format!("/orgs/{org}/settings/regions/{region}")
-}
 
 /// The region page's data, reloaded after any of `versions` changes.
 fn region_resource(
@@ -100,7 +93,7 @@ fn RegionCard(overview: RegionOverview, org: Uuid, now: time::OffsetDateTime) ->
         data_planes,
         workspace_count,
     } = overview;
-    let href = region_path(org, region.id);
+    let href = paths::region(org, region.id);
     let noun = if workspace_count == 1 {
         "workspace"
     } else {
@@ -133,7 +126,7 @@ fn DataPlaneTable(
     let rows = data_planes
         .into_iter()
         .map(|d| {
-            let base = format!("{}/dataplanes/{}", region_path(org, region_id), d.id);
+            let base = paths::data_plane(org, region_id, d.id);
             view! {
                 <tr>
                     <td>{d.name}</td>
@@ -207,7 +200,7 @@ fn Region(
     let title = format!("Region {}", region.name);
     let manage = data.meta.can_manage.then(|| {
         let toggle = if region.enabled {
-            view! { <a class="button" href=format!("{}/disable", region_path(org, region.id))>"Disable region…"</a> }.into_any()
+            view! { <a class="button" href=format!("{}/disable", paths::region(org, region.id))>"Disable region…"</a> }.into_any()
         } else {
             view! {
                 <ActionForm action=enable attr:class="inline">
@@ -234,7 +227,7 @@ fn Region(
                 <FormError error=enable_error/>
                 <div class="button-row">
                     {toggle}
-                    <a class="button danger" href=format!("{}/delete", region_path(org, region.id))>"Delete region…"</a>
+                    <a class="button danger" href=format!("{}/delete", paths::region(org, region.id))>"Delete region…"</a>
                 </div>
             </section>
             <section class="panel" aria-labelledby="create-plane-heading">
@@ -252,7 +245,7 @@ fn Region(
     });
     view! {
         <PageHeader title lead=format!("{workspace_count} {noun} this region.")>
-            <a href=regions_path(org) class="button-link">"← All regions"</a>
+            <a href=paths::regions(org) class="button-link">"← All regions"</a>
         </PageHeader>
         <Notice notice=data.meta.notice/>
         <section class="panel" aria-labelledby="planes-heading">
@@ -292,7 +285,7 @@ pub fn DisableRegionPage() -> impl IntoView {
                         <input type="hidden" name="revision" value=region.revision.to_string()/>
                         <input type="hidden" name="enabled" value="false"/>
                         <div class="form-actions">
-                            <a class="button" href=region_path(org, region.id)>"Cancel"</a>
+                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
                             <button type="submit" class="button danger">"Disable region"</button>
                         </div>
                     </ActionForm>
@@ -329,7 +322,7 @@ pub fn DeleteRegionPage() -> impl IntoView {
                         <input type="hidden" name="organization_id" value=org.to_string()/>
                         <input type="hidden" name="region_id" value=region.id.to_string()/>
                         <div class="form-actions">
-                            <a class="button" href=region_path(org, region.id)>"Cancel"</a>
+                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
                             <button type="submit" class="button danger">"Delete region"</button>
                         </div>
                     </ActionForm>

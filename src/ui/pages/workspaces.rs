@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::{Name, Workspace};
 use crate::error::AppError;
+use crate::paths;
 use crate::server_fns::regions::RegionOverview;
 use crate::server_fns::workspaces::{
     CreateWorkspace, DeleteWorkspace, MoveWorkspace, RenameWorkspace, WorkspaceData,
@@ -16,14 +17,6 @@ use crate::ui::components::{
     EmptyState, EnabledBadge, FieldMessage, FormError, Notice, PageHeader, RelativeTime, TextField,
     failure, loaded, name_rule, use_id_param,
 };
-
-fn workspaces_path(org: Uuid) -> String {
-    format!("/orgs/{org}/settings/workspaces")
-}
-
-fn workspace_path(org: Uuid, workspace: Uuid) -> String {
-    format!("/orgs/{org}/settings/workspaces/{workspace}")
-}
 
 /// Data planes of a region that can take work.
 fn usable_planes(region: &RegionOverview) -> usize {
@@ -134,7 +127,7 @@ fn Workspaces(
             .workspaces
             .into_iter()
             .map(|w| {
-                let href = workspace_path(org, w.id);
+                let href = paths::workspace(org, w.id);
                 let actions = can_manage.then(|| {
                     view! {
                         <a href=href.clone()>"Edit"</a>
@@ -214,7 +207,7 @@ fn WorkspaceDetail(data: WorkspaceData, rename: ServerAction<RenameWorkspace>) -
                 <p>"This workspace runs in region " <strong>{w.region_name.clone()}</strong> "."</p>
                 {if has_targets {
                     view! {
-                        <form method="get" action=format!("{}/move", workspace_path(org, w.id)) class="inline-form">
+                        <form method="get" action=format!("{}/move", paths::workspace(org, w.id)) class="inline-form">
                             <div class="field">
                                 <label for="move-target">"Move to region"</label>
                                 <select id="move-target" name="to" required=true>{options}</select>
@@ -228,13 +221,13 @@ fn WorkspaceDetail(data: WorkspaceData, rename: ServerAction<RenameWorkspace>) -
             </section>
             <section class="panel danger-zone" aria-labelledby="delete-heading">
                 <h2 id="delete-heading">"Delete"</h2>
-                <a class="button danger" href=format!("{}/delete", workspace_path(org, w.id))>"Delete workspace…"</a>
+                <a class="button danger" href=format!("{}/delete", paths::workspace(org, w.id))>"Delete workspace…"</a>
             </section>
         }
     });
     view! {
         <PageHeader title lead>
-            <a href=workspaces_path(org) class="button-link">"← All workspaces"</a>
+            <a href=paths::workspaces(org) class="button-link">"← All workspaces"</a>
         </PageHeader>
         <Notice notice=data.meta.notice/>
         <section class="panel">
@@ -273,7 +266,7 @@ pub fn MoveWorkspacePage() -> impl IntoView {
                                 <select id="move-target" name="to" required=true>{options}</select>
                             </div>
                             <div class="form-actions">
-                                <a class="button" href=workspace_path(org, w.id)>"Cancel"</a>
+                                <a class="button" href=paths::workspace(org, w.id)>"Cancel"</a>
                                 <button type="submit" class="button">"Review move…"</button>
                             </div>
                         </form>
@@ -302,7 +295,7 @@ pub fn MoveWorkspacePage() -> impl IntoView {
                         <input type="hidden" name="revision" value=w.revision.to_string()/>
                         <input type="hidden" name="region_id" value=target.region.id.to_string()/>
                         <div class="form-actions">
-                            <a class="button" href=workspace_path(org, w.id)>"Cancel"</a>
+                            <a class="button" href=paths::workspace(org, w.id)>"Cancel"</a>
                             <button type="submit" class="button primary">{format!("Move to {}", target.region.name)}</button>
                         </div>
                     </ActionForm>
@@ -333,7 +326,7 @@ pub fn DeleteWorkspacePage() -> impl IntoView {
                         <input type="hidden" name="workspace_id" value=w.id.to_string()/>
                         <input type="hidden" name="revision" value=w.revision.to_string()/>
                         <div class="form-actions">
-                            <a class="button" href=workspace_path(org, w.id)>"Cancel"</a>
+                            <a class="button" href=paths::workspace(org, w.id)>"Cancel"</a>
                             <button type="submit" class="button danger">"Delete workspace"</button>
                         </div>
                     </ActionForm>

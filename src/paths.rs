@@ -1,0 +1,31 @@
+//! Addresses of the settings pages, shared by links in the UI and redirects after changes.
+
+use uuid::Uuid;
+
+pub fn general(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/general")
+}
+
+pub fn workspaces(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/workspaces")
+}
+
+pub fn workspace(org: Uuid, workspace: Uuid) -> String {
+    format!("/orgs/{org}/settings/workspaces/{workspace}")
+}
+
+pub fn regions(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/regions")
+}
+
+pub fn region(org: Uuid, region: Uuid) -> String {
+    format!("/orgs/{org}/settings/regions/{region}")
+}
+
+pub fn data_plane(org: Uuid, region: Uuid, data_plane: Uuid) -> String {
+    format!("/orgs/{org}/settings/regions/{region}/dataplanes/{data_plane}")
+}
+
+pub fn credentials(org: Uuid, region: Uuid, data_plane: Uuid) -> String {
+    format!("{}/credentials", self::data_plane(org, region, data_plane))
+}
