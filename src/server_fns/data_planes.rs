@@ -12,7 +12,7 @@ use crate::{
     db,
     db::audit::Event,
     domain::OrgRole,
-    server_fns::context::{Ctx, parse_name},
+    server_fns::context::{Ctx, enabled_or_current, name_or_current, parse_name},
 };
 
 /// Credentials of a new data plane, shown exactly once.
@@ -142,16 +142,8 @@ pub async fn update_data_plane(
         .await?
         .ok_or_else(|| AppError::not_found("data plane"))?;
     let echo = name.as_deref().unwrap_or_default();
-    let new_name = match name.as_deref() {
-        Some(raw) => parse_name("name", raw)?,
-        None => crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?,
-    };
-    let new_enabled = match enabled.as_deref() {
-        None => before.enabled,
-        Some("true" | "on") => true,
-        Some("false" | "off") => false,
-        Some(_) => return Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
-    };
+    let new_name = name_or_current(name.as_deref(), &before.name)?;
+    let new_enabled = enabled_or_current(enabled.as_deref(), before.enabled)?;
     let after = db::data_planes::update(&mut *tx, data_plane_id, &new_name, new_enabled, revision)
         .await
         .map_err(|e| AppError::from(e).with_input([("name", echo)]))?

@@ -16,7 +16,7 @@ use crate::{
     db::audit::Event,
     domain::{OrgRole, Region},
     error::AppResult,
-    server_fns::context::{Ctx, parse_id, parse_name},
+    server_fns::context::{Ctx, name_or_current, parse_id, parse_name},
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -223,7 +223,7 @@ pub async fn move_workspace(
             format!("{} is already in region {}.", before.name, target.name),
         ));
     }
-    let name = crate::domain::Name::parse(&before.name).map_err(|_| AppError::internal())?;
+    let name = name_or_current(None, &before.name)?;
     if !db::workspaces::update(
         &mut *tx,
         organization_id,

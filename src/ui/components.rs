@@ -21,6 +21,36 @@ pub fn use_id_param(name: &'static str) -> Memo<Option<Uuid>> {
     })
 }
 
+/// A page's data, loaded for the ids in its path (`params`, e.g. `["org", "region"]`) and
+/// loaded again whenever `key` changes (typically the versions of the page's actions). A
+/// malformed id in the path is a page about a `what` that does not exist.
+pub fn path_resource<const N: usize, K, T, Fut>(
+    params: [&'static str; N],
+    what: &'static str,
+    key: impl Fn() -> K + Send + Sync + 'static,
+    load: impl Fn([Uuid; N], K) -> Fut + Send + Sync + Clone + 'static,
+) -> Resource<Result<T, AppError>>
+where
+    K: PartialEq + Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + Serialize + DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    let ids = params.map(use_id_param);
+    Resource::new(
+        move || (ids.map(|id| id.get()), key()),
+        move |(ids, key)| {
+            let load = load.clone();
+            async move {
+                let mut found = [Uuid::nil(); N];
+                for (slot, id) in found.iter_mut().zip(ids) {
+                    *slot = id.ok_or_else(|| AppError::not_found(what))?;
+                }
+                load(found, key).await
+            }
+        },
+    )
+}
+
 /// The failure of the last submission of a form, if it failed. Without JavaScript the
 /// framework carries it over the redirect back to the form, so this works in both modes.
 pub fn failure<S>(action: ServerAction<S>) -> Signal<Option<AppError>>

@@ -10,19 +10,15 @@ use crate::server_fns::data_planes::{
     DeleteDataPlane, NewCredentials, UpdateDataPlane, reveal_credentials,
 };
 use crate::server_fns::regions::{RegionData, region_page};
-use crate::ui::components::{FormError, PageHeader, failure, loaded, use_id_param};
+use crate::ui::components::{FormError, PageHeader, failure, loaded, path_resource, use_id_param};
 
 /// The data plane named by the path, with its region.
 fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
-    let org = use_id_param("org");
-    let region = use_id_param("region");
-    let plane = use_id_param("dataplane");
-    Resource::new(
-        move || (org.get(), region.get(), plane.get()),
-        |(org, region, plane)| async move {
-            let (Some(org), Some(region), Some(plane)) = (org, region, plane) else {
-                return Err(AppError::not_found("data plane"));
-            };
+    path_resource(
+        ["org", "region", "dataplane"],
+        "data plane",
+        || (),
+        |[org, region, plane], ()| async move {
             let RegionData { overview, .. } = region_page(org, region).await?;
             let found = overview.data_planes.into_iter().find(|d| d.id == plane);
             found
@@ -36,15 +32,11 @@ fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
 pub fn CredentialsPage() -> impl IntoView {
     let org = use_id_param("org");
     let region = use_id_param("region");
-    let plane = use_id_param("dataplane");
-    let data = Resource::new(
-        move || (org.get(), plane.get()),
-        |(org, plane)| async move {
-            match (org, plane) {
-                (Some(org), Some(plane)) => reveal_credentials(org, plane).await,
-                _ => Err(AppError::not_found("data plane")),
-            }
-        },
+    let data = path_resource(
+        ["org", "dataplane"],
+        "data plane",
+        || (),
+        |[org, plane], ()| reveal_credentials(org, plane),
     );
     let back = move || {
         paths::region(

@@ -10,12 +10,11 @@ use crate::server_fns::general::{
 };
 use crate::ui::components::{
     EmptyState, EnabledBadge, FormError, Notice, PageHeader, TextField, failure, loaded, name_rule,
-    use_id_param,
+    path_resource,
 };
 
 #[component]
 pub fn GeneralPage() -> impl IntoView {
-    let org = use_id_param("org");
     let query = use_query_map();
     let rename = ServerAction::<RenameOrganization>::new();
     let page = move || {
@@ -25,14 +24,11 @@ pub fn GeneralPage() -> impl IntoView {
             .and_then(|p| p.parse::<i64>().ok())
             .map(|p| (p - 1).max(0))
     };
-    let data = Resource::new(
-        move || (org.get(), page(), rename.version().get()),
-        |(org, page, _)| async move {
-            match org {
-                Some(org) => general_page(org, page).await,
-                None => Err(crate::error::AppError::not_found("organization")),
-            }
-        },
+    let data = path_resource(
+        ["org"],
+        "organization",
+        move || (page(), rename.version().get()),
+        |[org], (page, _)| general_page(org, page),
     );
     view! {
         <PageHeader title="General" lead="Your organization, and which region each of its workspaces uses."/>

@@ -14,38 +14,27 @@ use crate::server_fns::regions::{
 };
 use crate::ui::components::{
     EmptyState, EnabledBadge, FormError, HealthBadge, Notice, PageHeader, RelativeTime, TextField,
-    failure, loaded, name_rule, use_id_param,
+    failure, loaded, name_rule, path_resource, use_id_param,
 };
 
 /// The region page's data, reloaded after any of `versions` changes.
 fn region_resource(
     versions: impl Fn() -> usize + Send + Sync + 'static,
 ) -> Resource<Result<RegionData, AppError>> {
-    let org = use_id_param("org");
-    let region = use_id_param("region");
-    Resource::new(
-        move || (org.get(), region.get(), versions()),
-        |(org, region, _)| async move {
-            match (org, region) {
-                (Some(org), Some(region)) => region_page(org, region).await,
-                _ => Err(AppError::not_found("region")),
-            }
-        },
-    )
+    path_resource(["org", "region"], "region", versions, |[org, region], _| {
+        region_page(org, region)
+    })
 }
 
 #[component]
 pub fn RegionsPage() -> impl IntoView {
     let org = use_id_param("org");
     let create = ServerAction::<CreateRegion>::new();
-    let data = Resource::new(
-        move || (org.get(), create.version().get()),
-        |(org, _)| async move {
-            match org {
-                Some(org) => regions_page(org).await,
-                None => Err(AppError::not_found("organization")),
-            }
-        },
+    let data = path_resource(
+        ["org"],
+        "organization",
+        move || create.version().get(),
+        |[org], _| regions_page(org),
     );
     view! {
         <PageHeader title="Regions" lead="Where your data may be processed. Each workspace runs on the data planes of its region."/>

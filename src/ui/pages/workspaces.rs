@@ -15,7 +15,7 @@ use crate::server_fns::workspaces::{
 };
 use crate::ui::components::{
     EmptyState, EnabledBadge, FieldMessage, FormError, Notice, PageHeader, RelativeTime, TextField,
-    failure, loaded, name_rule, use_id_param,
+    failure, loaded, name_rule, path_resource, use_id_param,
 };
 
 /// Data planes of a region that can take work.
@@ -51,16 +51,11 @@ fn region_options(
 fn workspace_resource(
     versions: impl Fn() -> usize + Send + Sync + 'static,
 ) -> Resource<Result<WorkspaceData, AppError>> {
-    let org = use_id_param("org");
-    let workspace = use_id_param("workspace");
-    Resource::new(
-        move || (org.get(), workspace.get(), versions()),
-        |(org, workspace, _)| async move {
-            match (org, workspace) {
-                (Some(org), Some(workspace)) => workspace_page(org, workspace).await,
-                _ => Err(AppError::not_found("workspace")),
-            }
-        },
+    path_resource(
+        ["org", "workspace"],
+        "workspace",
+        versions,
+        |[org, workspace], _| workspace_page(org, workspace),
     )
 }
 
@@ -68,14 +63,11 @@ fn workspace_resource(
 pub fn WorkspacesPage() -> impl IntoView {
     let org = use_id_param("org");
     let create = ServerAction::<CreateWorkspace>::new();
-    let data = Resource::new(
-        move || (org.get(), create.version().get()),
-        |(org, _)| async move {
-            match org {
-                Some(org) => workspaces_page(org).await,
-                None => Err(AppError::not_found("organization")),
-            }
-        },
+    let data = path_resource(
+        ["org"],
+        "organization",
+        move || create.version().get(),
+        |[org], _| workspaces_page(org),
     );
     view! {
         <PageHeader title="Workspaces" lead="Each workspace lives in exactly one region; its data is processed only there."/>
