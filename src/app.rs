@@ -20,7 +20,7 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script src="/copy.js" defer></script>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -33,13 +33,6 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser: this marks the page as hydrated, which browser tests
-    // wait for before they exercise the interactive path.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     // Every route renders with SsrMode::Async: the page waits for its data before answering,
     // so it is complete without JavaScript, and the server can still set cookies (a taken
     // one-shot notice, a revealed secret) and redirects while rendering.
@@ -69,5 +62,6 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+        <crate::ui::forms::HydrationMark/>
     }
 }

@@ -35,5 +35,7 @@ pub mod state;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Only the islands (the forms, see `ui::forms`) are hydrated; the rest of each page is
+    // server-rendered HTML.
+    leptos::mount::hydrate_islands();
 }

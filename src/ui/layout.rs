@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 use uuid::Uuid;
 
-use crate::server_fns::session::{SignOut, Viewer, current_viewer};
+use crate::server_fns::session::{Viewer, current_viewer};
 use crate::ui::components::use_id_param;
+use crate::ui::forms::SignOutForm;
 
 /// Settings pages of one organization: top bar, sidebar, content.
 #[component]
@@ -73,7 +74,6 @@ fn TopBarPlaceholder() -> impl IntoView {
 
 #[component]
 fn TopBar(viewer: Option<Viewer>, current: Option<Uuid>) -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
     let Some(viewer) = viewer else {
         return view! { <TopBarPlaceholder/> }.into_any();
     };
@@ -130,9 +130,7 @@ fn TopBar(viewer: Option<Viewer>, current: Option<Uuid>) -> impl IntoView {
             {single}
             <div class="spacer"></div>
             <span class="user" title=viewer.email.clone()>{viewer.email.clone()}</span>
-            <ActionForm action=sign_out attr:class="inline">
-                <button type="submit" class="button-link">"Sign out"</button>
-            </ActionForm>
+            <SignOutForm/>
         </header>
     }
     .into_any()

@@ -1,5 +1,6 @@
 //! The dashboard: the frame around pages, shared components, and the pages by area.
 
 pub mod components;
+pub mod forms;
 pub mod layout;
 pub mod pages;

@@ -6,11 +6,10 @@ use leptos::prelude::*;
 use crate::domain::{DataPlane, Region};
 use crate::error::AppError;
 use crate::paths;
-use crate::server_fns::data_planes::{
-    DeleteDataPlane, NewCredentials, UpdateDataPlane, reveal_credentials,
-};
+use crate::server_fns::data_planes::{NewCredentials, reveal_credentials};
 use crate::server_fns::regions::{RegionData, region_page};
-use crate::ui::components::{FormError, PageHeader, failure, loaded, path_resource, use_id_param};
+use crate::ui::components::{PageHeader, loaded, path_resource, use_id_param};
+use crate::ui::forms::{DeleteDataPlaneForm, SetDataPlaneEnabledForm};
 
 /// The data plane named by the path, with its region.
 fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
@@ -107,11 +106,9 @@ fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
 
 #[component]
 pub fn DisableDataPlanePage() -> impl IntoView {
-    let action = ServerAction::<UpdateDataPlane>::new();
     let data = data_plane_resource();
     view! {
         {loaded(data, move |(region, plane): (Region, DataPlane)| {
-            let error = failure(action);
             let org = region.organization_id;
             let (title, lead, consequence, button, enabled) = if plane.enabled {
                 (
@@ -119,7 +116,7 @@ pub fn DisableDataPlanePage() -> impl IntoView {
                     "A disabled data plane stops taking work.",
                     format!("{} answers \"disabled\" at its next heartbeat and stops taking work; other data planes of {} carry on.", plane.name, region.name),
                     "Disable data plane",
-                    "false",
+                    false,
                 )
             } else {
                 (
@@ -127,24 +124,14 @@ pub fn DisableDataPlanePage() -> impl IntoView {
                     "An enabled data plane takes work for its region's workspaces.",
                     format!("{} takes work again from its next heartbeat.", plane.name),
                     "Enable data plane",
-                    "true",
+                    true,
                 )
             };
             view! {
                 <PageHeader title lead/>
                 <section class="panel confirm">
                     <ul class="consequences"><li>{consequence}</li></ul>
-                    <ActionForm action>
-                        <FormError error/>
-                        <input type="hidden" name="organization_id" value=org.to_string()/>
-                        <input type="hidden" name="data_plane_id" value=plane.id.to_string()/>
-                        <input type="hidden" name="revision" value=plane.revision.to_string()/>
-                        <input type="hidden" name="enabled" value=enabled/>
-                        <div class="form-actions">
-                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
-                            <button type="submit" class=if plane.enabled { "button danger" } else { "button primary" }>{button}</button>
-                        </div>
-                    </ActionForm>
+                    <SetDataPlaneEnabledForm organization_id=org data_plane_id=plane.id revision=plane.revision enabled label=button.into() cancel=paths::region(org, region.id)/>
                 </section>
             }
         })}
@@ -153,11 +140,9 @@ pub fn DisableDataPlanePage() -> impl IntoView {
 
 #[component]
 pub fn DeleteDataPlanePage() -> impl IntoView {
-    let action = ServerAction::<DeleteDataPlane>::new();
     let data = data_plane_resource();
     view! {
         {loaded(data, move |(region, plane): (Region, DataPlane)| {
-            let error = failure(action);
             let org = region.organization_id;
             view! {
                 <PageHeader title=format!("Delete data plane {}?", plane.name) lead="This cannot be undone."/>
@@ -166,15 +151,7 @@ pub fn DeleteDataPlanePage() -> impl IntoView {
                         <li>"The data plane " <strong>{plane.name.clone()}</strong> " is removed from region " {region.name.clone()} "."</li>
                         <li>"Its credentials stop working: its agent is refused at its next token exchange."</li>
                     </ul>
-                    <ActionForm action>
-                        <FormError error/>
-                        <input type="hidden" name="organization_id" value=org.to_string()/>
-                        <input type="hidden" name="data_plane_id" value=plane.id.to_string()/>
-                        <div class="form-actions">
-                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
-                            <button type="submit" class="button danger">"Delete data plane"</button>
-                        </div>
-                    </ActionForm>
+                    <DeleteDataPlaneForm organization_id=org data_plane_id=plane.id cancel=paths::region(org, region.id)/>
                 </section>
             }
         })}

@@ -3,20 +3,14 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::domain::Name;
 use crate::paths;
-use crate::server_fns::general::{
-    GeneralData as Data, RenameOrganization, WORKSPACES_PER_PAGE, general_page,
-};
-use crate::ui::components::{
-    EmptyState, EnabledBadge, FormError, Notice, PageHeader, TextField, failure, loaded, name_rule,
-    path_resource,
-};
+use crate::server_fns::general::{GeneralData as Data, WORKSPACES_PER_PAGE, general_page};
+use crate::ui::components::{EmptyState, EnabledBadge, Notice, PageHeader, loaded, path_resource};
+use crate::ui::forms::RenameOrganizationForm;
 
 #[component]
 pub fn GeneralPage() -> impl IntoView {
     let query = use_query_map();
-    let rename = ServerAction::<RenameOrganization>::new();
     let page = move || {
         query
             .read()
@@ -24,33 +18,21 @@ pub fn GeneralPage() -> impl IntoView {
             .and_then(|p| p.parse::<i64>().ok())
             .map(|p| (p - 1).max(0))
     };
-    let data = path_resource(
-        ["org"],
-        "organization",
-        move || (page(), rename.version().get()),
-        |[org], (page, _)| general_page(org, page),
-    );
+    let data = path_resource(["org"], "organization", page, |[org], page| {
+        general_page(org, page)
+    });
     view! {
         <PageHeader title="General" lead="Your organization, and which region each of its workspaces uses."/>
-        {loaded(data, move |d: Data| view! { <General data=d rename/> })}
+        {loaded(data, move |d: Data| view! { <General data=d/> })}
     }
 }
 
 #[component]
-fn General(data: Data, rename: ServerAction<RenameOrganization>) -> impl IntoView {
-    let error = failure(rename);
+fn General(data: Data) -> impl IntoView {
     let org = data.organization.clone();
     let name_form = if data.meta.can_manage {
-        view! {
-            <ActionForm action=rename attr:class="inline-form">
-                <FormError error/>
-                <input type="hidden" name="organization_id" value=org.id.to_string()/>
-                <input type="hidden" name="revision" value=org.revision.to_string()/>
-                <TextField name="name" check=name_rule id="organization-name".into() label="Organization name" value=org.name.clone() help=Name::RULES required=true error/>
-                <button type="submit" class="button">"Save name"</button>
-            </ActionForm>
-        }
-        .into_any()
+        view! { <RenameOrganizationForm organization_id=org.id revision=org.revision name=org.name.clone()/> }
+            .into_any()
     } else {
         view! { <dl class="facts"><dt>"Organization name"</dt><dd>{org.name.clone()}</dd></dl> }
             .into_any()

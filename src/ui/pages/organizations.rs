@@ -3,26 +3,15 @@
 
 use leptos::prelude::*;
 
-use crate::domain::Name;
-use crate::server_fns::general::CreateOrganization;
-use crate::ui::components::{FormError, PageHeader, TextField, failure, name_rule};
+use crate::ui::components::PageHeader;
+use crate::ui::forms::CreateOrganizationForm;
 
 #[component]
 pub fn NewOrganizationPage() -> impl IntoView {
-    let action = ServerAction::<CreateOrganization>::new();
-    let error = failure(action);
     view! {
         <PageHeader title="New organization" lead="An organization has its own regions, data planes, workspaces and members."/>
         <section class="panel">
-            <ActionForm action>
-                <FormError error/>
-                <TextField name="name" check=name_rule id="org-name".into() label="Organization name" help=Name::RULES required=true autofocus=true error/>
-                <p class="help">"It starts with region auto and a default workspace; you become its admin."</p>
-                <div class="form-actions">
-                    <a href="/" class="button">"Cancel"</a>
-                    <button type="submit" class="button primary">"Create organization"</button>
-                </div>
-            </ActionForm>
+            <CreateOrganizationForm/>
         </section>
     }
 }

@@ -4,47 +4,46 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::Name;
 use crate::error::AppError;
 use crate::paths;
-use crate::server_fns::data_planes::CreateDataPlane;
 use crate::server_fns::regions::{
-    CreateRegion, DeleteRegion, RegionData, RegionOverview, RegionsData, UpdateRegion, region_page,
-    regions_page,
+    RegionData, RegionOverview, RegionsData, region_page, regions_page,
 };
 use crate::ui::components::{
-    EmptyState, EnabledBadge, FormError, HealthBadge, Notice, PageHeader, RelativeTime, TextField,
-    failure, loaded, name_rule, path_resource, use_id_param,
+    EmptyState, EnabledBadge, HealthBadge, Notice, PageHeader, RelativeTime, loaded, path_resource,
+    use_id_param,
+};
+use crate::ui::forms::{
+    CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RenameRegionForm, SetRegionEnabledForm,
 };
 
-/// The region page's data, reloaded after any of `versions` changes.
-fn region_resource(
-    versions: impl Fn() -> usize + Send + Sync + 'static,
-) -> Resource<Result<RegionData, AppError>> {
-    path_resource(["org", "region"], "region", versions, |[org, region], _| {
-        region_page(org, region)
-    })
+/// The data of the region named by the path.
+fn region_resource() -> Resource<Result<RegionData, AppError>> {
+    path_resource(
+        ["org", "region"],
+        "region",
+        || (),
+        |[org, region], ()| region_page(org, region),
+    )
 }
 
 #[component]
 pub fn RegionsPage() -> impl IntoView {
     let org = use_id_param("org");
-    let create = ServerAction::<CreateRegion>::new();
     let data = path_resource(
         ["org"],
         "organization",
-        move || create.version().get(),
-        |[org], _| regions_page(org),
+        || (),
+        |[org], ()| regions_page(org),
     );
     view! {
         <PageHeader title="Regions" lead="Where your data may be processed. Each workspace runs on the data planes of its region."/>
-        {loaded(data, move |d: RegionsData| view! { <Regions data=d create org=org.get().unwrap_or_default()/> })}
+        {loaded(data, move |d: RegionsData| view! { <Regions data=d org=org.get().unwrap_or_default()/> })}
     }
 }
 
 #[component]
-fn Regions(data: RegionsData, create: ServerAction<CreateRegion>, org: Uuid) -> impl IntoView {
-    let error = failure(create);
+fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
     let now = data.meta.now;
     let list = if data.regions.is_empty() {
         view! { <EmptyState title="No regions yet" hint="Create a region, then add a data plane to it."/> }.into_any()
@@ -59,12 +58,7 @@ fn Regions(data: RegionsData, create: ServerAction<CreateRegion>, org: Uuid) -> 
         view! {
             <section class="panel" aria-labelledby="create-region-heading">
                 <h2 id="create-region-heading">"Create a region"</h2>
-                <ActionForm action=create attr:class="inline-form">
-                    <FormError error/>
-                    <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <TextField name="name" check=name_rule id="new-region-name".into() label="Region name" help="Often the cloud region it runs in, e.g. aws-eu-west-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
-                    <button type="submit" class="button primary">"Create region"</button>
-                </ActionForm>
+                <CreateRegionForm organization_id=org/>
             </section>
         }
     });
@@ -153,33 +147,20 @@ fn DataPlaneTable(
 
 #[component]
 pub fn RegionPage() -> impl IntoView {
-    let rename = ServerAction::<UpdateRegion>::new();
-    let enable = ServerAction::<UpdateRegion>::new();
-    let create_plane = ServerAction::<CreateDataPlane>::new();
-    let data = region_resource(move || {
-        rename.version().get() + enable.version().get() + create_plane.version().get()
-    });
+    let data = region_resource();
     view! {
-        {loaded(data, move |d: RegionData| view! { <Region data=d rename enable create_plane/> })}
+        {loaded(data, move |d: RegionData| view! { <Region data=d/> })}
     }
 }
 
 #[component]
-fn Region(
-    data: RegionData,
-    rename: ServerAction<UpdateRegion>,
-    enable: ServerAction<UpdateRegion>,
-    create_plane: ServerAction<CreateDataPlane>,
-) -> impl IntoView {
+fn Region(data: RegionData) -> impl IntoView {
     let RegionOverview {
         region,
         data_planes,
         workspace_count,
     } = data.overview;
     let org = region.organization_id;
-    let rename_error = failure(rename);
-    let enable_error = failure(enable);
-    let plane_error = failure(create_plane);
     let now = data.meta.now;
     let noun = if workspace_count == 1 {
         "workspace uses"
@@ -192,28 +173,14 @@ fn Region(
             view! { <a class="button" href=format!("{}/disable", paths::region(org, region.id))>"Disable region…"</a> }.into_any()
         } else {
             view! {
-                <ActionForm action=enable attr:class="inline">
-                    <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <input type="hidden" name="region_id" value=region.id.to_string()/>
-                    <input type="hidden" name="revision" value=region.revision.to_string()/>
-                    <input type="hidden" name="enabled" value="true"/>
-                    <button type="submit" class="button">"Enable region"</button>
-                </ActionForm>
+                <SetRegionEnabledForm organization_id=org region_id=region.id revision=region.revision enabled=true label="Enable region".into() cancel=String::new()/>
             }
             .into_any()
         };
         view! {
             <section class="panel" aria-labelledby="region-settings-heading">
                 <h2 id="region-settings-heading">"Settings"</h2>
-                <ActionForm action=rename attr:class="inline-form">
-                    <FormError error=rename_error/>
-                    <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <input type="hidden" name="region_id" value=region.id.to_string()/>
-                    <input type="hidden" name="revision" value=region.revision.to_string()/>
-                    <TextField name="name" check=name_rule id="region-name".into() label="Region name" value=region.name.clone() help=Name::RULES required=true error=rename_error/>
-                    <button type="submit" class="button">"Rename"</button>
-                </ActionForm>
-                <FormError error=enable_error/>
+                <RenameRegionForm organization_id=org region_id=region.id revision=region.revision name=region.name.clone()/>
                 <div class="button-row">
                     {toggle}
                     <a class="button danger" href=format!("{}/delete", paths::region(org, region.id))>"Delete region…"</a>
@@ -222,13 +189,7 @@ fn Region(
             <section class="panel" aria-labelledby="create-plane-heading">
                 <h2 id="create-plane-heading">"Add a data plane"</h2>
                 <p class="lead">"You will see its client credentials once, on the next page."</p>
-                <ActionForm action=create_plane attr:class="inline-form">
-                    <FormError error=plane_error/>
-                    <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <input type="hidden" name="region_id" value=region.id.to_string()/>
-                    <TextField name="name" check=name_rule id="new-plane-name".into() label="Data plane name" help="Unique in this region, e.g. eu-west-1-dp-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error=plane_error/>
-                    <button type="submit" class="button primary">"Create data plane"</button>
-                </ActionForm>
+                <CreateDataPlaneForm organization_id=org region_id=region.id/>
             </section>
         }
     });
@@ -251,11 +212,9 @@ fn Region(
 
 #[component]
 pub fn DisableRegionPage() -> impl IntoView {
-    let action = ServerAction::<UpdateRegion>::new();
-    let data = region_resource(|| 0);
+    let data = region_resource();
     view! {
         {loaded(data, move |d: RegionData| {
-            let error = failure(action);
             let RegionOverview { region, data_planes, workspace_count } = d.overview;
             let org = region.organization_id;
             view! {
@@ -267,17 +226,7 @@ pub fn DisableRegionPage() -> impl IntoView {
                         <li>{format!("The {workspace_count} workspace(s) assigned to it stay assigned; move them if they must keep running.")}</li>
                         <li>"You can enable it again at any time."</li>
                     </ul>
-                    <ActionForm action>
-                        <FormError error/>
-                        <input type="hidden" name="organization_id" value=org.to_string()/>
-                        <input type="hidden" name="region_id" value=region.id.to_string()/>
-                        <input type="hidden" name="revision" value=region.revision.to_string()/>
-                        <input type="hidden" name="enabled" value="false"/>
-                        <div class="form-actions">
-                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
-                            <button type="submit" class="button danger">"Disable region"</button>
-                        </div>
-                    </ActionForm>
+                    <SetRegionEnabledForm organization_id=org region_id=region.id revision=region.revision enabled=false label="Disable region".into() cancel=paths::region(org, region.id)/>
                 </section>
             }
         })}
@@ -286,11 +235,9 @@ pub fn DisableRegionPage() -> impl IntoView {
 
 #[component]
 pub fn DeleteRegionPage() -> impl IntoView {
-    let action = ServerAction::<DeleteRegion>::new();
-    let data = region_resource(|| 0);
+    let data = region_resource();
     view! {
         {loaded(data, move |d: RegionData| {
-            let error = failure(action);
             let RegionOverview { region, data_planes, workspace_count } = d.overview;
             let org = region.organization_id;
             let blocked = (workspace_count > 0).then(|| view! {
@@ -306,15 +253,7 @@ pub fn DeleteRegionPage() -> impl IntoView {
                         <li>"The region " <strong>{region.name.clone()}</strong> " is deleted."</li>
                         <li>{format!("Its {} data plane(s) are deleted and their credentials stop working.", data_planes.len())}</li>
                     </ul>
-                    <ActionForm action>
-                        <FormError error/>
-                        <input type="hidden" name="organization_id" value=org.to_string()/>
-                        <input type="hidden" name="region_id" value=region.id.to_string()/>
-                        <div class="form-actions">
-                            <a class="button" href=paths::region(org, region.id)>"Cancel"</a>
-                            <button type="submit" class="button danger">"Delete region"</button>
-                        </div>
-                    </ActionForm>
+                    <DeleteRegionForm organization_id=org region_id=region.id cancel=paths::region(org, region.id)/>
                 </section>
             }
         })}

@@ -5,17 +5,18 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::domain::{Name, Workspace};
+use crate::domain::Workspace;
 use crate::error::AppError;
 use crate::paths;
 use crate::server_fns::regions::RegionOverview;
 use crate::server_fns::workspaces::{
-    CreateWorkspace, DeleteWorkspace, MoveWorkspace, RenameWorkspace, WorkspaceData,
-    WorkspacesData, workspace_page, workspaces_page,
+    WorkspaceData, WorkspacesData, workspace_page, workspaces_page,
 };
 use crate::ui::components::{
-    EmptyState, EnabledBadge, FieldMessage, FormError, Notice, PageHeader, RelativeTime, TextField,
-    failure, loaded, name_rule, path_resource, use_id_param,
+    EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+};
+use crate::ui::forms::{
+    CreateWorkspaceForm, DeleteWorkspaceForm, MoveWorkspaceForm, RegionChoice, RenameWorkspaceForm,
 };
 
 /// Data planes of a region that can take work.
@@ -27,87 +28,83 @@ fn usable_planes(region: &RegionOverview) -> usize {
         .count()
 }
 
-/// The `<option>`s of a region picker: enabled regions only, each saying whether it has a
-/// data plane to run on.
-fn region_options(
-    regions: &[RegionOverview],
-    selected: Option<Uuid>,
-    exclude: Option<Uuid>,
-) -> impl IntoView + use<> {
+/// What a region picker offers: enabled regions only (but `exclude`), each saying whether it
+/// has a data plane to run on.
+fn region_choices(regions: &[RegionOverview], exclude: Option<Uuid>) -> Vec<RegionChoice> {
     regions
         .iter()
         .filter(|r| r.region.enabled && Some(r.region.id) != exclude)
-        .map(|r| {
-            let label = if usable_planes(r) == 0 {
+        .map(|r| RegionChoice {
+            id: r.region.id,
+            label: if usable_planes(r) == 0 {
                 format!("{} (no enabled data plane)", r.region.name)
             } else {
                 r.region.name.clone()
-            };
-            view! { <option value=r.region.id.to_string() selected=Some(r.region.id) == selected>{label}</option> }
+            },
         })
-        .collect_view()
+        .collect()
 }
 
-fn workspace_resource(
-    versions: impl Fn() -> usize + Send + Sync + 'static,
-) -> Resource<Result<WorkspaceData, AppError>> {
+/// The "Move to region" picker, a plain GET form leading to the confirmation page.
+#[component]
+fn MoveTargetPicker(
+    action: String,
+    choices: Vec<RegionChoice>,
+    cancel: Option<String>,
+) -> impl IntoView {
+    let options = choices
+        .into_iter()
+        .map(|c| view! { <option value=c.id.to_string()>{c.label}</option> })
+        .collect_view();
+    let cancel = cancel.map(|href| view! { <a class="button" href=href>"Cancel"</a> });
+    view! {
+        <form method="get" action=action class="inline-form">
+            <div class="field">
+                <label for="move-target">"Move to region"</label>
+                <select id="move-target" name="to" required=true>{options}</select>
+            </div>
+            <div class="form-actions">
+                {cancel}
+                <button type="submit" class="button">"Review move…"</button>
+            </div>
+        </form>
+    }
+}
+
+/// The data of the workspace named by the path.
+fn workspace_resource() -> Resource<Result<WorkspaceData, AppError>> {
     path_resource(
         ["org", "workspace"],
         "workspace",
-        versions,
-        |[org, workspace], _| workspace_page(org, workspace),
+        || (),
+        |[org, workspace], ()| workspace_page(org, workspace),
     )
 }
 
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
     let org = use_id_param("org");
-    let create = ServerAction::<CreateWorkspace>::new();
     let data = path_resource(
         ["org"],
         "organization",
-        move || create.version().get(),
-        |[org], _| workspaces_page(org),
+        || (),
+        |[org], ()| workspaces_page(org),
     );
     view! {
         <PageHeader title="Workspaces" lead="Each workspace lives in exactly one region; its data is processed only there."/>
-        {loaded(data, move |d: WorkspacesData| view! { <Workspaces data=d create org=org.get().unwrap_or_default()/> })}
+        {loaded(data, move |d: WorkspacesData| view! { <Workspaces data=d org=org.get().unwrap_or_default()/> })}
     }
 }
 
 #[component]
-fn Workspaces(
-    data: WorkspacesData,
-    create: ServerAction<CreateWorkspace>,
-    org: Uuid,
-) -> impl IntoView {
-    let error = failure(create);
+fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
     let now = data.meta.now;
-    let selected = move || {
-        error
-            .get()
-            .and_then(|e| e.input("region_id").and_then(|r| Uuid::parse_str(r).ok()))
-    };
-    let regions = data.regions.clone();
     let form = data.meta.can_manage.then(|| {
-        let has_regions = regions.iter().any(|r| r.region.enabled);
+        let regions = region_choices(&data.regions, None);
         view! {
             <section class="panel" aria-labelledby="create-workspace-heading">
                 <h2 id="create-workspace-heading">"Create a workspace"</h2>
-                <ActionForm action=create attr:class="inline-form">
-                    <FormError error/>
-                    <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <TextField name="name" check=name_rule id="new-workspace-name".into() label="Workspace name" help=Name::RULES required=true error/>
-                    <div class="field" class:invalid=move || error.get().and_then(|e| e.field("region_id").map(|_| ())).is_some()>
-                        <label for="new-workspace-region">"Region"</label>
-                        <select id="new-workspace-region" name="region_id" required=true aria-describedby="new-workspace-region-help">
-                            {move || region_options(&regions, selected(), None)}
-                        </select>
-                        <p class="help" id="new-workspace-region-help">"Disabled regions are not offered. The region decides where the workspace's data is processed."</p>
-                        <FieldMessage name="region_id" id="new-workspace-region-error".into() error/>
-                    </div>
-                    <button type="submit" class="button primary" disabled=!has_regions>"Create workspace"</button>
-                </ActionForm>
+                <CreateWorkspaceForm organization_id=org regions/>
             </section>
         }
     });
@@ -163,16 +160,14 @@ fn Workspaces(
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
-    let rename = ServerAction::<RenameWorkspace>::new();
-    let data = workspace_resource(move || rename.version().get());
+    let data = workspace_resource();
     view! {
-        {loaded(data, move |d: WorkspaceData| view! { <WorkspaceDetail data=d rename/> })}
+        {loaded(data, move |d: WorkspaceData| view! { <WorkspaceDetail data=d/> })}
     }
 }
 
 #[component]
-fn WorkspaceDetail(data: WorkspaceData, rename: ServerAction<RenameWorkspace>) -> impl IntoView {
-    let error = failure(rename);
+fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
     let w: Workspace = data.workspace;
     let org = w.organization_id;
     let now = data.meta.now;
@@ -180,32 +175,18 @@ fn WorkspaceDetail(data: WorkspaceData, rename: ServerAction<RenameWorkspace>) -
     let lead = format!("In region {}.", w.region_name);
     let residency = w.data_residency();
     let manage = data.meta.can_manage.then(|| {
-        let options = region_options(&data.regions, None, Some(w.region_id));
-        let has_targets = data.regions.iter().any(|r| r.region.enabled && r.region.id != w.region_id);
+        let choices = region_choices(&data.regions, Some(w.region_id));
         view! {
             <section class="panel" aria-labelledby="rename-heading">
                 <h2 id="rename-heading">"Name"</h2>
-                <ActionForm action=rename attr:class="inline-form">
-                    <FormError error/>
-                    <input type="hidden" name="organization_id" value=org.to_string()/>
-                    <input type="hidden" name="workspace_id" value=w.id.to_string()/>
-                    <input type="hidden" name="revision" value=w.revision.to_string()/>
-                    <TextField name="name" check=name_rule id="workspace-name".into() label="Workspace name" value=w.name.clone() help=Name::RULES required=true error/>
-                    <button type="submit" class="button">"Rename"</button>
-                </ActionForm>
+                <RenameWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision name=w.name.clone()/>
             </section>
             <section class="panel" aria-labelledby="move-heading">
                 <h2 id="move-heading">"Region"</h2>
                 <p>"This workspace runs in region " <strong>{w.region_name.clone()}</strong> "."</p>
-                {if has_targets {
+                {if !choices.is_empty() {
                     view! {
-                        <form method="get" action=format!("{}/move", paths::workspace(org, w.id)) class="inline-form">
-                            <div class="field">
-                                <label for="move-target">"Move to region"</label>
-                                <select id="move-target" name="to" required=true>{options}</select>
-                            </div>
-                            <button type="submit" class="button">"Review move…"</button>
-                        </form>
+                        <MoveTargetPicker action=format!("{}/move", paths::workspace(org, w.id)) choices cancel=None/>
                     }.into_any()
                 } else {
                     view! { <p class="muted">"There is no other enabled region to move it to."</p> }.into_any()
@@ -236,32 +217,22 @@ fn WorkspaceDetail(data: WorkspaceData, rename: ServerAction<RenameWorkspace>) -
 
 #[component]
 pub fn MoveWorkspacePage() -> impl IntoView {
-    let action = ServerAction::<MoveWorkspace>::new();
-    let data = workspace_resource(|| 0);
+    let data = workspace_resource();
     let query = use_query_map();
     view! {
         {loaded(data, move |d: WorkspaceData| {
-            let error = failure(action);
             let w = d.workspace;
             let org = w.organization_id;
             let wanted = query.read_untracked().get("to").and_then(|t| Uuid::parse_str(&t).ok());
             // Without a target yet (or a bad one), ask for one first.
             let target = wanted.and_then(|id| d.regions.iter().find(|r| r.region.id == id && r.region.enabled && id != w.region_id).cloned());
             let Some(target) = target else {
-                let options = region_options(&d.regions, None, Some(w.region_id));
+                let choices = region_choices(&d.regions, Some(w.region_id));
+                let here = format!("{}/move", paths::workspace(org, w.id));
                 return view! {
                     <PageHeader title=format!("Move workspace {}", w.name) lead=format!("It runs in region {} now.", w.region_name)/>
                     <section class="panel">
-                        <form method="get" class="inline-form">
-                            <div class="field">
-                                <label for="move-target">"Move to region"</label>
-                                <select id="move-target" name="to" required=true>{options}</select>
-                            </div>
-                            <div class="form-actions">
-                                <a class="button" href=paths::workspace(org, w.id)>"Cancel"</a>
-                                <button type="submit" class="button">"Review move…"</button>
-                            </div>
-                        </form>
+                        <MoveTargetPicker action=here choices cancel=Some(paths::workspace(org, w.id))/>
                     </section>
                 }.into_any();
             };
@@ -280,17 +251,7 @@ pub fn MoveWorkspacePage() -> impl IntoView {
                         <li>{format!("From now on its data is processed only by the data planes of {}; those of {} stop receiving its work.", target.region.name, w.region_name)}</li>
                         <li>{format!("Its data residency becomes \"{}\".", target.region.name.to_lowercase())}</li>
                     </ul>
-                    <ActionForm action>
-                        <FormError error/>
-                        <input type="hidden" name="organization_id" value=org.to_string()/>
-                        <input type="hidden" name="workspace_id" value=w.id.to_string()/>
-                        <input type="hidden" name="revision" value=w.revision.to_string()/>
-                        <input type="hidden" name="region_id" value=target.region.id.to_string()/>
-                        <div class="form-actions">
-                            <a class="button" href=paths::workspace(org, w.id)>"Cancel"</a>
-                            <button type="submit" class="button primary">{format!("Move to {}", target.region.name)}</button>
-                        </div>
-                    </ActionForm>
+                    <MoveWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision region_id=target.region.id label=format!("Move to {}", target.region.name) cancel=paths::workspace(org, w.id)/>
                 </section>
             }.into_any()
         })}
@@ -299,11 +260,9 @@ pub fn MoveWorkspacePage() -> impl IntoView {
 
 #[component]
 pub fn DeleteWorkspacePage() -> impl IntoView {
-    let action = ServerAction::<DeleteWorkspace>::new();
-    let data = workspace_resource(|| 0);
+    let data = workspace_resource();
     view! {
         {loaded(data, move |d: WorkspaceData| {
-            let error = failure(action);
             let w = d.workspace;
             let org = w.organization_id;
             view! {
@@ -312,16 +271,7 @@ pub fn DeleteWorkspacePage() -> impl IntoView {
                     <ul class="consequences">
                         <li>"The workspace " <strong>{w.name.clone()}</strong> " and its assignment to region " {w.region_name.clone()} " are deleted."</li>
                     </ul>
-                    <ActionForm action>
-                        <FormError error/>
-                        <input type="hidden" name="organization_id" value=org.to_string()/>
-                        <input type="hidden" name="workspace_id" value=w.id.to_string()/>
-                        <input type="hidden" name="revision" value=w.revision.to_string()/>
-                        <div class="form-actions">
-                            <a class="button" href=paths::workspace(org, w.id)>"Cancel"</a>
-                            <button type="submit" class="button danger">"Delete workspace"</button>
-                        </div>
-                    </ActionForm>
+                    <DeleteWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision cancel=paths::workspace(org, w.id)/>
                 </section>
             }
         })}
