@@ -26,8 +26,8 @@ export function jsEnabled(info: TestInfo = base.info()): boolean {
  * WebAssembly has hydrated it (before that, clicks would fall through to plain form posts
  * and full page loads); with JavaScript off there is nothing to wait for.
  *
- * Call it after every full page load (goto, reload, back/forward, a plain link or form
- * navigation). After a client-side navigation it returns at once, since <body> keeps its mark.
+ * Call it after every page load (goto, reload, back/forward, a link, a form's redirect):
+ * only the forms are hydrated (islands), so every navigation loads a whole page.
  */
 export async function ready(page: Page): Promise<void> {
   if (!jsEnabled()) return;
@@ -40,7 +40,7 @@ export async function visit(page: Page, path: string): Promise<void> {
   await ready(page);
 }
 
-/** Waits for a navigation to `url` (full load or client-side), then until the page is ready. */
+/** Waits for a navigation to `url`, then until the page is ready. */
 export async function arrive(page: Page, url: string | RegExp): Promise<void> {
   await page.waitForURL(url);
   await ready(page);
