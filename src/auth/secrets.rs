@@ -27,10 +27,6 @@ impl ClientSecret {
         ClientSecret(URL_SAFE_NO_PAD.encode(bytes))
     }
 
-    pub fn from_presented(raw: &str) -> ClientSecret {
-        ClientSecret(raw.to_owned())
-    }
-
     pub fn expose(&self) -> &str {
         &self.0
     }
