@@ -13,7 +13,7 @@ use crate::db::{
     audit::{Actor, Event},
 };
 use crate::domain::{
-    DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, Email, Name, OrgRole, Organization,
+    DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, Email, Name, OrgRole, Organization, Region,
 };
 use crate::error::AppResult;
 
@@ -24,14 +24,15 @@ const BOOTSTRAP_LOCK: i64 = 0x4d45_5249_4449_414e; // "MERIDIAN"
 pub const ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
 
 /// Creates an organization with region `auto` and a default workspace in it, and makes
-/// `admin` (if any) its admin. Runs in the caller's transaction.
+/// `admin` (if any) its admin. Runs in the caller's transaction; returns the organization and
+/// its region `auto`.
 pub async fn create_organization(
     tx: &mut PgConnection,
     actor: &Actor,
     id: Uuid,
     name: &Name,
     admin: Option<Uuid>,
-) -> AppResult<Organization> {
+) -> AppResult<(Organization, Region)> {
     let organization = db::organizations::create(&mut *tx, id, name).await?;
     db::audit::record(
         tx,
@@ -79,7 +80,7 @@ pub async fn create_organization(
     if let Some(user_id) = admin {
         db::organizations::add_member(&mut *tx, id, user_id, OrgRole::Admin).await?;
     }
-    Ok(organization)
+    Ok((organization, region))
 }
 
 /// First-start setup. Safe to run on every start and from several replicas at once.
@@ -95,12 +96,8 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
         .is_none()
     {
         let name = Name::parse("Default Organization").expect("valid");
-        create_organization(&mut tx, &actor, DEFAULT_ORGANIZATION_ID, &name, None).await?;
-        let region = db::regions::list(&mut *tx, DEFAULT_ORGANIZATION_ID)
-            .await?
-            .into_iter()
-            .next()
-            .context("the default region was just created")?;
+        let (_, region) =
+            create_organization(&mut tx, &actor, DEFAULT_ORGANIZATION_ID, &name, None).await?;
         let plane_name = Name::parse(DEFAULT_REGION_NAME).expect("valid");
         // Its secret is not shown: the default data plane's agent gets fresh credentials when
         // an operator rotates them.

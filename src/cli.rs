@@ -259,7 +259,7 @@ async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
                 }
                 None => None,
             };
-            let org = crate::bootstrap::create_organization(
+            let (org, _) = crate::bootstrap::create_organization(
                 &mut tx,
                 &actor,
                 Uuid::new_v4(),

@@ -34,7 +34,7 @@ pub async fn authorize(
     organization_id: Uuid,
     needed: OrgRole,
 ) -> AppResult<OrgAccess> {
-    let role = db::organizations::role_of(pool, organization_id, user.id)
+    let role = db::organizations::role_of(pool, organization_id, &user)
         .await?
         .ok_or_else(|| AppError::not_found("organization"))?;
     if role < needed {

@@ -3,6 +3,7 @@
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
+use crate::db::users::User;
 use crate::domain::{Membership, Name, OrgRole, Organization};
 
 pub async fn create(
@@ -69,26 +70,25 @@ pub async fn add_member(
     Ok(())
 }
 
-/// The role `user_id` acts with in `organization_id`: instance admins are admins everywhere.
+/// The role `user` acts with in `organization_id`: instance admins are admins everywhere.
 /// `None` when the organization does not exist or the user is not a member.
 pub async fn role_of(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
-    user_id: Uuid,
+    user: &User,
 ) -> Result<Option<OrgRole>, sqlx::Error> {
     let row = sqlx::query!(
-        r#"select m.role as "role: Option<OrgRole>", u.is_instance_admin
-           from users u
-           join organizations o on o.id = $1
-           left join organization_members m on m.organization_id = o.id and m.user_id = u.id
-           where u.id = $2"#,
+        r#"select m.role as "role: Option<OrgRole>"
+           from organizations o
+           left join organization_members m on m.organization_id = o.id and m.user_id = $2
+           where o.id = $1"#,
         organization_id,
-        user_id
+        user.id
     )
     .fetch_optional(db)
     .await?;
     Ok(row.and_then(|r| {
-        if r.is_instance_admin {
+        if user.is_instance_admin {
             Some(OrgRole::Admin)
         } else {
             r.role

@@ -134,7 +134,7 @@ pub async fn create_organization(name: String) -> Result<(), AppError> {
         source_ip: ctx.source_ip.clone(),
     };
     let mut tx = ctx.pool().begin().await?;
-    let organization = crate::bootstrap::create_organization(
+    let (organization, _) = crate::bootstrap::create_organization(
         &mut tx,
         &actor,
         Uuid::new_v4(),

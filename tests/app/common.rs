@@ -109,7 +109,7 @@ impl TestApp {
     /// A second organization (with its own region `auto` and default workspace).
     pub async fn other_organization(&self) -> Uuid {
         let mut tx = self.pool.begin().await.unwrap();
-        let org = meridian::bootstrap::create_organization(
+        let (org, _) = meridian::bootstrap::create_organization(
             &mut tx,
             &db::audit::Actor::system("test"),
             Uuid::new_v4(),
