@@ -6,7 +6,9 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::ui::layout::{NotFound, SettingsFrame, StandaloneFrame};
-use crate::ui::pages::{data_planes, general, organizations, regions, sign_in, workspaces};
+use crate::ui::pages::{
+    applications, data_planes, general, organizations, regions, sign_in, workspaces,
+};
 
 /// The document around every page.
 pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
@@ -56,6 +58,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("regions/:region") view=regions::RegionPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/disable") view=regions::DisableRegionPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/delete") view=regions::DeleteRegionPage ssr=SsrMode::Async/>
+                    <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("applications/:application/secret") view=applications::ApplicationSecretPage ssr=SsrMode::Async/>
+                    <Route path=path!("applications/:application/delete") view=applications::DeleteApplicationPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane/credentials") view=data_planes::CredentialsPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane/disable") view=data_planes::DisableDataPlanePage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane/delete") view=data_planes::DeleteDataPlanePage ssr=SsrMode::Async/>

@@ -99,13 +99,20 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
         let (_, region) =
             create_organization(&mut tx, &actor, DEFAULT_ORGANIZATION_ID, &name, None).await?;
         let plane_name = Name::parse(DEFAULT_REGION_NAME).expect("valid");
-        // Its secret is not shown: the default data plane's agent gets fresh credentials when
-        // an operator rotates them.
-        crate::server_fns::data_planes::create_with_credentials(
+        // Created without credentials: nobody could be shown a secret made here. Its agent
+        // gets credentials when an operator issues them.
+        let plane = db::data_planes::create(&mut *tx, region.id, &plane_name, true).await?;
+        db::audit::record(
             &mut tx,
             &actor,
-            &region,
-            &plane_name,
+            Event::new(
+                Some(DEFAULT_ORGANIZATION_ID),
+                "dataplane.create",
+                "dataplane",
+                Some(plane.id),
+                &plane.name,
+            )
+            .after(&plane),
         )
         .await?;
         tracing::info!("created the default organization with region {DEFAULT_REGION_NAME}");

@@ -65,6 +65,14 @@ enum Admin {
         #[arg(long, env = "MERIDIAN_NEW_PASSWORD", hide_env_values = true)]
         password: Option<String>,
     },
+    /// Create an API application owned by a user; prints its credentials once, as JSON.
+    CreateApplication {
+        /// The owner: the application acts with this user's permissions.
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
     /// Create an organization (with region `auto` and a default workspace).
     CreateOrganization {
         #[arg(long)]
@@ -129,11 +137,13 @@ async fn serve(config: &Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
         .await
         .context("first-start setup")?;
     crate::server::spawn_session_cleanup(&pool);
-    let state = AppState {
-        leptos_options: crate::server::leptos_options(config.listen),
+    let state = AppState::load(
         pool,
-        public_url: config.public_url.clone(),
-    };
+        crate::server::leptos_options(config.listen),
+        config.public_url.clone(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("loading the instance keys: {e}"))?;
     let app = crate::server::router(state, config.secure_cookies);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -242,6 +252,25 @@ async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
             if generated {
                 println!("password: {}", hash.1);
             }
+        }
+        Admin::CreateApplication { email, name } => {
+            let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
+            let name = Name::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
+            let user = db::users::find_by_email(pool, &email)
+                .await?
+                .with_context(|| format!("no user {email}"))?;
+            let hasher = crate::auth::secrets::SecretHasher::load(pool).await?;
+            let (application, secret) =
+                crate::ops::applications::create(pool, &hasher, &user, &actor, &name)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "clientId": application.client_id,
+                    "clientSecret": secret.expose(),
+                })
+            );
         }
         Admin::CreateOrganization { name, admin_email } => {
             let name = Name::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;

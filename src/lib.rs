@@ -6,6 +6,8 @@
 
 #![recursion_limit = "256"]
 
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
@@ -25,6 +27,8 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod embedded_postgres;
+#[cfg(feature = "ssr")]
+pub mod ops;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]

@@ -29,3 +29,15 @@ pub fn data_plane(org: Uuid, region: Uuid, data_plane: Uuid) -> String {
 pub fn credentials(org: Uuid, region: Uuid, data_plane: Uuid) -> String {
     format!("{}/credentials", self::data_plane(org, region, data_plane))
 }
+
+pub fn applications(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/applications")
+}
+
+pub fn application_secret(org: Uuid, application: Uuid) -> String {
+    format!("{}/{application}/secret", applications(org))
+}
+
+pub fn application_delete(org: Uuid, application: Uuid) -> String {
+    format!("{}/{application}/delete", applications(org))
+}

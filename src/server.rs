@@ -11,6 +11,7 @@ use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::net::SocketAddr;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
@@ -69,7 +70,7 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
 
     // `leptos_routes_with_context` also mounts every server function at its `/api/...`
     // endpoint, with the same context as the pages.
-    Router::new()
+    let ui = Router::new()
         .route("/", get(root))
         .route("/healthz", get(|| async { "ok" }))
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
@@ -80,7 +81,14 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .layer(middleware::from_fn(require_sign_in))
         .layer(middleware::from_fn(never_cache_pages))
         .layer(middleware::from_fn(auth::csrf::reject_cross_site))
-        .layer(sessions)
+        .layer(sessions);
+
+    // The public API authenticates with bearer tokens, not cookies: none of the browser's
+    // session, CSRF or page middleware applies to it.
+    Router::new()
+        .merge(crate::api::router())
+        .merge(ui)
+        .layer(CatchPanicLayer::custom(crate::api::problem::panic_response))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

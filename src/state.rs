@@ -3,6 +3,12 @@
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::PgPool;
+use std::sync::Arc;
+
+use crate::auth::api_access::ApiAccessCache;
+use crate::auth::secrets::SecretHasher;
+use crate::auth::tokens::TokenKeys;
+use crate::error::AppResult;
 
 /// Shared by the router, page rendering and server functions (through Leptos context).
 #[derive(Clone, FromRef)]
@@ -11,4 +17,30 @@ pub struct AppState {
     pub pool: PgPool,
     /// `MERIDIAN_PUBLIC_URL`: how data planes and API clients reach this control plane.
     pub public_url: Option<String>,
+    /// Hashes client secrets with the instance's key.
+    pub hasher: SecretHasher,
+    /// Signs and verifies API tokens.
+    pub tokens: Arc<TokenKeys>,
+    /// Roles of API callers, remembered for a moment.
+    pub api_access: Arc<ApiAccessCache>,
+}
+
+impl AppState {
+    /// Loads the instance's keys (creating them on a new instance) and assembles the state.
+    pub async fn load(
+        pool: PgPool,
+        leptos_options: LeptosOptions,
+        public_url: Option<String>,
+    ) -> AppResult<AppState> {
+        let hasher = SecretHasher::load(&pool).await?;
+        let tokens = TokenKeys::load(&pool).await?;
+        Ok(AppState {
+            leptos_options,
+            hasher,
+            tokens: Arc::new(tokens),
+            api_access: Arc::new(ApiAccessCache::default()),
+            pool,
+            public_url,
+        })
+    }
 }

@@ -58,11 +58,12 @@ pub async fn take_notice(session: &Session, path: &str) -> AppResult<Option<Stri
 
 /// Holds a value for exactly one later read, such as a client secret between the form that
 /// created it and the page that shows it. Taking it removes it, so a reload shows nothing.
-pub async fn stash_once<T: Serialize>(session: &Session, value: &T) -> AppResult<()> {
-    session.insert(REVEAL, value).await?;
+/// `slot` names the kind of value (one per kind), so reveals of different kinds never meet.
+pub async fn stash_once<T: Serialize>(session: &Session, slot: &str, value: &T) -> AppResult<()> {
+    session.insert(&format!("{REVEAL}:{slot}"), value).await?;
     Ok(())
 }
 
-pub async fn take_once<T: DeserializeOwned>(session: &Session) -> AppResult<Option<T>> {
-    Ok(session.remove::<T>(REVEAL).await?)
+pub async fn take_once<T: DeserializeOwned>(session: &Session, slot: &str) -> AppResult<Option<T>> {
+    Ok(session.remove::<T>(&format!("{REVEAL}:{slot}")).await?)
 }

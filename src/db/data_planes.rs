@@ -123,3 +123,41 @@ pub async fn add_credential(
     .await?;
     Ok(id)
 }
+
+/// The organization a data plane belongs to (through its region).
+pub async fn organization_of(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select r.organization_id from data_planes d join regions r on r.id = d.region_id
+         where d.id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Data planes `user_id` may see (all for instance admins), optionally only those of
+/// `region_ids`, by region and name.
+pub async fn list_visible(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    is_instance_admin: bool,
+    region_ids: &[Uuid],
+) -> Result<Vec<DataPlane>, sqlx::Error> {
+    sqlx::query_as!(
+        DataPlane,
+        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
+         from data_planes d join regions r on r.id = d.region_id
+         where (cardinality($3::uuid[]) = 0 or d.region_id = any($3))
+           and ($2 or exists (select 1 from organization_members m
+                              where m.organization_id = r.organization_id and m.user_id = $1))
+         order by r.organization_id, lower(r.name), d.region_id, lower(d.name), d.id",
+        user_id,
+        is_instance_admin,
+        region_ids
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,8 +1,10 @@
 //! All SQL lives here, one file per aggregate. Functions take any executor (a pool, a
 //! connection or a transaction) so callers decide transaction boundaries.
 
+pub mod applications;
 pub mod audit;
 pub mod data_planes;
+pub mod keys;
 pub mod organizations;
 pub mod regions;
 pub mod users;

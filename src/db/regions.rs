@@ -129,3 +129,32 @@ pub async fn workspace_counts(
     .await?;
     Ok(rows.into_iter().map(|r| (r.region_id, r.count)).collect())
 }
+
+/// A region by id alone, for callers that learn its organization from it (the API).
+pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "select id, organization_id, name, enabled, created_at, updated_at, revision
+         from regions where id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// A region of an organization by name, regardless of case.
+pub async fn find_by_name(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    name: &str,
+) -> Result<Option<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "select id, organization_id, name, enabled, created_at, updated_at, revision
+         from regions where organization_id = $1 and lower(name) = lower($2)",
+        organization_id,
+        name
+    )
+    .fetch_optional(db)
+    .await
+}

@@ -132,3 +132,55 @@ pub async fn count_in_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result
     .await?;
     Ok(count)
 }
+
+/// A workspace by id alone, for callers that learn its organization from it (the API).
+pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Workspace>, sqlx::Error> {
+    sqlx::query_as!(
+        Workspace,
+        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
+                w.created_at, w.updated_at, w.revision
+         from workspaces w join regions r on r.id = w.region_id
+         where w.id = $1",
+        id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Which workspaces a listing asks for.
+pub struct WorkspaceFilter<'a> {
+    /// Only these; all when empty.
+    pub ids: &'a [Uuid],
+    pub organization_id: Option<Uuid>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One page of the workspaces `user_id` may see (all for instance admins), by name.
+pub async fn list_visible(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+    is_instance_admin: bool,
+    filter: &WorkspaceFilter<'_>,
+) -> Result<Vec<Workspace>, sqlx::Error> {
+    sqlx::query_as!(
+        Workspace,
+        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
+                w.created_at, w.updated_at, w.revision
+         from workspaces w join regions r on r.id = w.region_id
+         where (cardinality($3::uuid[]) = 0 or w.id = any($3))
+           and ($4::uuid is null or w.organization_id = $4)
+           and ($2 or exists (select 1 from organization_members m
+                              where m.organization_id = w.organization_id and m.user_id = $1))
+         order by lower(w.name), w.id
+         limit $5 offset $6",
+        user_id,
+        is_instance_admin,
+        filter.ids,
+        filter.organization_id,
+        filter.limit,
+        filter.offset
+    )
+    .fetch_all(db)
+    .await
+}

@@ -1,14 +1,16 @@
 //! Plain domain types that can only hold valid values. They compile for the browser too, so
 //! forms check input with the same rules as the server.
 
+mod application;
 mod email;
 mod name;
 mod residency;
 mod role;
 
+pub use application::Application;
 pub use email::Email;
 pub use name::Name;
-pub use residency::{DataPlane, Membership, Organization, Region, Workspace};
+pub use residency::{DataPlane, Health, Membership, Organization, Region, Workspace};
 pub use role::OrgRole;
 
 /// The default organization every instance starts with.

@@ -58,6 +58,41 @@ impl DataPlane {
     pub fn is_usable(&self, region: &Region) -> bool {
         self.enabled && region.enabled
     }
+
+    /// Health from the age of the last heartbeat at `now`.
+    pub fn health_at(&self, now: OffsetDateTime) -> Health {
+        match self.last_heartbeat_at {
+            None => Health::Unknown,
+            Some(at) if now - at <= Health::HEALTHY_WITHIN => Health::Healthy,
+            Some(at) if now - at <= Health::DEGRADED_WITHIN => Health::Degraded,
+            Some(_) => Health::Unhealthy,
+        }
+    }
+}
+
+/// How a data plane is doing, judged by how recently it reported in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Health {
+    Healthy,
+    Degraded,
+    Unhealthy,
+    /// Never connected.
+    Unknown,
+}
+
+impl Health {
+    pub const HEALTHY_WITHIN: time::Duration = time::Duration::seconds(60);
+    pub const DEGRADED_WITHIN: time::Duration = time::Duration::minutes(5);
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Healthy => "HEALTHY",
+            Health::Degraded => "DEGRADED",
+            Health::Unhealthy => "UNHEALTHY",
+            Health::Unknown => "UNKNOWN",
+        }
+    }
 }
 
 /// A workspace with the name of the region it lives in.

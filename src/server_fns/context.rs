@@ -107,22 +107,13 @@ pub fn parse_name(field: &str, raw: &str) -> AppResult<crate::domain::Name> {
         .map_err(|m| AppError::invalid(field, m).with_input([(field, raw)]))
 }
 
-/// The name a form asks for, or `current` when the form has no name field (a toggle).
-pub fn name_or_current(raw: Option<&str>, current: &str) -> AppResult<crate::domain::Name> {
-    match raw {
-        Some(raw) => parse_name("name", raw),
-        // Stored names were parsed on the way in; failing here means the row was edited by hand.
-        None => crate::domain::Name::parse(current).map_err(|_| AppError::internal()),
-    }
-}
-
 /// The enabled state a form asks for ("true"/"on" or "false"/"off"; an unchecked checkbox is
-/// absent), or `current` when the form does not say.
-pub fn enabled_or_current(raw: Option<&str>, current: bool) -> AppResult<bool> {
+/// absent), or `None` when the form does not say.
+pub fn parse_enabled(raw: Option<&str>) -> AppResult<Option<bool>> {
     match raw {
-        None => Ok(current),
-        Some("true" | "on") => Ok(true),
-        Some("false" | "off") => Ok(false),
+        None => Ok(None),
+        Some("true" | "on") => Ok(Some(true)),
+        Some("false" | "off") => Ok(Some(false)),
         Some(_) => Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
     }
 }

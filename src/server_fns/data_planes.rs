@@ -8,11 +8,10 @@ use uuid::Uuid;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
-    auth::{self, secrets::ClientSecret},
-    db,
-    db::audit::Event,
+    auth,
     domain::OrgRole,
-    server_fns::context::{Ctx, enabled_or_current, name_or_current, parse_name},
+    ops::{self, data_planes::DataPlaneChange},
+    server_fns::context::{Ctx, parse_enabled, parse_name},
 };
 
 /// Credentials of a new data plane, shown exactly once.
@@ -38,37 +37,9 @@ impl std::fmt::Debug for NewCredentials {
     }
 }
 
-/// Prefix of data plane client ids, so a leaked id says what it belongs to.
-pub const CLIENT_ID_PREFIX: &str = "dp_";
-
-/// Creates a data plane with its first credential in the caller's transaction. Returns the
-/// data plane and its secret in the clear, which the caller shows once and forgets.
+/// Where a new data plane's credentials wait in the session for the page that shows them.
 #[cfg(feature = "ssr")]
-pub async fn create_with_credentials(
-    tx: &mut sqlx::PgConnection,
-    actor: &db::audit::Actor,
-    region: &crate::domain::Region,
-    name: &crate::domain::Name,
-) -> crate::error::AppResult<(crate::domain::DataPlane, String, ClientSecret)> {
-    let plane = db::data_planes::create(&mut *tx, region.id, name, true).await?;
-    let client_id = auth::secrets::generate_client_id(CLIENT_ID_PREFIX);
-    let secret = ClientSecret::generate();
-    db::data_planes::add_credential(&mut *tx, plane.id, &client_id, &secret.hash()).await?;
-    db::audit::record(
-        tx,
-        actor,
-        Event::new(
-            Some(region.organization_id),
-            "dataplane.create",
-            "dataplane",
-            Some(plane.id),
-            &plane.name,
-        )
-        .after(&plane),
-    )
-    .await?;
-    Ok((plane, client_id, secret))
-}
+const REVEAL_SLOT: &str = "dataplane";
 
 #[server(endpoint = "dataplanes/create")]
 pub async fn create_data_plane(
@@ -79,29 +50,30 @@ pub async fn create_data_plane(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let parsed = parse_name("name", &name)?;
-    let mut tx = ctx.pool().begin().await?;
-    let region = db::regions::get(&mut *tx, organization_id, region_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("region"))?;
-    let (plane, client_id, secret) =
-        create_with_credentials(&mut tx, &access.actor, &region, &parsed)
-            .await
-            .map_err(|e| e.with_input([("name", name.as_str())]))?;
-    tx.commit().await?;
-    let reveal = NewCredentials {
-        data_plane_id: plane.id,
-        data_plane_name: plane.name.clone(),
+    let created = ops::data_planes::create(
+        ctx.pool(),
+        &ctx.state.hasher,
+        &access,
         region_id,
-        region_name: region.name.clone(),
-        client_id,
-        client_secret: secret.expose().to_owned(),
+        &parsed,
+        true,
+    )
+    .await
+    .map_err(|e| e.with_input([("name", name.as_str())]))?;
+    let reveal = NewCredentials {
+        data_plane_id: created.data_plane.id,
+        data_plane_name: created.data_plane.name.clone(),
+        region_id,
+        region_name: created.region.name.clone(),
+        client_id: created.client_id,
+        client_secret: created.client_secret.expose().to_owned(),
         public_url: ctx.public_url().await,
     };
-    auth::session::stash_once(&ctx.session, &reveal).await?;
+    auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
     leptos_axum::redirect(&crate::paths::credentials(
         organization_id,
         region_id,
-        plane.id,
+        created.data_plane.id,
     ));
     Ok(())
 }
@@ -115,12 +87,13 @@ pub async fn reveal_credentials(
 ) -> Result<Option<NewCredentials>, AppError> {
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Admin).await?;
-    let pending: Option<NewCredentials> = auth::session::take_once(&ctx.session).await?;
+    let pending: Option<NewCredentials> =
+        auth::session::take_once(&ctx.session, REVEAL_SLOT).await?;
     match pending {
         Some(c) if c.data_plane_id == data_plane_id => Ok(Some(c)),
         // Credentials of another data plane stay stashed for their own page.
         Some(other) => {
-            auth::session::stash_once(&ctx.session, &other).await?;
+            auth::session::stash_once(&ctx.session, REVEAL_SLOT, &other).await?;
             Ok(None)
         }
         None => Ok(None),
@@ -137,49 +110,23 @@ pub async fn update_data_plane(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let mut tx = ctx.pool().begin().await?;
-    let before = db::data_planes::get(&mut *tx, organization_id, data_plane_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("data plane"))?;
     let echo = name.as_deref().unwrap_or_default();
-    let new_name = name_or_current(name.as_deref(), &before.name)?;
-    let new_enabled = enabled_or_current(enabled.as_deref(), before.enabled)?;
-    let after = db::data_planes::update(&mut *tx, data_plane_id, &new_name, new_enabled, revision)
-        .await
-        .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
-        .ok_or_else(|| AppError::stale("data plane").with_input([("name", echo)]))?;
-    let (action, notice) = match (before.enabled, after.enabled) {
-        (false, true) => (
-            "dataplane.enable",
-            format!("Data plane {} enabled.", after.name),
-        ),
-        (true, false) => (
-            "dataplane.disable",
-            format!(
-                "Data plane {} disabled. It stops taking work at its next heartbeat.",
-                after.name
-            ),
-        ),
-        _ => (
-            "dataplane.rename",
-            format!("Data plane renamed to {}.", after.name),
-        ),
+    let change = DataPlaneChange {
+        name: name.as_deref().map(|n| parse_name("name", n)).transpose()?,
+        enabled: parse_enabled(enabled.as_deref())?,
     };
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            action,
-            "dataplane",
-            Some(data_plane_id),
-            &after.name,
-        )
-        .before(&before)
-        .after(&after),
-    )
-    .await?;
-    tx.commit().await?;
+    let (before, after) =
+        ops::data_planes::update(ctx.pool(), &access, data_plane_id, change, Some(revision))
+            .await
+            .map_err(|e| e.with_input([("name", echo)]))?;
+    let notice = match (before.enabled, after.enabled) {
+        (false, true) => format!("Data plane {} enabled.", after.name),
+        (true, false) => format!(
+            "Data plane {} disabled. It stops taking work at its next heartbeat.",
+            after.name
+        ),
+        _ => format!("Data plane renamed to {}.", after.name),
+    };
     ctx.redirect_with_notice(
         &crate::paths::region(organization_id, after.region_id),
         notice,
@@ -191,25 +138,7 @@ pub async fn update_data_plane(
 pub async fn delete_data_plane(organization_id: Uuid, data_plane_id: Uuid) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let mut tx = ctx.pool().begin().await?;
-    let plane = db::data_planes::get(&mut *tx, organization_id, data_plane_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("data plane"))?;
-    db::data_planes::delete(&mut *tx, data_plane_id).await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "dataplane.delete",
-            "dataplane",
-            Some(data_plane_id),
-            &plane.name,
-        )
-        .before(&plane),
-    )
-    .await?;
-    tx.commit().await?;
+    let plane = ops::data_planes::delete(ctx.pool(), &access, data_plane_id).await?;
     ctx.redirect_with_notice(
         &crate::paths::region(organization_id, plane.region_id),
         format!(

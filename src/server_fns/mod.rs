@@ -5,6 +5,7 @@
 //!
 //! Endpoints are stable (`/api/...`), not hashed, so tests and plain HTML forms can name them.
 
+pub mod applications;
 pub mod data_planes;
 pub mod general;
 pub mod regions;

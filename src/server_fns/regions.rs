@@ -13,9 +13,9 @@ use crate::server_fns::PageMeta;
 #[cfg(feature = "ssr")]
 use crate::{
     db,
-    db::audit::Event,
     domain::OrgRole,
-    server_fns::context::{Ctx, enabled_or_current, name_or_current, parse_name},
+    ops::{self, regions::RegionChange},
+    server_fns::context::{Ctx, parse_enabled, parse_name},
 };
 
 /// A region with what the Regions page shows about it.
@@ -106,24 +106,9 @@ pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), Ap
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let parsed = parse_name("name", &name)?;
-    let mut tx = ctx.pool().begin().await?;
-    let region = db::regions::create(&mut *tx, organization_id, &parsed, true)
+    let region = ops::regions::create(ctx.pool(), &access, &parsed, true)
         .await
-        .map_err(|e| AppError::from(e).with_input([("name", name.as_str())]))?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "region.create",
-            "region",
-            Some(region.id),
-            &region.name,
-        )
-        .after(&region),
-    )
-    .await?;
-    tx.commit().await?;
+        .map_err(|e| e.with_input([("name", name.as_str())]))?;
     ctx.redirect_with_notice(
         &paths::region(organization_id, region.id),
         format!(
@@ -146,57 +131,27 @@ pub async fn update_region(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let mut tx = ctx.pool().begin().await?;
-    let before = db::regions::get(&mut *tx, organization_id, region_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("region"))?;
     let echo = name.as_deref().unwrap_or_default();
-    let new_name = name_or_current(name.as_deref(), &before.name)?;
-    let new_enabled = enabled_or_current(enabled.as_deref(), before.enabled)?;
-    let after = db::regions::update(
-        &mut *tx,
-        organization_id,
-        region_id,
-        &new_name,
-        new_enabled,
-        revision,
-    )
-    .await
-    .map_err(|e| AppError::from(e).with_input([("name", echo)]))?
-    .ok_or_else(|| AppError::stale("region").with_input([("name", echo)]))?;
-    let (action, notice) = if before.enabled != after.enabled {
+    let change = RegionChange {
+        name: name.as_deref().map(|n| parse_name("name", n)).transpose()?,
+        enabled: parse_enabled(enabled.as_deref())?,
+    };
+    let (before, after) =
+        ops::regions::update(ctx.pool(), &access, region_id, change, Some(revision))
+            .await
+            .map_err(|e| e.with_input([("name", echo)]))?;
+    let notice = if before.enabled != after.enabled {
         if after.enabled {
-            ("region.enable", format!("Region {} enabled.", after.name))
+            format!("Region {} enabled.", after.name)
         } else {
-            (
-                "region.disable",
-                format!(
-                    "Region {} disabled. New workspaces can't be assigned to it.",
-                    after.name
-                ),
+            format!(
+                "Region {} disabled. New workspaces can't be assigned to it.",
+                after.name
             )
         }
     } else {
-        (
-            "region.rename",
-            format!("Region renamed to {}.", after.name),
-        )
+        format!("Region renamed to {}.", after.name)
     };
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            action,
-            "region",
-            Some(region_id),
-            &after.name,
-        )
-        .before(&before)
-        .after(&after),
-    )
-    .await?;
-    tx.commit().await?;
     ctx.redirect_with_notice(&paths::region(organization_id, region_id), notice)
         .await
 }
@@ -205,41 +160,7 @@ pub async fn update_region(
 pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let mut tx = ctx.pool().begin().await?;
-    let region = db::regions::get(&mut *tx, organization_id, region_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("region"))?;
-    let in_use = db::workspaces::count_in_region(&mut *tx, region_id).await?;
-    if in_use > 0 {
-        let noun = if in_use == 1 {
-            "workspace is"
-        } else {
-            "workspaces are"
-        };
-        return Err(AppError::conflict(
-            None,
-            format!(
-                "Region {} can't be deleted: {in_use} {noun} assigned to it. Move them to another region first.",
-                region.name
-            ),
-        ));
-    }
-    // The foreign key still refuses if a workspace is assigned meanwhile.
-    db::regions::delete(&mut *tx, organization_id, region_id).await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "region.delete",
-            "region",
-            Some(region_id),
-            &region.name,
-        )
-        .before(&region),
-    )
-    .await?;
-    tx.commit().await?;
+    let region = ops::regions::delete(ctx.pool(), &access, region_id).await?;
     ctx.redirect_with_notice(
         &paths::regions(organization_id),
         format!("Region {} deleted.", region.name),

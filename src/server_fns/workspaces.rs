@@ -13,10 +13,9 @@ use crate::server_fns::regions::RegionOverview;
 #[cfg(feature = "ssr")]
 use crate::{
     db,
-    db::audit::Event,
-    domain::{OrgRole, Region},
-    error::AppResult,
-    server_fns::context::{Ctx, name_or_current, parse_id, parse_name},
+    domain::OrgRole,
+    ops::{self, workspaces::WorkspaceChange},
+    server_fns::context::{Ctx, parse_id, parse_name},
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,29 +71,6 @@ pub async fn workspace_page(
     })
 }
 
-/// The region a workspace is being assigned to: it must exist in the organization and be
-/// enabled. Locks it until the transaction ends so it cannot be disabled meanwhile.
-#[cfg(feature = "ssr")]
-async fn assignable_region(
-    tx: &mut sqlx::PgConnection,
-    organization_id: Uuid,
-    region_id: Uuid,
-) -> AppResult<Region> {
-    let region = db::regions::get_for_assignment(tx, organization_id, region_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("region_id", "Choose a region of this organization."))?;
-    if !region.enabled {
-        return Err(AppError::invalid(
-            "region_id",
-            format!(
-                "Region {} is disabled; workspaces can't be assigned to it.",
-                region.name
-            ),
-        ));
-    }
-    Ok(region)
-}
-
 #[server(endpoint = "workspaces/create")]
 pub async fn create_workspace(
     organization_id: Uuid,
@@ -114,35 +90,14 @@ pub async fn create_workspace(
             return Err(merged.with_input(echo));
         }
     };
-    let mut tx = ctx.pool().begin().await?;
-    let region = assignable_region(&mut tx, organization_id, region_id)
+    let workspace = ops::workspaces::create(ctx.pool(), &access, &parsed_name, region_id)
         .await
         .map_err(|e| e.with_input(echo))?;
-    let id = db::workspaces::create(&mut *tx, organization_id, &parsed_name, region.id)
-        .await
-        .map_err(|e| AppError::from(e).with_input(echo))?;
-    let workspace = db::workspaces::get(&mut *tx, organization_id, id)
-        .await?
-        .ok_or_else(AppError::internal)?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "workspace.create",
-            "workspace",
-            Some(id),
-            &workspace.name,
-        )
-        .after(&workspace),
-    )
-    .await?;
-    tx.commit().await?;
     ctx.redirect_with_notice(
         &paths::workspaces(organization_id),
         format!(
             "Workspace {} created in region {}.",
-            workspace.name, region.name
+            workspace.name, workspace.region_name
         ),
     )
     .await
@@ -157,43 +112,15 @@ pub async fn rename_workspace(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let parsed = parse_name("name", &name)?;
     let echo = [("name", name.as_str())];
-    let mut tx = ctx.pool().begin().await?;
-    let before = db::workspaces::get(&mut *tx, organization_id, workspace_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("workspace"))?;
-    let updated = db::workspaces::update(
-        &mut *tx,
-        organization_id,
-        workspace_id,
-        &parsed,
-        before.region_id,
-        revision,
-    )
-    .await
-    .map_err(|e| AppError::from(e).with_input(echo))?;
-    if !updated {
-        return Err(AppError::stale("workspace").with_input(echo));
-    }
-    let after = db::workspaces::get(&mut *tx, organization_id, workspace_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "workspace.rename",
-            "workspace",
-            Some(workspace_id),
-            &after.name,
-        )
-        .before(&before)
-        .after(&after),
-    )
-    .await?;
-    tx.commit().await?;
+    let change = WorkspaceChange {
+        name: Some(parse_name("name", &name)?),
+        region_id: None,
+    };
+    let (_, after) =
+        ops::workspaces::update(ctx.pool(), &access, workspace_id, change, Some(revision))
+            .await
+            .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
         format!("Workspace renamed to {}.", after.name),
@@ -212,48 +139,19 @@ pub async fn move_workspace(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let region_id = parse_id("region_id", &region_id, "region")?;
-    let mut tx = ctx.pool().begin().await?;
-    let before = db::workspaces::get(&mut *tx, organization_id, workspace_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("workspace"))?;
-    let target = assignable_region(&mut tx, organization_id, region_id).await?;
-    if target.id == before.region_id {
+    let change = WorkspaceChange {
+        name: None,
+        region_id: Some(region_id),
+    };
+    let (before, after) =
+        ops::workspaces::update(ctx.pool(), &access, workspace_id, change, Some(revision)).await?;
+    if before.region_id == after.region_id {
+        // Nothing was changed; say why rather than announce a move.
         return Err(AppError::invalid(
             "region_id",
-            format!("{} is already in region {}.", before.name, target.name),
+            format!("{} is already in region {}.", after.name, after.region_name),
         ));
     }
-    let name = name_or_current(None, &before.name)?;
-    if !db::workspaces::update(
-        &mut *tx,
-        organization_id,
-        workspace_id,
-        &name,
-        target.id,
-        revision,
-    )
-    .await?
-    {
-        return Err(AppError::stale("workspace"));
-    }
-    let after = db::workspaces::get(&mut *tx, organization_id, workspace_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "workspace.move",
-            "workspace",
-            Some(workspace_id),
-            &after.name,
-        )
-        .before(&before)
-        .after(&after),
-    )
-    .await?;
-    tx.commit().await?;
     ctx.redirect_with_notice(
         &paths::workspaces(organization_id),
         format!(
@@ -272,27 +170,8 @@ pub async fn delete_workspace(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let mut tx = ctx.pool().begin().await?;
-    let workspace = db::workspaces::get(&mut *tx, organization_id, workspace_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("workspace"))?;
-    if !db::workspaces::delete(&mut *tx, organization_id, workspace_id, revision).await? {
-        return Err(AppError::stale("workspace"));
-    }
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "workspace.delete",
-            "workspace",
-            Some(workspace_id),
-            &workspace.name,
-        )
-        .before(&workspace),
-    )
-    .await?;
-    tx.commit().await?;
+    let workspace =
+        ops::workspaces::delete(ctx.pool(), &access, workspace_id, Some(revision)).await?;
     ctx.redirect_with_notice(
         &paths::workspaces(organization_id),
         format!("Workspace {} deleted.", workspace.name),

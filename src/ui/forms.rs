@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Name;
+use crate::server_fns::applications::{CreateApplication, DeleteApplication};
 use crate::server_fns::data_planes::{CreateDataPlane, DeleteDataPlane, UpdateDataPlane};
 use crate::server_fns::general::{CreateOrganization, RenameOrganization};
 use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
@@ -323,6 +324,38 @@ pub fn DeleteWorkspaceForm(
             <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
             <input type="hidden" name="revision" value=revision.to_string()/>
             <ConfirmButtons cancel label="Delete workspace".into() danger=true/>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn CreateApplicationForm(organization_id: Uuid) -> impl IntoView {
+    let action = ServerAction::<CreateApplication>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <TextField name="name" check=name_rule id="new-application-name".into() label="Application name" help="What uses it, e.g. terraform-ci. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
+            <button type="submit" class="button primary">"Create application"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn DeleteApplicationForm(
+    organization_id: Uuid,
+    application_id: Uuid,
+    cancel: String,
+) -> impl IntoView {
+    let action = ServerAction::<DeleteApplication>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="application_id" value=application_id.to_string()/>
+            <ConfirmButtons cancel label="Delete application".into() danger=true/>
         </ActionForm>
     }
 }

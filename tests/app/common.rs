@@ -49,11 +49,9 @@ impl TestApp {
             .expect("first-start setup");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState {
-            leptos_options: meridian::server::leptos_options(addr),
-            pool: pool.clone(),
-            public_url: None,
-        };
+        let state = AppState::load(pool.clone(), meridian::server::leptos_options(addr), None)
+            .await
+            .expect("instance keys");
         let app = meridian::server::router(state, false);
         tokio::spawn(async move {
             axum::serve(
@@ -247,4 +245,157 @@ pub fn redirect_target(res: &Response) -> Option<String> {
 
 pub fn org() -> String {
     DEFAULT_ORGANIZATION_ID.to_string()
+}
+
+/// A public API client holding an application's credentials and a bearer token.
+pub struct Api {
+    pub http: reqwest::Client,
+    pub base: String,
+    pub token: String,
+    pub application_id: Uuid,
+    pub client_id: String,
+    pub client_secret: String,
+    pub user_id: Uuid,
+}
+
+impl TestApp {
+    /// An application owned by a new user with `role` in `organization`, with a token.
+    pub async fn api_as(&self, organization: Uuid, role: OrgRole) -> Api {
+        let email = format!("api-{}@example.com", Uuid::new_v4().simple());
+        let user_id = db::users::create(
+            &self.pool,
+            &Email::parse(&email).unwrap(),
+            "API User",
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        db::organizations::add_member(&self.pool, organization, user_id, role)
+            .await
+            .unwrap();
+        self.api_for(user_id).await
+    }
+
+    /// An application owned by the instance admin, with a token.
+    pub async fn api_admin(&self) -> Api {
+        let user = db::users::find_by_email(&self.pool, &Email::parse(ADMIN_EMAIL).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        self.api_for(user.id).await
+    }
+
+    pub async fn api_for(&self, user_id: Uuid) -> Api {
+        let user = db::users::get(&self.pool, user_id).await.unwrap().unwrap();
+        let hasher = meridian::auth::secrets::SecretHasher::load(&self.pool)
+            .await
+            .unwrap();
+        let (application, secret) = meridian::ops::applications::create(
+            &self.pool,
+            &hasher,
+            &user,
+            &db::audit::Actor::system("test"),
+            &Name::parse(&format!("app {}", Uuid::new_v4().simple())).unwrap(),
+        )
+        .await
+        .unwrap();
+        let mut api = Api {
+            http: reqwest::Client::new(),
+            base: format!("http://{}/api/public/v1", self.addr),
+            token: String::new(),
+            application_id: application.id,
+            client_id: application.client_id,
+            client_secret: secret.expose().to_owned(),
+            user_id,
+        };
+        let (status, body) = api
+            .send(
+                reqwest::Method::POST,
+                "/applications/token",
+                Some(serde_json::json!({
+                    "client_id": api.client_id,
+                    "client_secret": api.client_secret,
+                    "grant_type": "client_credentials",
+                })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "token exchange failed: {body}");
+        api.token = body["access_token"].as_str().unwrap().to_owned();
+        api
+    }
+}
+
+impl Api {
+    /// Sends a request with the bearer token; returns the status and the JSON body (`Null`
+    /// when empty). Error bodies must be problem documents.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if !self.token.is_empty() {
+            request = request.bearer_auth(&self.token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::DELETE, path, None).await
+    }
+}
+
+/// Status and JSON body of an API answer, checking that errors are problem documents.
+pub async fn read(res: Response) -> (StatusCode, Value) {
+    let status = res.status();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text = res.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON ({status}): {text}"))
+    };
+    if !status.is_success() {
+        assert_eq!(
+            content_type, "application/problem+json",
+            "error answers are problem documents: {text}"
+        );
+        assert_eq!(body["status"], status.as_u16(), "{text}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{text}"
+        );
+    }
+    (status, body)
+}
+
+/// The message a problem document attaches to `field`.
+pub fn problem_field(problem: &Value, field: &str) -> Option<String> {
+    problem["errors"]
+        .as_array()?
+        .iter()
+        .find(|f| f["field"] == field)
+        .and_then(|f| f["message"].as_str().map(str::to_owned))
 }

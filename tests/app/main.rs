@@ -1,10 +1,16 @@
 //! Integration tests: every server function and page over HTTP against the real app on a
 //! random port, with a fresh database per test.
 
+mod api_auth;
+mod api_data_planes;
+mod api_errors;
+mod api_regions;
+mod api_workspaces;
 mod common;
 mod data_planes;
 mod organizations;
 mod pages;
 mod regions;
+mod seed_curls;
 mod sign_in;
 mod workspaces;

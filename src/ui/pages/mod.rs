@@ -1,5 +1,6 @@
 //! Pages, one module per settings area.
 
+pub mod applications;
 pub mod data_planes;
 pub mod general;
 pub mod organizations;

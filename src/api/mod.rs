@@ -1,0 +1,93 @@
+//! The public REST API at `/api/public/v1`, in the shapes of the Airbyte public API, and its
+//! OpenAPI document and reference page. A second thin door onto the same rules as the UI
+//! (`ops/`): handlers read the request into domain types, call an operation, and answer
+//! JSON or a problem document.
+
+pub mod applications;
+pub mod data_planes;
+pub mod extract;
+pub mod openapi;
+pub mod organizations;
+pub mod problem;
+pub mod regions;
+pub mod workspaces;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::{AppError, ErrorKind};
+use crate::state::AppState;
+use problem::ApiError;
+
+/// Where the API is mounted.
+pub const BASE_PATH: &str = "/api/public/v1";
+
+/// The API's routes, to be nested at [`BASE_PATH`], plus the reference page.
+pub fn router() -> Router<AppState> {
+    let v1 = Router::new()
+        .route("/applications/token", post(applications::token))
+        .route("/regions", get(regions::list).post(regions::create))
+        .route(
+            "/regions/{regionId}",
+            get(regions::get)
+                .patch(regions::update)
+                .delete(regions::delete),
+        )
+        .route(
+            "/regions/{regionId}/dataplanes",
+            get(data_planes::list_nested).post(data_planes::create_nested),
+        )
+        .route(
+            "/regions/{regionId}/dataplanes/{dataplaneId}",
+            get(data_planes::get_nested)
+                .patch(data_planes::update_nested)
+                .delete(data_planes::delete_nested),
+        )
+        .route(
+            "/dataplanes",
+            get(data_planes::list).post(data_planes::create),
+        )
+        .route(
+            "/dataplanes/{dataplaneId}",
+            get(data_planes::get)
+                .patch(data_planes::update)
+                .delete(data_planes::delete),
+        )
+        .route(
+            "/workspaces",
+            get(workspaces::list).post(workspaces::create),
+        )
+        .route(
+            "/workspaces/{workspaceId}",
+            get(workspaces::get)
+                .patch(workspaces::update)
+                .delete(workspaces::delete),
+        )
+        .route("/organizations", get(organizations::list))
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                AppError::new(ErrorKind::Invalid, "This path does not take that method."),
+            )
+        })
+        .fallback(|| async {
+            ApiError::from(AppError::new(
+                ErrorKind::NotFound,
+                "There is no such API endpoint. See /api/public/docs.",
+            ))
+        })
+        // Requests larger than this are refused before they are read.
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES));
+    Router::new()
+        .nest(BASE_PATH, v1)
+        .merge(openapi::reference_page())
+}
+
+/// Timestamps as the API writes them: RFC 3339 in UTC.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}

@@ -1,0 +1,178 @@
+//! `/regions`: an organization's regions (Airbyte's "data plane groups").
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{Caller, JsonBody, Params, name_field, path_id};
+use super::problem::{ApiError, ApiResult};
+use super::timestamp;
+use crate::db;
+use crate::domain::{OrgRole, Region};
+use crate::error::AppError;
+use crate::ops::{self, regions::RegionChange};
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionResponse {
+    pub region_id: Uuid,
+    pub name: String,
+    pub organization_id: Uuid,
+    pub enabled: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<Region> for RegionResponse {
+    fn from(r: Region) -> Self {
+        RegionResponse {
+            region_id: r.id,
+            name: r.name,
+            organization_id: r.organization_id,
+            enabled: r.enabled,
+            created_at: timestamp(r.created_at),
+            updated_at: timestamp(r.updated_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegionsResponse {
+    pub data: Vec<RegionResponse>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionCreateRequest {
+    pub name: String,
+    pub organization_id: Uuid,
+    /// Defaults to true.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionPatchRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct RegionListParams {
+    /// The organization whose regions to list.
+    #[param(rename = "organizationId")]
+    organization_id: Uuid,
+}
+
+/// A region the caller may act on with `needed`, found by id.
+pub(super) async fn load(
+    state: &AppState,
+    caller: &Caller,
+    raw_id: &str,
+    needed: OrgRole,
+) -> ApiResult<(Region, crate::auth::OrgAccess)> {
+    let id = path_id("region_id", raw_id)?;
+    let region = db::regions::find(&state.pool, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("region"))?;
+    let access = caller
+        .access_object(state, region.organization_id, needed, "region")
+        .await?;
+    Ok((region, access))
+}
+
+/// List the regions of an organization.
+#[utoipa::path(get, path = "/regions", tag = "Regions", params(RegionListParams),
+    responses((status = 200, body = RegionsResponse)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<RegionsResponse>> {
+    let organization_id = params
+        .uuid("organizationId")?
+        .ok_or_else(|| ApiError::invalid("organizationId", "This parameter is required."))?;
+    caller
+        .access_named(&state, organization_id, OrgRole::Member)
+        .await?;
+    let regions = db::regions::list(&state.pool, organization_id).await?;
+    Ok(Json(RegionsResponse {
+        data: regions.into_iter().map(Into::into).collect(),
+    }))
+}
+
+/// Create a region.
+#[utoipa::path(post, path = "/regions", tag = "Regions", request_body = RegionCreateRequest,
+    responses((status = 200, body = RegionResponse)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<RegionCreateRequest>,
+) -> ApiResult<Json<RegionResponse>> {
+    let access = caller
+        .access_named(&state, body.organization_id, OrgRole::Admin)
+        .await?;
+    let name = name_field("name", &body.name)?;
+    let region =
+        ops::regions::create(&state.pool, &access, &name, body.enabled.unwrap_or(true)).await?;
+    Ok(Json(region.into()))
+}
+
+/// Get a region.
+#[utoipa::path(get, path = "/regions/{regionId}", tag = "Regions",
+    params(("regionId" = Uuid, Path)), responses((status = 200, body = RegionResponse)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(region_id): Path<String>,
+) -> ApiResult<Json<RegionResponse>> {
+    let (region, _) = load(&state, &caller, &region_id, OrgRole::Member).await?;
+    Ok(Json(region.into()))
+}
+
+/// Rename a region, or turn it on or off.
+#[utoipa::path(patch, path = "/regions/{regionId}", tag = "Regions",
+    params(("regionId" = Uuid, Path)), request_body = RegionPatchRequest,
+    responses((status = 200, body = RegionResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(region_id): Path<String>,
+    JsonBody(body): JsonBody<RegionPatchRequest>,
+) -> ApiResult<Json<RegionResponse>> {
+    let (region, access) = load(&state, &caller, &region_id, OrgRole::Admin).await?;
+    let change = RegionChange {
+        name: body
+            .name
+            .as_deref()
+            .map(|n| name_field("name", n))
+            .transpose()?,
+        enabled: body.enabled,
+    };
+    let (_, after) = ops::regions::update(&state.pool, &access, region.id, change, None).await?;
+    Ok(Json(after.into()))
+}
+
+/// Delete a region and its data planes. Refused (409) while workspaces are assigned to it.
+#[utoipa::path(delete, path = "/regions/{regionId}", tag = "Regions",
+    params(("regionId" = Uuid, Path)), responses((status = 204, description = "Deleted")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(region_id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let (region, access) = load(&state, &caller, &region_id, OrgRole::Admin).await?;
+    ops::regions::delete(&state.pool, &access, region.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

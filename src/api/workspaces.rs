@@ -1,0 +1,281 @@
+//! `/workspaces`: workspaces and the region each one lives in (`regionId`, and Airbyte's
+//! `dataResidency`, the lower-cased region name).
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{Caller, JsonBody, Params, name_field, path_id};
+use super::problem::{ApiError, ApiResult};
+use crate::auth::OrgAccess;
+use crate::db::{self, workspaces::WorkspaceFilter};
+use crate::domain::{DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, OrgRole, Workspace};
+use crate::error::AppError;
+use crate::ops::{self, workspaces::WorkspaceChange};
+use crate::state::AppState;
+
+/// Page size when a listing does not say, and the most it may ask for.
+const DEFAULT_LIMIT: i64 = 20;
+const MAX_LIMIT: i64 = 100;
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceResponse {
+    pub workspace_id: Uuid,
+    pub name: String,
+    pub organization_id: Uuid,
+    pub region_id: Uuid,
+    /// The lower-cased name of the workspace's region (`auto` for the default region).
+    pub data_residency: String,
+    /// Notification settings live with the workspace's data plane, not in the control plane:
+    /// always empty here.
+    pub notifications: Notifications,
+}
+
+/// Accepted for compatibility with Airbyte's clients; Meridian keeps no notification settings.
+#[derive(Serialize, Deserialize, ToSchema, Default)]
+pub struct Notifications {}
+
+impl From<Workspace> for WorkspaceResponse {
+    fn from(w: Workspace) -> Self {
+        WorkspaceResponse {
+            data_residency: w.data_residency(),
+            workspace_id: w.id,
+            name: w.name,
+            organization_id: w.organization_id,
+            region_id: w.region_id,
+            notifications: Notifications::default(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WorkspacesResponse {
+    pub data: Vec<WorkspaceResponse>,
+    /// The next page, when there may be one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// The previous page, unless this is the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceCreateRequest {
+    pub name: String,
+    /// Defaults to the default organization.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// Defaults to the organization's region `auto`.
+    #[serde(default)]
+    pub region_id: Option<Uuid>,
+    /// Accepted and ignored (see `WorkspaceResponse.notifications`).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub notifications: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkspaceUpdateRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Moves the workspace to this region (which must be enabled).
+    #[serde(default)]
+    pub region_id: Option<Uuid>,
+    /// Accepted and ignored (see `WorkspaceResponse.notifications`).
+    #[serde(default)]
+    #[allow(dead_code)]
+    pub notifications: Option<serde_json::Value>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct WorkspaceListParams {
+    /// Only these workspaces; all the caller may see when absent.
+    #[param(rename = "workspaceIds")]
+    workspace_ids: Option<Vec<Uuid>>,
+    /// Only the workspaces of this organization.
+    #[param(rename = "organizationId")]
+    organization_id: Option<Uuid>,
+    /// Accepted for compatibility: deleted workspaces are not kept, so this changes nothing.
+    #[param(rename = "includeDeleted")]
+    include_deleted: Option<bool>,
+    /// Page size, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<i32>,
+    /// Rows to skip (default 0).
+    #[param(minimum = 0)]
+    offset: Option<i32>,
+}
+
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    raw_id: &str,
+    needed: OrgRole,
+) -> ApiResult<(Workspace, OrgAccess)> {
+    let id = path_id("workspace_id", raw_id)?;
+    let workspace = db::workspaces::find(&state.pool, id)
+        .await?
+        .ok_or_else(|| AppError::not_found("workspace"))?;
+    let access = caller
+        .access_object(state, workspace.organization_id, needed, "workspace")
+        .await?;
+    Ok((workspace, access))
+}
+
+/// The address API clients reach us at: configured, or the request's own host.
+fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    state.public_url.clone().unwrap_or_else(|| {
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1:3000");
+        format!("http://{host}")
+    })
+}
+
+/// List the workspaces the caller may see, a page at a time.
+#[utoipa::path(get, path = "/workspaces", tag = "Workspaces", params(WorkspaceListParams),
+    responses((status = 200, body = WorkspacesResponse)))]
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    params: Params,
+) -> ApiResult<Json<WorkspacesResponse>> {
+    let ids = params.uuids("workspaceIds")?;
+    let organization_id = params.uuid("organizationId")?;
+    let include_deleted = params.bool("includeDeleted", false)?;
+    let limit = params.int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
+    let offset = params.int("offset", 0, 0, i32::MAX as i64)?;
+    if let Some(org) = organization_id {
+        caller.access_named(&state, org, OrgRole::Member).await?;
+    }
+    let owner = caller.owner(&state).await?;
+    // One row more than asked says whether there is a next page.
+    let filter = WorkspaceFilter {
+        ids: &ids,
+        organization_id,
+        limit: limit + 1,
+        offset,
+    };
+    let mut rows =
+        db::workspaces::list_visible(&state.pool, owner.id, owner.is_instance_admin, &filter)
+            .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+
+    let link = |offset: i64| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for id in &ids {
+            query.append_pair("workspaceIds", &id.to_string());
+        }
+        if let Some(org) = organization_id {
+            query.append_pair("organizationId", &org.to_string());
+        }
+        query
+            .append_pair(
+                "includeDeleted",
+                if include_deleted { "true" } else { "false" },
+            )
+            .append_pair("limit", &limit.to_string())
+            .append_pair("offset", &offset.to_string());
+        format!(
+            "{}/api/public/v1/workspaces?{}",
+            base_url(&state, &headers),
+            query.finish()
+        )
+    };
+    Ok(Json(WorkspacesResponse {
+        data: rows.into_iter().map(Into::into).collect(),
+        next: more.then(|| link(offset + limit)),
+        previous: (offset > 0).then(|| link((offset - limit).max(0))),
+    }))
+}
+
+/// Create a workspace in a region.
+#[utoipa::path(post, path = "/workspaces", tag = "Workspaces", request_body = WorkspaceCreateRequest,
+    responses((status = 200, body = WorkspaceResponse)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<WorkspaceCreateRequest>,
+) -> ApiResult<Json<WorkspaceResponse>> {
+    let organization_id = body.organization_id.unwrap_or(DEFAULT_ORGANIZATION_ID);
+    let access = caller
+        .access_named(&state, organization_id, OrgRole::Admin)
+        .await?;
+    let name = name_field("name", &body.name)?;
+    let region_id = match body.region_id {
+        Some(id) => id,
+        None => {
+            db::regions::find_by_name(&state.pool, organization_id, DEFAULT_REGION_NAME)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "region_id",
+                        "This organization has no region 'auto': name the region.",
+                    )
+                })?
+                .id
+        }
+    };
+    let workspace = ops::workspaces::create(&state.pool, &access, &name, region_id).await?;
+    Ok(Json(workspace.into()))
+}
+
+/// Get a workspace, with the region it lives in.
+#[utoipa::path(get, path = "/workspaces/{workspaceId}", tag = "Workspaces",
+    params(("workspaceId" = Uuid, Path)), responses((status = 200, body = WorkspaceResponse)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<WorkspaceResponse>> {
+    let (workspace, _) = load(&state, &caller, &id, OrgRole::Member).await?;
+    Ok(Json(workspace.into()))
+}
+
+/// Rename a workspace, or move it to another region.
+#[utoipa::path(patch, path = "/workspaces/{workspaceId}", tag = "Workspaces",
+    params(("workspaceId" = Uuid, Path)), request_body = WorkspaceUpdateRequest,
+    responses((status = 200, body = WorkspaceResponse)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<WorkspaceUpdateRequest>,
+) -> ApiResult<Json<WorkspaceResponse>> {
+    let (workspace, access) = load(&state, &caller, &id, OrgRole::Admin).await?;
+    let change = WorkspaceChange {
+        name: body
+            .name
+            .as_deref()
+            .map(|n| name_field("name", n))
+            .transpose()?,
+        region_id: body.region_id,
+    };
+    let (_, after) =
+        ops::workspaces::update(&state.pool, &access, workspace.id, change, None).await?;
+    Ok(Json(after.into()))
+}
+
+/// Delete a workspace.
+#[utoipa::path(delete, path = "/workspaces/{workspaceId}", tag = "Workspaces",
+    params(("workspaceId" = Uuid, Path)), responses((status = 204, description = "Deleted")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let (workspace, access) = load(&state, &caller, &id, OrgRole::Admin).await?;
+    ops::workspaces::delete(&state.pool, &access, workspace.id, None).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

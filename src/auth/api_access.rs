@@ -1,0 +1,74 @@
+//! What an API application's owner may do in an organization, looked up once and remembered
+//! for a moment.
+//!
+//! A busy client makes many requests per second on one organization; asking the database
+//! each time would double the queries of every request. Answers are kept for
+//! [`ACCESS_TTL`], so a deleted application or a changed role takes effect within that time
+//! on every replica (tokens themselves live 15 minutes).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+use crate::db::{self, applications::ApplicationAccess};
+use crate::error::AppResult;
+
+/// How long a looked-up answer is reused.
+pub const ACCESS_TTL: Duration = Duration::from_secs(1);
+const CAPACITY: usize = 10_000;
+
+type Entry = (Instant, Option<Arc<ApplicationAccess>>);
+
+#[derive(Default)]
+pub struct ApiAccessCache {
+    entries: RwLock<HashMap<(Uuid, Uuid), Entry>>,
+}
+
+impl std::fmt::Debug for ApiAccessCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ApiAccessCache")
+    }
+}
+
+impl ApiAccessCache {
+    /// The application's owner and their role in `organization_id`; `None` when the
+    /// application no longer exists.
+    pub async fn lookup(
+        &self,
+        pool: &sqlx::PgPool,
+        application_id: Uuid,
+        organization_id: Uuid,
+    ) -> AppResult<Option<Arc<ApplicationAccess>>> {
+        let key = (application_id, organization_id);
+        if let Some((at, found)) = self
+            .entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            && at.elapsed() < ACCESS_TTL
+        {
+            return Ok(found.clone());
+        }
+        let found = db::applications::access(pool, application_id, organization_id)
+            .await?
+            .map(Arc::new);
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, (at, _)| at.elapsed() < ACCESS_TTL);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (Instant::now(), found.clone()));
+        Ok(found)
+    }
+
+    /// Forgets every answer about an application (it was just deleted on this replica).
+    pub fn forget_application(&self, application_id: Uuid) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(app, _), _| *app != application_id);
+    }
+}

@@ -1,0 +1,210 @@
+//! Bearer tokens of the public API: short-lived JWTs signed with Ed25519 (EdDSA), naming
+//! their key in the header (`kid`). Signing keys live in Postgres so every replica verifies
+//! every replica's tokens; verification itself needs no database round trip.
+//!
+//! Verified tokens are remembered (by their SHA-256) until they expire, so a client reusing
+//! its token pays for the signature check once, not on every request.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+
+/// How long an API token lives.
+pub const API_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
+/// The audience of public API tokens; other token kinds use their own.
+pub const API_AUDIENCE: &str = "meridian-public-api";
+const ISSUER: &str = "meridian";
+/// Verified tokens remembered at most; beyond that, expired ones are dropped first.
+const VERIFIED_CACHE_CAPACITY: usize = 50_000;
+/// Unknown key ids reload keys from the database at most this often, so forged `kid`s cannot
+/// turn into a query per request.
+const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
+
+/// What an API token says: who acts (the application and its owner) and until when.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ApiClaims {
+    /// The owning user.
+    pub sub: Uuid,
+    /// The application the token was issued to.
+    pub app: Uuid,
+    pub aud: String,
+    pub iss: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+struct Signer {
+    kid: String,
+    key: EncodingKey,
+}
+
+/// The signing key of this replica and the verifying keys of all.
+pub struct TokenKeys {
+    pool: sqlx::PgPool,
+    signer: Signer,
+    verifiers: RwLock<HashMap<String, DecodingKey>>,
+    last_reload: Mutex<Instant>,
+    verified: RwLock<HashMap<[u8; 32], ApiClaims>>,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenKeys")
+            .field("kid", &self.signer.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenKeys {
+    /// Loads the signing keys, creating the first one on a new instance.
+    pub async fn load(pool: &sqlx::PgPool) -> AppResult<TokenKeys> {
+        let mut keys = db::keys::signing_keys(pool).await?;
+        if keys.is_empty() {
+            db::keys::add_signing_key(pool, &new_signing_key()).await?;
+            keys = db::keys::signing_keys(pool).await?;
+        }
+        let newest = keys.first().ok_or_else(AppError::internal)?;
+        let signer = Signer {
+            kid: newest.kid.clone(),
+            key: encoding_key(&newest.private_key)?,
+        };
+        Ok(TokenKeys {
+            pool: pool.clone(),
+            signer,
+            verifiers: RwLock::new(decoding_keys(&keys)),
+            last_reload: Mutex::new(Instant::now()),
+            verified: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// Signs a token for `application` acting as `user`; returns it with its lifetime.
+    pub fn issue(&self, user: Uuid, application: Uuid) -> AppResult<(String, Duration)> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = ApiClaims {
+            sub: user,
+            app: application,
+            aud: API_AUDIENCE.into(),
+            iss: ISSUER.into(),
+            iat: now,
+            exp: now + API_TOKEN_LIFETIME.as_secs() as i64,
+        };
+        let mut header = Header::new(Algorithm::EdDSA);
+        header.kid = Some(self.signer.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &self.signer.key).map_err(|e| {
+            tracing::error!(error = %e, "signing an API token");
+            AppError::internal()
+        })?;
+        Ok((token, API_TOKEN_LIFETIME))
+    }
+
+    /// Checks a presented token: signature by one of our keys, algorithm, audience, issuer and
+    /// expiry. Any failure is `Unauthenticated` without saying which check failed.
+    pub async fn verify(&self, token: &str) -> AppResult<ApiClaims> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Some(claims) = read(&self.verified).get(&digest)
+            && claims.exp > now
+        {
+            return Ok(claims.clone());
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(invalid_token());
+        }
+        let kid = header.kid.ok_or_else(invalid_token)?;
+        // Bound first, so the lock is released before the reload below awaits.
+        let known = read(&self.verifiers).get(&kid).cloned();
+        let key = match known {
+            Some(key) => key,
+            None => self.reload_for(&kid).await?.ok_or_else(invalid_token)?,
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_audience(&[API_AUDIENCE]);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+        validation.leeway = 0;
+        let claims = jsonwebtoken::decode::<ApiClaims>(token, &key, &validation)
+            .map_err(|_| invalid_token())?
+            .claims;
+        self.remember(digest, &claims, now);
+        Ok(claims)
+    }
+
+    /// Reloads verifying keys when a token names one this replica has not seen (another
+    /// replica created it), at most every [`KEY_RELOAD_INTERVAL`].
+    async fn reload_for(&self, kid: &str) -> AppResult<Option<DecodingKey>> {
+        {
+            let mut last = self.last_reload.lock().unwrap_or_else(|e| e.into_inner());
+            if last.elapsed() < KEY_RELOAD_INTERVAL {
+                return Ok(None);
+            }
+            *last = Instant::now();
+        }
+        let keys = db::keys::signing_keys(&self.pool).await?;
+        let fresh = decoding_keys(&keys);
+        let found = fresh.get(kid).cloned();
+        *self.verifiers.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(found)
+    }
+
+    fn remember(&self, digest: [u8; 32], claims: &ApiClaims, now: i64) {
+        let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= VERIFIED_CACHE_CAPACITY {
+            cache.retain(|_, c| c.exp > now);
+            if cache.len() >= VERIFIED_CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(digest, claims.clone());
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn invalid_token() -> AppError {
+    AppError::new(
+        crate::error::ErrorKind::Unauthenticated,
+        "The access token is missing, invalid or expired. Exchange your application's credentials for a new one.",
+    )
+}
+
+/// A new Ed25519 key from the operating system's CSPRNG.
+fn new_signing_key() -> db::keys::SigningKey {
+    use rand::RngCore;
+    let mut seed = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut seed);
+    let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let mut kid = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut kid);
+    db::keys::SigningKey {
+        kid: URL_SAFE_NO_PAD.encode(kid),
+        private_key: seed.to_vec(),
+        public_key: signing.verifying_key().to_bytes().to_vec(),
+    }
+}
+
+fn encoding_key(seed: &[u8]) -> AppResult<EncodingKey> {
+    use ed25519_dalek::pkcs8::EncodePrivateKey;
+    let seed: [u8; 32] = seed.try_into().map_err(|_| AppError::internal())?;
+    let der = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .to_pkcs8_der()
+        .map_err(|_| AppError::internal())?;
+    Ok(EncodingKey::from_ed_der(der.as_bytes()))
+}
+
+fn decoding_keys(keys: &[db::keys::SigningKey]) -> HashMap<String, DecodingKey> {
+    keys.iter()
+        .map(|k| (k.kid.clone(), DecodingKey::from_ed_der(&k.public_key)))
+        .collect()
+}

@@ -1,0 +1,52 @@
+//! Instance-wide keys: the key client secrets are hashed with, and the keys API tokens are
+//! signed with. Kept in the database so every replica uses the same ones.
+
+use sqlx::PgExecutor;
+
+/// A token signing key: an Ed25519 seed (private) and its public key.
+pub struct SigningKey {
+    pub kid: String,
+    pub private_key: Vec<u8>,
+    pub public_key: Vec<u8>,
+}
+
+/// The key stored for `purpose`, storing `new_key` first when there is none. Replicas starting
+/// together all end up with the first one stored.
+pub async fn instance_key(
+    pool: &sqlx::PgPool,
+    purpose: &str,
+    new_key: &[u8],
+) -> Result<Vec<u8>, sqlx::Error> {
+    sqlx::query!(
+        "insert into instance_keys (purpose, key) values ($1, $2) on conflict (purpose) do nothing",
+        purpose,
+        new_key
+    )
+    .execute(pool)
+    .await?;
+    sqlx::query_scalar!("select key from instance_keys where purpose = $1", purpose)
+        .fetch_one(pool)
+        .await
+}
+
+/// Every signing key, newest first.
+pub async fn signing_keys(db: impl PgExecutor<'_>) -> Result<Vec<SigningKey>, sqlx::Error> {
+    sqlx::query_as!(
+        SigningKey,
+        "select kid, private_key, public_key from token_signing_keys order by created_at desc, kid"
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn add_signing_key(db: impl PgExecutor<'_>, key: &SigningKey) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "insert into token_signing_keys (kid, private_key, public_key) values ($1, $2, $3)",
+        key.kid,
+        key.private_key,
+        key.public_key
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

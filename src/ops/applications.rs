@@ -1,0 +1,132 @@
+//! API applications: created by a user for themselves (their credentials act with their
+//! permissions), listed, deleted; and the token exchange.
+
+use uuid::Uuid;
+
+use crate::auth::secrets::{ClientSecret, SecretHasher, generate_client_id};
+use crate::db::{self, audit::Actor, audit::Event, users::User};
+use crate::domain::{Application, Name};
+use crate::error::{AppError, AppResult, ErrorKind};
+use crate::state::AppState;
+
+/// Prefix of application client ids, so a leaked id says what it belongs to.
+pub const CLIENT_ID_PREFIX: &str = "app_";
+
+/// Token exchanges closer together than this do not update `last_used_at` again.
+const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
+
+/// An access token and how many seconds it lives.
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: u64,
+}
+
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+/// Creates an application owned by `user`; returns it with its secret in the clear, to be
+/// shown once.
+pub async fn create(
+    pool: &sqlx::PgPool,
+    hasher: &SecretHasher,
+    user: &User,
+    actor: &Actor,
+    name: &Name,
+) -> AppResult<(Application, ClientSecret)> {
+    let client_id = generate_client_id(CLIENT_ID_PREFIX);
+    let secret = ClientSecret::generate();
+    let mut tx = pool.begin().await?;
+    let application = db::applications::create(
+        &mut *tx,
+        user.id,
+        name,
+        &client_id,
+        &hasher.hash(&client_id, secret.expose()),
+    )
+    .await?;
+    db::audit::record(
+        &mut tx,
+        actor,
+        Event::new(
+            None,
+            "application.create",
+            "application",
+            Some(application.id),
+            &application.name,
+        )
+        .after(&application),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((application, secret))
+}
+
+/// Deletes one of `user`'s applications: its credentials stop working at once, and tokens
+/// already issued to it within a second (see [`crate::auth::api_access`]).
+pub async fn delete(
+    state: &AppState,
+    user: &User,
+    actor: &Actor,
+    application_id: Uuid,
+) -> AppResult<Application> {
+    let mut tx = state.pool.begin().await?;
+    let application = db::applications::get(&mut *tx, user.id, application_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("application"))?;
+    db::applications::delete(&mut *tx, user.id, application_id).await?;
+    db::audit::record(
+        &mut tx,
+        actor,
+        Event::new(
+            None,
+            "application.delete",
+            "application",
+            Some(application.id),
+            &application.name,
+        )
+        .before(&application),
+    )
+    .await?;
+    tx.commit().await?;
+    state.api_access.forget_application(application_id);
+    Ok(application)
+}
+
+/// Exchanges client credentials for an access token. Unknown ids and wrong secrets get the
+/// same answer, after the same work.
+pub async fn exchange(state: &AppState, client_id: &str, secret: &str) -> AppResult<IssuedToken> {
+    let found = db::applications::find_secret(&state.pool, client_id).await?;
+    // Hash even when the id is unknown, so timing does not tell the two failures apart.
+    let stored = found
+        .as_ref()
+        .map(|f| f.secret_hash.as_slice())
+        .unwrap_or(&[0; 32]);
+    let valid = state.hasher.verify(client_id, secret, stored);
+    let application = match found {
+        Some(app) if valid => app,
+        _ => {
+            return Err(AppError::new(
+                ErrorKind::Unauthenticated,
+                "Invalid client credentials.",
+            ));
+        }
+    };
+    let now = time::OffsetDateTime::now_utc();
+    if application
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION)
+    {
+        db::applications::touch(&state.pool, application.id).await?;
+    }
+    let (access_token, lifetime) = state.tokens.issue(application.user_id, application.id)?;
+    Ok(IssuedToken {
+        access_token,
+        expires_in: lifetime.as_secs(),
+    })
+}
