@@ -228,6 +228,11 @@ mod server {
             "A workspace with this name already exists.",
         ),
         (
+            "api_applications_user_name_key",
+            "name",
+            "You already have an application with this name.",
+        ),
+        (
             "users_email_key",
             "email",
             "A user with this email already exists.",

@@ -61,8 +61,11 @@ export async function signIn(page: Page): Promise<void> {
   await expect(page.getByRole('heading', { level: 1, name: 'General' })).toBeVisible();
 }
 
-/** Follows a link of the settings sidebar ("General", "Workspaces", "Regions"). */
-export async function openSettings(page: Page, name: 'General' | 'Workspaces' | 'Regions'): Promise<void> {
+/** Follows a link of the settings sidebar. */
+export async function openSettings(
+  page: Page,
+  name: 'General' | 'Workspaces' | 'Regions' | 'Applications',
+): Promise<void> {
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name, exact: true }).click();
   await arrive(page, new RegExp(`/settings/${name.toLowerCase()}$`));
   await expect(page.getByRole('heading', { level: 1, name, exact: true })).toBeVisible();

@@ -169,8 +169,15 @@ fn body_too_large() -> ApiError {
 
 /// Parses a JSON document into `T`, saying which field is wrong when it does not fit.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::bad_request("The request needs a JSON body."));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(ApiError::bad_request("The request needs a JSON body.")),
+        // Structs would otherwise also read from arrays, by position.
+        Some(b) if *b != b'{' && serde_json::from_slice::<serde_json::Value>(bytes).is_ok() => {
+            return Err(ApiError::bad_request(
+                "The request body must be a JSON object, not another JSON value.",
+            ));
+        }
+        Some(_) => {}
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {

@@ -101,7 +101,17 @@ pub async fn delete(
 /// Exchanges client credentials for an access token. Unknown ids and wrong secrets get the
 /// same answer, after the same work.
 pub async fn exchange(state: &AppState, client_id: &str, secret: &str) -> AppResult<IssuedToken> {
-    let found = db::applications::find_secret(&state.pool, client_id).await?;
+    // Ids we never issue (too long, or with characters the database would refuse, such as
+    // NUL) are not looked up; they fail like any unknown id.
+    let plausible = (1..=64).contains(&client_id.len())
+        && client_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let found = if plausible {
+        db::applications::find_secret(&state.pool, client_id).await?
+    } else {
+        None
+    };
     // Hash even when the id is unknown, so timing does not tell the two failures apart.
     let stored = found
         .as_ref()

@@ -32,7 +32,7 @@ async fn malformed_requests_get_a_clear_4xx(pool: PgPool) {
             "not an object",
             raw(reqwest::Method::POST, "/regions", json, b"[1, 2]".to_vec()),
             StatusCode::BAD_REQUEST,
-            "expected",
+            "JSON object",
         ),
         (
             "empty body",

@@ -3,7 +3,6 @@
 use crate::common::*;
 use meridian::domain::{DEFAULT_ORGANIZATION_ID, OrgRole};
 use reqwest::StatusCode;
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 #[sqlx::test]
@@ -67,7 +66,14 @@ async fn a_new_data_planes_secret_is_revealed_exactly_once_and_stored_only_as_a_
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(stored, Sha256::digest(secret.as_bytes()).to_vec());
+    let hasher = meridian::auth::secrets::SecretHasher::load(&app.pool)
+        .await
+        .unwrap();
+    assert!(
+        hasher.verify(client_id, secret, &stored),
+        "a keyed hash of the secret"
+    );
+    assert_ne!(stored, secret.as_bytes());
     let anywhere: i64 = sqlx::query_scalar(
         "select (select count(*) from audit_events where before::text like '%' || $1 || '%' or after::text like '%' || $1 || '%')
               + (select count(*) from sessions where encode(data, 'escape') like '%' || $1 || '%')",
@@ -135,7 +141,8 @@ async fn data_plane_names_are_validated_and_unique_per_region(pool: PgPool) {
     assert_eq!(
         app.count("select count(*) from data_plane_credentials")
             .await,
-        1
+        0,
+        "the default data plane has none until they are issued"
     );
 
     // The same name in another region is fine.

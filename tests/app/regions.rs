@@ -334,7 +334,8 @@ async fn an_unused_region_is_deleted_with_its_data_planes(pool: PgPool) {
     assert_eq!(
         app.count("select count(*) from data_plane_credentials")
             .await,
-        1
+        0,
+        "the deleted data planes' credentials went with them"
     );
     assert_eq!(app.audit_count("region.delete").await, 1);
 }
