@@ -14,10 +14,11 @@ pub mod workspaces;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
@@ -81,7 +82,12 @@ pub fn router() -> Router<AppState> {
             ))
         })
         // Requests larger than this are refused before they are read.
-        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES));
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        // Answers are per caller, and some hold a secret or a token: never stored by caches.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .nest(BASE_PATH, v1)
         .merge(openapi::reference_page())

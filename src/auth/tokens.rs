@@ -88,7 +88,17 @@ impl TokenKeys {
 
     /// Signs a token for `application` acting as `user`; returns it with its lifetime.
     pub fn issue(&self, user: Uuid, application: Uuid) -> AppResult<(String, Duration)> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.issue_at(user, application, time::OffsetDateTime::now_utc())
+    }
+
+    /// Like [`TokenKeys::issue`], as if at `issued_at` (tests make expired tokens with it).
+    pub fn issue_at(
+        &self,
+        user: Uuid,
+        application: Uuid,
+        issued_at: time::OffsetDateTime,
+    ) -> AppResult<(String, Duration)> {
+        let now = issued_at.unix_timestamp();
         let claims = ApiClaims {
             sub: user,
             app: application,

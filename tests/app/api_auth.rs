@@ -23,6 +23,11 @@ async fn the_token_endpoint_accepts_json_and_form_bodies(pool: PgPool) {
         .send()
         .await
         .unwrap();
+    assert_eq!(
+        form.headers()["cache-control"],
+        "no-store",
+        "tokens are never cached"
+    );
     let (status, body) = read(form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["token_type"], "Bearer");
@@ -139,6 +144,50 @@ async fn requests_without_a_valid_token_are_refused(pool: PgPool) {
     assert!(res.headers().contains_key("www-authenticate"));
     api.token = good;
     assert_eq!(api.get("/organizations").await.0, StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn expired_tokens_and_tokens_of_other_instances_are_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let mut api = app.api_admin().await;
+    let keys = meridian::auth::tokens::TokenKeys::load(&pool)
+        .await
+        .unwrap();
+    let an_hour_ago = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
+    let (expired, _) = keys
+        .issue_at(api.user_id, api.application_id, an_hour_ago)
+        .unwrap();
+    let (fresh, _) = keys.issue(api.user_id, api.application_id).unwrap();
+    api.token = expired;
+    assert_eq!(api.get("/organizations").await.0, StatusCode::UNAUTHORIZED);
+    api.token = fresh;
+    assert_eq!(
+        api.get("/organizations").await.0,
+        StatusCode::OK,
+        "a token signed by this instance's key, by any replica, is accepted"
+    );
+
+    // A key this instance does not keep (another instance's) signs tokens it refuses: make
+    // one, sign with it, and remove it again.
+    let ours: Vec<String> = sqlx::query_scalar("select kid from token_signing_keys")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from token_signing_keys")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let stranger = meridian::auth::tokens::TokenKeys::load(&pool)
+        .await
+        .unwrap();
+    let (foreign, _) = stranger.issue(api.user_id, api.application_id).unwrap();
+    sqlx::query("delete from token_signing_keys where not (kid = any($1))")
+        .bind(&ours)
+        .execute(&pool)
+        .await
+        .unwrap();
+    api.token = foreign;
+    assert_eq!(api.get("/organizations").await.0, StatusCode::UNAUTHORIZED);
 }
 
 #[sqlx::test]
