@@ -34,3 +34,9 @@ create table instance_keys (
     key         bytea not null,
     created_at  timestamptz not null default now()
 );
+
+-- Data plane secrets are now stored the same way as application secrets (keyed hash, see
+-- above) instead of plain SHA-256. Rows written before could never be exchanged (there was no
+-- token endpoint yet), so they are left as they are.
+comment on column data_plane_credentials.secret_hash is
+    'HMAC-SHA-256 keyed by instance_keys(client-secret-hash) over client_id, 0x00, secret';

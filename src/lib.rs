@@ -20,6 +20,8 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod bootstrap;
 #[cfg(feature = "ssr")]
+pub mod cache;
+#[cfg(feature = "ssr")]
 pub mod cli;
 #[cfg(feature = "ssr")]
 pub mod config;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::auth::api_access::ApiAccessCache;
 use crate::auth::secrets::SecretHasher;
 use crate::auth::tokens::TokenKeys;
+use crate::cache::RegionLists;
 use crate::error::AppResult;
 
 /// Shared by the router, page rendering and server functions (through Leptos context).
@@ -23,10 +24,13 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     /// Roles of API callers, remembered for a moment.
     pub api_access: Arc<ApiAccessCache>,
+    /// Serialized region lists for the API, kept coherent across replicas.
+    pub region_lists: Arc<RegionLists>,
 }
 
 impl AppState {
-    /// Loads the instance's keys (creating them on a new instance) and assembles the state.
+    /// Loads the instance's keys (creating them on a new instance), starts following other
+    /// replicas' changes, and assembles the state.
     pub async fn load(
         pool: PgPool,
         leptos_options: LeptosOptions,
@@ -34,7 +38,10 @@ impl AppState {
     ) -> AppResult<AppState> {
         let hasher = SecretHasher::load(&pool).await?;
         let tokens = TokenKeys::load(&pool).await?;
+        let region_lists = Arc::new(RegionLists::default());
+        crate::cache::follow_changes(pool.clone(), region_lists.clone());
         Ok(AppState {
+            region_lists,
             leptos_options,
             hasher,
             tokens: Arc::new(tokens),

@@ -2,13 +2,11 @@
 //! token (OAuth 2.0 client credentials grant, JSON or form-encoded).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::extract::{Request, State};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::parse_json;
+use super::extract::{media_type, parse_json, read_body, unsupported_media_type};
 use super::problem::{ApiError, ApiResult};
 use crate::ops;
 use crate::state::AppState;
@@ -52,13 +50,19 @@ pub struct TokenResponse {
     responses((status = 200, body = TokenResponse)))]
 pub async fn token(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> ApiResult<Json<TokenResponse>> {
-    let form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let media_type = media_type(request.headers());
+    let body = read_body(request, &state).await?;
+    let form = match media_type.as_deref() {
+        Some("application/x-www-form-urlencoded") => true,
+        None | Some("application/json") => false,
+        Some(_) => {
+            return Err(unsupported_media_type(
+                "JSON or form fields (application/json or application/x-www-form-urlencoded)",
+            ));
+        }
+    };
     let request: TokenRequest = if form {
         let pairs: Vec<(String, String)> = form_urlencoded::parse(&body)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))

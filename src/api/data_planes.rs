@@ -3,13 +3,13 @@
 //! as in the current API reference).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Caller, JsonBody, Params, name_field, path_id};
+use super::extract::{Caller, JsonBody, Params, PathParams, name_field, path_id};
 use super::problem::ApiResult;
 use super::timestamp;
 use crate::auth::OrgAccess;
@@ -231,7 +231,7 @@ async fn region_of_path(state: &AppState, caller: &Caller, raw: &str) -> ApiResu
 pub async fn create_nested(
     State(state): State<AppState>,
     caller: Caller,
-    Path(region_id): Path<String>,
+    PathParams(region_id): PathParams<String>,
     JsonBody(body): JsonBody<RegionDataplaneCreateRequest>,
 ) -> ApiResult<Json<DataplaneCreateResponse>> {
     let region_id = path_id("region_id", &region_id)?;
@@ -244,7 +244,7 @@ pub async fn create_nested(
 pub async fn list_nested(
     State(state): State<AppState>,
     caller: Caller,
-    Path(region_id): Path<String>,
+    PathParams(region_id): PathParams<String>,
 ) -> ApiResult<Json<DataplanesResponse>> {
     let region_id = region_of_path(&state, &caller, &region_id).await?;
     let planes = db::data_planes::list_for_region(&state.pool, region_id).await?;
@@ -260,7 +260,7 @@ pub async fn list_nested(
 pub async fn get_nested(
     State(state): State<AppState>,
     caller: Caller,
-    Path((region_id, id)): Path<(String, String)>,
+    PathParams((region_id, id)): PathParams<(String, String)>,
 ) -> ApiResult<Json<DataplaneResponse>> {
     let region_id = path_id("region_id", &region_id)?;
     let (plane, _) = load(&state, &caller, &id, Some(region_id), OrgRole::Member).await?;
@@ -274,7 +274,7 @@ pub async fn get_nested(
 pub async fn update_nested(
     State(state): State<AppState>,
     caller: Caller,
-    Path((region_id, id)): Path<(String, String)>,
+    PathParams((region_id, id)): PathParams<(String, String)>,
     JsonBody(body): JsonBody<DataplanePatchRequest>,
 ) -> ApiResult<Json<DataplaneResponse>> {
     let region_id = path_id("region_id", &region_id)?;
@@ -288,7 +288,7 @@ pub async fn update_nested(
 pub async fn delete_nested(
     State(state): State<AppState>,
     caller: Caller,
-    Path((region_id, id)): Path<(String, String)>,
+    PathParams((region_id, id)): PathParams<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let region_id = path_id("region_id", &region_id)?;
     delete_one(&state, &caller, &id, Some(region_id)).await
@@ -323,7 +323,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<DataplaneResponse>> {
     let (plane, _) = load(&state, &caller, &id, None, OrgRole::Member).await?;
     Ok(Json(plane.into()))
@@ -336,7 +336,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<DataplanePatchRequest>,
 ) -> ApiResult<Json<DataplaneResponse>> {
     update_one(&state, &caller, &id, None, body).await
@@ -348,7 +348,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> ApiResult<StatusCode> {
     delete_one(&state, &caller, &id, None).await
 }

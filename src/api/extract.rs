@@ -130,41 +130,78 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> ApiResult<JsonBody<T>> {
-        let json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_none_or(|t| {
-                let t = t.split(';').next().unwrap_or("").trim();
-                t.eq_ignore_ascii_case("application/json") || t.ends_with("+json")
-            });
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|_| body_too_large())?;
+        let json = media_type(request.headers())
+            .is_none_or(|t| t == "application/json" || t.ends_with("+json"));
+        let bytes = read_body(request, state).await?;
         if !json {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                AppError::new(
-                    ErrorKind::Invalid,
-                    "Send the request body as JSON (Content-Type: application/json).",
-                ),
+            return Err(unsupported_media_type(
+                "JSON (Content-Type: application/json)",
             ));
         }
         parse_json(&bytes).map(JsonBody)
     }
 }
 
-fn body_too_large() -> ApiError {
+/// The whole request body: 413 beyond [`MAX_BODY_BYTES`], 400 when it cannot be read.
+pub async fn read_body<S: Send + Sync>(request: Request, state: &S) -> ApiResult<Bytes> {
+    Bytes::from_request(request, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                AppError::new(
+                    ErrorKind::Invalid,
+                    format!(
+                        "The request body is larger than {} MiB.",
+                        MAX_BODY_BYTES / 1024 / 1024
+                    ),
+                ),
+            )
+        } else {
+            ApiError::bad_request("The request body could not be read.")
+        }
+    })
+}
+
+/// The media type of a request, lower-cased, without parameters.
+pub fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// 415 for a body in a media type the endpoint does not read.
+pub fn unsupported_media_type(expected: &str) -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::new(
             ErrorKind::Invalid,
-            format!(
-                "The request body is larger than {} MiB.",
-                MAX_BODY_BYTES / 1024 / 1024
-            ),
+            format!("Send the request body as {expected}."),
         ),
     )
+}
+
+/// Path parameters. A path that does not decode (say, invalid UTF-8) is a 400 problem, like
+/// every other malformed request.
+pub struct PathParams<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for PathParams<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> ApiResult<PathParams<T>> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| PathParams(value))
+            .map_err(|e| {
+                ApiError::bad_request(format!("The path is malformed: {}.", e.body_text()))
+            })
+    }
 }
 
 /// Parses a JSON document into `T`, saying which field is wrong when it does not fit.

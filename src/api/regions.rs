@@ -1,13 +1,15 @@
 //! `/regions`: an organization's regions (Airbyte's "data plane groups").
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Caller, JsonBody, Params, name_field, path_id};
+use super::extract::{Caller, JsonBody, Params, PathParams, name_field, path_id};
 use super::problem::{ApiError, ApiResult};
 use super::timestamp;
 use crate::db;
@@ -99,17 +101,27 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     params: Params,
-) -> ApiResult<Json<RegionsResponse>> {
+) -> ApiResult<impl IntoResponse> {
     let organization_id = params
         .uuid("organizationId")?
         .ok_or_else(|| ApiError::invalid("organizationId", "This parameter is required."))?;
     caller
         .access_named(&state, organization_id, OrgRole::Member)
         .await?;
-    let regions = db::regions::list(&state.pool, organization_id).await?;
-    Ok(Json(RegionsResponse {
-        data: regions.into_iter().map(Into::into).collect(),
-    }))
+    // Clients poll this; see `crate::cache` for how the copy stays current.
+    let body = state
+        .region_lists
+        .get_or_load(organization_id, || async {
+            let regions = db::regions::list(&state.pool, organization_id).await?;
+            let response = RegionsResponse {
+                data: regions.into_iter().map(Into::into).collect(),
+            };
+            serde_json::to_vec(&response)
+                .map(Bytes::from)
+                .map_err(|_| ApiError::from(AppError::internal()))
+        })
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body))
 }
 
 /// Create a region.
@@ -124,8 +136,7 @@ pub async fn create(
         .access_named(&state, body.organization_id, OrgRole::Admin)
         .await?;
     let name = name_field("name", &body.name)?;
-    let region =
-        ops::regions::create(&state.pool, &access, &name, body.enabled.unwrap_or(true)).await?;
+    let region = ops::regions::create(&state, &access, &name, body.enabled.unwrap_or(true)).await?;
     Ok(Json(region.into()))
 }
 
@@ -135,7 +146,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(region_id): Path<String>,
+    PathParams(region_id): PathParams<String>,
 ) -> ApiResult<Json<RegionResponse>> {
     let (region, _) = load(&state, &caller, &region_id, OrgRole::Member).await?;
     Ok(Json(region.into()))
@@ -148,7 +159,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Path(region_id): Path<String>,
+    PathParams(region_id): PathParams<String>,
     JsonBody(body): JsonBody<RegionPatchRequest>,
 ) -> ApiResult<Json<RegionResponse>> {
     let (region, access) = load(&state, &caller, &region_id, OrgRole::Admin).await?;
@@ -160,7 +171,7 @@ pub async fn update(
             .transpose()?,
         enabled: body.enabled,
     };
-    let (_, after) = ops::regions::update(&state.pool, &access, region.id, change, None).await?;
+    let (_, after) = ops::regions::update(&state, &access, region.id, change, None).await?;
     Ok(Json(after.into()))
 }
 
@@ -170,9 +181,9 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
-    Path(region_id): Path<String>,
+    PathParams(region_id): PathParams<String>,
 ) -> ApiResult<StatusCode> {
     let (region, access) = load(&state, &caller, &region_id, OrgRole::Admin).await?;
-    ops::regions::delete(&state.pool, &access, region.id).await?;
+    ops::regions::delete(&state, &access, region.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,13 +2,13 @@
 //! `dataResidency`, the lower-cased region name).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Caller, JsonBody, Params, name_field, path_id};
+use super::extract::{Caller, JsonBody, Params, PathParams, name_field, path_id};
 use super::problem::{ApiError, ApiResult};
 use crate::auth::OrgAccess;
 use crate::db::{self, workspaces::WorkspaceFilter};
@@ -237,7 +237,7 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<WorkspaceResponse>> {
     let (workspace, _) = load(&state, &caller, &id, OrgRole::Member).await?;
     Ok(Json(workspace.into()))
@@ -250,7 +250,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<WorkspaceUpdateRequest>,
 ) -> ApiResult<Json<WorkspaceResponse>> {
     let (workspace, access) = load(&state, &caller, &id, OrgRole::Admin).await?;
@@ -273,7 +273,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParams(id): PathParams<String>,
 ) -> ApiResult<StatusCode> {
     let (workspace, access) = load(&state, &caller, &id, OrgRole::Admin).await?;
     ops::workspaces::delete(&state.pool, &access, workspace.id, None).await?;

@@ -23,6 +23,9 @@ type Entry = (Instant, Option<Arc<ApplicationAccess>>);
 #[derive(Default)]
 pub struct ApiAccessCache {
     entries: RwLock<HashMap<(Uuid, Uuid), Entry>>,
+    /// Applications deleted on this replica, and when: a lookup that started before the
+    /// deletion must not store what it read.
+    forgotten: RwLock<HashMap<Uuid, Instant>>,
 }
 
 impl std::fmt::Debug for ApiAccessCache {
@@ -50,9 +53,19 @@ impl ApiAccessCache {
         {
             return Ok(found.clone());
         }
+        let started = Instant::now();
         let found = db::applications::access(pool, application_id, organization_id)
             .await?
             .map(Arc::new);
+        let stale = self
+            .forgotten
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&application_id)
+            .is_some_and(|at| *at >= started);
+        if stale {
+            return Ok(None);
+        }
         let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
         if entries.len() >= CAPACITY {
             entries.retain(|_, (at, _)| at.elapsed() < ACCESS_TTL);
@@ -64,8 +77,15 @@ impl ApiAccessCache {
         Ok(found)
     }
 
-    /// Forgets every answer about an application (it was just deleted on this replica).
+    /// Forgets every answer about an application (it was just deleted on this replica), and
+    /// refuses answers from lookups still under way.
     pub fn forget_application(&self, application_id: Uuid) {
+        {
+            let mut forgotten = self.forgotten.write().unwrap_or_else(|e| e.into_inner());
+            // Lookups last far less than a TTL; older marks have done their job.
+            forgotten.retain(|_, at| at.elapsed() < ACCESS_TTL * 10);
+            forgotten.insert(application_id, Instant::now());
+        }
         self.entries
             .write()
             .unwrap_or_else(|e| e.into_inner())

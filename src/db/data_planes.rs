@@ -55,6 +55,25 @@ pub async fn get(
     .await
 }
 
+/// Like [`get`], and locks the row until the transaction ends.
+pub async fn lock(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<DataPlane>, sqlx::Error> {
+    sqlx::query_as!(
+        DataPlane,
+        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
+         from data_planes d join regions r on r.id = d.region_id
+         where r.organization_id = $1 and d.id = $2
+         for update of d",
+        organization_id,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 pub async fn create(
     db: impl PgExecutor<'_>,
     region_id: Uuid,
@@ -74,21 +93,23 @@ pub async fn create(
     .await
 }
 
-/// Changes name and enabled when the data plane is still at `revision`; `None` otherwise.
+/// Changes name and/or enabled (`None` keeps the value) when the data plane is still at
+/// `revision`; `None` otherwise.
 pub async fn update(
     db: impl PgExecutor<'_>,
     id: Uuid,
-    name: &Name,
-    enabled: bool,
+    name: Option<&Name>,
+    enabled: Option<bool>,
     revision: i32,
 ) -> Result<Option<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "update data_planes set name = $2, enabled = $3, updated_at = now(), revision = revision + 1
+        "update data_planes set name = coalesce($2, name), enabled = coalesce($3, enabled),
+                updated_at = now(), revision = revision + 1
          where id = $1 and revision = $4
          returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at",
         id,
-        name.as_str(),
+        name.map(Name::as_str),
         enabled,
         revision
     )

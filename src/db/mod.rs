@@ -24,6 +24,12 @@ pub async fn connect(url: &str) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(32)
         .acquire_timeout(Duration::from_secs(10))
+        // Pinging every connection before each use would double the round trips of every
+        // request. A connection that died is found by its next query instead, and recycled
+        // connections keep that rare.
+        .test_before_acquire(false)
+        .idle_timeout(Duration::from_secs(300))
+        .max_lifetime(Duration::from_secs(1800))
         .connect_with(options)
         .await
 }

@@ -37,6 +37,25 @@ pub async fn get(
     .await
 }
 
+/// Like [`get`], and locks the row until the transaction ends, so concurrent changes queue
+/// up instead of failing on a stale revision.
+pub async fn lock(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Region>, sqlx::Error> {
+    sqlx::query_as!(
+        Region,
+        "select id, organization_id, name, enabled, created_at, updated_at, revision
+         from regions where organization_id = $1 and id = $2
+         for update",
+        organization_id,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 /// Like [`get`], and holds a share lock until the transaction ends, so the region cannot be
 /// disabled or deleted while a workspace is being assigned to it.
 pub async fn get_for_assignment(
@@ -75,24 +94,25 @@ pub async fn create(
     .await
 }
 
-/// Changes name and enabled when the region is still at `revision`; `None` when it was changed
-/// or deleted meanwhile.
+/// Changes name and/or enabled (`None` keeps the value) when the region is still at
+/// `revision`; `None` when it was changed or deleted meanwhile.
 pub async fn update(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
     id: Uuid,
-    name: &Name,
-    enabled: bool,
+    name: Option<&Name>,
+    enabled: Option<bool>,
     revision: i32,
 ) -> Result<Option<Region>, sqlx::Error> {
     sqlx::query_as!(
         Region,
-        "update regions set name = $3, enabled = $4, updated_at = now(), revision = revision + 1
+        "update regions set name = coalesce($3, name), enabled = coalesce($4, enabled),
+                updated_at = now(), revision = revision + 1
          where organization_id = $1 and id = $2 and revision = $5
          returning id, organization_id, name, enabled, created_at, updated_at, revision",
         organization_id,
         id,
-        name.as_str(),
+        name.map(Name::as_str),
         enabled,
         revision
     )
@@ -157,4 +177,20 @@ pub async fn find_by_name(
     )
     .fetch_optional(db)
     .await
+}
+
+/// Announces, when the transaction commits, that an organization's regions changed, so every
+/// replica drops its cached copy (see [`crate::cache`]).
+pub async fn notify_changed(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "select pg_notify($1, $2)",
+        crate::cache::REGIONS_CHANNEL,
+        organization_id.to_string()
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
 }

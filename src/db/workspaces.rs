@@ -64,6 +64,26 @@ pub async fn get(
     .await
 }
 
+/// Like [`get`], and locks the workspace's row until the transaction ends.
+pub async fn lock(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Workspace>, sqlx::Error> {
+    sqlx::query_as!(
+        Workspace,
+        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
+                w.created_at, w.updated_at, w.revision
+         from workspaces w join regions r on r.id = w.region_id
+         where w.organization_id = $1 and w.id = $2
+         for update of w",
+        organization_id,
+        id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 pub async fn create(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
@@ -83,21 +103,23 @@ pub async fn create(
     Ok(id)
 }
 
-/// Renames and (re)assigns when the workspace is still at `revision`; false otherwise.
+/// Renames and/or reassigns (`None` keeps the value) when the workspace is still at
+/// `revision`; false otherwise.
 pub async fn update(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
     id: Uuid,
-    name: &Name,
-    region_id: Uuid,
+    name: Option<&Name>,
+    region_id: Option<Uuid>,
     revision: i32,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
-        "update workspaces set name = $3, region_id = $4, updated_at = now(), revision = revision + 1
+        "update workspaces set name = coalesce($3, name), region_id = coalesce($4, region_id),
+                updated_at = now(), revision = revision + 1
          where organization_id = $1 and id = $2 and revision = $5",
         organization_id,
         id,
-        name.as_str(),
+        name.map(Name::as_str),
         region_id,
         revision
     )

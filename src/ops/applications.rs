@@ -68,7 +68,8 @@ pub async fn create(
 }
 
 /// Deletes one of `user`'s applications: its credentials stop working at once, and tokens
-/// already issued to it within a second (see [`crate::auth::api_access`]).
+/// already issued to it at once on this replica and within a second on others (see
+/// [`crate::auth::api_access`]).
 pub async fn delete(
     state: &AppState,
     user: &User,
@@ -99,7 +100,7 @@ pub async fn delete(
 }
 
 /// Exchanges client credentials for an access token. Unknown ids and wrong secrets get the
-/// same answer, after the same work.
+/// same answer; a well-formed unknown id costs the same lookup and hash as a wrong secret.
 pub async fn exchange(state: &AppState, client_id: &str, secret: &str) -> AppResult<IssuedToken> {
     // Ids we never issue (too long, or with characters the database would refuse, such as
     // NUL) are not looked up; they fail like any unknown id.

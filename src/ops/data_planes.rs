@@ -85,15 +85,15 @@ pub async fn update(
 ) -> AppResult<(DataPlane, DataPlane)> {
     access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
-    let before = db::data_planes::get(&mut *tx, access.organization_id, data_plane_id)
+    let before = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
         .await?
         .ok_or_else(|| AppError::not_found("data plane"))?;
-    let name = match change.name {
-        Some(name) => name,
-        None => Name::parse(&before.name).map_err(|_| AppError::internal())?,
-    };
-    let enabled = change.enabled.unwrap_or(before.enabled);
-    if name.as_str() == before.name && enabled == before.enabled {
+    let renamed = change
+        .name
+        .as_ref()
+        .is_some_and(|n| n.as_str() != before.name);
+    let toggled = change.enabled.is_some_and(|e| e != before.enabled);
+    if !renamed && !toggled {
         if revision.is_some_and(|r| r != before.revision) {
             return Err(AppError::stale("data plane"));
         }
@@ -102,8 +102,8 @@ pub async fn update(
     let after = db::data_planes::update(
         &mut *tx,
         data_plane_id,
-        &name,
-        enabled,
+        change.name.as_ref(),
+        change.enabled,
         revision.unwrap_or(before.revision),
     )
     .await?
@@ -139,7 +139,7 @@ pub async fn delete(
 ) -> AppResult<DataPlane> {
     access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
-    let plane = db::data_planes::get(&mut *tx, access.organization_id, data_plane_id)
+    let plane = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
         .await?
         .ok_or_else(|| AppError::not_found("data plane"))?;
     db::data_planes::delete(&mut *tx, data_plane_id).await?;

@@ -6,6 +6,7 @@ use crate::auth::OrgAccess;
 use crate::db::{self, audit::Event};
 use crate::domain::{Name, OrgRole, Region};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What a change asks for; `None` keeps the current value.
 #[derive(Clone, Debug, Default)]
@@ -15,13 +16,13 @@ pub struct RegionChange {
 }
 
 pub async fn create(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     name: &Name,
     enabled: bool,
 ) -> AppResult<Region> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let region = db::regions::create(&mut *tx, access.organization_id, name, enabled).await?;
     db::audit::record(
         &mut tx,
@@ -36,32 +37,32 @@ pub async fn create(
         .after(&region),
     )
     .await?;
-    tx.commit().await?;
+    commit(state, tx, access.organization_id).await?;
     Ok(region)
 }
 
 /// Renames a region and/or turns it on or off. `revision` is the version the caller saw (a
-/// form); without one (the API) the change applies to the current version. Returns the region
+/// form); without one (the API) the change applies to the current version, waiting for any
+/// change in progress (the row is locked) rather than failing. Returns the region
 /// before and after; an empty change records nothing.
 pub async fn update(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     region_id: Uuid,
     change: RegionChange,
     revision: Option<i32>,
 ) -> AppResult<(Region, Region)> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
-    let before = db::regions::get(&mut *tx, access.organization_id, region_id)
+    let mut tx = state.pool.begin().await?;
+    let before = db::regions::lock(&mut tx, access.organization_id, region_id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
-    let name = match change.name {
-        Some(name) => name,
-        // Stored names were parsed on the way in.
-        None => Name::parse(&before.name).map_err(|_| AppError::internal())?,
-    };
-    let enabled = change.enabled.unwrap_or(before.enabled);
-    if name.as_str() == before.name && enabled == before.enabled {
+    let renamed = change
+        .name
+        .as_ref()
+        .is_some_and(|n| n.as_str() != before.name);
+    let toggled = change.enabled.is_some_and(|e| e != before.enabled);
+    if !renamed && !toggled {
         if revision.is_some_and(|r| r != before.revision) {
             return Err(AppError::stale("region"));
         }
@@ -71,8 +72,8 @@ pub async fn update(
         &mut *tx,
         access.organization_id,
         region_id,
-        &name,
-        enabled,
+        change.name.as_ref(),
+        change.enabled,
         revision.unwrap_or(before.revision),
     )
     .await?
@@ -96,15 +97,15 @@ pub async fn update(
         .after(&after),
     )
     .await?;
-    tx.commit().await?;
+    commit(state, tx, access.organization_id).await?;
     Ok((before, after))
 }
 
 /// Deletes a region and its data planes; refused while workspaces are assigned to it.
-pub async fn delete(pool: &sqlx::PgPool, access: &OrgAccess, region_id: Uuid) -> AppResult<Region> {
+pub async fn delete(state: &AppState, access: &OrgAccess, region_id: Uuid) -> AppResult<Region> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
-    let region = db::regions::get(&mut *tx, access.organization_id, region_id)
+    let mut tx = state.pool.begin().await?;
+    let region = db::regions::lock(&mut tx, access.organization_id, region_id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
     let in_use = db::workspaces::count_in_region(&mut *tx, region_id).await?;
@@ -137,6 +138,19 @@ pub async fn delete(pool: &sqlx::PgPool, access: &OrgAccess, region_id: Uuid) ->
         .before(&region),
     )
     .await?;
-    tx.commit().await?;
+    commit(state, tx, access.organization_id).await?;
     Ok(region)
+}
+
+/// Commits a change to an organization's regions and announces it, so cached region lists
+/// are dropped here at once and on other replicas when the notification arrives.
+async fn commit(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    organization_id: Uuid,
+) -> AppResult<()> {
+    db::regions::notify_changed(&mut tx, organization_id).await?;
+    tx.commit().await?;
+    state.region_lists.invalidate(organization_id);
+    Ok(())
 }

@@ -79,22 +79,22 @@ pub async fn update(
 ) -> AppResult<(Workspace, Workspace)> {
     access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
-    let before = db::workspaces::get(&mut *tx, access.organization_id, workspace_id)
+    let before = db::workspaces::lock(&mut tx, access.organization_id, workspace_id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
-    let name = match change.name {
-        Some(name) => name,
-        None => Name::parse(&before.name).map_err(|_| AppError::internal())?,
-    };
-    let region_id = match change.region_id {
-        Some(id) if id != before.region_id => {
+    let target = match change.region_id {
+        Some(id) if id != before.region_id => Some(
             assignable_region(&mut tx, access.organization_id, id)
                 .await?
-                .id
-        }
-        _ => before.region_id,
+                .id,
+        ),
+        _ => None,
     };
-    if name.as_str() == before.name && region_id == before.region_id {
+    let renamed = change
+        .name
+        .as_ref()
+        .is_some_and(|n| n.as_str() != before.name);
+    if !renamed && target.is_none() {
         if revision.is_some_and(|r| r != before.revision) {
             return Err(AppError::stale("workspace"));
         }
@@ -104,8 +104,8 @@ pub async fn update(
         &mut *tx,
         access.organization_id,
         workspace_id,
-        &name,
-        region_id,
+        change.name.as_ref(),
+        target,
         revision.unwrap_or(before.revision),
     )
     .await?;
@@ -146,7 +146,7 @@ pub async fn delete(
 ) -> AppResult<Workspace> {
     access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
-    let workspace = db::workspaces::get(&mut *tx, access.organization_id, workspace_id)
+    let workspace = db::workspaces::lock(&mut tx, access.organization_id, workspace_id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let revision = revision.unwrap_or(workspace.revision);

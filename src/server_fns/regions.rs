@@ -106,7 +106,7 @@ pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), Ap
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let parsed = parse_name("name", &name)?;
-    let region = ops::regions::create(ctx.pool(), &access, &parsed, true)
+    let region = ops::regions::create(&ctx.state, &access, &parsed, true)
         .await
         .map_err(|e| e.with_input([("name", name.as_str())]))?;
     ctx.redirect_with_notice(
@@ -137,7 +137,7 @@ pub async fn update_region(
         enabled: parse_enabled(enabled.as_deref())?,
     };
     let (before, after) =
-        ops::regions::update(ctx.pool(), &access, region_id, change, Some(revision))
+        ops::regions::update(&ctx.state, &access, region_id, change, Some(revision))
             .await
             .map_err(|e| e.with_input([("name", echo)]))?;
     let notice = if before.enabled != after.enabled {
@@ -160,7 +160,7 @@ pub async fn update_region(
 pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let region = ops::regions::delete(ctx.pool(), &access, region_id).await?;
+    let region = ops::regions::delete(&ctx.state, &access, region_id).await?;
     ctx.redirect_with_notice(
         &paths::regions(organization_id),
         format!("Region {} deleted.", region.name),

@@ -215,3 +215,67 @@ async fn members_read_admins_change_and_other_organizations_see_nothing(pool: Pg
         0
     );
 }
+
+/// Names in an organization's region list as the API answers it.
+async fn listed(api: &Api) -> Vec<String> {
+    let (status, list) = api.get(&format!("/regions?organizationId={}", org())).await;
+    assert_eq!(status, StatusCode::OK);
+    list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[sqlx::test]
+async fn region_lists_are_current_right_after_changes_on_any_replica(pool: PgPool) {
+    // Two replicas over one database.
+    let first = TestApp::spawn(pool.clone()).await;
+    let second = TestApp::spawn(pool).await;
+    let api = first.api_admin().await;
+    let mut other = second.api_admin().await;
+    other.token = api.token.clone();
+    assert_eq!(listed(&api).await, ["auto"]);
+    assert_eq!(listed(&other).await, ["auto"]);
+
+    // The replica that made the change answers with it at once.
+    let (_, created) = api
+        .post("/regions", json!({"name": "eu", "organizationId": org()}))
+        .await;
+    assert_eq!(listed(&api).await, ["auto", "eu"]);
+    // The other one as soon as the change's notification arrives, well within the copy's
+    // lifetime.
+    let started = std::time::Instant::now();
+    while listed(&other).await != ["auto", "eu"] {
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(1500),
+            "the other replica still serves the old list"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // Changes made in the UI count too.
+    let admin = first.admin().await;
+    let id = created["regionId"].as_str().unwrap().to_owned();
+    let revision = first
+        .revision("regions", id.parse().unwrap())
+        .await
+        .to_string();
+    let res = admin
+        .call(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &id),
+                ("revision", &revision),
+                ("name", "eu-central"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(listed(&api).await, ["auto", "eu-central"]);
+    let (status, _) = api.delete(&format!("/regions/{id}")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(listed(&api).await, ["auto"]);
+}
