@@ -261,7 +261,7 @@ async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
                 .with_context(|| format!("no user {email}"))?;
             let hasher = crate::auth::secrets::SecretHasher::load(pool).await?;
             let (application, secret) =
-                crate::ops::applications::create(pool, &hasher, &user, &actor, &name)
+                crate::ops::applications::create(pool, &hasher, &user, &actor, None, &name)
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(

@@ -155,9 +155,14 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A handler that panicked answers 500 with no details; the panic itself is logged.
-pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a request handler panicked");
+/// A handler that panicked answers 500 with no details; the panic is logged.
+pub fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
     ApiError::from(AppError::internal()).into_response()
 }
 

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -130,24 +130,12 @@ async fn load(
     Ok((workspace, access))
 }
 
-/// The address API clients reach us at: configured, or the request's own host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    state.public_url.clone().unwrap_or_else(|| {
-        let host = headers
-            .get(axum::http::header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("127.0.0.1:3000");
-        format!("http://{host}")
-    })
-}
-
 /// List the workspaces the caller may see, a page at a time.
 #[utoipa::path(get, path = "/workspaces", tag = "Workspaces", params(WorkspaceListParams),
     responses((status = 200, body = WorkspacesResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     params: Params,
 ) -> ApiResult<Json<WorkspacesResponse>> {
     let ids = params.uuids("workspaceIds")?;
@@ -187,9 +175,11 @@ pub async fn list(
             )
             .append_pair("limit", &limit.to_string())
             .append_pair("offset", &offset.to_string());
+        // Absolute with a configured public address; otherwise relative, never built from
+        // the request's Host header (a client follows these links with its token).
         format!(
             "{}/api/public/v1/workspaces?{}",
-            base_url(&state, &headers),
+            state.public_url.as_deref().unwrap_or(""),
             query.finish()
         )
     };

@@ -35,6 +35,22 @@ impl OrgAccess {
     }
 }
 
+/// The role a user acts with in an organization: instance admins are admins of every
+/// organization that exists; everyone else has their membership's role, if any.
+pub fn effective_role(
+    is_instance_admin: bool,
+    organization_exists: bool,
+    membership: Option<OrgRole>,
+) -> Option<OrgRole> {
+    if !organization_exists {
+        None
+    } else if is_instance_admin {
+        Some(OrgRole::Admin)
+    } else {
+        membership
+    }
+}
+
 /// The one rule of who may do what: non-members (`None`) get `NotFound`, so ids of other
 /// organizations reveal nothing; members lacking the role get `Forbidden`.
 pub fn check_role(role: Option<OrgRole>, needed: OrgRole) -> AppResult<OrgRole> {
@@ -53,8 +69,13 @@ pub async fn authorize(
     organization_id: Uuid,
     needed: OrgRole,
 ) -> AppResult<OrgAccess> {
+    let membership = db::organizations::membership_role(pool, organization_id, user.id).await?;
     let role = check_role(
-        db::organizations::role_of(pool, organization_id, &user).await?,
+        effective_role(
+            user.is_instance_admin,
+            membership.is_some(),
+            membership.flatten(),
+        ),
         needed,
     )?;
     let actor = Actor {
@@ -78,12 +99,14 @@ pub fn authorize_application(
     organization_id: Uuid,
     needed: OrgRole,
 ) -> AppResult<OrgAccess> {
-    let role = if found.is_instance_admin && found.organization_exists {
-        Some(OrgRole::Admin)
-    } else {
-        found.role
-    };
-    let role = check_role(role, needed)?;
+    let role = check_role(
+        effective_role(
+            found.is_instance_admin,
+            found.organization_exists,
+            found.role,
+        ),
+        needed,
+    )?;
     let user = User {
         id: found.user_id,
         email: found.email.clone(),

@@ -27,7 +27,7 @@ const ISSUER: &str = "meridian";
 const VERIFIED_CACHE_CAPACITY: usize = 50_000;
 /// Unknown key ids reload keys from the database at most this often, so forged `kid`s cannot
 /// turn into a query per request.
-const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(5);
+const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What an API token says: who acts (the application and its owner) and until when.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -52,7 +52,8 @@ pub struct TokenKeys {
     pool: sqlx::PgPool,
     signer: Signer,
     verifiers: RwLock<HashMap<String, DecodingKey>>,
-    last_reload: Mutex<Instant>,
+    /// `None` until the first reload, so the first unknown key is looked up at once.
+    last_reload: Mutex<Option<Instant>>,
     verified: RwLock<HashMap<[u8; 32], ApiClaims>>,
 }
 
@@ -81,7 +82,7 @@ impl TokenKeys {
             pool: pool.clone(),
             signer,
             verifiers: RwLock::new(decoding_keys(&keys)),
-            last_reload: Mutex::new(Instant::now()),
+            last_reload: Mutex::new(None),
             verified: RwLock::new(HashMap::new()),
         })
     }
@@ -154,10 +155,10 @@ impl TokenKeys {
     async fn reload_for(&self, kid: &str) -> AppResult<Option<DecodingKey>> {
         {
             let mut last = self.last_reload.lock().unwrap_or_else(|e| e.into_inner());
-            if last.elapsed() < KEY_RELOAD_INTERVAL {
+            if last.is_some_and(|at| at.elapsed() < KEY_RELOAD_INTERVAL) {
                 return Ok(None);
             }
-            *last = Instant::now();
+            *last = Some(Instant::now());
         }
         let keys = db::keys::signing_keys(&self.pool).await?;
         let fresh = decoding_keys(&keys);

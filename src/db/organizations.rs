@@ -3,7 +3,6 @@
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::db::users::User;
 use crate::domain::{Membership, Name, OrgRole, Organization};
 
 pub async fn create(
@@ -70,30 +69,25 @@ pub async fn add_member(
     Ok(())
 }
 
-/// The role `user` acts with in `organization_id`: instance admins are admins everywhere.
-/// `None` when the organization does not exist or the user is not a member.
-pub async fn role_of(
+/// A user's membership role in an organization: `None` when the organization does not
+/// exist, `Some(None)` when the user is not a member. (Instance admins are promoted by
+/// [`crate::auth::effective_role`].)
+pub async fn membership_role(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
-    user: &User,
-) -> Result<Option<OrgRole>, sqlx::Error> {
+    user_id: Uuid,
+) -> Result<Option<Option<OrgRole>>, sqlx::Error> {
     let row = sqlx::query!(
         r#"select m.role as "role: Option<OrgRole>"
            from organizations o
            left join organization_members m on m.organization_id = o.id and m.user_id = $2
            where o.id = $1"#,
         organization_id,
-        user.id
+        user_id
     )
     .fetch_optional(db)
     .await?;
-    Ok(row.and_then(|r| {
-        if user.is_instance_admin {
-            Some(OrgRole::Admin)
-        } else {
-            r.role
-        }
-    }))
+    Ok(row.map(|r| r.role))
 }
 
 /// The organizations a user can switch between, by name. Instance admins see every one.

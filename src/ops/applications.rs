@@ -32,11 +32,14 @@ impl std::fmt::Debug for IssuedToken {
 
 /// Creates an application owned by `user`; returns it with its secret in the clear, to be
 /// shown once.
+/// `organization_id` is where the request was made from (the settings page's organization), so
+/// that organization's audit trail shows it; `None` from the command line.
 pub async fn create(
     pool: &sqlx::PgPool,
     hasher: &SecretHasher,
     user: &User,
     actor: &Actor,
+    organization_id: Option<Uuid>,
     name: &Name,
 ) -> AppResult<(Application, ClientSecret)> {
     let client_id = generate_client_id(CLIENT_ID_PREFIX);
@@ -54,7 +57,7 @@ pub async fn create(
         &mut tx,
         actor,
         Event::new(
-            None,
+            organization_id,
             "application.create",
             "application",
             Some(application.id),
@@ -74,6 +77,7 @@ pub async fn delete(
     state: &AppState,
     user: &User,
     actor: &Actor,
+    organization_id: Option<Uuid>,
     application_id: Uuid,
 ) -> AppResult<Application> {
     let mut tx = state.pool.begin().await?;
@@ -85,7 +89,7 @@ pub async fn delete(
         &mut tx,
         actor,
         Event::new(
-            None,
+            organization_id,
             "application.delete",
             "application",
             Some(application.id),

@@ -98,6 +98,7 @@ pub async fn create_application(organization_id: Uuid, name: String) -> Result<(
         &ctx.state.hasher,
         &access.user,
         &access.actor,
+        Some(organization_id),
         &parsed,
     )
     .await
@@ -142,8 +143,14 @@ pub async fn delete_application(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let application =
-        ops::applications::delete(&ctx.state, &access.user, &access.actor, application_id).await?;
+    let application = ops::applications::delete(
+        &ctx.state,
+        &access.user,
+        &access.actor,
+        Some(organization_id),
+        application_id,
+    )
+    .await?;
     ctx.redirect_with_notice(
         &paths::applications(organization_id),
         format!(

@@ -97,9 +97,11 @@ async fn workspace_lists_page_and_filter_as_airbyte_clients_expect(pool: PgPool)
         "{next}"
     );
 
+    // Relative: no public address is configured.
+    assert!(next.starts_with("/api/public/v1/workspaces?"), "{next}");
     let res = api
         .http
-        .get(&next)
+        .get(format!("http://{}{next}", app.addr))
         .bearer_auth(&api.token)
         .send()
         .await

@@ -296,6 +296,7 @@ impl TestApp {
             &hasher,
             &user,
             &db::audit::Actor::system("test"),
+            None,
             &Name::parse(&format!("app {}", Uuid::new_v4().simple())).unwrap(),
         )
         .await
