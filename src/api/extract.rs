@@ -6,6 +6,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::problem::{ApiError, ApiResult, camel_case};
@@ -78,8 +79,10 @@ impl Caller {
     }
 
     /// The application's owner, for listings across the organizations they belong to.
-    pub async fn owner(&self, state: &AppState) -> ApiResult<crate::db::users::User> {
-        crate::db::applications::owner(&state.pool, self.claims.app)
+    pub async fn owner(&self, state: &AppState) -> ApiResult<Arc<crate::db::users::User>> {
+        state
+            .api_access
+            .owner(&state.pool, self.claims.app)
             .await?
             .ok_or_else(|| ApiError::unauthenticated("The application of this token was deleted."))
     }

@@ -1,31 +1,82 @@
-//! What an API application's owner may do in an organization, looked up once and remembered
-//! for a moment.
+//! Who an API application acts for, and what they may do in an organization, looked up once
+//! and remembered for a moment.
 //!
-//! A busy client makes many requests per second on one organization; asking the database
-//! each time would double the queries of every request. Answers are kept for
-//! [`ACCESS_TTL`], so a deleted application or a changed role takes effect within that time
-//! on every replica (tokens themselves live 15 minutes).
+//! A busy client makes many requests per second; asking the database each time would double
+//! the queries of every request. Answers are kept for [`ACCESS_TTL`], so a deleted
+//! application or a changed role takes effect within that time on every replica (tokens
+//! themselves live 15 minutes), and at once on the replica that deleted the application.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-use crate::db::{self, applications::ApplicationAccess};
+use crate::db::{self, applications::ApplicationAccess, users::User};
 use crate::error::AppResult;
 
 /// How long a looked-up answer is reused.
 pub const ACCESS_TTL: Duration = Duration::from_secs(1);
 const CAPACITY: usize = 10_000;
 
-type Entry = (Instant, Option<Arc<ApplicationAccess>>);
+/// Answers by key, each for [`ACCESS_TTL`].
+struct Recent<K, V> {
+    entries: RwLock<HashMap<K, (Instant, V)>>,
+}
 
-#[derive(Default)]
+impl<K: Eq + Hash + Copy, V: Clone> Recent<K, V> {
+    fn new() -> Self {
+        Recent {
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < ACCESS_TTL)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn put(&self, key: K, value: V) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, (at, _)| at.elapsed() < ACCESS_TTL);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key, (Instant::now(), value));
+    }
+
+    fn forget(&self, mut stale: impl FnMut(&K) -> bool) {
+        self.entries
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|key, _| !stale(key));
+    }
+}
+
 pub struct ApiAccessCache {
-    entries: RwLock<HashMap<(Uuid, Uuid), Entry>>,
+    /// By (application, organization): the owner and their role there.
+    access: Recent<(Uuid, Uuid), Option<Arc<ApplicationAccess>>>,
+    /// By application: its owner.
+    owners: Recent<Uuid, Option<Arc<User>>>,
     /// Applications deleted on this replica, and when: a lookup that started before the
     /// deletion must not store what it read.
     forgotten: RwLock<HashMap<Uuid, Instant>>,
+}
+
+impl Default for ApiAccessCache {
+    fn default() -> Self {
+        ApiAccessCache {
+            access: Recent::new(),
+            owners: Recent::new(),
+            forgotten: RwLock::new(HashMap::new()),
+        }
+    }
 }
 
 impl std::fmt::Debug for ApiAccessCache {
@@ -44,36 +95,37 @@ impl ApiAccessCache {
         organization_id: Uuid,
     ) -> AppResult<Option<Arc<ApplicationAccess>>> {
         let key = (application_id, organization_id);
-        if let Some((at, found)) = self
-            .entries
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            && at.elapsed() < ACCESS_TTL
-        {
-            return Ok(found.clone());
+        if let Some(found) = self.access.get(&key) {
+            return Ok(found);
         }
         let started = Instant::now();
         let found = db::applications::access(pool, application_id, organization_id)
             .await?
             .map(Arc::new);
-        let stale = self
-            .forgotten
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&application_id)
-            .is_some_and(|at| *at >= started);
-        if stale {
+        if self.forgotten_since(application_id, started) {
             return Ok(None);
         }
-        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= CAPACITY {
-            entries.retain(|_, (at, _)| at.elapsed() < ACCESS_TTL);
-            if entries.len() >= CAPACITY {
-                entries.clear();
-            }
+        self.access.put(key, found.clone());
+        Ok(found)
+    }
+
+    /// The application's owner; `None` when the application no longer exists.
+    pub async fn owner(
+        &self,
+        pool: &sqlx::PgPool,
+        application_id: Uuid,
+    ) -> AppResult<Option<Arc<User>>> {
+        if let Some(found) = self.owners.get(&application_id) {
+            return Ok(found);
         }
-        entries.insert(key, (Instant::now(), found.clone()));
+        let started = Instant::now();
+        let found = db::applications::owner(pool, application_id)
+            .await?
+            .map(Arc::new);
+        if self.forgotten_since(application_id, started) {
+            return Ok(None);
+        }
+        self.owners.put(application_id, found.clone());
         Ok(found)
     }
 
@@ -82,13 +134,19 @@ impl ApiAccessCache {
     pub fn forget_application(&self, application_id: Uuid) {
         {
             let mut forgotten = self.forgotten.write().unwrap_or_else(|e| e.into_inner());
-            // Lookups last far less than a TTL; older marks have done their job.
+            // Lookups last far less than this; older marks have done their job.
             forgotten.retain(|_, at| at.elapsed() < ACCESS_TTL * 10);
             forgotten.insert(application_id, Instant::now());
         }
-        self.entries
-            .write()
+        self.access.forget(|(app, _)| *app == application_id);
+        self.owners.forget(|app| *app == application_id);
+    }
+
+    fn forgotten_since(&self, application_id: Uuid, started: Instant) -> bool {
+        self.forgotten
+            .read()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|(app, _), _| *app != application_id);
+            .get(&application_id)
+            .is_some_and(|at| *at >= started)
     }
 }
