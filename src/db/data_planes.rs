@@ -172,8 +172,8 @@ pub async fn list_visible(
         "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
          from data_planes d join regions r on r.id = d.region_id
          where (cardinality($3::uuid[]) = 0 or d.region_id = any($3))
-           and ($2 or exists (select 1 from organization_members m
-                              where m.organization_id = r.organization_id and m.user_id = $1))
+           and ($2 or r.organization_id in
+                (select organization_id from organization_members where user_id = $1))
          order by r.organization_id, lower(r.name), d.region_id, lower(d.name), d.id",
         user_id,
         is_instance_admin,

@@ -192,8 +192,8 @@ pub async fn list_visible(
          from workspaces w join regions r on r.id = w.region_id
          where (cardinality($3::uuid[]) = 0 or w.id = any($3))
            and ($4::uuid is null or w.organization_id = $4)
-           and ($2 or exists (select 1 from organization_members m
-                              where m.organization_id = w.organization_id and m.user_id = $1))
+           and ($2 or w.organization_id in
+                (select organization_id from organization_members where user_id = $1))
          order by lower(w.name), w.id
          limit $5 offset $6",
         user_id,
