@@ -84,6 +84,8 @@ pub struct DataplaneCreateResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionDataplaneCreateRequest {
+    /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// Defaults to true.
     #[serde(default)]
@@ -94,6 +96,8 @@ pub struct RegionDataplaneCreateRequest {
 #[serde(rename_all = "camelCase")]
 pub struct DataplaneCreateRequest {
     pub region_id: Uuid,
+    /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// Defaults to true.
     #[serde(default)]
@@ -103,6 +107,8 @@ pub struct DataplaneCreateRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DataplanePatchRequest {
+    /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
+    #[schema(min_length = 1, max_length = 64)]
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]

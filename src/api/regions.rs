@@ -52,6 +52,8 @@ pub struct RegionsResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionCreateRequest {
+    /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     pub organization_id: Uuid,
     /// Defaults to true.
@@ -62,6 +64,8 @@ pub struct RegionCreateRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct RegionPatchRequest {
+    /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
+    #[schema(min_length = 1, max_length = 64)]
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]

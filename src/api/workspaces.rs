@@ -66,6 +66,8 @@ pub struct WorkspacesResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceCreateRequest {
+    /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
     /// Defaults to the default organization.
     #[serde(default)]
@@ -82,6 +84,8 @@ pub struct WorkspaceCreateRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceUpdateRequest {
+    /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
+    #[schema(min_length = 1, max_length = 64)]
     #[serde(default)]
     pub name: Option<String>,
     /// Moves the workspace to this region (which must be enabled).
