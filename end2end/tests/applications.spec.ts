@@ -39,7 +39,7 @@ test('an application is created, shown once, works against the API, and is revok
     clientSecret = (await page.locator('#client-secret').textContent()) ?? '';
     expect(clientId).toMatch(/^app_/);
     expect(clientSecret).toHaveLength(43);
-    await expect(page.locator('#token-request')).toContainText('/api/public/v1/applications/token');
+    await expect(page.locator('#credentials-snippet')).toContainText('/api/public/v1/applications/token');
   });
 
   await test.step('the credentials get a token that the API accepts', async () => {

@@ -361,3 +361,62 @@ mod tests {
         );
     }
 }
+
+/// A client id and secret shown once, with a snippet that uses them. Leaving the page is the
+/// only way on. `children` says where the snippet goes.
+#[component]
+pub fn CredentialsOnce(
+    client_id: String,
+    client_secret: String,
+    #[prop(into)] snippet_title: String,
+    snippet: String,
+    back: String,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="panel secret-card" aria-labelledby="secret-heading">
+            <h2 id="secret-heading">"Client credentials"</h2>
+            <p class="warning" role="note">
+                <strong>"Copy the client secret now."</strong>
+                " It will not be shown again: Meridian stores only its hash."
+            </p>
+            <dl class="secret-fields">
+                <dt>"Client ID"</dt>
+                <dd>
+                    <code id="client-id">{client_id}</code>
+                    <button type="button" class="button small copy" data-copy="client-id">"Copy"</button>
+                </dd>
+                <dt>"Client secret"</dt>
+                <dd>
+                    <code id="client-secret">{client_secret}</code>
+                    <button type="button" class="button small copy" data-copy="client-secret">"Copy"</button>
+                </dd>
+            </dl>
+            <h3>{snippet_title}</h3>
+            <p class="help">{children()}</p>
+            <div class="snippet">
+                <pre id="credentials-snippet">{snippet}</pre>
+                <button type="button" class="button small copy" data-copy="credentials-snippet">"Copy"</button>
+            </div>
+            <p><a class="button primary" href=back>"I have saved the secret"</a></p>
+        </section>
+    }
+}
+
+/// What a page that showed a secret once says on any later visit.
+#[component]
+pub fn CredentialsGone(
+    #[prop(into)] title: String,
+    #[prop(into)] lead: String,
+    #[prop(into)] remedy: String,
+    back: String,
+    #[prop(into)] back_label: String,
+) -> impl IntoView {
+    view! {
+        <PageHeader title lead/>
+        <section class="panel">
+            <p>"Meridian keeps only a hash of the secret, so it cannot show it again. " {remedy}</p>
+            <p><a class="button" href=back>{back_label}</a></p>
+        </section>
+    }
+}

@@ -10,7 +10,8 @@ use crate::server_fns::applications::{
     reveal_application,
 };
 use crate::ui::components::{
-    EmptyState, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+    CredentialsGone, CredentialsOnce, EmptyState, Notice, PageHeader, RelativeTime, loaded,
+    path_resource, use_id_param,
 };
 use crate::ui::forms::{CreateApplicationForm, DeleteApplicationForm};
 
@@ -106,11 +107,13 @@ pub fn ApplicationSecretPage() -> impl IntoView {
         {loaded(data, move |revealed: Option<NewApplication>| match revealed {
             Some(a) => view! { <SecretCard application=a back=back()/> }.into_any(),
             None => view! {
-                <PageHeader title="Secret no longer shown" lead="An application's client secret is shown exactly once, right after it is created."/>
-                <section class="panel">
-                    <p>"Meridian keeps only a hash of the secret, so it cannot show it again. If it was lost, delete the application and create a new one."</p>
-                    <p><a class="button" href=back()>"Back to applications"</a></p>
-                </section>
+                <CredentialsGone
+                    title="Secret no longer shown"
+                    lead="An application's client secret is shown exactly once, right after it is created."
+                    remedy="If it was lost, delete the application and create a new one."
+                    back=back()
+                    back_label="Back to applications"
+                />
             }
             .into_any(),
         })}
@@ -132,32 +135,9 @@ fn SecretCard(application: NewApplication, back: String) -> impl IntoView {
     );
     view! {
         <PageHeader title=format!("Application {name} created") lead="Use these credentials to get access tokens for the public API."/>
-        <section class="panel secret-card" aria-labelledby="secret-heading">
-            <h2 id="secret-heading">"Client credentials"</h2>
-            <p class="warning" role="note">
-                <strong>"Copy the client secret now."</strong>
-                " It will not be shown again: Meridian stores only its hash."
-            </p>
-            <dl class="secret-fields">
-                <dt>"Client ID"</dt>
-                <dd>
-                    <code id="client-id">{client_id}</code>
-                    <button type="button" class="button small copy" data-copy="client-id">"Copy"</button>
-                </dd>
-                <dt>"Client secret"</dt>
-                <dd>
-                    <code id="client-secret">{client_secret}</code>
-                    <button type="button" class="button small copy" data-copy="client-secret">"Copy"</button>
-                </dd>
-            </dl>
-            <h3>"Get a token"</h3>
-            <p class="help">"Tokens last 15 minutes; exchange the credentials again for a new one."</p>
-            <div class="snippet">
-                <pre id="token-request">{snippet}</pre>
-                <button type="button" class="button small copy" data-copy="token-request">"Copy"</button>
-            </div>
-            <p><a class="button primary" href=back>"I have saved the secret"</a></p>
-        </section>
+        <CredentialsOnce client_id client_secret snippet_title="Get a token" snippet back>
+            "Tokens last 15 minutes; exchange the credentials again for a new one."
+        </CredentialsOnce>
     }
 }
 

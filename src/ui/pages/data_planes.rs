@@ -8,7 +8,9 @@ use crate::error::AppError;
 use crate::paths;
 use crate::server_fns::data_planes::{NewCredentials, reveal_credentials};
 use crate::server_fns::regions::{RegionData, region_page};
-use crate::ui::components::{PageHeader, loaded, path_resource, use_id_param};
+use crate::ui::components::{
+    CredentialsGone, CredentialsOnce, PageHeader, loaded, path_resource, use_id_param,
+};
 use crate::ui::forms::{DeleteDataPlaneForm, SetDataPlaneEnabledForm};
 
 /// The data plane named by the path, with its region.
@@ -47,11 +49,13 @@ pub fn CredentialsPage() -> impl IntoView {
         {loaded(data, move |credentials: Option<NewCredentials>| match credentials {
             Some(c) => view! { <SecretCard credentials=c back=back()/> }.into_any(),
             None => view! {
-                <PageHeader title="Credentials no longer shown" lead="A data plane's client secret is shown exactly once, right after it is created."/>
-                <section class="panel">
-                    <p>"Meridian keeps only a hash of the secret, so it cannot show it again. If it was lost, delete the data plane and create a new one."</p>
-                    <p><a class="button" href=back()>"Back to the region"</a></p>
-                </section>
+                <CredentialsGone
+                    title="Credentials no longer shown"
+                    lead="A data plane's client secret is shown exactly once, right after it is created."
+                    remedy="If it was lost, delete the data plane and create a new one."
+                    back=back()
+                    back_label="Back to the region"
+                />
             }
             .into_any(),
         })}
@@ -59,7 +63,7 @@ pub fn CredentialsPage() -> impl IntoView {
 }
 
 /// The client id and secret of a new data plane, with what to paste into the agent's
-/// environment. Leaving the page is the only way on.
+/// environment.
 #[component]
 fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
     let NewCredentials {
@@ -75,32 +79,9 @@ fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
     );
     view! {
         <PageHeader title=format!("Data plane {data_plane_name} created") lead=format!("In region {region_name}. Configure its agent with these credentials.")/>
-        <section class="panel secret-card" aria-labelledby="secret-heading">
-            <h2 id="secret-heading">"Client credentials"</h2>
-            <p class="warning" role="note">
-                <strong>"Copy the client secret now."</strong>
-                " It will not be shown again: Meridian stores only its hash."
-            </p>
-            <dl class="secret-fields">
-                <dt>"Client ID"</dt>
-                <dd>
-                    <code id="client-id">{client_id}</code>
-                    <button type="button" class="button small copy" data-copy="client-id">"Copy"</button>
-                </dd>
-                <dt>"Client secret"</dt>
-                <dd>
-                    <code id="client-secret">{client_secret}</code>
-                    <button type="button" class="button small copy" data-copy="client-secret">"Copy"</button>
-                </dd>
-            </dl>
-            <h3>"Agent environment"</h3>
-            <p class="help">"Paste into the environment of " <code>"meridian-dataplane"</code> " on the data plane's host."</p>
-            <div class="snippet">
-                <pre id="agent-env">{snippet}</pre>
-                <button type="button" class="button small copy" data-copy="agent-env">"Copy"</button>
-            </div>
-            <p><a class="button primary" href=back>"I have saved the secret"</a></p>
-        </section>
+        <CredentialsOnce client_id client_secret snippet_title="Agent environment" snippet back>
+            "Paste into the environment of " <code>"meridian-dataplane"</code> " on the data plane's host."
+        </CredentialsOnce>
     }
 }
 
