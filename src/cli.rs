@@ -23,6 +23,10 @@ use crate::state::AppState;
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// Do not run the default data plane (region `auto`) in-process. It only runs with the
+    /// embedded database (no DATABASE_URL), so a first run shows a healthy data plane.
+    #[arg(long, global = true)]
+    no_local_dataplane: bool,
 }
 
 #[derive(Subcommand)]
@@ -88,7 +92,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let (pool, embedded) = open_database(&config).await?;
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&config, pool).await,
+        Command::Serve => serve(&config, pool, embedded.is_some() && !cli.no_local_dataplane).await,
         Command::Migrate => db::migrate(&pool)
             .await
             .context("migrating the database")
@@ -131,24 +135,52 @@ async fn open_database(
     }
 }
 
-async fn serve(config: &Config, pool: sqlx::PgPool) -> anyhow::Result<()> {
+async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> anyhow::Result<()> {
     db::migrate(&pool).await.context("migrating the database")?;
     crate::bootstrap::run(&pool, config)
         .await
         .context("first-start setup")?;
     crate::server::spawn_session_cleanup(&pool);
-    let state = AppState::load(
+    crate::jobs::spawn_heartbeat_pruning(pool.clone());
+    let mut state = AppState::load(
         pool,
         crate::server::leptos_options(config.listen),
         config.public_url.clone(),
     )
     .await
     .map_err(|e| anyhow::anyhow!("loading the instance keys: {e}"))?;
+    state.health = config.health;
+    let local = if local_dataplane {
+        crate::ops::data_planes::local_agent_credentials(&state.pool, &state.hasher)
+            .await
+            .map_err(|e| anyhow::anyhow!("credentials for the local data plane: {e}"))?
+    } else {
+        None
+    };
     let app = crate::server::router(state, config.secure_cookies);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
-    tracing::info!("Meridian is listening on http://{}", listener.local_addr()?);
+    let addr = listener.local_addr()?;
+    tracing::info!("Meridian is listening on http://{addr}");
+    if let Some((client_id, secret)) = local {
+        // The default data plane runs in-process, talking to this server like any agent.
+        let config = crate::dataplane::agent::AgentConfig {
+            url: format!("http://{addr}"),
+            client_id,
+            client_secret: secret.expose().to_owned(),
+            heartbeat_interval: std::time::Duration::from_secs(30),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            hostname: crate::dataplane::agent::hostname(),
+        };
+        tokio::spawn(async move {
+            let exit = crate::dataplane::agent::run(config, std::future::pending()).await;
+            tracing::warn!(?exit, "the local data plane stopped");
+        });
+        tracing::info!(
+            "running the default data plane in-process (--no-local-dataplane turns it off)"
+        );
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

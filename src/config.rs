@@ -19,6 +19,8 @@ pub struct Config {
     /// The bootstrap instance admin.
     pub admin_email: String,
     pub admin_password: Option<String>,
+    /// How recent a data plane's last heartbeat must be to count as healthy or degraded.
+    pub health: crate::domain::HealthThresholds,
 }
 
 impl std::fmt::Debug for Config {
@@ -33,6 +35,7 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("secure_cookies", &self.secure_cookies)
             .field("admin_email", &self.admin_email)
+            .field("health", &self.health)
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<redacted>"),
@@ -61,7 +64,33 @@ impl Config {
                 anyhow::bail!("MERIDIAN_SECURE_COOKIES must be true or false, got {other:?}")
             }
         };
+        let seconds = |name: &str, default: i64| -> anyhow::Result<time::Duration> {
+            match var(name) {
+                None => Ok(time::Duration::seconds(default)),
+                Some(raw) => match raw.trim().parse::<i64>() {
+                    Ok(n) if n > 0 => Ok(time::Duration::seconds(n)),
+                    _ => anyhow::bail!("{name} must be a whole number of seconds, got {raw:?}"),
+                },
+            }
+        };
+        let defaults = crate::domain::HealthThresholds::default();
+        let health = crate::domain::HealthThresholds {
+            healthy_within: seconds(
+                "MERIDIAN_HEALTHY_WITHIN_SECS",
+                defaults.healthy_within.whole_seconds(),
+            )?,
+            degraded_within: seconds(
+                "MERIDIAN_DEGRADED_WITHIN_SECS",
+                defaults.degraded_within.whole_seconds(),
+            )?,
+        };
+        if health.degraded_within < health.healthy_within {
+            anyhow::bail!(
+                "MERIDIAN_DEGRADED_WITHIN_SECS must be at least MERIDIAN_HEALTHY_WITHIN_SECS"
+            );
+        }
         Ok(Config {
+            health,
             database_url: var("DATABASE_URL"),
             data_dir: var("MERIDIAN_DATA_DIR")
                 .map(PathBuf::from)

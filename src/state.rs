@@ -9,6 +9,7 @@ use crate::auth::api_access::ApiAccessCache;
 use crate::auth::secrets::SecretHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::cache::RegionLists;
+use crate::domain::HealthThresholds;
 use crate::error::AppResult;
 
 /// Shared by the router, page rendering and server functions (through Leptos context).
@@ -26,6 +27,8 @@ pub struct AppState {
     pub api_access: Arc<ApiAccessCache>,
     /// Serialized region lists for the API, kept coherent across replicas.
     pub region_lists: Arc<RegionLists>,
+    /// When a data plane counts as healthy or degraded (`Config::health`).
+    pub health: HealthThresholds,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
         let region_lists = Arc::new(RegionLists::default());
         crate::cache::follow_changes(pool.clone(), region_lists.clone());
         Ok(AppState {
+            health: HealthThresholds::default(),
             region_lists,
             leptos_options,
             hasher,

@@ -14,7 +14,7 @@ use super::problem::ApiResult;
 use super::timestamp;
 use crate::auth::OrgAccess;
 use crate::db;
-use crate::domain::{DataPlane, OrgRole};
+use crate::domain::{DataPlane, HealthThresholds, OrgRole};
 use crate::error::AppError;
 use crate::ops::{self, data_planes::DataPlaneChange};
 use crate::state::AppState;
@@ -46,12 +46,15 @@ pub struct DataplaneHealth {
     pub version: Option<String>,
 }
 
-impl From<DataPlane> for DataplaneResponse {
-    fn from(d: DataPlane) -> Self {
+impl DataplaneResponse {
+    fn new(d: DataPlane, thresholds: &HealthThresholds) -> Self {
         let health = DataplaneHealth {
-            status: d.health_at(time::OffsetDateTime::now_utc()).as_str().into(),
+            status: d
+                .health_at(time::OffsetDateTime::now_utc(), thresholds)
+                .as_str()
+                .into(),
             last_heartbeat_at: d.last_heartbeat_at.map(timestamp),
-            version: None,
+            version: d.version.clone(),
         };
         DataplaneResponse {
             dataplane_id: d.id,
@@ -189,7 +192,10 @@ async fn list_in(
         db::data_planes::list_visible(&state.pool, owner.id, owner.is_instance_admin, region_ids)
             .await?;
     Ok(Json(DataplanesResponse {
-        data: planes.into_iter().map(Into::into).collect(),
+        data: planes
+            .into_iter()
+            .map(|p| DataplaneResponse::new(p, &state.health))
+            .collect(),
     }))
 }
 
@@ -210,7 +216,7 @@ async fn update_one(
         enabled: body.enabled,
     };
     let (_, after) = ops::data_planes::update(&state.pool, &access, plane.id, change, None).await?;
-    Ok(Json(after.into()))
+    Ok(Json(DataplaneResponse::new(after, &state.health)))
 }
 
 async fn delete_one(
@@ -255,7 +261,10 @@ pub async fn list_nested(
     let region_id = region_of_path(&state, &caller, &region_id).await?;
     let planes = db::data_planes::list_for_region(&state.pool, region_id).await?;
     Ok(Json(DataplanesResponse {
-        data: planes.into_iter().map(Into::into).collect(),
+        data: planes
+            .into_iter()
+            .map(|p| DataplaneResponse::new(p, &state.health))
+            .collect(),
     }))
 }
 
@@ -270,7 +279,7 @@ pub async fn get_nested(
 ) -> ApiResult<Json<DataplaneResponse>> {
     let region_id = path_id("region_id", &region_id)?;
     let (plane, _) = load(&state, &caller, &id, Some(region_id), OrgRole::Member).await?;
-    Ok(Json(plane.into()))
+    Ok(Json(DataplaneResponse::new(plane, &state.health)))
 }
 
 /// Rename a data plane of a region, or turn it on or off.
@@ -332,7 +341,7 @@ pub async fn get(
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<DataplaneResponse>> {
     let (plane, _) = load(&state, &caller, &id, None, OrgRole::Member).await?;
-    Ok(Json(plane.into()))
+    Ok(Json(DataplaneResponse::new(plane, &state.health)))
 }
 
 /// Rename a data plane, or turn it on or off.

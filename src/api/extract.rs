@@ -10,7 +10,10 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::problem::{ApiError, ApiResult, camel_case};
-use crate::auth::{self, OrgAccess, tokens::ApiClaims};
+use crate::auth::{
+    self, OrgAccess,
+    tokens::{API_AUDIENCE, Claims},
+};
 use crate::domain::{Name, OrgRole};
 use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
@@ -20,7 +23,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The authenticated caller: an application acting for its owner.
 pub struct Caller {
-    pub claims: ApiClaims,
+    pub claims: Claims,
     pub source_ip: Option<String>,
 }
 
@@ -44,7 +47,7 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or_else(|| {
                 ApiError::unauthenticated("The Authorization header must be: Bearer <token>.")
             })?;
-        let claims = state.tokens.verify(token).await?;
+        let claims = state.tokens.verify(token, API_AUDIENCE).await?;
         let source_ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -64,7 +67,7 @@ impl Caller {
     ) -> ApiResult<OrgAccess> {
         let found = state
             .api_access
-            .lookup(&state.pool, self.claims.app, organization_id)
+            .lookup(&state.pool, self.claims.client, organization_id)
             .await?
             // The application was deleted after its token was issued.
             .ok_or_else(|| {
@@ -82,7 +85,7 @@ impl Caller {
     pub async fn owner(&self, state: &AppState) -> ApiResult<Arc<crate::db::users::User>> {
         state
             .api_access
-            .owner(&state.pool, self.claims.app)
+            .owner(&state.pool, self.claims.client)
             .await?
             .ok_or_else(|| ApiError::unauthenticated("The application of this token was deleted."))
     }

@@ -3,6 +3,7 @@
 //! (`ops/`): handlers read the request into domain types, call an operation, and answer
 //! JSON or a problem document.
 
+pub mod agents;
 pub mod applications;
 pub mod data_planes;
 pub mod extract;
@@ -88,8 +89,18 @@ pub fn router() -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
+    let agents = Router::new()
+        .route("/token", post(agents::token))
+        .route("/initialize", post(agents::initialize))
+        .route("/heartbeat", post(agents::heartbeat))
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
     Router::new()
         .nest(BASE_PATH, v1)
+        .nest(crate::dataplane::protocol::BASE_PATH, agents)
         .merge(openapi::reference_page())
 }
 

@@ -1,6 +1,8 @@
-//! Bearer tokens of the public API: short-lived JWTs signed with Ed25519 (EdDSA), naming
-//! their key in the header (`kid`). Signing keys live in Postgres so every replica verifies
-//! every replica's tokens; verification itself needs no database round trip.
+//! Bearer tokens: short-lived JWTs signed with Ed25519 (EdDSA), naming their key in the
+//! header (`kid`). Two kinds, told apart by audience: public API tokens (15 minutes, for an
+//! application acting as its owner) and data plane tokens (5 minutes, for a data plane's
+//! agent). Signing keys live in Postgres so every replica verifies every replica's tokens;
+//! verification itself needs no database round trip.
 //!
 //! Verified tokens are remembered (by their SHA-256) until they expire, so a client reusing
 //! its token pays for the signature check once, not on every request.
@@ -20,8 +22,12 @@ use crate::error::{AppError, AppResult};
 
 /// How long an API token lives.
 pub const API_TOKEN_LIFETIME: Duration = Duration::from_secs(15 * 60);
-/// The audience of public API tokens; other token kinds use their own.
+/// The audience of public API tokens.
 pub const API_AUDIENCE: &str = "meridian-public-api";
+/// How long a data plane token lives.
+pub const DATA_PLANE_TOKEN_LIFETIME: Duration = Duration::from_secs(5 * 60);
+/// The audience of data plane tokens.
+pub const DATA_PLANE_AUDIENCE: &str = "meridian-dataplane";
 const ISSUER: &str = "meridian";
 /// Verified tokens remembered at most; beyond that, expired ones are dropped first.
 const VERIFIED_CACHE_CAPACITY: usize = 50_000;
@@ -29,13 +35,13 @@ const VERIFIED_CACHE_CAPACITY: usize = 50_000;
 /// turn into a query per request.
 const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
-/// What an API token says: who acts (the application and its owner) and until when.
+/// What a token says: who acts, through which credential, for whom, until when.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ApiClaims {
-    /// The owning user.
+pub struct Claims {
+    /// Who acts: the owning user (API tokens) or the data plane (data plane tokens).
     pub sub: Uuid,
-    /// The application the token was issued to.
-    pub app: Uuid,
+    /// What the token was exchanged with: the application, or the data plane credential.
+    pub client: Uuid,
     pub aud: String,
     pub iss: String,
     pub iat: i64,
@@ -54,7 +60,7 @@ pub struct TokenKeys {
     verifiers: RwLock<HashMap<String, DecodingKey>>,
     /// `None` until the first reload, so the first unknown key is looked up at once.
     last_reload: Mutex<Option<Instant>>,
-    verified: RwLock<HashMap<[u8; 32], ApiClaims>>,
+    verified: RwLock<HashMap<[u8; 32], Claims>>,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -87,7 +93,7 @@ impl TokenKeys {
         })
     }
 
-    /// Signs a token for `application` acting as `user`; returns it with its lifetime.
+    /// Signs an API token for `application` acting as `user`; returns it with its lifetime.
     pub fn issue(&self, user: Uuid, application: Uuid) -> AppResult<(String, Duration)> {
         self.issue_at(user, application, time::OffsetDateTime::now_utc())
     }
@@ -99,14 +105,46 @@ impl TokenKeys {
         application: Uuid,
         issued_at: time::OffsetDateTime,
     ) -> AppResult<(String, Duration)> {
+        self.sign(
+            API_AUDIENCE,
+            user,
+            application,
+            API_TOKEN_LIFETIME,
+            issued_at,
+        )
+    }
+
+    /// Signs a data plane token for `data_plane`, exchanged with `credential`.
+    pub fn issue_data_plane(
+        &self,
+        data_plane: Uuid,
+        credential: Uuid,
+    ) -> AppResult<(String, Duration)> {
+        self.sign(
+            DATA_PLANE_AUDIENCE,
+            data_plane,
+            credential,
+            DATA_PLANE_TOKEN_LIFETIME,
+            time::OffsetDateTime::now_utc(),
+        )
+    }
+
+    fn sign(
+        &self,
+        audience: &str,
+        subject: Uuid,
+        client: Uuid,
+        lifetime: Duration,
+        issued_at: time::OffsetDateTime,
+    ) -> AppResult<(String, Duration)> {
         let now = issued_at.unix_timestamp();
-        let claims = ApiClaims {
-            sub: user,
-            app: application,
-            aud: API_AUDIENCE.into(),
+        let claims = Claims {
+            sub: subject,
+            client,
+            aud: audience.into(),
             iss: ISSUER.into(),
             iat: now,
-            exp: now + API_TOKEN_LIFETIME.as_secs() as i64,
+            exp: now + lifetime.as_secs() as i64,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.signer.kid.clone());
@@ -114,18 +152,22 @@ impl TokenKeys {
             tracing::error!(error = %e, "signing an API token");
             AppError::internal()
         })?;
-        Ok((token, API_TOKEN_LIFETIME))
+        Ok((token, lifetime))
     }
 
-    /// Checks a presented token: signature by one of our keys, algorithm, audience, issuer and
-    /// expiry. Any failure is `Unauthenticated` without saying which check failed.
-    pub async fn verify(&self, token: &str) -> AppResult<ApiClaims> {
+    /// Checks a presented token: signature by one of our keys, algorithm, `audience`, issuer
+    /// and expiry. Any failure is `Unauthenticated` without saying which check failed.
+    pub async fn verify(&self, token: &str, audience: &str) -> AppResult<Claims> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if let Some(claims) = read(&self.verified).get(&digest)
             && claims.exp > now
         {
-            return Ok(claims.clone());
+            return if claims.aud == audience {
+                Ok(claims.clone())
+            } else {
+                Err(invalid_token())
+            };
         }
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
         if header.alg != Algorithm::EdDSA {
@@ -139,11 +181,11 @@ impl TokenKeys {
             None => self.reload_for(&kid).await?.ok_or_else(invalid_token)?,
         };
         let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_audience(&[API_AUDIENCE]);
+        validation.set_audience(&[audience]);
         validation.set_issuer(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
         validation.leeway = 0;
-        let claims = jsonwebtoken::decode::<ApiClaims>(token, &key, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
             .map_err(|_| invalid_token())?
             .claims;
         self.remember(digest, &claims, now);
@@ -167,7 +209,7 @@ impl TokenKeys {
         Ok(found)
     }
 
-    fn remember(&self, digest: [u8; 32], claims: &ApiClaims, now: i64) {
+    fn remember(&self, digest: [u8; 32], claims: &Claims, now: i64) {
         let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= VERIFIED_CACHE_CAPACITY {
             cache.retain(|_, c| c.exp > now);
@@ -186,7 +228,7 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 fn invalid_token() -> AppError {
     AppError::new(
         crate::error::ErrorKind::Unauthenticated,
-        "The access token is missing, invalid or expired. Exchange your application's credentials for a new one.",
+        "The access token is missing, invalid or expired. Exchange your credentials for a new one.",
     )
 }
 

@@ -12,7 +12,7 @@ pub async fn list_for_organization(
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
+        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
          from data_planes d join regions r on r.id = d.region_id
          where r.organization_id = $1
          order by d.region_id, lower(d.name), d.id",
@@ -28,7 +28,7 @@ pub async fn list_for_region(
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "select id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at
+        "select id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname
          from data_planes where region_id = $1
          order by lower(name), id",
         region_id
@@ -45,7 +45,7 @@ pub async fn get(
 ) -> Result<Option<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
+        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
          from data_planes d join regions r on r.id = d.region_id
          where r.organization_id = $1 and d.id = $2",
         organization_id,
@@ -63,7 +63,7 @@ pub async fn lock(
 ) -> Result<Option<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
+        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
          from data_planes d join regions r on r.id = d.region_id
          where r.organization_id = $1 and d.id = $2
          for update of d",
@@ -83,7 +83,7 @@ pub async fn create(
     sqlx::query_as!(
         DataPlane,
         "insert into data_planes (id, region_id, name, enabled) values ($1, $2, $3, $4)
-         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at",
+         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname",
         Uuid::new_v4(),
         region_id,
         name.as_str(),
@@ -107,7 +107,7 @@ pub async fn update(
         "update data_planes set name = coalesce($2, name), enabled = coalesce($3, enabled),
                 updated_at = now(), revision = revision + 1
          where id = $1 and revision = $4
-         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at",
+         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname",
         id,
         name.map(Name::as_str),
         enabled,
@@ -169,7 +169,7 @@ pub async fn list_visible(
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at
+        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
          from data_planes d join regions r on r.id = d.region_id
          where (cardinality($3::uuid[]) = 0 or d.region_id = any($3))
            and ($2 or r.organization_id in
@@ -181,4 +181,175 @@ pub async fn list_visible(
     )
     .fetch_all(db)
     .await
+}
+
+/// A live secret of a client id, for the token exchange.
+pub struct LiveCredential {
+    pub id: Uuid,
+    pub data_plane_id: Uuid,
+    pub secret_hash: Vec<u8>,
+    pub last_used_at: Option<time::OffsetDateTime>,
+}
+
+/// The secrets of a client id that are not revoked (two while rotating).
+pub async fn live_credentials(
+    db: impl PgExecutor<'_>,
+    client_id: &str,
+) -> Result<Vec<LiveCredential>, sqlx::Error> {
+    sqlx::query_as!(
+        LiveCredential,
+        "select id, data_plane_id, secret_hash, last_used_at from data_plane_credentials
+         where client_id = $1 and revoked_at is null",
+        client_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+pub async fn touch_credential(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update data_plane_credentials set last_used_at = now() where id = $1",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A data plane's secret as its page lists it (never the secret itself).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CredentialRow {
+    pub id: Uuid,
+    pub client_id: String,
+    pub created_at: time::OffsetDateTime,
+    pub last_used_at: Option<time::OffsetDateTime>,
+}
+
+/// The live secrets of a data plane, oldest first.
+pub async fn credentials_of(
+    db: impl PgExecutor<'_>,
+    data_plane_id: Uuid,
+) -> Result<Vec<CredentialRow>, sqlx::Error> {
+    sqlx::query_as!(
+        CredentialRow,
+        "select id, client_id, created_at, last_used_at from data_plane_credentials
+         where data_plane_id = $1 and revoked_at is null
+         order by created_at, id",
+        data_plane_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The client id a data plane's secrets share, if it has any live one.
+pub async fn client_id_of(
+    db: impl PgExecutor<'_>,
+    data_plane_id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select client_id from data_plane_credentials
+         where data_plane_id = $1 and revoked_at is null
+         order by created_at limit 1",
+        data_plane_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Revokes one secret of a data plane; false when it was not live.
+pub async fn revoke_credential(
+    db: impl PgExecutor<'_>,
+    data_plane_id: Uuid,
+    credential_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "update data_plane_credentials set revoked_at = now()
+         where data_plane_id = $1 and id = $2 and revoked_at is null",
+        data_plane_id,
+        credential_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What a data plane learns when it reports in.
+pub struct ReportedIdentity {
+    pub dataplane_id: Uuid,
+    pub dataplane_name: String,
+    pub dataplane_enabled: bool,
+    pub region_id: Uuid,
+    pub region_name: String,
+    pub region_enabled: bool,
+    pub organization_id: Uuid,
+}
+
+/// Records a heartbeat of the data plane holding `credential_id`, in one statement: checks the
+/// credential is still live, updates the data plane's last beat, version and host, appends to
+/// the history, and answers the data plane's identity. `None` when the credential was revoked
+/// or its data plane deleted.
+pub async fn record_heartbeat(
+    db: impl PgExecutor<'_>,
+    credential_id: Uuid,
+    version: &str,
+    hostname: &str,
+) -> Result<Option<ReportedIdentity>, sqlx::Error> {
+    sqlx::query_as!(
+        ReportedIdentity,
+        r#"with plane as (
+               update data_planes d
+               set last_heartbeat_at = now(), version = coalesce(nullif($2, ''), d.version),
+                   hostname = coalesce(nullif($3, ''), d.hostname)
+               from data_plane_credentials c
+               where c.id = $1 and c.revoked_at is null and d.id = c.data_plane_id
+               returning d.id, d.name, d.enabled, d.region_id),
+           beat as (
+               insert into data_plane_heartbeats (data_plane_id, at, version, hostname)
+               select id, now(), $2, $3 from plane)
+           select p.id as "dataplane_id!", p.name as "dataplane_name!",
+                  p.enabled as "dataplane_enabled!", r.id as region_id, r.name as region_name,
+                  r.enabled as region_enabled, r.organization_id
+           from plane p join regions r on r.id = p.region_id"#,
+        credential_id,
+        version,
+        hostname
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Heartbeats of an organization's data planes since `since`, for sparklines.
+pub async fn beats_since(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    since: time::OffsetDateTime,
+) -> Result<Vec<(Uuid, time::OffsetDateTime)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "select h.data_plane_id, h.at from data_plane_heartbeats h
+         join data_planes d on d.id = h.data_plane_id
+         join regions r on r.id = d.region_id
+         where r.organization_id = $1 and h.at >= $2
+         order by h.at",
+        organization_id,
+        since
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.data_plane_id, r.at)).collect())
+}
+
+/// Deletes heartbeats older than `before`, except each data plane's latest. Returns how many.
+pub async fn prune_heartbeats(
+    db: impl PgExecutor<'_>,
+    before: time::OffsetDateTime,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from data_plane_heartbeats h
+         where h.at < $1
+           and h.at < (select d.last_heartbeat_at from data_planes d where d.id = h.data_plane_id)",
+        before
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
 }

@@ -10,7 +10,9 @@ mod role;
 pub use application::Application;
 pub use email::Email;
 pub use name::Name;
-pub use residency::{DataPlane, Health, Membership, Organization, Region, Workspace};
+pub use residency::{
+    DataPlane, Health, HealthThresholds, Membership, Organization, Region, Workspace,
+};
 pub use role::OrgRole;
 
 /// The default organization every instance starts with.

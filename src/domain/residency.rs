@@ -51,6 +51,9 @@ pub struct DataPlane {
     /// When the data plane last reported in; `None` until its agent first connects.
     #[serde(with = "time::serde::rfc3339::option")]
     pub last_heartbeat_at: Option<OffsetDateTime>,
+    /// The agent's version and host as it last reported them.
+    pub version: Option<String>,
+    pub hostname: Option<String>,
 }
 
 impl DataPlane {
@@ -60,11 +63,11 @@ impl DataPlane {
     }
 
     /// Health from the age of the last heartbeat at `now`.
-    pub fn health_at(&self, now: OffsetDateTime) -> Health {
+    pub fn health_at(&self, now: OffsetDateTime, thresholds: &HealthThresholds) -> Health {
         match self.last_heartbeat_at {
             None => Health::Unknown,
-            Some(at) if now - at <= Health::HEALTHY_WITHIN => Health::Healthy,
-            Some(at) if now - at <= Health::DEGRADED_WITHIN => Health::Degraded,
+            Some(at) if now - at <= thresholds.healthy_within => Health::Healthy,
+            Some(at) if now - at <= thresholds.degraded_within => Health::Degraded,
             Some(_) => Health::Unhealthy,
         }
     }
@@ -81,10 +84,24 @@ pub enum Health {
     Unknown,
 }
 
-impl Health {
-    pub const HEALTHY_WITHIN: time::Duration = time::Duration::seconds(60);
-    pub const DEGRADED_WITHIN: time::Duration = time::Duration::minutes(5);
+/// How recent a data plane's last heartbeat must be to count as healthy or degraded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthThresholds {
+    pub healthy_within: time::Duration,
+    pub degraded_within: time::Duration,
+}
 
+impl Default for HealthThresholds {
+    /// HEALTHY up to 60 s, DEGRADED up to 5 minutes.
+    fn default() -> Self {
+        HealthThresholds {
+            healthy_within: time::Duration::seconds(60),
+            degraded_within: time::Duration::minutes(5),
+        }
+    }
+}
+
+impl Health {
     pub fn as_str(self) -> &'static str {
         match self {
             Health::Healthy => "HEALTHY",

@@ -159,3 +159,199 @@ pub async fn delete(
     tx.commit().await?;
     Ok(plane)
 }
+
+/// At most this many live secrets per data plane: the current one and its replacement.
+pub const MAX_LIVE_SECRETS: usize = 2;
+
+/// A secret just issued by rotation, in the clear: shown once, then forgotten.
+pub struct IssuedSecret {
+    pub credential_id: Uuid,
+    pub client_id: String,
+    pub client_secret: ClientSecret,
+}
+
+/// Issues another secret under the data plane's client id; the existing one keeps working
+/// until revoked, so agents can move over without downtime.
+pub async fn rotate_secret(
+    pool: &sqlx::PgPool,
+    hasher: &SecretHasher,
+    access: &OrgAccess,
+    data_plane_id: Uuid,
+) -> AppResult<IssuedSecret> {
+    access.require(OrgRole::Admin)?;
+    let mut tx = pool.begin().await?;
+    let plane = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("data plane"))?;
+    // The in-process agent's credential (see `local_agent_credentials`) is not the admin's to
+    // rotate.
+    let live: Vec<_> = db::data_planes::credentials_of(&mut *tx, plane.id)
+        .await?
+        .into_iter()
+        .filter(|c| !c.client_id.starts_with(LOCAL_CLIENT_ID_PREFIX))
+        .collect();
+    if live.len() >= MAX_LIVE_SECRETS {
+        return Err(AppError::conflict(
+            None,
+            format!(
+                "Data plane {} already has {MAX_LIVE_SECRETS} secrets. Revoke the older one first.",
+                plane.name
+            ),
+        ));
+    }
+    let client_id = match live.first() {
+        Some(c) => c.client_id.clone(),
+        None => generate_client_id(CLIENT_ID_PREFIX),
+    };
+    let client_secret = ClientSecret::generate();
+    let credential_id = db::data_planes::add_credential(
+        &mut *tx,
+        plane.id,
+        &client_id,
+        &hasher.hash(&client_id, client_secret.expose()),
+    )
+    .await?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(
+            Some(access.organization_id),
+            "dataplane.secret.create",
+            "dataplane",
+            Some(plane.id),
+            &plane.name,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(IssuedSecret {
+        credential_id,
+        client_id,
+        client_secret,
+    })
+}
+
+/// Revokes one secret of a data plane: an agent using it is refused at its next heartbeat or
+/// token exchange.
+pub async fn revoke_secret(
+    pool: &sqlx::PgPool,
+    access: &OrgAccess,
+    data_plane_id: Uuid,
+    credential_id: Uuid,
+) -> AppResult<DataPlane> {
+    access.require(OrgRole::Admin)?;
+    let mut tx = pool.begin().await?;
+    let plane = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("data plane"))?;
+    if !db::data_planes::revoke_credential(&mut *tx, plane.id, credential_id).await? {
+        return Err(AppError::not_found("secret"));
+    }
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(
+            Some(access.organization_id),
+            "dataplane.secret.revoke",
+            "dataplane",
+            Some(plane.id),
+            &plane.name,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(plane)
+}
+
+/// Token exchange lookups of `last_used_at` closer together than this are not written again.
+const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
+
+/// Exchanges a data plane's client credentials for a short-lived token. Unknown ids, wrong
+/// and revoked secrets all get the same answer.
+pub async fn exchange(
+    state: &crate::state::AppState,
+    client_id: &str,
+    secret: &str,
+) -> AppResult<(String, std::time::Duration)> {
+    let plausible = (1..=64).contains(&client_id.len())
+        && client_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let live = if plausible {
+        db::data_planes::live_credentials(&state.pool, client_id).await?
+    } else {
+        Vec::new()
+    };
+    // Check every live secret (and one dummy when there is none), so timing does not tell
+    // which part was wrong.
+    let mut found = None;
+    for credential in &live {
+        if state
+            .hasher
+            .verify(client_id, secret, &credential.secret_hash)
+        {
+            found = Some(credential);
+        }
+    }
+    if live.is_empty() {
+        state.hasher.verify(client_id, secret, &[0; 32]);
+    }
+    let credential = found.ok_or_else(|| {
+        AppError::new(
+            crate::error::ErrorKind::Unauthenticated,
+            "Invalid client credentials.",
+        )
+    })?;
+    let now = time::OffsetDateTime::now_utc();
+    if credential
+        .last_used_at
+        .is_none_or(|at| now - at >= LAST_USED_RESOLUTION)
+    {
+        db::data_planes::touch_credential(&state.pool, credential.id).await?;
+    }
+    state
+        .tokens
+        .issue_data_plane(credential.data_plane_id, credential.id)
+}
+
+/// Client ids of credentials minted for the in-process agent start with this.
+pub const LOCAL_CLIENT_ID_PREFIX: &str = "dp_local_";
+
+/// Credentials for the in-process agent of the default data plane (region `auto` of the
+/// default organization), minted at each start; the previous start's are revoked. `None` when
+/// that data plane no longer exists.
+pub async fn local_agent_credentials(
+    pool: &sqlx::PgPool,
+    hasher: &SecretHasher,
+) -> AppResult<Option<(String, ClientSecret)>> {
+    use crate::domain::{DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME};
+    let mut tx = pool.begin().await?;
+    let Some(region) =
+        db::regions::find_by_name(&mut *tx, DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME).await?
+    else {
+        return Ok(None);
+    };
+    let Some(plane) = db::data_planes::list_for_region(&mut *tx, region.id)
+        .await?
+        .into_iter()
+        .find(|p| p.name.eq_ignore_ascii_case(DEFAULT_REGION_NAME))
+    else {
+        return Ok(None);
+    };
+    for old in db::data_planes::credentials_of(&mut *tx, plane.id).await? {
+        if old.client_id.starts_with(LOCAL_CLIENT_ID_PREFIX) {
+            db::data_planes::revoke_credential(&mut *tx, plane.id, old.id).await?;
+        }
+    }
+    let client_id = generate_client_id(LOCAL_CLIENT_ID_PREFIX);
+    let secret = ClientSecret::generate();
+    db::data_planes::add_credential(
+        &mut *tx,
+        plane.id,
+        &client_id,
+        &hasher.hash(&client_id, secret.expose()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some((client_id, secret)))
+}

@@ -43,6 +43,7 @@ impl TestApp {
             secure_cookies: false,
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(PASSWORD.into()),
+            health: Default::default(),
         };
         meridian::bootstrap::run(&pool, &config)
             .await

@@ -1,0 +1,125 @@
+//! The data plane API at `/api/v1/dataplanes`, spoken by data planes' agents (not public):
+//! `token` exchanges client credentials for a 5-minute token; `initialize` and `heartbeat`
+//! record that the data plane is alive, with its version and host, and answer its identity
+//! and whether it may take work.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, State};
+use axum::http::{header, request::Parts};
+
+use super::extract::JsonBody;
+use super::problem::{ApiError, ApiResult};
+use crate::auth::tokens::{Claims, DATA_PLANE_AUDIENCE};
+use crate::dataplane::protocol::{Identity, Report, TokenRequest, TokenResponse};
+use crate::db;
+use crate::ops;
+use crate::state::AppState;
+
+/// An agent presenting a valid data plane token.
+pub struct Agent {
+    pub claims: Claims,
+}
+
+impl FromRequestParts<AppState> for Agent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Agent> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .ok_or_else(|| {
+                ApiError::unauthenticated(
+                    "Send the data plane token: Authorization: Bearer <token>.",
+                )
+            })?;
+        let claims = state.tokens.verify(token, DATA_PLANE_AUDIENCE).await?;
+        Ok(Agent { claims })
+    }
+}
+
+/// `POST /api/v1/dataplanes/token`.
+pub async fn token(
+    State(state): State<AppState>,
+    JsonBody(request): JsonBody<TokenRequest>,
+) -> ApiResult<Json<TokenResponse>> {
+    let (access_token, lifetime) =
+        ops::data_planes::exchange(&state, &request.client_id, &request.client_secret).await?;
+    Ok(Json(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in: lifetime.as_secs(),
+    }))
+}
+
+/// `POST /api/v1/dataplanes/initialize`: the agent starts.
+pub async fn initialize(
+    State(state): State<AppState>,
+    agent: Agent,
+    JsonBody(report): JsonBody<Report>,
+) -> ApiResult<Json<Identity>> {
+    report_in(&state, &agent, &report).await
+}
+
+/// `POST /api/v1/dataplanes/heartbeat`: the agent is alive. The body is optional.
+pub async fn heartbeat(
+    State(state): State<AppState>,
+    agent: Agent,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Identity>> {
+    let report = if body.iter().all(u8::is_ascii_whitespace) {
+        Report::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
+    report_in(&state, &agent, &report).await
+}
+
+async fn report_in(state: &AppState, agent: &Agent, report: &Report) -> ApiResult<Json<Identity>> {
+    let version = clip(&report.version);
+    let hostname = clip(&report.hostname);
+    let found =
+        db::data_planes::record_heartbeat(&state.pool, agent.claims.client, version, hostname)
+            .await?
+            .ok_or_else(|| {
+                ApiError::unauthenticated(
+                    "These credentials were revoked or the data plane was deleted.",
+                )
+            })?;
+    Ok(Json(Identity {
+        dataplane_id: found.dataplane_id,
+        dataplane_name: found.dataplane_name,
+        region_id: found.region_id,
+        region_name: found.region_name,
+        organization_id: found.organization_id,
+        enabled: found.dataplane_enabled && found.region_enabled,
+    }))
+}
+
+/// Reported strings are shown in the dashboard: keep them short and free of control
+/// characters (which Postgres would also refuse, in the case of NUL).
+fn clip(raw: &str) -> &str {
+    let end = raw
+        .char_indices()
+        .take_while(|(i, c)| *i < 128 && !c.is_control())
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    &raw[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn reports_are_clipped_before_storing() {
+        assert_eq!(clip("1.2.3"), "1.2.3");
+        assert_eq!(clip("host\0name"), "host");
+        assert_eq!(clip(&"x".repeat(500)).len(), 128);
+        assert_eq!(clip(""), "");
+    }
+}

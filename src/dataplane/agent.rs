@@ -1,0 +1,258 @@
+//! The agent: registers a data plane with the control plane and keeps it reporting in.
+//!
+//! It only ever calls out: exchanges its client credentials for a short-lived token (renewed
+//! before it expires), initializes once with its version and host, then sends a heartbeat
+//! every interval. The answer says whether the data plane may take work; a disabled data
+//! plane stops taking work and keeps reporting in. When the control plane cannot be reached
+//! the agent retries with capped exponential backoff and jitter, forever. Refused credentials
+//! (revoked, deleted, wrong) end it with [`Exit::Unauthorized`].
+
+use rand::Rng;
+use reqwest::StatusCode;
+use std::time::{Duration, Instant};
+
+use super::protocol::{BASE_PATH, Identity, Report, TokenRequest, TokenResponse};
+
+/// How the agent ended, and the process exit code for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Stopped by a signal: exit code 0.
+    Shutdown,
+    /// The control plane refused the credentials: exit code 3.
+    Unauthorized,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Shutdown => 0,
+            Exit::Unauthorized => EXIT_UNAUTHORIZED,
+        }
+    }
+}
+
+/// Exit code for a configuration the agent cannot start with.
+pub const EXIT_CONFIG: u8 = 2;
+/// Exit code for credentials the control plane refused.
+pub const EXIT_UNAUTHORIZED: u8 = 3;
+
+/// Longest wait between retries when the control plane is unreachable.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub struct AgentConfig {
+    /// The control plane's address, e.g. https://meridian.example.com.
+    pub url: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub heartbeat_interval: Duration,
+    pub version: String,
+    pub hostname: String,
+}
+
+impl std::fmt::Debug for AgentConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AgentConfig")
+            .field("url", &self.url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("heartbeat_interval", &self.heartbeat_interval)
+            .finish()
+    }
+}
+
+/// Why a call failed.
+enum Failure {
+    /// 401: the credentials (or the token) were refused.
+    Refused,
+    /// Anything else: unreachable, timed out, 5xx, unreadable answer. Worth retrying.
+    Transient(String),
+}
+
+struct Token {
+    value: String,
+    renew_at: Instant,
+}
+
+/// Runs until `shutdown` completes or the credentials are refused.
+pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output = ()>) -> Exit {
+    tokio::pin!(shutdown);
+    let http = match reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .connect_timeout(Duration::from_secs(5))
+        .user_agent(format!("meridian-dataplane/{}", config.version))
+        .build()
+    {
+        Ok(http) => http,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build an HTTP client");
+            return Exit::Unauthorized;
+        }
+    };
+    let base = format!("{}{BASE_PATH}", config.url.trim_end_matches('/'));
+    let report = Report {
+        version: config.version.clone(),
+        hostname: config.hostname.clone(),
+    };
+    let mut token: Option<Token> = None;
+    let mut initialized = false;
+    let mut taking_work: Option<bool> = None;
+    let mut backoff = FIRST_BACKOFF;
+    let mut unreachable_since: Option<Instant> = None;
+
+    loop {
+        let outcome = beat(&http, &base, &config, &report, &mut token, &mut initialized).await;
+        let wait = match outcome {
+            Ok(identity) => {
+                if let Some(since) = unreachable_since.take() {
+                    tracing::info!(
+                        after_secs = since.elapsed().as_secs(),
+                        "reached the control plane again"
+                    );
+                }
+                backoff = FIRST_BACKOFF;
+                if taking_work != Some(identity.enabled) {
+                    if identity.enabled {
+                        tracing::info!(
+                            dataplane = %identity.dataplane_name,
+                            region = %identity.region_name,
+                            "enabled: taking work"
+                        );
+                    } else {
+                        tracing::warn!(
+                            dataplane = %identity.dataplane_name,
+                            region = %identity.region_name,
+                            "disabled by the control plane: not taking work, still reporting in"
+                        );
+                    }
+                    taking_work = Some(identity.enabled);
+                }
+                config.heartbeat_interval
+            }
+            Err(Failure::Refused) => {
+                tracing::error!(
+                    client_id = %config.client_id,
+                    "the control plane refused these credentials (revoked, deleted or wrong); \
+                     issue a new secret for this data plane and restart the agent"
+                );
+                return Exit::Unauthorized;
+            }
+            Err(Failure::Transient(why)) => {
+                unreachable_since.get_or_insert_with(Instant::now);
+                // Full jitter between half and all of the current backoff.
+                let wait = backoff.mul_f64(rand::thread_rng().gen_range(0.5..=1.0));
+                tracing::warn!(
+                    error = %why,
+                    retry_in_ms = wait.as_millis() as u64,
+                    "control plane unreachable; retrying"
+                );
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                wait
+            }
+        };
+        tokio::select! {
+            _ = &mut shutdown => {
+                tracing::info!("shutting down");
+                return Exit::Shutdown;
+            }
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// One round: a token if needed, then initialize (the first time) or a heartbeat. A refused
+/// token is exchanged again once before the credentials count as refused, since it may
+/// simply have expired.
+async fn beat(
+    http: &reqwest::Client,
+    base: &str,
+    config: &AgentConfig,
+    report: &Report,
+    token: &mut Option<Token>,
+    initialized: &mut bool,
+) -> Result<Identity, Failure> {
+    for attempt in 0..2 {
+        if token.as_ref().is_none_or(|t| Instant::now() >= t.renew_at) {
+            *token = Some(exchange(http, base, config).await?);
+        }
+        let path = if *initialized {
+            "heartbeat"
+        } else {
+            "initialize"
+        };
+        let bearer = token.as_ref().map(|t| t.value.as_str()).unwrap_or_default();
+        match post::<_, Identity>(http, &format!("{base}/{path}"), Some(bearer), report).await {
+            Ok(identity) => {
+                if !*initialized {
+                    tracing::info!(
+                        dataplane = %identity.dataplane_name,
+                        dataplane_id = %identity.dataplane_id,
+                        region = %identity.region_name,
+                        "registered with the control plane"
+                    );
+                    *initialized = true;
+                }
+                return Ok(identity);
+            }
+            Err(Failure::Refused) if attempt == 0 => *token = None,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Failure::Refused)
+}
+
+async fn exchange(
+    http: &reqwest::Client,
+    base: &str,
+    config: &AgentConfig,
+) -> Result<Token, Failure> {
+    let request = TokenRequest {
+        client_id: config.client_id.clone(),
+        client_secret: config.client_secret.clone(),
+    };
+    let answer: TokenResponse = post(http, &format!("{base}/token"), None, &request).await?;
+    // Renew at two thirds of the lifetime, so a slow round never uses an expired token.
+    let lifetime = Duration::from_secs(answer.expires_in.max(3));
+    Ok(Token {
+        value: answer.access_token,
+        renew_at: Instant::now() + lifetime.mul_f64(2.0 / 3.0),
+    })
+}
+
+async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    body: &B,
+) -> Result<T, Failure> {
+    let mut request = http.post(url).json(body);
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| Failure::Transient(e.to_string()))?;
+    match response.status() {
+        StatusCode::UNAUTHORIZED => Err(Failure::Refused),
+        status if status.is_success() => response
+            .json()
+            .await
+            .map_err(|e| Failure::Transient(format!("unreadable answer: {e}"))),
+        status => Err(Failure::Transient(format!("{url} answered {status}"))),
+    }
+}
+
+/// This machine's name, for the dashboard.
+pub fn hostname() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
