@@ -9,7 +9,7 @@ use crate::db;
 pub const HEARTBEAT_RETENTION: time::Duration = time::Duration::hours(24);
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
 /// Names the pruning job's advisory lock.
-const PRUNE_LOCK: i64 = 0x4d45_5249_0001; // "MERI" 1
+pub const PRUNE_LOCK: i64 = 0x4d45_5249_0001; // "MERI" 1
 
 /// Deletes heartbeats older than [`HEARTBEAT_RETENTION`] (keeping each data plane's latest)
 /// every ten minutes, on whichever replica takes the lock.

@@ -367,3 +367,89 @@ pub async fn delete(
 ) -> ApiResult<StatusCode> {
     delete_one(&state, &caller, &id, None).await
 }
+
+/// A data plane's secret as listed (never the secret itself).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretResponse {
+    pub secret_id: Uuid,
+    pub client_id: String,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339; null until first used for a token exchange.
+    pub last_used_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SecretsResponse {
+    pub data: Vec<SecretResponse>,
+}
+
+/// The only answer that holds a rotated secret.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretCreateResponse {
+    pub secret_id: Uuid,
+    pub dataplane_id: Uuid,
+    pub client_id: String,
+    /// Shown once: Meridian keeps only a hash.
+    pub client_secret: String,
+}
+
+/// List a data plane's live secrets.
+#[utoipa::path(get, path = "/dataplanes/{dataplaneId}/secrets", tag = "Data planes",
+    params(("dataplaneId" = Uuid, Path)), responses((status = 200, body = SecretsResponse)))]
+pub async fn list_secrets(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<Json<SecretsResponse>> {
+    let (plane, _) = load(&state, &caller, &id, None, OrgRole::Admin).await?;
+    let secrets = db::data_planes::credentials_of(&state.pool, plane.id).await?;
+    Ok(Json(SecretsResponse {
+        data: secrets
+            .into_iter()
+            .map(|c| SecretResponse {
+                secret_id: c.id,
+                client_id: c.client_id,
+                created_at: timestamp(c.created_at),
+                last_used_at: c.last_used_at.map(timestamp),
+            })
+            .collect(),
+    }))
+}
+
+/// Issue a second secret for a data plane (rotation): the current one keeps working until it
+/// is revoked. At most two live secrets.
+#[utoipa::path(post, path = "/dataplanes/{dataplaneId}/secrets", tag = "Data planes",
+    params(("dataplaneId" = Uuid, Path)), responses((status = 200, body = SecretCreateResponse)))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<Json<SecretCreateResponse>> {
+    let (plane, access) = load(&state, &caller, &id, None, OrgRole::Admin).await?;
+    let issued =
+        ops::data_planes::rotate_secret(&state.pool, &state.hasher, &access, plane.id).await?;
+    Ok(Json(SecretCreateResponse {
+        secret_id: issued.credential_id,
+        dataplane_id: plane.id,
+        client_id: issued.client_id,
+        client_secret: issued.client_secret.expose().to_owned(),
+    }))
+}
+
+/// Revoke a secret: an agent using it is refused at its next heartbeat or token exchange.
+#[utoipa::path(delete, path = "/dataplanes/{dataplaneId}/secrets/{secretId}", tag = "Data planes",
+    params(("dataplaneId" = Uuid, Path), ("secretId" = Uuid, Path)),
+    responses((status = 204, description = "Revoked")))]
+pub async fn revoke_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams((id, secret)): PathParams<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let (plane, access) = load(&state, &caller, &id, None, OrgRole::Admin).await?;
+    let secret = path_id("secret_id", &secret)?;
+    ops::data_planes::revoke_secret(&state.pool, &access, plane.id, secret).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -60,6 +60,14 @@ pub fn router() -> Router<AppState> {
                 .delete(data_planes::delete),
         )
         .route(
+            "/dataplanes/{dataplaneId}/secrets",
+            get(data_planes::list_secrets).post(data_planes::rotate_secret),
+        )
+        .route(
+            "/dataplanes/{dataplaneId}/secrets/{secretId}",
+            axum::routing::delete(data_planes::revoke_secret),
+        )
+        .route(
             "/workspaces",
             get(workspaces::list).post(workspaces::create),
         )

@@ -23,6 +23,11 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: PgPool,
+    /// Stops the server (see [`TestApp::stop`]).
+    stop: Option<(
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<()>,
+    )>,
 }
 
 /// A browser-like client: keeps cookies, never follows redirects (tests look at them).
@@ -50,19 +55,56 @@ impl TestApp {
             .expect("first-start setup");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = AppState::load(pool.clone(), meridian::server::leptos_options(addr), None)
-            .await
-            .expect("instance keys");
+        let mut app = TestApp {
+            addr,
+            pool,
+            stop: None,
+        };
+        app.serve(listener).await;
+        app
+    }
+
+    async fn serve(&mut self, listener: tokio::net::TcpListener) {
+        let mut state = AppState::load(
+            self.pool.clone(),
+            meridian::server::leptos_options(self.addr),
+            None,
+        )
+        .await
+        .expect("instance keys");
+        // Short enough for tests to see a data plane turn healthy, then degraded.
+        state.health = meridian::domain::HealthThresholds {
+            healthy_within: time::Duration::seconds(5),
+            degraded_within: time::Duration::seconds(30),
+        };
         let app = meridian::server::router(state, false);
-        tokio::spawn(async move {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
             axum::serve(
                 listener,
                 app.into_make_service_with_connect_info::<SocketAddr>(),
             )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
             .await
             .unwrap();
         });
-        TestApp { addr, pool }
+        self.stop = Some((stop, server));
+    }
+
+    /// Stops the server, as if the control plane went down; open connections are closed.
+    pub async fn stop(&mut self) {
+        if let Some((stop, server)) = self.stop.take() {
+            let _ = stop.send(());
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server).await;
+        }
+    }
+
+    /// Starts the server again on the same address.
+    pub async fn restart(&mut self) {
+        let listener = tokio::net::TcpListener::bind(self.addr).await.unwrap();
+        self.serve(listener).await;
     }
 
     pub fn client(&self) -> Client {

@@ -1,6 +1,7 @@
 //! Integration tests: every server function and page over HTTP against the real app on a
 //! random port, with a fresh database per test.
 
+mod agent;
 mod api_auth;
 mod api_data_planes;
 mod api_errors;

@@ -1,0 +1,387 @@
+//! The real `meridian-dataplane` agent against the app: registration, health, disabling,
+//! revocation, and riding out a control plane outage.
+
+use crate::common::*;
+use meridian::domain::DEFAULT_ORGANIZATION_ID;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+/// A running agent process and what it has logged so far.
+struct AgentProcess {
+    child: tokio::process::Child,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl AgentProcess {
+    fn start(app: &TestApp, client_id: &str, secret: &str) -> AgentProcess {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_meridian-dataplane"))
+            .env("MERIDIAN_URL", format!("http://{}", app.addr))
+            .env("DATAPLANE_CLIENT_ID", client_id)
+            .env("DATAPLANE_CLIENT_SECRET", secret)
+            .env("DATAPLANE_HEARTBEAT_INTERVAL", "1")
+            .env("NO_COLOR", "1")
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the agent binary starts");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let sink = log.clone();
+        tokio::spawn(async move {
+            let mut lines = lines;
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        AgentProcess { child, log }
+    }
+
+    fn logged(&self, text: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(text))
+    }
+
+    async fn wait_for_log(&self, text: &str, within: Duration) {
+        let started = Instant::now();
+        while !self.logged(text) {
+            assert!(
+                started.elapsed() < within,
+                "the agent did not log {text:?} within {within:?}; it logged:\n{}",
+                self.log.lock().unwrap().join("\n")
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// A new data plane in region `auto`, with its credentials.
+async fn new_data_plane(api: &Api, name: &str) -> (String, String, String) {
+    let auto = api
+        .get(&format!("/regions?organizationId={}", org()))
+        .await
+        .1["data"][0]["regionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, created) = api
+        .post(
+            &format!("/regions/{auto}/dataplanes"),
+            json!({"name": name}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    (
+        created["dataplaneId"].as_str().unwrap().to_owned(),
+        created["clientId"].as_str().unwrap().to_owned(),
+        created["clientSecret"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn wait_for_health(api: &Api, plane: &str, status: &str, within: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let (_, got) = api.get(&format!("/dataplanes/{plane}")).await;
+        if got["health"]["status"] == status {
+            return got;
+        }
+        assert!(
+            started.elapsed() < within,
+            "data plane is {} after {within:?}, not {status}",
+            got["health"]
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[sqlx::test]
+async fn the_agent_registers_and_its_data_plane_turns_healthy(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let (plane, client_id, secret) = new_data_plane(&api, "eu-dp-1").await;
+    let (_, before) = api.get(&format!("/dataplanes/{plane}")).await;
+    assert_eq!(before["health"]["status"], "UNKNOWN");
+
+    let agent = AgentProcess::start(&app, &client_id, &secret);
+    let healthy = wait_for_health(&api, &plane, "HEALTHY", Duration::from_secs(10)).await;
+    assert_eq!(healthy["health"]["version"], env!("CARGO_PKG_VERSION"));
+    agent
+        .wait_for_log("registered with the control plane", Duration::from_secs(1))
+        .await;
+    let (hostname, beats): (Option<String>, i64) = sqlx::query_as(
+        "select d.hostname, (select count(*) from data_plane_heartbeats h where h.data_plane_id = d.id)
+         from data_planes d where d.id = $1::uuid",
+    )
+    .bind(&plane)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!(hostname.is_some_and(|h| !h.is_empty()));
+    assert!(beats >= 1);
+    let used: Option<time::OffsetDateTime> =
+        sqlx::query_scalar("select last_used_at from data_plane_credentials where client_id = $1")
+            .bind(&client_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(used.is_some(), "the token exchange is recorded");
+}
+
+#[sqlx::test]
+async fn disabling_the_region_reaches_the_agent_within_one_heartbeat(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let (plane, client_id, secret) = new_data_plane(&api, "eu-dp-1").await;
+    let agent = AgentProcess::start(&app, &client_id, &secret);
+    agent
+        .wait_for_log("enabled: taking work", Duration::from_secs(10))
+        .await;
+    let auto = app.region_id(DEFAULT_ORGANIZATION_ID, "auto").await;
+    let (status, _) = api
+        .patch(&format!("/regions/{auto}"), json!({"enabled": false}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // One heartbeat is 1 s here; allow for one more in flight.
+    agent
+        .wait_for_log("disabled by the control plane", Duration::from_secs(3))
+        .await;
+    // It keeps reporting in while disabled.
+    wait_for_health(&api, &plane, "HEALTHY", Duration::from_secs(3)).await;
+    let (status, _) = api
+        .patch(&format!("/regions/{auto}"), json!({"enabled": true}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    agent
+        .wait_for_log_count("enabled: taking work", 2, Duration::from_secs(3))
+        .await;
+}
+
+impl AgentProcess {
+    async fn wait_for_log_count(&self, text: &str, count: usize, within: Duration) {
+        let started = Instant::now();
+        loop {
+            let seen = self
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|l| l.contains(text))
+                .count();
+            if seen >= count {
+                return;
+            }
+            assert!(started.elapsed() < within, "{text:?} seen {seen} times");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[sqlx::test]
+async fn a_rotated_secret_keeps_working_and_a_revoked_one_stops_the_agent(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let (plane, client_id, first_secret) = new_data_plane(&api, "eu-dp-1").await;
+    let mut first = AgentProcess::start(&app, &client_id, &first_secret);
+    wait_for_health(&api, &plane, "HEALTHY", Duration::from_secs(10)).await;
+
+    // Rotation: a second secret under the same client id, shown once.
+    let (status, rotated) = api
+        .post(&format!("/dataplanes/{plane}/secrets"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{rotated}");
+    assert_eq!(rotated["clientId"], client_id);
+    let second_secret = rotated["clientSecret"].as_str().unwrap().to_owned();
+    let (status, problem) = api
+        .post(&format!("/dataplanes/{plane}/secrets"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "at most two: {problem}");
+    let mut second = AgentProcess::start(&app, &client_id, &second_secret);
+    second
+        .wait_for_log("registered with the control plane", Duration::from_secs(10))
+        .await;
+
+    // Revoking the first secret stops the agent using it, with the documented code.
+    let (_, secrets) = api.get(&format!("/dataplanes/{plane}/secrets")).await;
+    let secrets = secrets["data"].as_array().unwrap().clone();
+    assert_eq!(secrets.len(), 2);
+    assert!(secrets.iter().all(|s| s.get("clientSecret").is_none()));
+    let oldest = secrets[0]["secretId"].as_str().unwrap();
+    let (status, _) = api
+        .delete(&format!("/dataplanes/{plane}/secrets/{oldest}"))
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let exit = tokio::time::timeout(Duration::from_secs(10), first.child.wait())
+        .await
+        .expect("the agent with the revoked secret exits")
+        .unwrap();
+    assert_eq!(exit.code(), Some(3), "exit code 3: credentials refused");
+    assert!(first.logged("refused these credentials"));
+
+    // The other one carries on.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(second.child.try_wait().unwrap().is_none());
+    assert_eq!(app.audit_count("dataplane.secret.revoke").await, 1);
+    let _ = second.child.kill().await;
+}
+
+#[sqlx::test]
+async fn the_agent_rides_out_a_control_plane_outage(pool: PgPool) {
+    let mut app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let (plane, client_id, secret) = new_data_plane(&api, "eu-dp-1").await;
+    let mut agent = AgentProcess::start(&app, &client_id, &secret);
+    wait_for_health(&api, &plane, "HEALTHY", Duration::from_secs(10)).await;
+
+    app.stop().await;
+    agent
+        .wait_for_log("control plane unreachable", Duration::from_secs(5))
+        .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        agent.child.try_wait().unwrap().is_none(),
+        "it never crashes"
+    );
+    let down_since = time::OffsetDateTime::now_utc();
+
+    app.restart().await;
+    agent
+        .wait_for_log("reached the control plane again", Duration::from_secs(15))
+        .await;
+    let last: time::OffsetDateTime =
+        sqlx::query_scalar("select last_heartbeat_at from data_planes where id = $1::uuid")
+            .bind(&plane)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert!(last > down_since, "it reports in again after the outage");
+
+    // SIGTERM ends it cleanly.
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(agent.child.id().unwrap() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(5), agent.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(exit.code(), Some(0));
+    assert!(agent.logged("shutting down"));
+}
+
+#[sqlx::test]
+async fn the_data_plane_api_refuses_wrong_credentials_and_other_tokens(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let (_, client_id, secret) = new_data_plane(&api, "eu-dp-1").await;
+    let http = reqwest::Client::new();
+    let base = format!("http://{}/api/v1/dataplanes", app.addr);
+    let exchange = |id: String, secret: String| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            read(
+                http.post(format!("{base}/token"))
+                    .json(&json!({"client_id": id, "client_secret": secret}))
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (s1, wrong) = exchange(client_id.clone(), "nope".into()).await;
+    let (s2, unknown) = exchange("dp_unknown".into(), secret.clone()).await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(wrong, unknown, "no hint which part was wrong");
+    let (status, token) = exchange(client_id, secret).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(token["expires_in"], 300, "data plane tokens live 5 minutes");
+    let token = token["access_token"].as_str().unwrap();
+
+    let heartbeat = |bearer: String| {
+        let http = http.clone();
+        let base = base.clone();
+        async move {
+            read(
+                http.post(format!("{base}/heartbeat"))
+                    .bearer_auth(bearer)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (status, identity) = heartbeat(token.to_owned()).await;
+    assert_eq!(status, StatusCode::OK, "{identity}");
+    assert_eq!(identity["dataplaneName"], "eu-dp-1");
+    assert_eq!(identity["regionName"], "auto");
+    assert_eq!(identity["organizationId"], org());
+    assert_eq!(identity["enabled"], true);
+    // A public API token is not a data plane token, and the other way round.
+    assert_eq!(
+        heartbeat(api.token.clone()).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut as_api = Api {
+        token: token.to_owned(),
+        ..app.api_admin().await
+    };
+    assert_eq!(
+        as_api.get("/organizations").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    as_api.token.clear();
+    assert_eq!(heartbeat(String::new()).await.0, StatusCode::UNAUTHORIZED);
+}
+
+#[sqlx::test]
+async fn heartbeat_history_is_pruned_by_one_replica_keeping_each_latest_beat(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let plane: uuid::Uuid = sqlx::query_scalar("select id from data_planes limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // Beats two and three days old; the latest of them is the data plane's last beat.
+    for sql in [
+        "insert into data_plane_heartbeats (data_plane_id, at) values
+           ($1, now() - interval '3 days'), ($1, now() - interval '2 days')",
+        "update data_planes set last_heartbeat_at = (select max(at) from data_plane_heartbeats)
+         where id = $1",
+    ] {
+        sqlx::query(sql)
+            .bind(plane)
+            .execute(&app.pool)
+            .await
+            .unwrap();
+    }
+    // While another replica holds the lock, this one skips the pass.
+    let mut other = app.pool.begin().await.unwrap();
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(meridian::jobs::PRUNE_LOCK)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    assert_eq!(
+        meridian::jobs::prune_heartbeats(&app.pool).await.unwrap(),
+        None
+    );
+    other.rollback().await.unwrap();
+
+    assert_eq!(
+        meridian::jobs::prune_heartbeats(&app.pool).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        app.count("select count(*) from data_plane_heartbeats")
+            .await,
+        1,
+        "the latest beat stays"
+    );
+}
