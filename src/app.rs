@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/secret") view=applications::ApplicationSecretPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/delete") view=applications::DeleteApplicationPage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region/dataplanes/:dataplane") view=data_planes::DataPlanePage ssr=SsrMode::Async/>
+                    <Route path=path!("regions/:region/dataplanes/:dataplane/secrets/:secret/revoke") view=data_planes::RevokeSecretPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane/credentials") view=data_planes::CredentialsPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane/disable") view=data_planes::DisableDataPlanePage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane/delete") view=data_planes::DeleteDataPlanePage ssr=SsrMode::Async/>

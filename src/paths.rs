@@ -41,3 +41,10 @@ pub fn application_secret(org: Uuid, application: Uuid) -> String {
 pub fn application_delete(org: Uuid, application: Uuid) -> String {
     format!("{}/{application}/delete", applications(org))
 }
+
+pub fn revoke_secret(org: Uuid, region: Uuid, data_plane: Uuid, secret: Uuid) -> String {
+    format!(
+        "{}/secrets/{secret}/revoke",
+        self::data_plane(org, region, data_plane)
+    )
+}

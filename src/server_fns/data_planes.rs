@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
-    auth,
+    auth, db,
     domain::OrgRole,
     ops::{self, data_planes::DataPlaneChange},
     server_fns::context::{Ctx, parse_enabled, parse_name},
@@ -25,6 +25,8 @@ pub struct NewCredentials {
     pub client_secret: String,
     /// The control plane's address as the agent should reach it.
     pub public_url: String,
+    /// A secret issued by rotation, rather than the data plane's first.
+    pub rotated: bool,
 }
 
 impl std::fmt::Debug for NewCredentials {
@@ -68,6 +70,7 @@ pub async fn create_data_plane(
         client_id: created.client_id,
         client_secret: created.client_secret.expose().to_owned(),
         public_url: ctx.public_url().await,
+        rotated: false,
     };
     auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
     leptos_axum::redirect(&crate::paths::credentials(
@@ -143,6 +146,124 @@ pub async fn delete_data_plane(organization_id: Uuid, data_plane_id: Uuid) -> Re
         &crate::paths::region(organization_id, plane.region_id),
         format!(
             "Data plane {} deleted; its credentials no longer work.",
+            plane.name
+        ),
+    )
+    .await
+}
+
+/// A data plane's page: its health, recent heartbeats and live secrets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataPlaneData {
+    pub meta: crate::server_fns::PageMeta,
+    pub region: crate::domain::Region,
+    pub data_plane: crate::domain::DataPlane,
+    pub liveness: crate::server_fns::regions::Liveness,
+    pub secrets: Vec<SecretRow>,
+}
+
+/// A live secret as listed: never the secret itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SecretRow {
+    pub id: Uuid,
+    pub client_id: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<time::OffsetDateTime>,
+    /// Minted for the in-process agent of the default data plane.
+    pub local: bool,
+}
+
+#[server(endpoint = "dataplanes/detail")]
+pub async fn data_plane_page(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+) -> Result<DataPlaneData, AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Member).await?;
+    let data_plane = db::data_planes::get(ctx.pool(), organization_id, data_plane_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("data plane"))?;
+    let (region, secrets, liveness) = tokio::try_join!(
+        async {
+            db::regions::get(ctx.pool(), organization_id, data_plane.region_id)
+                .await?
+                .ok_or_else(|| AppError::not_found("region"))
+        },
+        async {
+            Ok::<_, AppError>(db::data_planes::credentials_of(ctx.pool(), data_plane.id).await?)
+        },
+        crate::server_fns::regions::liveness(&ctx.state, organization_id),
+    )?;
+    let path = crate::paths::data_plane(organization_id, region.id, data_plane.id);
+    Ok(DataPlaneData {
+        meta: crate::server_fns::PageMeta::load(&ctx, &access, &path).await?,
+        region,
+        data_plane,
+        liveness,
+        secrets: secrets
+            .into_iter()
+            .map(|c| SecretRow {
+                local: c
+                    .client_id
+                    .starts_with(ops::data_planes::LOCAL_CLIENT_ID_PREFIX),
+                id: c.id,
+                client_id: c.client_id,
+                created_at: c.created_at,
+                last_used_at: c.last_used_at,
+            })
+            .collect(),
+    })
+}
+
+/// Issues a second secret (rotation) and shows it once on the credentials page.
+#[server(endpoint = "dataplanes/rotate")]
+pub async fn rotate_secret(organization_id: Uuid, data_plane_id: Uuid) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let issued =
+        ops::data_planes::rotate_secret(ctx.pool(), &ctx.state.hasher, &access, data_plane_id)
+            .await?;
+    let plane = db::data_planes::get(ctx.pool(), organization_id, data_plane_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("data plane"))?;
+    let region = db::regions::get(ctx.pool(), organization_id, plane.region_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("region"))?;
+    let reveal = NewCredentials {
+        data_plane_id: plane.id,
+        data_plane_name: plane.name,
+        region_id: region.id,
+        region_name: region.name,
+        client_id: issued.client_id,
+        client_secret: issued.client_secret.expose().to_owned(),
+        public_url: ctx.public_url().await,
+        rotated: true,
+    };
+    auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
+    leptos_axum::redirect(&crate::paths::credentials(
+        organization_id,
+        region.id,
+        plane.id,
+    ));
+    Ok(())
+}
+
+#[server(endpoint = "dataplanes/revoke-secret")]
+pub async fn revoke_secret(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+    secret_id: Uuid,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let plane =
+        ops::data_planes::revoke_secret(ctx.pool(), &access, data_plane_id, secret_id).await?;
+    ctx.redirect_with_notice(
+        &crate::paths::data_plane(organization_id, plane.region_id, plane.id),
+        format!(
+            "Secret revoked. An agent of {} using it is refused at its next heartbeat.",
             plane.name
         ),
     )

@@ -30,6 +30,8 @@ pub struct PageMeta {
     /// Server time, so relative times render the same on server and browser.
     #[serde(with = "time::serde::rfc3339")]
     pub now: OffsetDateTime,
+    /// When data planes count as healthy or degraded.
+    pub thresholds: crate::domain::HealthThresholds,
 }
 
 #[cfg(feature = "ssr")]
@@ -44,6 +46,7 @@ impl PageMeta {
             notice: ctx.take_notice(path).await?,
             can_manage: access.role == crate::domain::OrgRole::Admin,
             now: OffsetDateTime::now_utc(),
+            thresholds: ctx.state.health,
         })
     }
 }

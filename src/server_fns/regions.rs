@@ -30,12 +30,91 @@ pub struct RegionOverview {
 pub struct RegionsData {
     pub meta: PageMeta,
     pub regions: Vec<RegionOverview>,
+    pub liveness: Liveness,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegionData {
     pub meta: PageMeta,
     pub overview: RegionOverview,
+    pub liveness: Liveness,
+}
+
+/// How far back sparklines look.
+pub const SPARKLINE_WINDOW: time::Duration = time::Duration::minutes(5);
+
+/// What the dashboard shows of an organization's data planes being alive: each one's last
+/// report and recent heartbeats, judged at `now`. Polled by the Regions pages while hydrated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Liveness {
+    #[serde(with = "time::serde::rfc3339")]
+    pub now: time::OffsetDateTime,
+    pub thresholds: crate::domain::HealthThresholds,
+    /// The control plane's own version, to spot data planes running another one.
+    pub control_plane_version: String,
+    pub planes: Vec<DataPlane>,
+    /// Heartbeat times within [`SPARKLINE_WINDOW`], by data plane.
+    pub beats: std::collections::HashMap<Uuid, Vec<i64>>,
+}
+
+impl Liveness {
+    /// A data plane's heartbeats as seconds before `now`, newest last.
+    pub fn beats_of(&self, plane: Uuid) -> &[i64] {
+        self.beats.get(&plane).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Only what concerns one region's data planes.
+    pub fn for_region(&self, region_id: Uuid) -> Liveness {
+        let planes: Vec<DataPlane> = self
+            .planes
+            .iter()
+            .filter(|p| p.region_id == region_id)
+            .cloned()
+            .collect();
+        let beats = planes
+            .iter()
+            .filter_map(|p| self.beats.get(&p.id).map(|b| (p.id, b.clone())))
+            .collect();
+        Liveness {
+            planes,
+            beats,
+            ..self.clone()
+        }
+    }
+}
+
+/// The liveness of an organization's data planes, in two queries.
+#[cfg(feature = "ssr")]
+pub async fn liveness(
+    state: &crate::state::AppState,
+    organization_id: Uuid,
+) -> crate::error::AppResult<Liveness> {
+    let now = time::OffsetDateTime::now_utc();
+    let (planes, beats) = tokio::try_join!(
+        db::data_planes::list_for_organization(&state.pool, organization_id),
+        db::data_planes::beats_since(&state.pool, organization_id, now - SPARKLINE_WINDOW),
+    )?;
+    let mut by_plane: std::collections::HashMap<Uuid, Vec<i64>> = Default::default();
+    for (plane, at) in beats {
+        by_plane
+            .entry(plane)
+            .or_default()
+            .push((now - at).whole_seconds());
+    }
+    Ok(Liveness {
+        now,
+        thresholds: state.health,
+        control_plane_version: env!("CARGO_PKG_VERSION").to_owned(),
+        planes,
+        beats: by_plane,
+    })
+}
+
+#[server(endpoint = "regions/liveness")]
+pub async fn region_liveness(organization_id: Uuid) -> Result<Liveness, AppError> {
+    let ctx = Ctx::load().await?;
+    ctx.access(organization_id, OrgRole::Member).await?;
+    liveness(&ctx.state, organization_id).await
 }
 
 /// All regions of an organization with their data planes and workspace counts, in three
@@ -73,10 +152,14 @@ pub async fn overviews(
 pub async fn regions_page(organization_id: Uuid) -> Result<RegionsData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let regions = overviews(ctx.pool(), organization_id).await?;
+    let (regions, liveness) = tokio::try_join!(
+        overviews(ctx.pool(), organization_id),
+        liveness(&ctx.state, organization_id),
+    )?;
     Ok(RegionsData {
         meta: PageMeta::load(&ctx, &access, &paths::regions(organization_id)).await?,
         regions,
+        liveness,
     })
 }
 
@@ -87,11 +170,13 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
     let region = db::regions::get(ctx.pool(), organization_id, region_id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
-    let (data_planes, workspace_count) = tokio::try_join!(
-        db::data_planes::list_for_region(ctx.pool(), region_id),
-        db::workspaces::count_in_region(ctx.pool(), region_id),
+    let (data_planes, workspace_count, liveness) = tokio::try_join!(
+        async { Ok::<_, AppError>(db::data_planes::list_for_region(ctx.pool(), region_id).await?) },
+        async { Ok::<_, AppError>(db::workspaces::count_in_region(ctx.pool(), region_id).await?) },
+        liveness(&ctx.state, organization_id),
     )?;
     Ok(RegionData {
+        liveness,
         meta: PageMeta::load(&ctx, &access, &paths::region(organization_id, region_id)).await?,
         overview: RegionOverview {
             region,

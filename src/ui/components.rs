@@ -276,15 +276,6 @@ pub fn EnabledBadge(enabled: bool) -> impl IntoView {
     }
 }
 
-/// A data plane's health. Until the agent reports in, it has never connected.
-#[component]
-pub fn HealthBadge(last_heartbeat_at: Option<OffsetDateTime>) -> impl IntoView {
-    match last_heartbeat_at {
-        None => view! { <span class="badge badge-unknown" title="No heartbeat received yet">"Never connected"</span> }.into_any(),
-        Some(_) => view! { <span class="badge badge-unknown">"Unknown"</span> }.into_any(),
-    }
-}
-
 /// "42 s ago" with the exact UTC time on hover.
 #[component]
 pub fn RelativeTime(at: OffsetDateTime, now: OffsetDateTime) -> impl IntoView {

@@ -11,7 +11,9 @@ use uuid::Uuid;
 
 use crate::domain::Name;
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
-use crate::server_fns::data_planes::{CreateDataPlane, DeleteDataPlane, UpdateDataPlane};
+use crate::server_fns::data_planes::{
+    CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, UpdateDataPlane,
+};
 use crate::server_fns::general::{CreateOrganization, RenameOrganization};
 use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
 use crate::server_fns::session::{SignIn, SignOut};
@@ -215,6 +217,41 @@ pub fn DeleteDataPlaneForm(
             <input type="hidden" name="organization_id" value=organization_id.to_string()/>
             <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
             <ConfirmButtons cancel label="Delete data plane".into() danger=true/>
+        </ActionForm>
+    }
+}
+
+/// Issues a second secret for a data plane; the next page shows it once.
+#[island]
+pub fn RotateSecretForm(organization_id: Uuid, data_plane_id: Uuid) -> impl IntoView {
+    let action = ServerAction::<RotateSecret>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
+            <button type="submit" class="button">"Rotate secret"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn RevokeSecretForm(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+    secret_id: Uuid,
+    cancel: String,
+) -> impl IntoView {
+    let action = ServerAction::<RevokeSecret>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
+            <input type="hidden" name="secret_id" value=secret_id.to_string()/>
+            <ConfirmButtons cancel label="Revoke secret".into() danger=true/>
         </ActionForm>
     }
 }

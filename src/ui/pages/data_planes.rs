@@ -6,12 +6,18 @@ use leptos::prelude::*;
 use crate::domain::{DataPlane, Region};
 use crate::error::AppError;
 use crate::paths;
-use crate::server_fns::data_planes::{NewCredentials, reveal_credentials};
+use crate::server_fns::data_planes::{
+    DataPlaneData, NewCredentials, data_plane_page, reveal_credentials,
+};
 use crate::server_fns::regions::{RegionData, region_page};
 use crate::ui::components::{
-    CredentialsGone, CredentialsOnce, PageHeader, loaded, path_resource, use_id_param,
+    CredentialsGone, CredentialsOnce, EmptyState, Notice, PageHeader, RelativeTime, loaded,
+    path_resource, use_id_param,
 };
-use crate::ui::forms::{DeleteDataPlaneForm, SetDataPlaneEnabledForm};
+use crate::ui::forms::{
+    DeleteDataPlaneForm, RevokeSecretForm, RotateSecretForm, SetDataPlaneEnabledForm,
+};
+use crate::ui::live::RegionDataPlanes;
 
 /// The data plane named by the path, with its region.
 fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
@@ -72,13 +78,27 @@ fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
         client_id,
         client_secret,
         public_url,
+        rotated,
         ..
     } = credentials;
+    let (title, lead) = if rotated {
+        (
+            format!("New secret for data plane {data_plane_name}"),
+            format!(
+                "In region {region_name}. The previous secret keeps working until you revoke it: move the agent over, then revoke the old one."
+            ),
+        )
+    } else {
+        (
+            format!("Data plane {data_plane_name} created"),
+            format!("In region {region_name}. Configure its agent with these credentials."),
+        )
+    };
     let snippet = format!(
         "MERIDIAN_URL={public_url}\nDATAPLANE_CLIENT_ID={client_id}\nDATAPLANE_CLIENT_SECRET={client_secret}"
     );
     view! {
-        <PageHeader title=format!("Data plane {data_plane_name} created") lead=format!("In region {region_name}. Configure its agent with these credentials.")/>
+        <PageHeader title lead/>
         <CredentialsOnce client_id client_secret snippet_title="Agent environment" snippet back>
             "Paste into the environment of " <code>"meridian-dataplane"</code> " on the data plane's host."
         </CredentialsOnce>
@@ -135,6 +155,131 @@ pub fn DeleteDataPlanePage() -> impl IntoView {
                     <DeleteDataPlaneForm organization_id=org data_plane_id=plane.id cancel=paths::region(org, region.id)/>
                 </section>
             }
+        })}
+    }
+}
+
+/// A data plane's own page: health, agent, recent heartbeats, and its secrets with rotation.
+#[component]
+pub fn DataPlanePage() -> impl IntoView {
+    let data = path_resource(
+        ["org", "dataplane"],
+        "data plane",
+        || (),
+        |[org, plane], ()| data_plane_page(org, plane),
+    );
+    view! {
+        {loaded(data, move |d: DataPlaneData| {
+            let org = d.region.organization_id;
+            let plane = d.data_plane.clone();
+            let region = d.region.clone();
+            let manage = d.meta.can_manage;
+            let secrets = secrets_table(&d, manage);
+            let rotate = manage.then(|| view! {
+                <p class="help">"Rotation issues a second secret while the current one keeps working, so the agent can move over without downtime. Revoke the old one afterwards."</p>
+                <RotateSecretForm organization_id=org data_plane_id=plane.id/>
+            });
+            view! {
+                <PageHeader title=format!("Data plane {}", plane.name) lead=format!("In region {}.", region.name)>
+                    <a href=paths::region(org, region.id) class="button-link">"← Region " {region.name.clone()}</a>
+                </PageHeader>
+                <Notice notice=d.meta.notice/>
+                <section class="panel" aria-labelledby="health-heading">
+                    <h2 id="health-heading">"Health"</h2>
+                    <RegionDataPlanes organization_id=org region_id=region.id liveness=d.liveness.for_region(region.id) only=Some(plane.id) manage=false/>
+                </section>
+                <section class="panel" aria-labelledby="secrets-heading">
+                    <h2 id="secrets-heading">"Secrets"</h2>
+                    {secrets}
+                    {rotate}
+                </section>
+            }
+        })}
+    }
+}
+
+fn secrets_table(d: &DataPlaneData, manage: bool) -> impl IntoView + use<> {
+    let org = d.region.organization_id;
+    let now = d.meta.now;
+    if d.secrets.is_empty() {
+        return view! { <EmptyState title="No live secret" hint="Rotate to issue one; the agent needs it to report in."/> }.into_any();
+    }
+    let rows = d
+        .secrets
+        .iter()
+        .map(|s| {
+            let last_used = match s.last_used_at {
+                Some(at) => view! { <RelativeTime at now/> }.into_any(),
+                None => view! { <span class="muted">"Never"</span> }.into_any(),
+            };
+            let revoke = (manage && !s.local).then(|| {
+                let href = paths::revoke_secret(org, d.region.id, d.data_plane.id, s.id);
+                view! { <a href=href class="danger-link">"Revoke"</a> }
+            });
+            let note = s
+                .local
+                .then(|| view! { <span class="muted small">" (this server's own agent)"</span> });
+            view! {
+                <tr>
+                    <td><code>{s.client_id.clone()}</code>{note}</td>
+                    <td><RelativeTime at=s.created_at now/></td>
+                    <td>{last_used}</td>
+                    <td class="row-actions">{revoke}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Client ID"</th>
+                    <th scope="col">"Created"</th>
+                    <th scope="col">"Last used"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn RevokeSecretPage() -> impl IntoView {
+    let data = path_resource(
+        ["org", "dataplane"],
+        "data plane",
+        || (),
+        |[org, plane], ()| data_plane_page(org, plane),
+    );
+    let secret = use_id_param("secret");
+    view! {
+        {loaded(data, move |d: DataPlaneData| {
+            let org = d.region.organization_id;
+            let plane = d.data_plane.clone();
+            let back = paths::data_plane(org, d.region.id, plane.id);
+            let Some(found) = d.secrets.iter().find(|s| Some(s.id) == secret.get_untracked()).cloned() else {
+                return view! {
+                    <CredentialsGone title="Secret already revoked" lead="This secret is no longer live." remedy="Nothing is left to revoke." back back_label="Back to the data plane"/>
+                }.into_any();
+            };
+            let others = d.secrets.len() - 1;
+            let consequence = if others == 0 {
+                format!("{} has no other live secret: its agent stops reporting in until you rotate and configure a new one.", plane.name)
+            } else {
+                "The other live secret keeps working: make sure the agent already uses it.".to_owned()
+            };
+            view! {
+                <PageHeader title=format!("Revoke a secret of {}?", plane.name) lead="This cannot be undone."/>
+                <section class="panel confirm">
+                    <ul class="consequences">
+                        <li>"An agent using it is refused at its next heartbeat or token exchange, and exits."</li>
+                        <li>{consequence}</li>
+                    </ul>
+                    <RevokeSecretForm organization_id=org data_plane_id=plane.id secret_id=found.id cancel=back/>
+                </section>
+            }.into_any()
         })}
     }
 }

@@ -7,15 +7,15 @@ use uuid::Uuid;
 use crate::error::AppError;
 use crate::paths;
 use crate::server_fns::regions::{
-    RegionData, RegionOverview, RegionsData, region_page, regions_page,
+    Liveness, RegionData, RegionOverview, RegionsData, region_page, regions_page,
 };
 use crate::ui::components::{
-    EmptyState, EnabledBadge, HealthBadge, Notice, PageHeader, RelativeTime, loaded, path_resource,
-    use_id_param,
+    EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
     CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RenameRegionForm, SetRegionEnabledForm,
 };
+use crate::ui::live::RegionDataPlanes;
 
 /// The data of the region named by the path.
 fn region_resource() -> Resource<Result<RegionData, AppError>> {
@@ -50,7 +50,10 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
     } else {
         data.regions
             .into_iter()
-            .map(|overview| view! { <RegionCard overview org now/> })
+            .map(|overview| {
+                let liveness = data.liveness.clone();
+                view! { <RegionCard overview org now liveness manage=data.meta.can_manage/> }
+            })
             .collect_view()
             .into_any()
     };
@@ -70,12 +73,19 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
 }
 
 #[component]
-fn RegionCard(overview: RegionOverview, org: Uuid, now: time::OffsetDateTime) -> impl IntoView {
+fn RegionCard(
+    overview: RegionOverview,
+    org: Uuid,
+    now: time::OffsetDateTime,
+    liveness: Liveness,
+    manage: bool,
+) -> impl IntoView {
     let RegionOverview {
         region,
-        data_planes,
         workspace_count,
+        ..
     } = overview;
+    let liveness = liveness.for_region(region.id);
     let href = paths::region(org, region.id);
     let noun = if workspace_count == 1 {
         "workspace"
@@ -90,59 +100,9 @@ fn RegionCard(overview: RegionOverview, org: Uuid, now: time::OffsetDateTime) ->
                 <span class="muted">{format!("{workspace_count} {noun}")}</span>
                 <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
             </header>
-            <DataPlaneTable data_planes now org region_id=region.id/>
+            <RegionDataPlanes organization_id=org region_id=region.id liveness only=None manage/>
         </section>
     }
-}
-
-#[component]
-fn DataPlaneTable(
-    data_planes: Vec<crate::domain::DataPlane>,
-    now: time::OffsetDateTime,
-    org: Uuid,
-    region_id: Uuid,
-) -> impl IntoView {
-    if data_planes.is_empty() {
-        return view! { <EmptyState title="No data planes" hint="Add a data plane to this region so its workspaces have somewhere to run."/> }
-            .into_any();
-    }
-    let rows = data_planes
-        .into_iter()
-        .map(|d| {
-            let base = paths::data_plane(org, region_id, d.id);
-            view! {
-                <tr>
-                    <td>{d.name}</td>
-                    <td><EnabledBadge enabled=d.enabled/></td>
-                    <td><HealthBadge last_heartbeat_at=d.last_heartbeat_at/></td>
-                    <td><RelativeTime at=d.created_at now/></td>
-                    <td class="row-actions">
-                        {if d.enabled {
-                            view! { <a href=format!("{base}/disable")>"Disable"</a> }.into_any()
-                        } else {
-                            view! { <a href=format!("{base}/disable")>"Enable"</a> }.into_any()
-                        }}
-                        <a href=format!("{base}/delete") class="danger-link">"Delete"</a>
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
-    view! {
-        <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">"Data plane"</th>
-                    <th scope="col">"Status"</th>
-                    <th scope="col">"Health"</th>
-                    <th scope="col">"Created"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
-    .into_any()
 }
 
 #[component]
@@ -157,10 +117,12 @@ pub fn RegionPage() -> impl IntoView {
 fn Region(data: RegionData) -> impl IntoView {
     let RegionOverview {
         region,
-        data_planes,
         workspace_count,
+        ..
     } = data.overview;
     let org = region.organization_id;
+    let liveness = data.liveness.for_region(region.id);
+    let can_manage = data.meta.can_manage;
     let now = data.meta.now;
     let noun = if workspace_count == 1 {
         "workspace uses"
@@ -204,7 +166,7 @@ fn Region(data: RegionData) -> impl IntoView {
                 <EnabledBadge enabled=region.enabled/>
                 <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
             </header>
-            <DataPlaneTable data_planes now org region_id=region.id/>
+            <RegionDataPlanes organization_id=org region_id=region.id liveness only=None manage=can_manage/>
         </section>
         {manage}
     }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::domain::Workspace;
+use crate::domain::{Health, Workspace};
 use crate::error::AppError;
 use crate::paths;
 use crate::server_fns::regions::RegionOverview;
@@ -236,12 +236,28 @@ pub fn MoveWorkspacePage() -> impl IntoView {
                     </section>
                 }.into_any();
             };
-            let no_plane = (usable_planes(&target) == 0).then(|| view! {
-                <div class="warning" role="note">
-                    <strong>{format!("Region {} has no enabled data plane.", target.region.name)}</strong>
-                    " The workspace's work will wait until a data plane in that region is added or enabled."
-                </div>
-            });
+            let healthy = target
+                .data_planes
+                .iter()
+                .filter(|p| p.enabled && p.health_at(d.meta.now, &d.meta.thresholds) == Health::Healthy)
+                .count();
+            let no_plane = if usable_planes(&target) == 0 {
+                Some(view! {
+                    <div class="warning" role="note">
+                        <strong>{format!("Region {} has no enabled data plane.", target.region.name)}</strong>
+                        " The workspace's work will wait until a data plane in that region is added or enabled."
+                    </div>
+                }.into_any())
+            } else if healthy == 0 {
+                Some(view! {
+                    <div class="warning" role="note">
+                        <strong>{format!("Region {} has no healthy data plane right now.", target.region.name)}</strong>
+                        " None of its data planes has reported in recently; the workspace's work will wait until one does."
+                    </div>
+                }.into_any())
+            } else {
+                None
+            };
             view! {
                 <PageHeader title=format!("Move workspace {}?", w.name) lead="This changes where the workspace's data is processed."/>
                 <section class="panel confirm">
