@@ -107,6 +107,9 @@ export default defineConfig({
       MERIDIAN_ADMIN_EMAIL: ADMIN_EMAIL,
       MERIDIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       LEPTOS_SITE_ROOT: 'target/site',
+      // Short health thresholds, so a data plane's badge changes within a test.
+      MERIDIAN_HEALTHY_WITHIN_SECS: '10',
+      MERIDIAN_DEGRADED_WITHIN_SECS: '30',
     },
   },
 });
