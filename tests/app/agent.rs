@@ -385,3 +385,93 @@ async fn heartbeat_history_is_pruned_by_one_replica_keeping_each_latest_beat(poo
         "the latest beat stays"
     );
 }
+
+/// With no DATABASE_URL a newcomer gets the embedded database and, in-process, the default
+/// data plane of region `auto`, healthy without any setup.
+#[tokio::test]
+async fn a_first_run_shows_a_healthy_default_data_plane() {
+    let dir = std::env::temp_dir().join(format!("meridian-first-run-{}", uuid::Uuid::new_v4()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let meridian = env!("CARGO_BIN_EXE_meridian");
+    let env = |cmd: &mut tokio::process::Command| {
+        cmd.env_remove("DATABASE_URL")
+            .env("MERIDIAN_DATA_DIR", &dir)
+            .env("MERIDIAN_LISTEN", addr.to_string())
+            .env("MERIDIAN_ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("MERIDIAN_ADMIN_PASSWORD", PASSWORD)
+            .env("MERIDIAN_LOG", "warn");
+    };
+    let mut server = tokio::process::Command::new(meridian);
+    env(&mut server);
+    let mut server = server.kill_on_drop(true).spawn().unwrap();
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    while http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // An application, made from the command line against the same embedded database.
+    let mut create = tokio::process::Command::new(meridian);
+    env(&mut create);
+    let output = create
+        .args([
+            "admin",
+            "create-application",
+            "--email",
+            ADMIN_EMAIL,
+            "--name",
+            "check",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let credentials: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (_, token) = read(
+        http.post(format!("http://{addr}/api/public/v1/applications/token"))
+            .json(&json!({"client_id": credentials["clientId"], "client_secret": credentials["clientSecret"], "grant_type": "client_credentials"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    loop {
+        let (_, planes) = read(
+            http.get(format!("http://{addr}/api/public/v1/dataplanes"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        if planes["data"][0]["health"]["status"] == "HEALTHY" {
+            assert_eq!(planes["data"][0]["name"], "auto");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{planes}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(server.id().unwrap() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let _ = tokio::time::timeout(Duration::from_secs(20), server.wait()).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
