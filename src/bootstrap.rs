@@ -99,8 +99,9 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
         let (_, region) =
             create_organization(&mut tx, &actor, DEFAULT_ORGANIZATION_ID, &name, None).await?;
         let plane_name = Name::parse(DEFAULT_REGION_NAME).expect("valid");
-        // Created without credentials: nobody could be shown a secret made here. Its agent
-        // gets credentials when an operator issues them.
+        // Created without credentials: nobody could be shown a secret made here. The
+        // in-process agent mints its own at each start (see `serve`); an operator running it
+        // elsewhere rotates to get one.
         let plane = db::data_planes::create(&mut *tx, region.id, &plane_name, true).await?;
         db::audit::record(
             &mut tx,

@@ -151,9 +151,15 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
     .map_err(|e| anyhow::anyhow!("loading the instance keys: {e}"))?;
     state.health = config.health;
     let local = if local_dataplane {
-        crate::ops::data_planes::local_agent_credentials(&state.pool, &state.hasher)
+        let local = crate::ops::data_planes::local_agent_credentials(&state.pool, &state.hasher)
             .await
-            .map_err(|e| anyhow::anyhow!("credentials for the local data plane: {e}"))?
+            .map_err(|e| anyhow::anyhow!("credentials for the local data plane: {e}"))?;
+        if local.is_none() {
+            tracing::warn!(
+                "the default organization has no data plane named auto in region auto: not running one in-process"
+            );
+        }
+        local
     } else {
         None
     };

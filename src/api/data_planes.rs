@@ -404,7 +404,7 @@ pub async fn list_secrets(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<SecretsResponse>> {
-    let (plane, _) = load(&state, &caller, &id, None, OrgRole::Admin).await?;
+    let (plane, _) = load(&state, &caller, &id, None, OrgRole::Member).await?;
     let secrets = db::data_planes::credentials_of(&state.pool, plane.id).await?;
     Ok(Json(SecretsResponse {
         data: secrets

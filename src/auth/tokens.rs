@@ -41,6 +41,8 @@ pub struct Claims {
     /// Who acts: the owning user (API tokens) or the data plane (data plane tokens).
     pub sub: Uuid,
     /// What the token was exchanged with: the application, or the data plane credential.
+    /// (`app` in tokens issued before data plane tokens existed.)
+    #[serde(alias = "app")]
     pub client: Uuid,
     pub aud: String,
     pub iss: String,
@@ -149,7 +151,7 @@ impl TokenKeys {
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.signer.kid.clone());
         let token = jsonwebtoken::encode(&header, &claims, &self.signer.key).map_err(|e| {
-            tracing::error!(error = %e, "signing an API token");
+            tracing::error!(error = %e, audience, "signing a token");
             AppError::internal()
         })?;
         Ok((token, lifetime))

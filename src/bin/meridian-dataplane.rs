@@ -84,20 +84,23 @@ async fn main() -> ExitCode {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         hostname: agent::hostname(),
     };
+    // Signal handlers are installed before the first call, so even an early SIGTERM is a
+    // clean shutdown.
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut terminate), Ok(mut interrupt)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        eprintln!("meridian-dataplane: cannot install signal handlers");
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    let shutdown = async move {
+        tokio::select! {
+            _ = terminate.recv() => {},
+            _ = interrupt.recv() => {},
+        }
+    };
     tracing::info!(url = %config.url, client_id = %config.client_id, "starting");
-    let exit = agent::run(config, shutdown_signal()).await;
+    let exit = agent::run(config, shutdown).await;
     ExitCode::from(exit.code())
-}
-
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate =
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return interrupt.await.unwrap_or(()),
-        };
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate.recv() => {},
-    }
 }

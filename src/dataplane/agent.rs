@@ -18,6 +18,8 @@ use super::protocol::{BASE_PATH, Identity, Report, TokenRequest, TokenResponse};
 pub enum Exit {
     /// Stopped by a signal: exit code 0.
     Shutdown,
+    /// It could not start (no HTTP client): exit code 2.
+    Config,
     /// The control plane refused the credentials: exit code 3.
     Unauthorized,
 }
@@ -26,6 +28,7 @@ impl Exit {
     pub fn code(self) -> u8 {
         match self {
             Exit::Shutdown => 0,
+            Exit::Config => EXIT_CONFIG,
             Exit::Unauthorized => EXIT_UNAUTHORIZED,
         }
     }
@@ -87,7 +90,7 @@ pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output 
         Ok(http) => http,
         Err(e) => {
             tracing::error!(error = %e, "cannot build an HTTP client");
-            return Exit::Unauthorized;
+            return Exit::Config;
         }
     };
     let base = format!("{}{BASE_PATH}", config.url.trim_end_matches('/'));
@@ -140,7 +143,8 @@ pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output 
             }
             Err(Failure::Transient(why)) => {
                 unreachable_since.get_or_insert_with(Instant::now);
-                // Full jitter between half and all of the current backoff.
+                // "Equal jitter": between half and all of the current backoff, so agents that
+                // lost the control plane together do not all come back at the same instant.
                 let wait = backoff.mul_f64(rand::thread_rng().gen_range(0.5..=1.0));
                 tracing::warn!(
                     error = %why,
@@ -161,9 +165,11 @@ pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output 
     }
 }
 
-/// One round: a token if needed, then initialize (the first time) or a heartbeat. A refused
-/// token is exchanged again once before the credentials count as refused, since it may
-/// simply have expired.
+/// One round: a token if needed, then initialize (the first time) or a heartbeat. Only the
+/// token exchange can end the agent: a refused heartbeat gets a fresh token first (the old one
+/// may have expired, or its credential been revoked, which the exchange then says), and a
+/// fresh token refused again is a passing problem on the control plane's side (say, a replica
+/// that has not loaded a new signing key yet), retried with backoff.
 async fn beat(
     http: &reqwest::Client,
     base: &str,
@@ -196,10 +202,15 @@ async fn beat(
                 return Ok(identity);
             }
             Err(Failure::Refused) if attempt == 0 => *token = None,
+            Err(Failure::Refused) => {
+                return Err(Failure::Transient(
+                    "a freshly issued token was refused".into(),
+                ));
+            }
             Err(e) => return Err(e),
         }
     }
-    Err(Failure::Refused)
+    Err(Failure::Transient("no answer".into()))
 }
 
 async fn exchange(

@@ -225,6 +225,14 @@ pub struct CredentialRow {
     pub last_used_at: Option<time::OffsetDateTime>,
 }
 
+impl CredentialRow {
+    /// Minted for the in-process agent of the default data plane, not by an admin.
+    pub fn is_local(&self) -> bool {
+        self.client_id
+            .starts_with(crate::ops::data_planes::LOCAL_CLIENT_ID_PREFIX)
+    }
+}
+
 /// The live secrets of a data plane, oldest first.
 pub async fn credentials_of(
     db: impl PgExecutor<'_>,
@@ -339,6 +347,8 @@ pub async fn beats_since(
 }
 
 /// Deletes heartbeats older than `before`, except each data plane's latest. Returns how many.
+/// The latest is recognised by its time: `record_heartbeat`, the only writer of
+/// `last_heartbeat_at`, gives the history row and the data plane the same `now()`.
 pub async fn prune_heartbeats(
     db: impl PgExecutor<'_>,
     before: time::OffsetDateTime,

@@ -188,7 +188,7 @@ pub async fn rotate_secret(
     let live: Vec<_> = db::data_planes::credentials_of(&mut *tx, plane.id)
         .await?
         .into_iter()
-        .filter(|c| !c.client_id.starts_with(LOCAL_CLIENT_ID_PREFIX))
+        .filter(|c| !c.is_local())
         .collect();
     if live.len() >= MAX_LIVE_SECRETS {
         return Err(AppError::conflict(
@@ -220,7 +220,8 @@ pub async fn rotate_secret(
             "dataplane",
             Some(plane.id),
             &plane.name,
-        ),
+        )
+        .after(&serde_json::json!({"secret_id": credential_id, "client_id": client_id})),
     )
     .await?;
     tx.commit().await?;
@@ -244,9 +245,18 @@ pub async fn revoke_secret(
     let plane = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
         .await?
         .ok_or_else(|| AppError::not_found("data plane"))?;
-    if !db::data_planes::revoke_credential(&mut *tx, plane.id, credential_id).await? {
-        return Err(AppError::not_found("secret"));
+    let secret = db::data_planes::credentials_of(&mut *tx, plane.id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == credential_id)
+        .ok_or_else(|| AppError::not_found("secret"))?;
+    if secret.is_local() {
+        return Err(AppError::conflict(
+            None,
+            "This secret belongs to the server's own in-process agent and is replaced at each start.",
+        ));
     }
+    db::data_planes::revoke_credential(&mut *tx, plane.id, credential_id).await?;
     db::audit::record(
         &mut tx,
         &access.actor,
@@ -256,7 +266,8 @@ pub async fn revoke_secret(
             "dataplane",
             Some(plane.id),
             &plane.name,
-        ),
+        )
+        .before(&serde_json::json!({"secret_id": secret.id, "client_id": secret.client_id})),
     )
     .await?;
     tx.commit().await?;
@@ -339,7 +350,7 @@ pub async fn local_agent_credentials(
         return Ok(None);
     };
     for old in db::data_planes::credentials_of(&mut *tx, plane.id).await? {
-        if old.client_id.starts_with(LOCAL_CLIENT_ID_PREFIX) {
+        if old.is_local() {
             db::data_planes::revoke_credential(&mut *tx, plane.id, old.id).await?;
         }
     }

@@ -110,11 +110,14 @@ pub async fn liveness(
     })
 }
 
+/// The liveness of one region's data planes, which is all a polling table needs.
 #[server(endpoint = "regions/liveness")]
-pub async fn region_liveness(organization_id: Uuid) -> Result<Liveness, AppError> {
+pub async fn region_liveness(organization_id: Uuid, region_id: Uuid) -> Result<Liveness, AppError> {
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Member).await?;
-    liveness(&ctx.state, organization_id).await
+    Ok(liveness(&ctx.state, organization_id)
+        .await?
+        .for_region(region_id))
 }
 
 /// All regions of an organization with their data planes and workspace counts, in three

@@ -90,7 +90,7 @@ pub fn RegionDataPlanes(
         let handle = set_interval_with_handle(
             move || {
                 leptos::task::spawn_local(async move {
-                    if let Ok(fresh) = region_liveness(organization_id).await {
+                    if let Ok(fresh) = region_liveness(organization_id, region_id).await {
                         set_live.set(fresh);
                     }
                 });
