@@ -84,6 +84,19 @@ impl SecretHasher {
     }
 }
 
+/// Whether a presented client id could be one we issued. Others (too long, or with characters
+/// the database would refuse, such as NUL) are not looked up; they fail like unknown ids.
+pub fn plausible_client_id(client_id: &str) -> bool {
+    (1..=64).contains(&client_id.len())
+        && client_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// Token exchanges closer together than this do not record the credential's last use again,
+/// so a busy client's exchanges stay reads.
+pub const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
+
 /// A public client id: a prefix saying what it belongs to and 128 random bits.
 pub fn generate_client_id(prefix: &str) -> String {
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(random_bytes::<16>()))

@@ -3,7 +3,9 @@
 
 use uuid::Uuid;
 
-use crate::auth::secrets::{ClientSecret, SecretHasher, generate_client_id};
+use crate::auth::secrets::{
+    ClientSecret, LAST_USED_RESOLUTION, SecretHasher, generate_client_id, plausible_client_id,
+};
 use crate::db::{self, audit::Actor, audit::Event, users::User};
 use crate::domain::{Application, Name};
 use crate::error::{AppError, AppResult, ErrorKind};
@@ -11,9 +13,6 @@ use crate::state::AppState;
 
 /// Prefix of application client ids, so a leaked id says what it belongs to.
 pub const CLIENT_ID_PREFIX: &str = "app_";
-
-/// Token exchanges closer together than this do not update `last_used_at` again.
-const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
 
 /// An access token and how many seconds it lives.
 pub struct IssuedToken {
@@ -106,13 +105,7 @@ pub async fn delete(
 /// Exchanges client credentials for an access token. Unknown ids and wrong secrets get the
 /// same answer; a well-formed unknown id costs the same lookup and hash as a wrong secret.
 pub async fn exchange(state: &AppState, client_id: &str, secret: &str) -> AppResult<IssuedToken> {
-    // Ids we never issue (too long, or with characters the database would refuse, such as
-    // NUL) are not looked up; they fail like any unknown id.
-    let plausible = (1..=64).contains(&client_id.len())
-        && client_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let found = if plausible {
+    let found = if plausible_client_id(client_id) {
         db::applications::find_secret(&state.pool, client_id).await?
     } else {
         None

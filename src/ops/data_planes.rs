@@ -4,7 +4,9 @@ use uuid::Uuid;
 
 use crate::auth::{
     OrgAccess,
-    secrets::{ClientSecret, SecretHasher, generate_client_id},
+    secrets::{
+        ClientSecret, LAST_USED_RESOLUTION, SecretHasher, generate_client_id, plausible_client_id,
+    },
 };
 use crate::db::{self, audit::Event};
 use crate::domain::{DataPlane, Name, OrgRole, Region};
@@ -274,9 +276,6 @@ pub async fn revoke_secret(
     Ok(plane)
 }
 
-/// Token exchange lookups of `last_used_at` closer together than this are not written again.
-const LAST_USED_RESOLUTION: time::Duration = time::Duration::minutes(1);
-
 /// Exchanges a data plane's client credentials for a short-lived token. Unknown ids, wrong
 /// and revoked secrets all get the same answer.
 pub async fn exchange(
@@ -284,11 +283,7 @@ pub async fn exchange(
     client_id: &str,
     secret: &str,
 ) -> AppResult<(String, std::time::Duration)> {
-    let plausible = (1..=64).contains(&client_id.len())
-        && client_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    let live = if plausible {
+    let live = if plausible_client_id(client_id) {
         db::data_planes::live_credentials(&state.pool, client_id).await?
     } else {
         Vec::new()
