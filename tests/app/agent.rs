@@ -475,3 +475,66 @@ async fn a_first_run_shows_a_healthy_default_data_plane() {
     let _ = tokio::time::timeout(Duration::from_secs(20), server.wait()).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[sqlx::test]
+async fn moving_a_workspace_warns_when_the_target_region_has_no_healthy_data_plane(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let browser = app.admin().await;
+    let workspace = app
+        .workspace_id(DEFAULT_ORGANIZATION_ID, "Default Workspace")
+        .await;
+    let (_, region) = api
+        .post("/regions", json!({"name": "eu", "organizationId": org()}))
+        .await;
+    let region = region["regionId"].as_str().unwrap().to_owned();
+    let move_page = |browser: &Client| {
+        let path = format!(
+            "/orgs/{}/settings/workspaces/{workspace}/move?to={region}",
+            org()
+        );
+        let browser = browser.http.clone();
+        let base = format!("http://{}", app.addr);
+        async move {
+            browser
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        move_page(&browser)
+            .await
+            .contains("has no enabled data plane")
+    );
+
+    let (plane, client_id, secret) = {
+        let (status, created) = api
+            .post(
+                &format!("/regions/{region}/dataplanes"),
+                json!({"name": "eu-dp"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        (
+            created["dataplaneId"].as_str().unwrap().to_owned(),
+            created["clientId"].as_str().unwrap().to_owned(),
+            created["clientSecret"].as_str().unwrap().to_owned(),
+        )
+    };
+    let page = move_page(&browser).await;
+    assert!(
+        page.contains("has no healthy data plane right now"),
+        "never connected"
+    );
+
+    let _agent = AgentProcess::start(&app, &client_id, &secret);
+    wait_for_health(&api, &plane, "HEALTHY", Duration::from_secs(10)).await;
+    let page = move_page(&browser).await;
+    assert!(!page.contains("has no healthy data plane"));
+    assert!(!page.contains("has no enabled data plane"));
+}
