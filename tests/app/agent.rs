@@ -143,9 +143,9 @@ async fn disabling_the_region_reaches_the_agent_within_one_heartbeat(pool: PgPoo
         .patch(&format!("/regions/{auto}"), json!({"enabled": false}))
         .await;
     assert_eq!(status, StatusCode::OK);
-    // One heartbeat is 1 s here; allow for one more in flight.
+    // One heartbeat is 1 s here; the slack is for a loaded test machine (all tests run at once).
     agent
-        .wait_for_log("disabled by the control plane", Duration::from_secs(3))
+        .wait_for_log("disabled by the control plane", Duration::from_secs(4))
         .await;
     // It keeps reporting in while disabled.
     wait_for_health(&api, &plane, "HEALTHY", Duration::from_secs(3)).await;
@@ -154,7 +154,7 @@ async fn disabling_the_region_reaches_the_agent_within_one_heartbeat(pool: PgPoo
         .await;
     assert_eq!(status, StatusCode::OK);
     agent
-        .wait_for_log_count("enabled: taking work", 2, Duration::from_secs(3))
+        .wait_for_log_count("enabled: taking work", 2, Duration::from_secs(4))
         .await;
 }
 
@@ -217,7 +217,9 @@ async fn a_rotated_secret_keeps_working_and_a_revoked_one_stops_the_agent(pool: 
         .expect("the agent with the revoked secret exits")
         .unwrap();
     assert_eq!(exit.code(), Some(3), "exit code 3: credentials refused");
-    assert!(first.logged("refused these credentials"));
+    first
+        .wait_for_log("refused these credentials", Duration::from_secs(2))
+        .await;
 
     // The other one carries on.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -268,7 +270,10 @@ async fn the_agent_rides_out_a_control_plane_outage(pool: PgPool) {
         .unwrap()
         .unwrap();
     assert_eq!(exit.code(), Some(0));
-    assert!(agent.logged("shutting down"));
+    // The log is read asynchronously: its last line may arrive just after the exit.
+    agent
+        .wait_for_log("shutting down", Duration::from_secs(2))
+        .await;
 }
 
 #[sqlx::test]
