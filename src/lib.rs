@@ -32,6 +32,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod embedded_postgres;
 #[cfg(feature = "ssr")]
+pub mod exports;
+#[cfg(feature = "ssr")]
 pub mod jobs;
 #[cfg(feature = "ssr")]
 pub mod ops;

@@ -48,3 +48,7 @@ pub fn revoke_secret(org: Uuid, region: Uuid, data_plane: Uuid, secret: Uuid) ->
         self::data_plane(org, region, data_plane)
     )
 }
+
+pub fn audit_log(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/audit-log")
+}

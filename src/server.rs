@@ -73,6 +73,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
     let ui = Router::new()
         .route("/", get(root))
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/orgs/{org}/settings/audit-log/export",
+            get(crate::exports::audit_log),
+        )
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(

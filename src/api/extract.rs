@@ -294,6 +294,11 @@ impl Params {
             .map(|(_, v)| v.as_str())
     }
 
+    /// A text parameter, or empty when absent.
+    pub fn text(&self, name: &str) -> String {
+        self.last(name).unwrap_or_default().to_owned()
+    }
+
     pub fn uuid(&self, name: &str) -> ApiResult<Option<Uuid>> {
         self.last(name)
             .map(|raw| {

@@ -5,6 +5,7 @@
 
 pub mod agents;
 pub mod applications;
+pub mod audit;
 pub mod data_planes;
 pub mod extract;
 pub mod openapi;
@@ -78,6 +79,7 @@ pub fn router() -> Router<AppState> {
                 .delete(workspaces::delete),
         )
         .route("/organizations", get(organizations::list))
+        .route("/audit-events", get(audit::list))
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::problem::{Problem, ProblemField};
-use super::{applications, data_planes, organizations, regions, workspaces};
+use super::{applications, audit, data_planes, organizations, regions, workspaces};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,6 +31,7 @@ use super::{applications, data_planes, organizations, regions, workspaces};
         workspaces::list, workspaces::create, workspaces::get, workspaces::update,
         workspaces::delete,
         organizations::list,
+        audit::list,
     ),
     components(schemas(Problem, ProblemField)),
     security(("bearerAuth" = [])),

@@ -6,6 +6,7 @@
 //! Endpoints are stable (`/api/...`), not hashed, so tests and plain HTML forms can name them.
 
 pub mod applications;
+pub mod audit;
 pub mod data_planes;
 pub mod general;
 pub mod regions;

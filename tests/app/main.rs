@@ -7,6 +7,7 @@ mod api_data_planes;
 mod api_errors;
 mod api_regions;
 mod api_workspaces;
+mod audit;
 mod common;
 mod data_planes;
 mod organizations;

@@ -1,6 +1,7 @@
 //! Pages, one module per settings area.
 
 pub mod applications;
+pub mod audit;
 pub mod data_planes;
 pub mod general;
 pub mod organizations;

@@ -1,0 +1,173 @@
+//! Settings > Audit log: who did what to which object, when and from where. The filters are
+//! a plain GET form, so the page and every filtered view are ordinary links.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use uuid::Uuid;
+
+use crate::paths;
+use crate::server_fns::audit::{AuditData, AuditQuery, audit_page};
+use crate::ui::components::{
+    EmptyState, PageHeader, TextField, format_utc, loaded, path_resource, use_id_param,
+};
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let org = use_id_param("org");
+    let query = use_query_map();
+    let key = move || {
+        let q = query.read();
+        let get = |name: &str| q.get(name).unwrap_or_default();
+        let page = get("page").parse::<i64>().unwrap_or(0).max(0);
+        (
+            AuditQuery {
+                actor: get("actor"),
+                action: get("action"),
+                object: get("object"),
+                from: get("from"),
+                to: get("to"),
+            },
+            page,
+        )
+    };
+    let data = path_resource(["org"], "organization", key, |[org], (query, page)| {
+        audit_page(org, query, page)
+    });
+    view! {
+        <PageHeader title="Audit log" lead="Every change, sign-in and failed sign-in in this organization: who, what, which object, when and from where. Events are never changed or deleted."/>
+        {loaded(data, move |d: AuditData| view! { <AuditLog data=d org=org.get().unwrap_or_default()/> })}
+    }
+}
+
+/// The filters as query parameters, for links that keep them.
+fn query_string(q: &AuditQuery, extra: &[(&str, String)]) -> String {
+    let mut pairs: Vec<(String, String)> = [
+        ("actor", &q.actor),
+        ("action", &q.action),
+        ("object", &q.object),
+        ("from", &q.from),
+        ("to", &q.to),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| (k.to_owned(), v.trim().to_owned()))
+    .collect();
+    pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+fn AuditLog(data: AuditData, org: Uuid) -> impl IntoView {
+    let AuditData {
+        query,
+        events,
+        page,
+        has_more,
+        problem,
+        ..
+    } = data;
+    let error = Signal::stored(problem);
+    let base = paths::audit_log(org);
+    let export = |format: &str| {
+        format!(
+            "{base}/export?{}",
+            query_string(&query, &[("format", format.to_owned())])
+        )
+    };
+    let (csv, json) = (export("csv"), export("json"));
+    let rows = events
+        .into_iter()
+        .map(|e| {
+            let object = if e.object_name.is_empty() {
+                e.object_type.clone()
+            } else {
+                format!("{} {}", e.object_type, e.object_name)
+            };
+            view! {
+                <tr>
+                    <td><time datetime=e.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{format_utc(e.occurred_at)}</time></td>
+                    <td>{e.actor}</td>
+                    <td><code>{e.action}</code></td>
+                    <td>{object}</td>
+                    <td>{e.source_ip.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let empty = rows.is_empty();
+    let table = if empty {
+        view! { <EmptyState title="No events" hint="Nothing recorded matches these filters."/> }
+            .into_any()
+    } else {
+        view! {
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Time (UTC)"</th>
+                        <th scope="col">"Actor"</th>
+                        <th scope="col">"Action"</th>
+                        <th scope="col">"Object"</th>
+                        <th scope="col">"Source IP"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let previous = (page > 0).then(|| {
+        let href = format!(
+            "{base}?{}",
+            query_string(&query, &[("page", (page - 1).to_string())])
+        );
+        view! { <a class="button" href=href rel="prev">"Newer"</a> }
+    });
+    let next = has_more.then(|| {
+        let href = format!(
+            "{base}?{}",
+            query_string(&query, &[("page", (page + 1).to_string())])
+        );
+        view! { <a class="button" href=href rel="next">"Older"</a> }
+    });
+    view! {
+        <section class="panel" aria-labelledby="filter-heading">
+            <h2 id="filter-heading">"Filter"</h2>
+            <form method="get" action=base.clone() class="filter-form">
+                <TextField name="actor" id="audit-actor".into() label="Actor" value=query.actor.clone() help="Part of an email or application name." error/>
+                <TextField name="action" id="audit-action".into() label="Action" value=query.action.clone() help="e.g. region.create, or region for all region actions." error/>
+                <TextField name="object" id="audit-object".into() label="Object" value=query.object.clone() help="Part of its name, its type, or its id." error/>
+                <TextField name="from" id="audit-from".into() label="From" value=query.from.clone() help="2026-11-23 or 2026-11-23T14:30 (UTC)." error/>
+                <TextField name="to" id="audit-to".into() label="To" value=query.to.clone() help="Up to, not including." error/>
+                <div class="form-actions">
+                    <a class="button" href=base.clone()>"Clear"</a>
+                    <button type="submit" class="button primary">"Apply filters"</button>
+                </div>
+            </form>
+        </section>
+        <section class="panel" aria-labelledby="events-heading">
+            <header class="region-header">
+                <h2 id="events-heading">"Events"</h2>
+                <span class="spacer"></span>
+                <a href=csv rel="external" download="">"Export CSV"</a>
+                <a href=json rel="external" download="">"Export JSON"</a>
+            </header>
+            {table}
+            <div class="button-row">{previous}{next}</div>
+        </section>
+    }
+}
