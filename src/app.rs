@@ -7,7 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::ui::layout::{NotFound, SettingsFrame, StandaloneFrame};
 use crate::ui::pages::{
-    applications, audit, data_planes, general, organizations, regions, sign_in, workspaces,
+    applications, audit, data_planes, general, members, organizations, regions, sign_in, workspaces,
 };
 
 /// The document around every page.
@@ -60,6 +60,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("regions/:region/delete") view=regions::DeleteRegionPage ssr=SsrMode::Async/>
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("audit-log") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("members") view=members::MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("members/:user/remove") view=members::RemoveMemberPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/secret") view=applications::ApplicationSecretPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/delete") view=applications::DeleteApplicationPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane") view=data_planes::DataPlanePage ssr=SsrMode::Async/>

@@ -52,3 +52,11 @@ pub fn revoke_secret(org: Uuid, region: Uuid, data_plane: Uuid, secret: Uuid) ->
 pub fn audit_log(org: Uuid) -> String {
     format!("/orgs/{org}/settings/audit-log")
 }
+
+pub fn members(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/members")
+}
+
+pub fn member_remove(org: Uuid, user: Uuid) -> String {
+    format!("{}/{user}/remove", members(org))
+}

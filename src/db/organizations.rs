@@ -109,3 +109,96 @@ pub async fn memberships(
     .fetch_all(db)
     .await
 }
+
+/// A member of an organization as Settings > Members lists them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Member {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: OrgRole,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_sign_in_at: Option<time::OffsetDateTime>,
+}
+
+/// An organization's members, by email.
+pub async fn members(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> Result<Vec<Member>, sqlx::Error> {
+    sqlx::query_as!(
+        Member,
+        r#"select u.id as user_id, u.email, u.name, m.role as "role: OrgRole", u.last_sign_in_at
+           from organization_members m join users u on u.id = m.user_id
+           where m.organization_id = $1
+           order by lower(u.email)"#,
+        organization_id
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The organization's admins' ids, locking their memberships until the transaction ends, so
+/// two admins cannot demote each other at the same moment and leave none.
+pub async fn lock_admins(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select user_id from organization_members
+         where organization_id = $1 and role = 'admin'
+         for update",
+        organization_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn set_role(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: OrgRole,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "update organization_members set role = $3 where organization_id = $1 and user_id = $2",
+        organization_id,
+        user_id,
+        role as OrgRole,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn remove_member(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from organization_members where organization_id = $1 and user_id = $2",
+        organization_id,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Whether a user is a member (any role).
+pub async fn is_member(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query_scalar!(
+        r#"select exists (select 1 from organization_members
+                          where organization_id = $1 and user_id = $2) as "found!""#,
+        organization_id,
+        user_id
+    )
+    .fetch_one(db)
+    .await?;
+    Ok(found)
+}

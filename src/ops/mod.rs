@@ -7,5 +7,6 @@
 
 pub mod applications;
 pub mod data_planes;
+pub mod members;
 pub mod regions;
 pub mod workspaces;

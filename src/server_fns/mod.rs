@@ -9,6 +9,7 @@ pub mod applications;
 pub mod audit;
 pub mod data_planes;
 pub mod general;
+pub mod members;
 pub mod regions;
 pub mod session;
 pub mod workspaces;

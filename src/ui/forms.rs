@@ -15,6 +15,7 @@ use crate::server_fns::data_planes::{
     CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, UpdateDataPlane,
 };
 use crate::server_fns::general::{CreateOrganization, RenameOrganization};
+use crate::server_fns::members::{AddMember, RemoveMember, SetMemberRole};
 use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
 use crate::server_fns::session::{SignIn, SignOut};
 use crate::server_fns::workspaces::{
@@ -252,6 +253,63 @@ pub fn RevokeSecretForm(
             <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
             <input type="hidden" name="secret_id" value=secret_id.to_string()/>
             <ConfirmButtons cancel label="Revoke secret".into() danger=true/>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn AddMemberForm(organization_id: Uuid) -> impl IntoView {
+    let action = ServerAction::<AddMember>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <TextField name="email" check=email_rule id="new-member-email".into() label="Email" kind="email" help="They can sign in once they have a password or SSO is set up." required=true error/>
+            <div class="field">
+                <label for="new-member-role">"Role"</label>
+                <select id="new-member-role" name="role">
+                    <option value="member" selected=true>"Member: may look"</option>
+                    <option value="admin">"Admin: may change everything"</option>
+                </select>
+                <FieldMessage name="role" id="new-member-role-error".into() error/>
+            </div>
+            <button type="submit" class="button primary">"Add member"</button>
+        </ActionForm>
+    }
+}
+
+/// Makes a member an admin or a member: one button, the other role.
+#[island]
+pub fn SetMemberRoleForm(
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: String,
+    label: String,
+) -> impl IntoView {
+    let action = ServerAction::<SetMemberRole>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline">
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="user_id" value=user_id.to_string()/>
+            <input type="hidden" name="role" value=role/>
+            <button type="submit" class="button small">{label}</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn RemoveMemberForm(organization_id: Uuid, user_id: Uuid, cancel: String) -> impl IntoView {
+    let action = ServerAction::<RemoveMember>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="user_id" value=user_id.to_string()/>
+            <ConfirmButtons cancel label="Remove member".into() danger=true/>
         </ActionForm>
     }
 }

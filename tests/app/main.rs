@@ -10,6 +10,7 @@ mod api_workspaces;
 mod audit;
 mod common;
 mod data_planes;
+mod members;
 mod organizations;
 mod pages;
 mod regions;

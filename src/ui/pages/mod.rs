@@ -4,6 +4,7 @@ pub mod applications;
 pub mod audit;
 pub mod data_planes;
 pub mod general;
+pub mod members;
 pub mod organizations;
 pub mod regions;
 pub mod sign_in;

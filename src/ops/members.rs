@@ -1,0 +1,130 @@
+//! Members of an organization: added by email (before they ever sign in), their role changed,
+//! removed. An organization always keeps at least one admin.
+
+use uuid::Uuid;
+
+use crate::auth::OrgAccess;
+use crate::db::{self, audit::Event, organizations::Member};
+use crate::domain::{Email, OrgRole};
+use crate::error::{AppError, AppResult};
+
+fn last_admin() -> AppError {
+    AppError::conflict(
+        None,
+        "An organization needs at least one admin: make someone else an admin first.",
+    )
+}
+
+/// Adds a member by email, creating the user (without a password: they will sign in through
+/// SSO, or an operator sets one) when nobody has that email yet.
+pub async fn add(
+    pool: &sqlx::PgPool,
+    access: &OrgAccess,
+    email: &Email,
+    role: OrgRole,
+) -> AppResult<Member> {
+    access.require(OrgRole::Admin)?;
+    let mut tx = pool.begin().await?;
+    let user_id = match db::users::find_by_email(&mut *tx, email).await? {
+        Some(user) => user.id,
+        None => db::users::create(&mut *tx, email, "", None, false).await?,
+    };
+    if db::organizations::is_member(&mut *tx, access.organization_id, user_id).await? {
+        return Err(AppError::conflict(
+            Some("email"),
+            format!("{email} is already a member."),
+        ));
+    }
+    db::organizations::add_member(&mut *tx, access.organization_id, user_id, role).await?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(
+            Some(access.organization_id),
+            "member.add",
+            "user",
+            Some(user_id),
+            email.as_str(),
+        )
+        .after(&serde_json::json!({"role": role})),
+    )
+    .await?;
+    let member = db::organizations::members(&mut *tx, access.organization_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .ok_or_else(AppError::internal)?;
+    tx.commit().await?;
+    Ok(member)
+}
+
+/// Changes a member's role; the last admin cannot be demoted.
+pub async fn set_role(
+    pool: &sqlx::PgPool,
+    access: &OrgAccess,
+    user_id: Uuid,
+    role: OrgRole,
+) -> AppResult<Member> {
+    access.require(OrgRole::Admin)?;
+    let mut tx = pool.begin().await?;
+    let admins = db::organizations::lock_admins(&mut tx, access.organization_id).await?;
+    let member = db::organizations::members(&mut *tx, access.organization_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .ok_or_else(|| AppError::not_found("member"))?;
+    if member.role == role {
+        return Ok(member);
+    }
+    if role != OrgRole::Admin && admins == [user_id] {
+        return Err(last_admin());
+    }
+    db::organizations::set_role(&mut *tx, access.organization_id, user_id, role).await?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(
+            Some(access.organization_id),
+            "member.role",
+            "user",
+            Some(user_id),
+            &member.email,
+        )
+        .before(&serde_json::json!({"role": member.role}))
+        .after(&serde_json::json!({"role": role})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Member { role, ..member })
+}
+
+/// Removes a member from the organization (the user remains); the last admin cannot leave.
+pub async fn remove(pool: &sqlx::PgPool, access: &OrgAccess, user_id: Uuid) -> AppResult<Member> {
+    access.require(OrgRole::Admin)?;
+    let mut tx = pool.begin().await?;
+    let admins = db::organizations::lock_admins(&mut tx, access.organization_id).await?;
+    let member = db::organizations::members(&mut *tx, access.organization_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user_id == user_id)
+        .ok_or_else(|| AppError::not_found("member"))?;
+    if admins == [user_id] {
+        return Err(last_admin());
+    }
+    db::organizations::remove_member(&mut *tx, access.organization_id, user_id).await?;
+    db::audit::record(
+        &mut tx,
+        &access.actor,
+        Event::new(
+            Some(access.organization_id),
+            "member.remove",
+            "user",
+            Some(user_id),
+            &member.email,
+        )
+        .before(&serde_json::json!({"role": member.role})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(member)
+}
