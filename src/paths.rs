@@ -2,6 +2,19 @@
 
 use uuid::Uuid;
 
+/// Percent-encodes a query parameter's value. `/` stays as it is: it is allowed in a query,
+/// and keeps paths carried in one (`?next=/orgs/...`) readable.
+pub fn encode_query_value(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 pub fn general(org: Uuid) -> String {
     format!("/orgs/{org}/settings/general")
 }

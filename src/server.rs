@@ -121,7 +121,7 @@ async fn require_sign_in(session: Session, request: Request, next: Next) -> Resp
             .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("/");
-        let next = url_encode(wanted);
+        let next = crate::paths::encode_query_value(wanted);
         return Redirect::to(&format!("/login?next={next}")).into_response();
     }
     next.run(request).await
@@ -142,17 +142,6 @@ async fn never_cache_pages(request: Request, next: Next) -> Response {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-fn url_encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Deletes expired sessions now and then.

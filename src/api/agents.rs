@@ -5,9 +5,9 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
-use axum::http::{header, request::Parts};
+use axum::http::request::Parts;
 
-use super::extract::JsonBody;
+use super::extract::{JsonBody, bearer_token};
 use super::problem::{ApiError, ApiResult};
 use crate::auth::tokens::{Claims, DATA_PLANE_AUDIENCE};
 use crate::dataplane::protocol::{Identity, Report, TokenRequest, TokenResponse};
@@ -24,18 +24,10 @@ impl FromRequestParts<AppState> for Agent {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Agent> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or_else(|| {
-                ApiError::unauthenticated(
-                    "Send the data plane token: Authorization: Bearer <token>.",
-                )
-            })?;
+        let token = bearer_token(
+            &parts.headers,
+            "Send the data plane token: Authorization: Bearer <token>.",
+        )?;
         let claims = state.tokens.verify(token, DATA_PLANE_AUDIENCE).await?;
         Ok(Agent { claims })
     }

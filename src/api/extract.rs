@@ -31,22 +31,10 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Caller> {
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                ApiError::unauthenticated(
-                    "Send an access token: Authorization: Bearer <token>. Exchange your application's credentials at POST /api/public/v1/applications/token.",
-                )
-            })?;
-        let token = header
-            .split_once(' ')
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .ok_or_else(|| {
-                ApiError::unauthenticated("The Authorization header must be: Bearer <token>.")
-            })?;
+        let token = bearer_token(
+            &parts.headers,
+            "Send an access token: Authorization: Bearer <token>. Exchange your application's credentials at POST /api/public/v1/applications/token.",
+        )?;
         let claims = state.tokens.verify(token, API_AUDIENCE).await?;
         let source_ip = parts
             .extensions
@@ -54,6 +42,22 @@ impl FromRequestParts<AppState> for Caller {
             .map(|ConnectInfo(addr)| addr.ip().to_string());
         Ok(Caller { claims, source_ip })
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` header; `missing` says what to send when
+/// there is none.
+pub fn bearer_token<'a>(headers: &'a axum::http::HeaderMap, missing: &str) -> ApiResult<&'a str> {
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| ApiError::unauthenticated(missing))?;
+    header
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .ok_or_else(|| {
+            ApiError::unauthenticated("The Authorization header must be: Bearer <token>.")
+        })
 }
 
 impl Caller {

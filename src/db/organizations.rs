@@ -138,6 +138,24 @@ pub async fn members(
     .await
 }
 
+/// One member of an organization; `None` when the user is not a member.
+pub async fn member(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<Member>, sqlx::Error> {
+    sqlx::query_as!(
+        Member,
+        r#"select u.id as user_id, u.email, u.name, m.role as "role: OrgRole", u.last_sign_in_at
+           from organization_members m join users u on u.id = m.user_id
+           where m.organization_id = $1 and m.user_id = $2"#,
+        organization_id,
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// The organization's admins' ids, locking their memberships until the transaction ends, so
 /// two admins cannot demote each other at the same moment and leave none.
 pub async fn lock_admins(
@@ -184,21 +202,4 @@ pub async fn remove_member(
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// Whether a user is a member (any role).
-pub async fn is_member(
-    db: impl PgExecutor<'_>,
-    organization_id: Uuid,
-    user_id: Uuid,
-) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query_scalar!(
-        r#"select exists (select 1 from organization_members
-                          where organization_id = $1 and user_id = $2) as "found!""#,
-        organization_id,
-        user_id
-    )
-    .fetch_one(db)
-    .await?;
-    Ok(found)
 }

@@ -29,7 +29,10 @@ pub async fn add(
         Some(user) => user.id,
         None => db::users::create(&mut *tx, email, "", None, false).await?,
     };
-    if db::organizations::is_member(&mut *tx, access.organization_id, user_id).await? {
+    if db::organizations::member(&mut *tx, access.organization_id, user_id)
+        .await?
+        .is_some()
+    {
         return Err(AppError::conflict(
             Some("email"),
             format!("{email} is already a member."),
@@ -49,10 +52,8 @@ pub async fn add(
         .after(&serde_json::json!({"role": role})),
     )
     .await?;
-    let member = db::organizations::members(&mut *tx, access.organization_id)
+    let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
         .await?
-        .into_iter()
-        .find(|m| m.user_id == user_id)
         .ok_or_else(AppError::internal)?;
     tx.commit().await?;
     Ok(member)
@@ -68,10 +69,8 @@ pub async fn set_role(
     access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
     let admins = db::organizations::lock_admins(&mut tx, access.organization_id).await?;
-    let member = db::organizations::members(&mut *tx, access.organization_id)
+    let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
         .await?
-        .into_iter()
-        .find(|m| m.user_id == user_id)
         .ok_or_else(|| AppError::not_found("member"))?;
     if member.role == role {
         return Ok(member);
@@ -103,10 +102,8 @@ pub async fn remove(pool: &sqlx::PgPool, access: &OrgAccess, user_id: Uuid) -> A
     access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
     let admins = db::organizations::lock_admins(&mut tx, access.organization_id).await?;
-    let member = db::organizations::members(&mut *tx, access.organization_id)
+    let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
         .await?
-        .into_iter()
-        .find(|m| m.user_id == user_id)
         .ok_or_else(|| AppError::not_found("member"))?;
     if admins == [user_id] {
         return Err(last_admin());

@@ -89,11 +89,20 @@ pub async fn liveness(
     state: &crate::state::AppState,
     organization_id: Uuid,
 ) -> crate::error::AppResult<Liveness> {
+    let planes = db::data_planes::list_for_organization(&state.pool, organization_id).await?;
+    liveness_of(state, organization_id, planes).await
+}
+
+/// The liveness of data planes already loaded: their recent heartbeats, in one query.
+#[cfg(feature = "ssr")]
+async fn liveness_of(
+    state: &crate::state::AppState,
+    organization_id: Uuid,
+    planes: Vec<DataPlane>,
+) -> crate::error::AppResult<Liveness> {
     let now = time::OffsetDateTime::now_utc();
-    let (planes, beats) = tokio::try_join!(
-        db::data_planes::list_for_organization(&state.pool, organization_id),
-        db::data_planes::beats_since(&state.pool, organization_id, now - SPARKLINE_WINDOW),
-    )?;
+    let beats =
+        db::data_planes::beats_since(&state.pool, organization_id, now - SPARKLINE_WINDOW).await?;
     let mut by_plane: std::collections::HashMap<Uuid, Vec<i64>> = Default::default();
     for (plane, at) in beats {
         by_plane
@@ -127,12 +136,22 @@ pub async fn overviews(
     pool: &sqlx::PgPool,
     organization_id: Uuid,
 ) -> crate::error::AppResult<Vec<RegionOverview>> {
-    use std::collections::HashMap;
     let (regions, planes, counts) = tokio::try_join!(
         db::regions::list(pool, organization_id),
         db::data_planes::list_for_organization(pool, organization_id),
         db::regions::workspace_counts(pool, organization_id),
     )?;
+    Ok(assemble(regions, planes, counts))
+}
+
+/// Regions with their data planes and workspace counts, from what was loaded.
+#[cfg(feature = "ssr")]
+fn assemble(
+    regions: Vec<Region>,
+    planes: Vec<DataPlane>,
+    counts: Vec<(Uuid, i64)>,
+) -> Vec<RegionOverview> {
+    use std::collections::HashMap;
     let counts: HashMap<Uuid, i64> = counts.into_iter().collect();
     let mut planes_by_region: HashMap<Uuid, Vec<DataPlane>> = HashMap::new();
     for plane in planes {
@@ -141,24 +160,28 @@ pub async fn overviews(
             .or_default()
             .push(plane);
     }
-    Ok(regions
+    regions
         .into_iter()
         .map(|region| RegionOverview {
             data_planes: planes_by_region.remove(&region.id).unwrap_or_default(),
             workspace_count: counts.get(&region.id).copied().unwrap_or(0),
             region,
         })
-        .collect())
+        .collect()
 }
 
 #[server(endpoint = "regions/page")]
 pub async fn regions_page(organization_id: Uuid) -> Result<RegionsData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let (regions, liveness) = tokio::try_join!(
-        overviews(ctx.pool(), organization_id),
-        liveness(&ctx.state, organization_id),
+    // The data planes are loaded once, for both the overviews and their liveness.
+    let (regions, planes, counts) = tokio::try_join!(
+        db::regions::list(ctx.pool(), organization_id),
+        db::data_planes::list_for_organization(ctx.pool(), organization_id),
+        db::regions::workspace_counts(ctx.pool(), organization_id),
     )?;
+    let liveness = liveness_of(&ctx.state, organization_id, planes.clone()).await?;
+    let regions = assemble(regions, planes, counts);
     Ok(RegionsData {
         meta: PageMeta::load(&ctx, &access, &paths::regions(organization_id)).await?,
         regions,
@@ -173,11 +196,12 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
     let region = db::regions::get(ctx.pool(), organization_id, region_id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
-    let (data_planes, workspace_count, liveness) = tokio::try_join!(
-        async { Ok::<_, AppError>(db::data_planes::list_for_region(ctx.pool(), region_id).await?) },
+    let (workspace_count, liveness) = tokio::try_join!(
         async { Ok::<_, AppError>(db::workspaces::count_in_region(ctx.pool(), region_id).await?) },
         liveness(&ctx.state, organization_id),
     )?;
+    // The region's data planes are among those the liveness already loaded.
+    let data_planes = liveness.for_region(region_id).planes;
     Ok(RegionData {
         liveness,
         meta: PageMeta::load(&ctx, &access, &paths::region(organization_id, region_id)).await?,

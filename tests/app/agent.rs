@@ -281,7 +281,7 @@ async fn the_data_plane_api_refuses_wrong_credentials_and_other_tokens(pool: PgP
     let app = TestApp::spawn(pool).await;
     let api = app.api_admin().await;
     let (_, client_id, secret) = new_data_plane(&api, "eu-dp-1").await;
-    let http = reqwest::Client::new();
+    let http = http_client();
     let base = format!("http://{}/api/v1/dataplanes", app.addr);
     let exchange = |id: String, secret: String| {
         let http = http.clone();
@@ -411,7 +411,7 @@ async fn a_first_run_shows_a_healthy_default_data_plane() {
     let mut server = tokio::process::Command::new(meridian);
     env(&mut server);
     let mut server = server.kill_on_drop(true).spawn().unwrap();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let started = Instant::now();
     while http
         .get(format!("http://{addr}/healthz"))

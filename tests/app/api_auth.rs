@@ -295,7 +295,7 @@ async fn the_command_line_creates_an_application(pool: PgPool) {
         "postgres://postgres@127.0.0.1:5432/{}",
         options.get_database().unwrap()
     );
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_meridian"))
+    let command = tokio::process::Command::new(env!("CARGO_BIN_EXE_meridian"))
         .args([
             "admin",
             "create-application",
@@ -307,7 +307,12 @@ async fn the_command_line_creates_an_application(pool: PgPool) {
         .env("DATABASE_URL", url)
         .env("MERIDIAN_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("MERIDIAN_ADMIN_PASSWORD", PASSWORD)
-        .output()
+        .kill_on_drop(true)
+        .output();
+    // Not a blocking wait: the test's runtime also serves the app.
+    let output = tokio::time::timeout(std::time::Duration::from_secs(60), command)
+        .await
+        .expect("the command finishes")
         .unwrap();
     assert!(
         output.status.success(),

@@ -18,6 +18,18 @@ use uuid::Uuid;
 pub type Form<'a> = Vec<(&'a str, &'a str)>;
 
 pub const ADMIN_EMAIL: &str = "admin@example.com";
+
+/// No request of a test waits longer than this: a stuck server fails the test instead of
+/// hanging the run.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// An HTTP client for tests, with [`REQUEST_TIMEOUT`].
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .build()
+        .unwrap()
+}
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
@@ -109,6 +121,7 @@ impl TestApp {
 
     pub fn client(&self) -> Client {
         let http = reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -345,7 +358,7 @@ impl TestApp {
         .await
         .unwrap();
         let mut api = Api {
-            http: reqwest::Client::new(),
+            http: http_client(),
             base: format!("http://{}/api/public/v1", self.addr),
             token: String::new(),
             application_id: application.id,

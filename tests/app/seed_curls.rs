@@ -42,14 +42,17 @@ async fn the_guides_curl_commands_work_verbatim(pool: PgPool) {
     let workspace = app
         .workspace_id(DEFAULT_ORGANIZATION_ID, "Default Workspace")
         .await;
-    let output = tokio::process::Command::new("bash")
+    let command = tokio::process::Command::new("bash")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seed/curls.sh"))
         .env("BASE", format!("http://{}", app.addr))
         .env("TOKEN", &api.token)
         .env("WORKSPACE_ID", workspace.to_string())
         .env("REGION_ID", GUIDE_REGIONS[1])
-        .output()
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(120), command)
         .await
+        .expect("the script finishes")
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -20,7 +20,7 @@ run() {
   command=${command//\{workspaceId\}/$WORKSPACE_ID}
   command=${command//\{regionId\}/$REGION_ID}
   body=$(mktemp)
-  status=$(eval "$command --silent --show-error --output $body --write-out '%{http_code}'")
+  status=$(eval "$command --silent --show-error --max-time 30 --output $body --write-out '%{http_code}'")
   local first_line=${command%%$'\n'*}
   if [ "$status" != "$expected" ] || { [ -n "$wanted" ] && ! grep -q -- "$wanted" "$body"; }; then
     echo "FAIL ($status, wanted $expected${wanted:+ with $wanted}): $first_line" >&2

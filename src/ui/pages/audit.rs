@@ -55,20 +55,9 @@ fn query_string(q: &AuditQuery, extra: &[(&str, String)]) -> String {
     pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .map(|(k, v)| format!("{k}={}", paths::encode_query_value(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn encode(raw: &str) -> String {
-    raw.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
