@@ -1,6 +1,7 @@
 // Browser tests for Meridian: every spec runs twice, once with the page hydrated by
 // WebAssembly and once with JavaScript off (plain HTML forms), against a freshly built
-// server and a freshly created database.
+// server and a freshly created database. Beside the server runs a test OpenID Connect identity
+// provider (idp/provider.mjs, on 127.0.0.1:3200; tests/idp.ts) for the SSO tests.
 //
 //   cd end2end && npx playwright test
 //
@@ -15,6 +16,7 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './tests/admin';
+import { IDP_DISCOVERY_URL, IDP_PORT } from './tests/idp';
 
 const baseURL = (process.env.MERIDIAN_E2E_URL ?? 'http://127.0.0.1:3100').replace(/\/+$/, '');
 const listen = new URL(baseURL);
@@ -92,24 +94,47 @@ export default defineConfig({
     { name: 'hydrated', use: { javaScriptEnabled: true } },
     { name: 'no-js', use: { javaScriptEnabled: false } },
   ],
-  webServer: {
-    command: serverCommand,
-    cwd: repoRoot,
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      DATABASE_URL: databaseUrl,
-      ...(db.password ? { PGPASSWORD: decodeURIComponent(db.password) } : {}),
-      MERIDIAN_LISTEN: listen.host,
-      MERIDIAN_ADMIN_EMAIL: ADMIN_EMAIL,
-      MERIDIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      LEPTOS_SITE_ROOT: 'target/site',
-      // Short health thresholds, so a data plane's badge changes within a test.
-      MERIDIAN_HEALTHY_WITHIN_SECS: '10',
-      MERIDIAN_DEGRADED_WITHIN_SECS: '30',
+  // Started in this order, each once the one before answers; all stopped when the run ends.
+  webServer: [
+    // The OpenID Connect identity provider for the SSO tests: oidc-provider, all in memory, so
+    // each run starts with no sessions. It knows Meridian as the client in tests/idp.ts, with
+    // redirect URIs under MERIDIAN_E2E_URL. First, so it answers by the time the server starts
+    // (it is up in about a second).
+    {
+      name: 'idp',
+      command: 'exec node idp/provider.mjs',
+      cwd: __dirname,
+      url: IDP_DISCOVERY_URL,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      // It stops cleanly on SIGTERM (the default is SIGKILL).
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+      env: {
+        IDP_PORT: String(IDP_PORT),
+        MERIDIAN_E2E_URL: baseURL,
+      },
     },
-  },
+    {
+      command: serverCommand,
+      cwd: repoRoot,
+      url: `${baseURL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        DATABASE_URL: databaseUrl,
+        ...(db.password ? { PGPASSWORD: decodeURIComponent(db.password) } : {}),
+        MERIDIAN_LISTEN: listen.host,
+        MERIDIAN_ADMIN_EMAIL: ADMIN_EMAIL,
+        MERIDIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+        LEPTOS_SITE_ROOT: 'target/site',
+        // Short health thresholds, so a data plane's badge changes within a test.
+        MERIDIAN_HEALTHY_WITHIN_SECS: '10',
+        MERIDIAN_DEGRADED_WITHIN_SECS: '30',
+      },
+    },
+  ],
 });

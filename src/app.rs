@@ -7,7 +7,8 @@ use leptos_router::{SsrMode, path};
 
 use crate::ui::layout::{NotFound, SettingsFrame, StandaloneFrame};
 use crate::ui::pages::{
-    applications, audit, data_planes, general, members, organizations, regions, sign_in, workspaces,
+    applications, audit, data_planes, general, members, organizations, regions, sign_in, sso,
+    workspaces,
 };
 
 /// The document around every page.
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("audit-log") view=audit::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("members") view=members::MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("sso") view=sso::SsoPage ssr=SsrMode::Async/>
                     <Route path=path!("members/:user/remove") view=members::RemoveMemberPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/secret") view=applications::ApplicationSecretPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/delete") view=applications::DeleteApplicationPage ssr=SsrMode::Async/>

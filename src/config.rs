@@ -16,6 +16,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Mark session cookies `Secure` (set when served over HTTPS).
     pub secure_cookies: bool,
+    /// `MERIDIAN_ENCRYPTION_KEY`: base64 of 32 bytes, encrypting stored SSO client secrets
+    /// (see `auth::sealed`).
+    pub encryption_key: Option<String>,
     /// The bootstrap instance admin.
     pub admin_email: String,
     pub admin_password: Option<String>,
@@ -36,6 +39,10 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("admin_email", &self.admin_email)
             .field("health", &self.health)
+            .field(
+                "encryption_key",
+                &self.encryption_key.as_ref().map(|_| "<redacted>"),
+            )
             .field(
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "<redacted>"),
@@ -101,6 +108,7 @@ impl Config {
             admin_email: var("MERIDIAN_ADMIN_EMAIL")
                 .unwrap_or_else(|| Self::DEFAULT_ADMIN_EMAIL.into()),
             admin_password: var("MERIDIAN_ADMIN_PASSWORD"),
+            encryption_key: var("MERIDIAN_ENCRYPTION_KEY"),
         })
     }
 }

@@ -213,6 +213,11 @@ mod server {
     /// Unique-constraint names mapped to the field and message a user should see.
     const UNIQUE_VIOLATIONS: &[(&str, &str, &str)] = &[
         (
+            "sso_domains_pkey",
+            "domains",
+            "Another organization's single sign-on already covers one of these domains.",
+        ),
+        (
             "regions_organization_name_key",
             "name",
             "A region with this name already exists.",

@@ -40,6 +40,8 @@ pub mod ops;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
+pub mod sso_flow;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 /// The browser entry point: hydrates the server-rendered page.

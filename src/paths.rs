@@ -66,6 +66,10 @@ pub fn audit_log(org: Uuid) -> String {
     format!("/orgs/{org}/settings/audit-log")
 }
 
+pub fn sso(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/sso")
+}
+
 pub fn members(org: Uuid) -> String {
     format!("/orgs/{org}/settings/members")
 }

@@ -6,6 +6,7 @@ use sqlx::PgPool;
 use std::sync::Arc;
 
 use crate::auth::api_access::ApiAccessCache;
+use crate::auth::sealed::SecretBox;
 use crate::auth::secrets::SecretHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::cache::RegionLists;
@@ -29,6 +30,10 @@ pub struct AppState {
     pub region_lists: Arc<RegionLists>,
     /// When a data plane counts as healthy or degraded (`Config::health`).
     pub health: HealthThresholds,
+    /// Encrypts stored SSO client secrets; `None` until a key is configured.
+    pub secret_box: Option<Arc<SecretBox>>,
+    /// Talks to identity providers (discovery, JWKS, code redemption).
+    pub oidc: Arc<crate::auth::oidc::Providers>,
 }
 
 impl AppState {
@@ -50,6 +55,8 @@ impl AppState {
             hasher,
             tokens: Arc::new(tokens),
             api_access: Arc::new(ApiAccessCache::default()),
+            secret_box: None,
+            oidc: Arc::new(crate::auth::oidc::Providers::new()?),
             pool,
             public_url,
         })

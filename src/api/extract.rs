@@ -312,6 +312,16 @@ impl Params {
             .transpose()
     }
 
+    /// A list of text values (repeated or comma-separated), without empty ones.
+    pub fn texts(&self, name: &str) -> Vec<String> {
+        self.values(name)
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     pub fn uuids(&self, name: &str) -> ApiResult<Vec<Uuid>> {
         self.values(name)
             .flat_map(|v| v.split(','))

@@ -10,8 +10,10 @@ pub mod data_planes;
 pub mod extract;
 pub mod openapi;
 pub mod organizations;
+pub mod permissions;
 pub mod problem;
 pub mod regions;
+pub mod users;
 pub mod workspaces;
 
 use axum::Router;
@@ -80,6 +82,17 @@ pub fn router() -> Router<AppState> {
         )
         .route("/organizations", get(organizations::list))
         .route("/audit-events", get(audit::list))
+        .route("/users", get(users::list))
+        .route(
+            "/permissions",
+            get(permissions::list).post(permissions::create),
+        )
+        .route(
+            "/permissions/{permissionId}",
+            get(permissions::get)
+                .patch(permissions::update)
+                .delete(permissions::delete),
+        )
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,

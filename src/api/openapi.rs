@@ -8,7 +8,9 @@ use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
 use super::problem::{Problem, ProblemField};
-use super::{applications, audit, data_planes, organizations, regions, workspaces};
+use super::{
+    applications, audit, data_planes, organizations, permissions, regions, users, workspaces,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,6 +34,9 @@ use super::{applications, audit, data_planes, organizations, regions, workspaces
         workspaces::delete,
         organizations::list,
         audit::list,
+        users::list,
+        permissions::list, permissions::create, permissions::get, permissions::update,
+        permissions::delete,
     ),
     components(schemas(Problem, ProblemField)),
     security(("bearerAuth" = [])),

@@ -247,7 +247,7 @@ pub async fn update(
     PathParams(id): PathParams<String>,
     JsonBody(body): JsonBody<WorkspaceUpdateRequest>,
 ) -> ApiResult<Json<WorkspaceResponse>> {
-    let (workspace, access) = load(&state, &caller, &id, OrgRole::Admin).await?;
+    let (workspace, access) = load(&state, &caller, &id, OrgRole::Member).await?;
     let change = WorkspaceChange {
         name: body
             .name
@@ -269,7 +269,7 @@ pub async fn delete(
     caller: Caller,
     PathParams(id): PathParams<String>,
 ) -> ApiResult<StatusCode> {
-    let (workspace, access) = load(&state, &caller, &id, OrgRole::Admin).await?;
+    let (workspace, access) = load(&state, &caller, &id, OrgRole::Member).await?;
     ops::workspaces::delete(&state.pool, &access, workspace.id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,11 +4,14 @@
 //! A browser session holds only the signed-in user's id. Sign-in methods (password now, SSO
 //! later) all end in [`session::establish`], so they share rotation and expiry rules. API
 //! callers present a bearer token ([`tokens`]) issued to an application; they act as the
-//! application's owner, and [`check_role`] decides for both doors.
+//! application's owner, and [`check_role`] decides for both doors, for organization roles
+//! ([`OrgAccess::require`]) and workspace roles ([`OrgAccess::require_workspace`]) alike.
 
 pub mod api_access;
 pub mod csrf;
+pub mod oidc;
 pub mod password;
+pub mod sealed;
 pub mod secrets;
 pub mod session;
 pub mod tokens;
@@ -16,7 +19,7 @@ pub mod tokens;
 use uuid::Uuid;
 
 use crate::db::{self, audit::Actor, users::User};
-use crate::domain::OrgRole;
+use crate::domain::{OrgRole, WorkspaceRole};
 use crate::error::{AppError, AppResult};
 
 /// A signed-in user acting on one organization with a role.
@@ -32,6 +35,32 @@ impl OrgAccess {
     /// Refuses unless the caller's role is at least `needed`.
     pub fn require(&self, needed: OrgRole) -> AppResult<()> {
         check_role(Some(self.role), needed).map(|_| ())
+    }
+
+    /// The caller's role on one workspace of this organization (which must exist here).
+    pub async fn workspace_role(
+        &self,
+        db: impl sqlx::PgExecutor<'_>,
+        workspace_id: Uuid,
+    ) -> AppResult<WorkspaceRole> {
+        let granted = match self.role {
+            OrgRole::Admin => None,
+            OrgRole::Member => {
+                db::permissions::workspace_role(db, workspace_id, self.user.id).await?
+            }
+        };
+        Ok(effective_workspace_role(self.role, granted))
+    }
+
+    /// Refuses unless the caller's role on the workspace is at least `needed`.
+    pub async fn require_workspace(
+        &self,
+        db: impl sqlx::PgExecutor<'_>,
+        workspace_id: Uuid,
+        needed: WorkspaceRole,
+    ) -> AppResult<WorkspaceRole> {
+        let role = self.workspace_role(db, workspace_id).await?;
+        check_role(Some(role), needed)
     }
 }
 
@@ -51,9 +80,23 @@ pub fn effective_role(
     }
 }
 
-/// The one rule of who may do what: non-members (`None`) get `NotFound`, so ids of other
-/// organizations reveal nothing; members lacking the role get `Forbidden`.
-pub fn check_role(role: Option<OrgRole>, needed: OrgRole) -> AppResult<OrgRole> {
+/// The role a user acts with on one workspace of an organization they can see: organization
+/// admins administer every workspace; members read every workspace and hold whatever more
+/// they were given on this one.
+pub fn effective_workspace_role(
+    organization_role: OrgRole,
+    granted: Option<WorkspaceRole>,
+) -> WorkspaceRole {
+    match organization_role {
+        OrgRole::Admin => WorkspaceRole::Admin,
+        OrgRole::Member => granted.unwrap_or(WorkspaceRole::Reader),
+    }
+}
+
+/// The one rule of who may do what, for organization and workspace roles alike: non-members
+/// (`None`) get `NotFound`, so ids of other organizations reveal nothing; members lacking the
+/// role get `Forbidden`.
+pub fn check_role<R: Ord + Copy>(role: Option<R>, needed: R) -> AppResult<R> {
     let role = role.ok_or_else(|| AppError::not_found("organization"))?;
     if role < needed {
         return Err(AppError::forbidden());

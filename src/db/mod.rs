@@ -6,7 +6,9 @@ pub mod audit;
 pub mod data_planes;
 pub mod keys;
 pub mod organizations;
+pub mod permissions;
 pub mod regions;
+pub mod sso;
 pub mod users;
 pub mod workspaces;
 

@@ -156,6 +156,21 @@ pub async fn member(
     .await
 }
 
+/// The id of a user's membership (its permission id in the public API).
+pub async fn membership_id(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select id from organization_members where organization_id = $1 and user_id = $2",
+        organization_id,
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
 /// The organization's admins' ids, locking their memberships until the transaction ends, so
 /// two admins cannot demote each other at the same moment and leave none.
 pub async fn lock_admins(

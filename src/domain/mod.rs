@@ -13,7 +13,7 @@ pub use name::Name;
 pub use residency::{
     DataPlane, Health, HealthThresholds, Membership, Organization, Region, Workspace,
 };
-pub use role::OrgRole;
+pub use role::{OrgRole, WorkspaceRole};
 
 /// The default organization every instance starts with.
 pub const DEFAULT_ORGANIZATION_ID: uuid::Uuid = uuid::Uuid::nil();

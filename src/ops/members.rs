@@ -29,34 +29,63 @@ pub async fn add(
         Some(user) => user.id,
         None => db::users::create(&mut *tx, email, "", None, false).await?,
     };
+    let member = insert(&mut tx, access, user_id, email.as_str(), role, "email").await?;
+    tx.commit().await?;
+    Ok(member)
+}
+
+/// Adds an existing user (the public API names users by id).
+pub async fn add_user(
+    pool: &sqlx::PgPool,
+    access: &OrgAccess,
+    user_id: Uuid,
+    role: OrgRole,
+) -> AppResult<Member> {
+    access.require(OrgRole::Admin)?;
+    let mut tx = pool.begin().await?;
+    let user = db::users::get(&mut *tx, user_id)
+        .await?
+        .ok_or_else(|| AppError::invalid("user_id", "No user has that id."))?;
+    let member = insert(&mut tx, access, user.id, &user.email, role, "user_id").await?;
+    tx.commit().await?;
+    Ok(member)
+}
+
+/// The membership itself and its audit event; a duplicate is a conflict on `field`.
+async fn insert(
+    tx: &mut sqlx::PgConnection,
+    access: &OrgAccess,
+    user_id: Uuid,
+    email: &str,
+    role: OrgRole,
+    field: &str,
+) -> AppResult<Member> {
     if db::organizations::member(&mut *tx, access.organization_id, user_id)
         .await?
         .is_some()
     {
         return Err(AppError::conflict(
-            Some("email"),
+            Some(field),
             format!("{email} is already a member."),
         ));
     }
     db::organizations::add_member(&mut *tx, access.organization_id, user_id, role).await?;
     db::audit::record(
-        &mut tx,
+        tx,
         &access.actor,
         Event::new(
             Some(access.organization_id),
             "member.add",
             "user",
             Some(user_id),
-            email.as_str(),
+            email,
         )
         .after(&serde_json::json!({"role": role})),
     )
     .await?;
-    let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
+    db::organizations::member(&mut *tx, access.organization_id, user_id)
         .await?
-        .ok_or_else(AppError::internal)?;
-    tx.commit().await?;
-    Ok(member)
+        .ok_or_else(AppError::internal)
 }
 
 /// Changes a member's role; the last admin cannot be demoted.
@@ -109,6 +138,8 @@ pub async fn remove(pool: &sqlx::PgPool, access: &OrgAccess, user_id: Uuid) -> A
         return Err(last_admin());
     }
     db::organizations::remove_member(&mut *tx, access.organization_id, user_id).await?;
+    // Roles on the organization's workspaces go with the membership.
+    db::permissions::revoke_in_organization(&mut *tx, access.organization_id, user_id).await?;
     db::audit::record(
         &mut tx,
         &access.actor,

@@ -8,5 +8,7 @@
 pub mod applications;
 pub mod data_planes;
 pub mod members;
+pub mod permissions;
 pub mod regions;
+pub mod sso;
 pub mod workspaces;

@@ -1,12 +1,13 @@
 //! Creating workspaces in a region, renaming them, moving them to another region (a
-//! residency change) and deleting them.
+//! residency change) and deleting them. Creating needs an organization admin; the rest needs a
+//! role on the workspace itself (see [`WorkspaceRole`]).
 
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::OrgAccess;
 use crate::db::{self, audit::Event};
-use crate::domain::{Name, OrgRole, Region, Workspace};
+use crate::domain::{Name, OrgRole, Region, Workspace, WorkspaceRole};
 use crate::error::{AppError, AppResult};
 
 /// What a change asks for; `None` keeps the current value.
@@ -77,11 +78,20 @@ pub async fn update(
     change: WorkspaceChange,
     revision: Option<i32>,
 ) -> AppResult<(Workspace, Workspace)> {
-    access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
     let before = db::workspaces::lock(&mut tx, access.organization_id, workspace_id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
+    // Renaming needs an editor; changing where the data lives needs the workspace's admin.
+    let moving = change.region_id.is_some_and(|id| id != before.region_id);
+    let needed = if moving {
+        WorkspaceRole::Admin
+    } else {
+        WorkspaceRole::Editor
+    };
+    access
+        .require_workspace(&mut *tx, workspace_id, needed)
+        .await?;
     let target = match change.region_id {
         Some(id) if id != before.region_id => Some(
             assignable_region(&mut tx, access.organization_id, id)
@@ -144,11 +154,13 @@ pub async fn delete(
     workspace_id: Uuid,
     revision: Option<i32>,
 ) -> AppResult<Workspace> {
-    access.require(OrgRole::Admin)?;
     let mut tx = pool.begin().await?;
     let workspace = db::workspaces::lock(&mut tx, access.organization_id, workspace_id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
+    access
+        .require_workspace(&mut *tx, workspace_id, WorkspaceRole::Admin)
+        .await?;
     let revision = revision.unwrap_or(workspace.revision);
     if !db::workspaces::delete(&mut *tx, access.organization_id, workspace_id, revision).await? {
         return Err(AppError::stale("workspace"));

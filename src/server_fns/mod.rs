@@ -12,6 +12,7 @@ pub mod general;
 pub mod members;
 pub mod regions;
 pub mod session;
+pub mod sso;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

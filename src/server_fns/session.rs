@@ -81,6 +81,22 @@ pub async fn sign_in(
     let ctx = Ctx::load().await?;
     let parsed = Email::parse(&email)
         .map_err(|m| AppError::invalid("email", m).with_input([("email", email.as_str())]))?;
+    // Email first: a domain under an organization's SSO goes to its identity provider, unless
+    // a password was typed and the organization still allows passwords.
+    if let Some(organization_id) = db::sso::for_domain(ctx.pool(), parsed.domain()).await? {
+        let required = db::sso::get(ctx.pool(), organization_id)
+            .await?
+            .is_some_and(|c| c.require_sso);
+        if password.is_empty() || required {
+            let next = next.as_deref().filter(|n| is_local_path(n));
+            leptos_axum::redirect(&crate::sso_flow::start_path(
+                organization_id,
+                parsed.as_str(),
+                next,
+            ));
+            return Ok(());
+        }
+    }
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password.")
             .with_input([("email", email.as_str())]));
@@ -115,6 +131,16 @@ pub async fn sign_in(
             .with_input([("email", email.as_str())]));
         }
     };
+    // A member of an organization that requires SSO signs in there, whatever their address
+    // (instance admins excepted: their password is the way in when SSO is broken).
+    let is_instance_admin = db::users::get(ctx.pool(), user_id)
+        .await?
+        .is_some_and(|u| u.is_instance_admin);
+    if !is_instance_admin && let Some(org) = db::sso::required_for(ctx.pool(), user_id).await? {
+        let next = next.as_deref().filter(|n| is_local_path(n));
+        leptos_axum::redirect(&crate::sso_flow::start_path(org, parsed.as_str(), next));
+        return Ok(());
+    }
     let mut tx = ctx.pool().begin().await?;
     db::users::record_sign_in(&mut *tx, user_id).await?;
     let actor = Actor {
@@ -135,11 +161,15 @@ pub async fn sign_in(
     Ok(())
 }
 
-/// Signs out: the server-side session is deleted, not just the cookie.
+/// Signs out: the server-side session is deleted, not just the cookie; a user who came through
+/// SSO is then sent to the provider's end-session endpoint when it has one.
 #[server(endpoint = "session/sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
+    // Decided before the session (which names the provider) is gone.
+    let base = ctx.public_url().await;
+    let target = crate::sso_flow::sign_out_target(&ctx.state, &ctx.session, &base).await;
     auth::session::end(&ctx.session).await?;
-    leptos_axum::redirect("/login");
+    leptos_axum::redirect(&target);
     Ok(())
 }

@@ -18,8 +18,10 @@ use crate::server_fns::general::{CreateOrganization, RenameOrganization};
 use crate::server_fns::members::{AddMember, RemoveMember, SetMemberRole};
 use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
 use crate::server_fns::session::{SignIn, SignOut};
+use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso};
 use crate::server_fns::workspaces::{
-    CreateWorkspace, DeleteWorkspace, MoveWorkspace, RenameWorkspace,
+    CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MoveWorkspace, RenameWorkspace,
+    RevokeWorkspaceRole, SetWorkspaceRole,
 };
 use crate::ui::components::{FieldMessage, FormError, TextField, email_rule, failure, name_rule};
 
@@ -43,7 +45,7 @@ pub fn SignInForm(next: String) -> impl IntoView {
             <FormError error/>
             <input type="hidden" name="next" value=next/>
             <TextField name="email" check=email_rule id="sign-in-email".into() label="Email" kind="email" autocomplete="username" required=true autofocus=true error/>
-            <TextField name="password" id="sign-in-password".into() label="Password" kind="password" autocomplete="current-password" required=true error/>
+            <TextField name="password" id="sign-in-password".into() label="Password" kind="password" autocomplete="current-password" help="Leave empty if your organization signs in with single sign-on." error/>
             <button type="submit" class="button primary wide">"Sign in"</button>
         </ActionForm>
     }
@@ -403,6 +405,108 @@ pub fn MoveWorkspaceForm(
     }
 }
 
+/// A member offered in a picker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemberOption {
+    pub user_id: Uuid,
+    pub email: String,
+}
+
+/// The workspace roles as pickers offer them.
+const WORKSPACE_ROLE_OPTIONS: [(&str, &str); 3] = [
+    ("reader", "Reader: may look"),
+    ("editor", "Editor: may also rename"),
+    ("admin", "Admin: may also move, delete and share"),
+];
+
+/// Gives a member of the organization a role on a workspace.
+#[island]
+pub fn GrantWorkspaceRoleForm(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    members: Vec<MemberOption>,
+) -> impl IntoView {
+    let action = ServerAction::<GrantWorkspaceRole>::new();
+    let error = failure(action);
+    let options = members
+        .into_iter()
+        .map(|m| view! { <option value=m.user_id.to_string()>{m.email}</option> })
+        .collect_view();
+    let roles = WORKSPACE_ROLE_OPTIONS
+        .iter()
+        .map(|(value, label)| view! { <option value=*value selected=*value == "editor">{*label}</option> })
+        .collect_view();
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
+            <div class="field">
+                <label for="grant-member">"Member"</label>
+                <select id="grant-member" name="user_id">{options}</select>
+                <FieldMessage name="user_id" id="grant-member-error".into() error/>
+            </div>
+            <div class="field">
+                <label for="grant-role">"Workspace role"</label>
+                <select id="grant-role" name="role">{roles}</select>
+                <FieldMessage name="role" id="grant-role-error".into() error/>
+            </div>
+            <button type="submit" class="button primary">"Give access"</button>
+        </ActionForm>
+    }
+}
+
+/// Changes the role one workspace permission gives: a picker and a button.
+#[island]
+pub fn SetWorkspaceRoleForm(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    permission_id: Uuid,
+    role: String,
+    email: String,
+) -> impl IntoView {
+    let action = ServerAction::<SetWorkspaceRole>::new();
+    let error = failure(action);
+    let id = format!("role-{permission_id}");
+    let roles = WORKSPACE_ROLE_OPTIONS
+        .iter()
+        .map(|(value, label)| view! { <option value=*value selected=*value == role>{*label}</option> })
+        .collect_view();
+    view! {
+        <ActionForm action attr:class="inline">
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
+            <input type="hidden" name="permission_id" value=permission_id.to_string()/>
+            <label for=id.clone() class="visually-hidden">{format!("Role of {email}")}</label>
+            <select id=id name="role">{roles}</select>
+            " "
+            <button type="submit" class="button small">"Change"</button>
+        </ActionForm>
+    }
+}
+
+/// Takes a workspace permission away (the member keeps reading, as every member does).
+#[island]
+pub fn RevokeWorkspaceRoleForm(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    permission_id: Uuid,
+    email: String,
+) -> impl IntoView {
+    let action = ServerAction::<RevokeWorkspaceRole>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline">
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
+            <input type="hidden" name="permission_id" value=permission_id.to_string()/>
+            <button type="submit" class="button small" aria-label=format!("Remove access of {email}")>"Remove"</button>
+        </ActionForm>
+    }
+}
+
 #[island]
 pub fn DeleteWorkspaceForm(
     organization_id: Uuid,
@@ -469,5 +573,80 @@ fn ConfirmButtons(cancel: String, label: String, danger: bool) -> impl IntoView 
             {cancel}
             <button type="submit" class=class>{label}</button>
         </div>
+    }
+}
+
+/// An organization's single sign-on settings. `revision` 0 means nothing is saved yet; the
+/// client secret field is empty either way (a saved secret is never sent back).
+#[island]
+pub fn SsoSettingsForm(
+    organization_id: Uuid,
+    revision: i32,
+    issuer: String,
+    client_id: String,
+    domains: String,
+    default_role: String,
+    require_sso: bool,
+) -> impl IntoView {
+    let action = ServerAction::<SaveSso>::new();
+    let error = failure(action);
+    let saved = revision > 0;
+    let secret_help = if saved {
+        "Saved and encrypted; it is never shown again. Leave empty to keep it."
+    } else {
+        "From the provider's application registration. Stored encrypted, never shown again."
+    };
+    let roles = [("member", "Member: may look"), ("admin", "Admin: may change everything")]
+        .into_iter()
+        .map(|(value, label)| view! { <option value=value selected=value == default_role>{label}</option> })
+        .collect_view();
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            {saved.then(|| view! { <input type="hidden" name="revision" value=revision.to_string()/> })}
+            <TextField name="issuer" id="sso-issuer".into() label="Issuer URL" kind="url" value=issuer help="Exactly as the provider states it, e.g. https://example.okta.com or https://login.microsoftonline.com/<tenant>/v2.0." required=true error/>
+            <TextField name="client_id" id="sso-client-id".into() label="Client ID" value=client_id required=true error/>
+            <TextField name="client_secret" id="sso-client-secret".into() label="Client secret" kind="password" autocomplete="new-password" help=secret_help required=!saved error/>
+            <TextField name="domains" id="sso-domains".into() label="Email domains" value=domains help="Whose addresses sign in here, separated by commas, e.g. example.com, example.org." required=true error/>
+            <div class="field">
+                <label for="sso-default-role">"Role for new users"</label>
+                <select id="sso-default-role" name="default_role">{roles}</select>
+                <FieldMessage name="default_role" id="sso-default-role-error".into() error/>
+            </div>
+            <div class="field checkbox">
+                <input type="checkbox" id="sso-require" name="require_sso" value="true" checked=require_sso/>
+                <label for="sso-require">"Require single sign-on (members cannot sign in with a password)"</label>
+            </div>
+            <button type="submit" class="button primary">"Save"</button>
+        </ActionForm>
+    }
+}
+
+/// Checks that the provider answers with a usable discovery document.
+#[island]
+pub fn TestSsoForm(organization_id: Uuid, issuer: String) -> impl IntoView {
+    let action = ServerAction::<TestSso>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <TextField name="issuer" id="sso-test-issuer".into() label="Issuer URL to test" kind="url" value=issuer required=true error/>
+            <button type="submit" class="button">"Test connection"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn DeleteSsoForm(organization_id: Uuid) -> impl IntoView {
+    let action = ServerAction::<DeleteSso>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <button type="submit" class="button danger">"Turn off single sign-on"</button>
+        </ActionForm>
     }
 }

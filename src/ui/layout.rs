@@ -33,6 +33,7 @@ pub fn SettingsFrame() -> impl IntoView {
                                 <li><A href=link("workspaces")>"Workspaces"</A></li>
                                 <li><A href=link("regions")>"Regions"</A></li>
                                 <li><A href=link("members")>"Members"</A></li>
+                                <li><A href=link("sso")>"SSO"</A></li>
                                 <li><A href=link("applications")>"Applications"</A></li>
                                 <li><A href=link("audit-log")>"Audit log"</A></li>
                             </ul>

@@ -60,6 +60,7 @@ impl TestApp {
             secure_cookies: false,
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(PASSWORD.into()),
+            encryption_key: None,
             health: Default::default(),
         };
         meridian::bootstrap::run(&pool, &config)
@@ -84,6 +85,10 @@ impl TestApp {
         )
         .await
         .expect("instance keys");
+        // A fixed key, so SSO secrets saved before a restart still decrypt after it.
+        state.secret_box = Some(std::sync::Arc::new(
+            meridian::auth::sealed::SecretBox::new(&[42u8; 32]),
+        ));
         // Short enough for tests to see a data plane turn healthy, then degraded.
         state.health = meridian::domain::HealthThresholds {
             healthy_within: time::Duration::seconds(5),

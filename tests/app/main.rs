@@ -8,6 +8,7 @@ mod api_errors;
 mod api_regions;
 mod api_workspaces;
 mod audit;
+mod authorization;
 mod common;
 mod data_planes;
 mod members;

@@ -32,6 +32,7 @@ async fn first_start_creates_the_defaults_once(pool: PgPool) {
         secure_cookies: false,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some("a different password".into()),
+        encryption_key: None,
         health: Default::default(),
     };
     meridian::bootstrap::run(&app.pool, &config).await.unwrap();
@@ -52,6 +53,7 @@ async fn a_generated_admin_password_is_written_once_to_the_data_directory(pool: 
         secure_cookies: false,
         admin_email: "root@example.com".into(),
         admin_password: None,
+        encryption_key: None,
         health: Default::default(),
     };
     meridian::bootstrap::run(&pool, &config).await.unwrap();

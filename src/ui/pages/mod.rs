@@ -8,4 +8,5 @@ pub mod members;
 pub mod organizations;
 pub mod regions;
 pub mod sign_in;
+pub mod sso;
 pub mod workspaces;

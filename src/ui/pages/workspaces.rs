@@ -1,22 +1,25 @@
 //! Settings > Workspaces: the list and create form, one workspace's page (rename, move,
-//! delete), and the confirmations for moving and deleting.
+//! delete, who has which role on it), and the confirmations for moving and deleting. What a
+//! page offers follows the caller's role on each workspace.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::domain::{Health, Workspace};
+use crate::domain::{Health, Workspace, WorkspaceRole};
 use crate::error::AppError;
 use crate::paths;
 use crate::server_fns::regions::RegionOverview;
 use crate::server_fns::workspaces::{
-    WorkspaceData, WorkspacesData, workspace_page, workspaces_page,
+    GrantView, MemberChoice, WorkspaceData, WorkspacesData, workspace_page, workspaces_page,
 };
 use crate::ui::components::{
     EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
-    CreateWorkspaceForm, DeleteWorkspaceForm, MoveWorkspaceForm, RegionChoice, RenameWorkspaceForm,
+    CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm, MemberOption,
+    MoveWorkspaceForm, RegionChoice, RenameWorkspaceForm, RevokeWorkspaceRoleForm,
+    SetWorkspaceRoleForm,
 };
 
 /// Data planes of a region that can take work.
@@ -111,18 +114,15 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
     let table = if data.workspaces.is_empty() {
         view! { <EmptyState title="No workspaces yet" hint="Create a workspace and choose the region its data must stay in."/> }.into_any()
     } else {
-        let can_manage = data.meta.can_manage;
         let rows = data
             .workspaces
             .into_iter()
-            .map(|w| {
+            .zip(data.roles)
+            .map(|(w, role)| {
                 let href = paths::workspace(org, w.id);
-                let actions = can_manage.then(|| {
-                    view! {
-                        <a href=href.clone()>"Edit"</a>
-                        <a href=format!("{href}/move")>"Move"</a>
-                    }
-                });
+                let edit = (role >= WorkspaceRole::Editor).then(|| view! { <a href=href.clone()>"Edit"</a> });
+                let move_link = (role == WorkspaceRole::Admin).then(|| view! { <a href=format!("{href}/move")>"Move"</a> });
+                let actions = view! { {edit} {move_link} };
                 view! {
                     <tr>
                         <td><a href=href.clone()>{w.name.clone()}</a></td>
@@ -174,13 +174,19 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
     let title = format!("Workspace {}", w.name);
     let lead = format!("In region {}.", w.region_name);
     let residency = w.data_residency();
-    let manage = data.meta.can_manage.then(|| {
-        let choices = region_choices(&data.regions, Some(w.region_id));
+    let role = data.role;
+    let rename = (role >= WorkspaceRole::Editor).then(|| {
         view! {
             <section class="panel" aria-labelledby="rename-heading">
                 <h2 id="rename-heading">"Name"</h2>
                 <RenameWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision name=w.name.clone()/>
             </section>
+        }
+    });
+    let access = workspace_access(org, w.id, role, data.grants, data.grantable);
+    let manage = (role == WorkspaceRole::Admin).then(|| {
+        let choices = region_choices(&data.regions, Some(w.region_id));
+        view! {
             <section class="panel" aria-labelledby="move-heading">
                 <h2 id="move-heading">"Region"</h2>
                 <p>"This workspace runs in region " <strong>{w.region_name.clone()}</strong> "."</p>
@@ -209,9 +215,66 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
                 <dt>"Region"</dt><dd>{w.region_name.clone()}</dd>
                 <dt>"Data residency"</dt><dd><code>{residency}</code></dd>
                 <dt>"Created"</dt><dd><RelativeTime at=w.created_at now/></dd>
+                <dt>"Your role"</dt><dd>{role.as_str()}</dd>
             </dl>
         </section>
+        {rename}
         {manage}
+        {access}
+    }
+}
+
+/// Who may act on the workspace beyond reading it, and (for its admins) the forms to change
+/// that.
+fn workspace_access(
+    org: Uuid,
+    workspace_id: Uuid,
+    role: WorkspaceRole,
+    grants: Vec<GrantView>,
+    grantable: Vec<MemberChoice>,
+) -> impl IntoView {
+    let admin = role == WorkspaceRole::Admin;
+    let rows = grants
+        .into_iter()
+        .map(|g| {
+            let cell = if admin {
+                view! {
+                    <td><SetWorkspaceRoleForm organization_id=org workspace_id permission_id=g.permission_id role=g.role.as_str().to_owned() email=g.email.clone()/></td>
+                    <td class="row-actions"><RevokeWorkspaceRoleForm organization_id=org workspace_id permission_id=g.permission_id email=g.email.clone()/></td>
+                }
+                .into_any()
+            } else {
+                view! { <td>{g.role.as_str()}</td><td></td> }.into_any()
+            };
+            view! { <tr><td>{g.email.clone()}</td>{cell}</tr> }
+        })
+        .collect_view();
+    let grant = (admin && !grantable.is_empty()).then(|| {
+        let members = grantable
+            .into_iter()
+            .map(|m| MemberOption {
+                user_id: m.user_id,
+                email: m.email,
+            })
+            .collect();
+        view! { <GrantWorkspaceRoleForm organization_id=org workspace_id members/> }
+    });
+    view! {
+        <section class="panel" aria-labelledby="access-heading">
+            <h2 id="access-heading">"Access"</h2>
+            <p class="muted">"Organization admins administer every workspace; other members may read it. Give a member a role to let them do more here."</p>
+            <table class="table" id="workspace-access">
+                <thead>
+                    <tr>
+                        <th scope="col">"Member"</th>
+                        <th scope="col">"Workspace role"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            {grant}
+        </section>
     }
 }
 

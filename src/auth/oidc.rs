@@ -1,0 +1,420 @@
+//! Single sign-on over OpenID Connect, the protocol half: discovering a provider, sending the
+//! browser to it (authorization code flow with PKCE, `state` and `nonce`), and redeeming the
+//! code it sends back into verified claims (signature against the provider's JWKS, issuer,
+//! audience, expiry, nonce). Who the claims make the user is decided in `ops::sso`.
+//!
+//! Provider documents are fetched with a client that follows no redirects (an admin-supplied
+//! URL must not become a way to reach other hosts) and are remembered for a few minutes.
+
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreTokenResponse,
+};
+use openidconnect::{
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndSessionUrl, IssuerUrl,
+    JwsSigningAlgorithm, LogoutRequest, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    TokenResponse,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::error::{AppError, AppResult};
+
+/// How long a provider's discovery document and keys are reused.
+const METADATA_TTL: Duration = Duration::from_secs(300);
+/// How long a browser may spend at the provider before its sign-in attempt expires.
+pub const PENDING_TTL_SECS: i64 = 600;
+
+pub type Metadata = ProviderMetadataWithLogout;
+
+/// Talks to identity providers; shared by every request.
+pub struct Providers {
+    http: reqwest::Client,
+    cache: Mutex<HashMap<String, (Instant, Arc<Metadata>)>>,
+}
+
+impl Providers {
+    pub fn new() -> AppResult<Providers> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("meridian/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                tracing::error!(error = %e, "building the identity provider HTTP client");
+                AppError::internal()
+            })?;
+        Ok(Providers {
+            http,
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The provider's metadata and keys, from memory when fetched in the last few minutes.
+    pub async fn metadata(&self, issuer: &str) -> Result<Arc<Metadata>, String> {
+        if let Some((at, found)) = self.cache.lock().expect("cache lock").get(issuer)
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(found.clone());
+        }
+        self.discover(issuer).await
+    }
+
+    /// Fetches the discovery document and keys now (and remembers them). The error says, in
+    /// words an admin can act on, what is wrong.
+    pub async fn discover(&self, issuer: &str) -> Result<Arc<Metadata>, String> {
+        let url = IssuerUrl::new(issuer.to_owned()).map_err(|_| "That is not a URL.".to_owned())?;
+        let found = Metadata::discover_async(url, &self.http)
+            .await
+            .map_err(|e| explain_discovery(issuer, e))?;
+        let found = Arc::new(found);
+        self.cache
+            .lock()
+            .expect("cache lock")
+            .insert(issuer.to_owned(), (Instant::now(), found.clone()));
+        Ok(found)
+    }
+
+    /// Drops a provider's remembered keys, e.g. after a signature did not verify (the
+    /// provider may have rotated its keys).
+    pub fn forget(&self, issuer: &str) {
+        self.cache.lock().expect("cache lock").remove(issuer);
+    }
+}
+
+fn explain_discovery(
+    issuer: &str,
+    error: openidconnect::DiscoveryError<openidconnect::HttpClientError<reqwest::Error>>,
+) -> String {
+    use openidconnect::DiscoveryError as E;
+    let document = format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    );
+    match error {
+        E::Request(e) => format!(
+            "Could not reach {document}: {}.",
+            match &e {
+                openidconnect::HttpClientError::Reqwest(r) if r.is_timeout() => {
+                    "the provider did not answer in time".to_owned()
+                }
+                openidconnect::HttpClientError::Reqwest(r) if r.is_connect() => {
+                    "the connection was refused or the host is unknown".to_owned()
+                }
+                other => other.to_string(),
+            }
+        ),
+        E::Response(status, _, _) if status.is_redirection() => format!(
+            "{document} answered with a redirect (HTTP {status}); use the issuer URL exactly as the provider states it."
+        ),
+        E::Response(status, _, _) => format!(
+            "{document} answered HTTP {status}, not a discovery document: check the issuer URL."
+        ),
+        E::Parse(e) => format!(
+            "{document} is not a valid OpenID Connect discovery document ({}).",
+            e.path()
+        ),
+        E::Validation(message) => format!(
+            "The provider's discovery document does not match: {message}. The issuer URL must be exactly the provider's `issuer`, trailing slash included."
+        ),
+        E::UrlParse(_) => "That is not a URL.".to_owned(),
+        E::Other(message) => format!("Discovery failed: {message}."),
+        _ => "Discovery failed.".to_owned(),
+    }
+}
+
+/// Accepts an issuer URL as admins type it: https, or http only on this machine (a provider
+/// under test). Kept exactly as typed otherwise, since it must equal the ID token's `iss`.
+pub fn parse_issuer(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err("Enter the issuer URL, e.g. https://login.example.com.".into());
+    }
+    let url = reqwest::Url::parse(raw).map_err(|_| "That is not a URL.".to_owned())?;
+    let loopback = matches!(
+        url.host_str(),
+        Some("localhost" | "127.0.0.1" | "[::1]")
+    );
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err("The issuer URL must start with https://.".into()),
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err("The issuer URL takes no query, fragment or credentials.".into());
+    }
+    Ok(raw.to_owned())
+}
+
+/// A sign-in in progress, kept in the session between leaving for the provider and coming
+/// back. Taken out of the session when the browser returns, so it serves once.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Pending {
+    pub organization_id: uuid::Uuid,
+    pub issuer: String,
+    pub state: String,
+    pub nonce: String,
+    pub pkce_verifier: String,
+    /// Where to go afterwards (a same-site path).
+    pub next: Option<String>,
+    /// Unix time the attempt started.
+    pub started_at: i64,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("organization_id", &self.organization_id)
+            .field("issuer", &self.issuer)
+            .field("next", &self.next)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The client registration an organization configured.
+pub struct Registration<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub client_secret: String,
+    /// Our callback, `<public url>/auth/sso/callback`.
+    pub redirect_uri: String,
+}
+
+impl std::fmt::Debug for Registration<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .finish()
+    }
+}
+
+fn client(
+    metadata: &Metadata,
+    registration: &Registration<'_>,
+) -> AppResult<
+    CoreClient<
+        openidconnect::EndpointSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointNotSet,
+        openidconnect::EndpointMaybeSet,
+        openidconnect::EndpointMaybeSet,
+    >,
+> {
+    let redirect = RedirectUrl::new(registration.redirect_uri.clone()).map_err(|_| {
+        tracing::error!(uri = %registration.redirect_uri, "invalid SSO redirect URI");
+        AppError::internal()
+    })?;
+    Ok(CoreClient::from_provider_metadata(
+        metadata.clone(),
+        ClientId::new(registration.client_id.to_owned()),
+        Some(ClientSecret::new(registration.client_secret.clone())),
+    )
+    .set_redirect_uri(redirect))
+}
+
+/// Signature algorithms accepted for ID tokens: what the provider announces, minus `none` and
+/// the shared-secret (HMAC) ones; RS256 when it announces nothing usable.
+fn allowed_algorithms(metadata: &Metadata) -> Vec<CoreJwsSigningAlgorithm> {
+    let allowed: Vec<_> = metadata
+        .id_token_signing_alg_values_supported()
+        .iter()
+        .filter(|alg| **alg != CoreJwsSigningAlgorithm::None && !alg.uses_shared_secret())
+        .cloned()
+        .collect();
+    if allowed.is_empty() {
+        vec![CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256]
+    } else {
+        allowed
+    }
+}
+
+/// The provider's address to send the browser to, and what to remember until it returns.
+pub fn begin(
+    metadata: &Metadata,
+    registration: &Registration<'_>,
+    organization_id: uuid::Uuid,
+    login_hint: Option<&str>,
+    next: Option<String>,
+) -> AppResult<(String, Pending)> {
+    let client = client(metadata, registration)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("profile".into()))
+        .set_pkce_challenge(challenge);
+    if let Some(hint) = login_hint {
+        request = request.add_extra_param("login_hint", hint.to_owned());
+    }
+    let (url, state, nonce) = request.url();
+    Ok((
+        url.to_string(),
+        Pending {
+            organization_id,
+            issuer: registration.issuer.to_owned(),
+            state: state.secret().clone(),
+            nonce: nonce.secret().clone(),
+            pkce_verifier: verifier.secret().clone(),
+            next,
+            started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
+        },
+    ))
+}
+
+/// What a verified ID token says about the user.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    pub issuer: String,
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    pub name: Option<String>,
+    /// The raw token, as `id_token_hint` for signing out at the provider.
+    pub id_token: String,
+}
+
+/// Why a sign-in failed at the protocol level: `message` is for the user, `detail` for the
+/// log.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: &'static str,
+    pub detail: String,
+}
+
+impl Failure {
+    fn new(message: &'static str, detail: impl Into<String>) -> Failure {
+        Failure {
+            message,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Redeems the code at the provider's token endpoint and verifies the ID token it returns.
+pub async fn finish(
+    providers: &Providers,
+    metadata: &Metadata,
+    registration: &Registration<'_>,
+    pending: &Pending,
+    code: &str,
+) -> Result<Verified, Failure> {
+    let client = client(metadata, registration)
+        .map_err(|_| Failure::new("Single sign-on is misconfigured.", "bad redirect URI"))?;
+    let response: CoreTokenResponse = client
+        .exchange_code(AuthorizationCode::new(code.to_owned()))
+        .map_err(|e| {
+            Failure::new(
+                "The identity provider has no token endpoint.",
+                e.to_string(),
+            )
+        })?
+        .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
+        .request_async(&providers.http)
+        .await
+        .map_err(|e| {
+            Failure::new(
+                "The identity provider refused to complete the sign-in.",
+                token_error_detail(&e),
+            )
+        })?;
+    let id_token = response.id_token().ok_or_else(|| {
+        Failure::new(
+            "The identity provider sent no ID token.",
+            "token response without id_token",
+        )
+    })?;
+    let verifier = client
+        .id_token_verifier()
+        .set_allowed_algs(allowed_algorithms(metadata));
+    let claims = id_token
+        .claims(&verifier, &Nonce::new(pending.nonce.clone()))
+        .map_err(|e| {
+            if matches!(
+                e,
+                openidconnect::ClaimsVerificationError::SignatureVerification(_)
+            ) {
+                // Perhaps the provider rotated its keys: fetch them again next time.
+                providers.forget(registration.issuer);
+            }
+            Failure::new(
+                "The identity provider's answer could not be verified.",
+                e.to_string(),
+            )
+        })?;
+    Ok(Verified {
+        issuer: claims.issuer().as_str().to_owned(),
+        subject: claims.subject().as_str().to_owned(),
+        email: claims.email().map(|e| e.as_str().to_owned()),
+        email_verified: claims.email_verified(),
+        name: claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.as_str().to_owned()),
+        id_token: id_token.to_string(),
+    })
+}
+
+fn token_error_detail<E: std::error::Error>(error: &E) -> String {
+    let mut detail = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    detail
+}
+
+/// The provider's sign-out address for this session, when it has one.
+pub fn end_session_url(
+    metadata: &Metadata,
+    client_id: &str,
+    id_token: Option<&str>,
+    post_logout_redirect: &str,
+) -> Option<String> {
+    let endpoint: &EndSessionUrl = metadata
+        .additional_metadata()
+        .end_session_endpoint
+        .as_ref()?;
+    let mut request =
+        LogoutRequest::from(endpoint.clone()).set_client_id(ClientId::new(client_id.to_owned()));
+    if let Ok(uri) = PostLogoutRedirectUrl::new(post_logout_redirect.to_owned()) {
+        request = request.set_post_logout_redirect_uri(uri);
+    }
+    let mut url = request.http_get_url();
+    if let Some(token) = id_token {
+        // `set_id_token_hint` wants a parsed token; the raw one is what goes on the wire.
+        url.query_pairs_mut().append_pair("id_token_hint", token);
+    }
+    Some(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuers_must_be_https_except_on_loopback() {
+        assert!(parse_issuer("https://login.example.com/").is_ok());
+        assert_eq!(
+            parse_issuer(" https://login.example.com/oauth2/default ").unwrap(),
+            "https://login.example.com/oauth2/default"
+        );
+        assert!(parse_issuer("http://127.0.0.1:3200").is_ok());
+        assert!(parse_issuer("http://login.example.com").is_err());
+        assert!(parse_issuer("ftp://login.example.com").is_err());
+        assert!(parse_issuer("https://login.example.com/?x=1").is_err());
+        assert!(parse_issuer("not a url").is_err());
+        assert!(parse_issuer("").is_err());
+    }
+}

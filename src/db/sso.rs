@@ -1,0 +1,219 @@
+//! Organizations' single sign-on settings, the email domains they cover, and the provider
+//! identities users sign in with.
+
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::domain::OrgRole;
+
+/// An organization's SSO settings. The client secret stays encrypted here.
+#[derive(Clone)]
+pub struct SsoConfig {
+    pub organization_id: Uuid,
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret_encrypted: Vec<u8>,
+    pub default_role: OrgRole,
+    pub require_sso: bool,
+    pub domains: Vec<String>,
+    pub updated_at: time::OffsetDateTime,
+    pub revision: i32,
+}
+
+impl std::fmt::Debug for SsoConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoConfig")
+            .field("organization_id", &self.organization_id)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret_encrypted", &"<redacted>")
+            .field("domains", &self.domains)
+            .finish_non_exhaustive()
+    }
+}
+
+pub async fn get(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+) -> Result<Option<SsoConfig>, sqlx::Error> {
+    sqlx::query_as!(
+        SsoConfig,
+        r#"select c.organization_id, c.issuer, c.client_id, c.client_secret_encrypted,
+                  c.default_role as "default_role: OrgRole", c.require_sso,
+                  array(select d.domain from sso_domains d
+                        where d.organization_id = c.organization_id order by d.domain) as "domains!",
+                  c.updated_at, c.revision
+           from sso_configurations c where c.organization_id = $1"#,
+        organization_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// The organization whose SSO covers an email domain (lower case).
+pub async fn for_domain(
+    db: impl PgExecutor<'_>,
+    domain: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select organization_id from sso_domains where domain = $1",
+        domain
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// An organization that requires SSO and has `user_id` as a member, if any.
+pub async fn required_for(
+    db: impl PgExecutor<'_>,
+    user_id: Uuid,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select c.organization_id from sso_configurations c
+         join organization_members m on m.organization_id = c.organization_id
+         where m.user_id = $1 and c.require_sso
+         order by c.organization_id limit 1",
+        user_id
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// What a save asks for. `client_secret_encrypted: None` keeps the stored secret.
+pub struct SsoChange<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub client_secret_encrypted: Option<&'a [u8]>,
+    pub default_role: OrgRole,
+    pub require_sso: bool,
+}
+
+pub async fn insert(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    change: &SsoChange<'_>,
+    client_secret_encrypted: &[u8],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "insert into sso_configurations
+           (organization_id, issuer, client_id, client_secret_encrypted, default_role, require_sso)
+         values ($1, $2, $3, $4, $5, $6)",
+        organization_id,
+        change.issuer,
+        change.client_id,
+        client_secret_encrypted,
+        change.default_role as OrgRole,
+        change.require_sso,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Updates when still at `revision`; `false` when someone saved meanwhile.
+pub async fn update(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    change: &SsoChange<'_>,
+    revision: i32,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "update sso_configurations
+         set issuer = $2, client_id = $3,
+             client_secret_encrypted = coalesce($4, client_secret_encrypted),
+             default_role = $5, require_sso = $6, updated_at = now(), revision = revision + 1
+         where organization_id = $1 and revision = $7",
+        organization_id,
+        change.issuer,
+        change.client_id,
+        change.client_secret_encrypted,
+        change.default_role as OrgRole,
+        change.require_sso,
+        revision,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Of `domains`, those another organization's SSO already covers.
+pub async fn domains_taken(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    domains: &[String],
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select domain from sso_domains where domain = any($2) and organization_id <> $1
+         order by domain",
+        organization_id,
+        domains
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Replaces the domains an organization's SSO covers.
+pub async fn set_domains(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+    domains: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "delete from sso_domains where organization_id = $1",
+        organization_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into sso_domains (domain, organization_id) select unnest($2::text[]), $1",
+        organization_id,
+        domains
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Turns SSO off for an organization (its domains go with it).
+pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from sso_configurations where organization_id = $1",
+        organization_id
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The user a provider identity belongs to.
+pub async fn identity_user(
+    db: impl PgExecutor<'_>,
+    issuer: &str,
+    subject: &str,
+) -> Result<Option<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select user_id from user_identities where issuer = $1 and subject = $2",
+        issuer,
+        subject
+    )
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn link_identity(
+    db: impl PgExecutor<'_>,
+    issuer: &str,
+    subject: &str,
+    user_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "insert into user_identities (issuer, subject, user_id) values ($1, $2, $3)
+         on conflict (issuer, subject) do nothing",
+        issuer,
+        subject,
+        user_id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,1776 @@
+//! The authorization matrix: every server function and every public API endpoint, called by
+//! every kind of caller against the default organization's objects, with the answer each one
+//! must get. Anonymous callers get 401; members of another organization 404, as if the object
+//! did not exist (the API: 403 "not a member" when the request names the organization in its
+//! query or body); members lacking the role 403; the rest succeed. Organization members read
+//! everything in their organization; a workspace role adds to that on one workspace (editors
+//! rename, admins also move, delete and decide who holds a role); organization admins may do
+//! everything.
+//!
+//! Every successful answer is also searched for the ids of the organization the caller does
+//! not belong to (organization, regions, workspaces, data planes, their secrets, permissions):
+//! nothing of another organization ever comes back.
+//!
+//! One row per endpoint, with one expectation per principal. A row's call runs once per
+//! principal, and whenever it changes something it first makes objects of its own (a fresh
+//! workspace, region, data plane, member...), so rows do not depend on each other or on their
+//! order. Server function rows with an `own_org` expectation run once more as the other
+//! organization's admin naming *their own* organization with our object ids, which must not
+//! reach our objects either. Every mismatch is collected and reported at the end, with its row,
+//! principal and answer.
+//!
+//! To cover a new endpoint, add a row to [`server_functions`] or [`api_endpoints`].
+
+use crate::common::*;
+use futures::FutureExt;
+use futures::future::LocalBoxFuture;
+use meridian::auth::{self, OrgAccess, password, secrets::SecretHasher};
+use meridian::db;
+use meridian::domain::{DEFAULT_ORGANIZATION_ID, Email, Name, OrgRole, WorkspaceRole};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Instant;
+use uuid::Uuid;
+
+/// Who calls: the columns of the tables, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// No session cookie, no bearer token.
+    Anonymous,
+    /// An admin of the other organization, member of nothing of ours.
+    Outsider,
+    /// A member of the default organization without any workspace role.
+    Member,
+    /// A member with the `reader` role on the target workspace.
+    Reader,
+    /// A member with the `editor` role on the target workspace.
+    Editor,
+    /// A member with the `admin` role on the target workspace.
+    WsAdmin,
+    /// An admin of the default organization (not an instance admin).
+    OrgAdmin,
+}
+
+use Who::*;
+
+const PRINCIPALS: [Who; 7] = [
+    Anonymous, Outsider, Member, Reader, Editor, WsAdmin, OrgAdmin,
+];
+
+impl Who {
+    /// The role this principal holds on the target workspace, and on each fresh workspace a
+    /// row makes for them.
+    fn workspace_role(self) -> Option<WorkspaceRole> {
+        match self {
+            Reader => Some(WorkspaceRole::Reader),
+            Editor => Some(WorkspaceRole::Editor),
+            WsAdmin => Some(WorkspaceRole::Admin),
+            _ => None,
+        }
+    }
+}
+
+/// The class of answer a principal must get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(clippy::upper_case_acronyms)]
+enum Expect {
+    /// Allowed: 2xx, or a redirect.
+    OK,
+    /// Not signed in.
+    E401,
+    /// Signed in, but the role is too low (or, in the API, the named organization is not
+    /// theirs).
+    E403,
+    /// Not a member of the object's organization: as if it did not exist.
+    E404,
+    /// An id in a request body that names nothing the caller can see.
+    E422,
+}
+
+use Expect::*;
+
+impl Expect {
+    fn matches(self, status: StatusCode) -> bool {
+        match self {
+            OK => status.is_success() || status.is_redirection(),
+            E401 => status == StatusCode::UNAUTHORIZED,
+            E403 => status == StatusCode::FORBIDDEN,
+            E404 => status == StatusCode::NOT_FOUND,
+            E422 => status == StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+}
+
+/// An answer: its status and raw body.
+struct Answer {
+    status: StatusCode,
+    body: String,
+}
+
+impl Answer {
+    async fn read(res: reqwest::Response) -> Answer {
+        Answer {
+            status: res.status(),
+            body: res.text().await.unwrap(),
+        }
+    }
+}
+
+/// One call as one principal: gets the fixture, the principal and the organization id to name
+/// (ours, or the caller's own in the second pass). API rows ignore the organization id.
+type Call = fn(Arc<Fixture>, Who, Uuid) -> LocalBoxFuture<'static, Answer>;
+
+/// A row: an endpoint, how to call it, and what each principal gets (in [`PRINCIPALS`] order).
+struct Case {
+    name: &'static str,
+    expect: [Expect; 7],
+    /// What the other organization's admin gets naming their own organization instead of
+    /// ours, with our objects' ids; `None` when the row has no object id to misuse.
+    own_org: Option<Expect>,
+    call: Call,
+}
+
+/// A principal: their user, a signed-in browser session and an API token.
+struct Principal {
+    who: Who,
+    user_id: Option<Uuid>,
+    email: String,
+    client: Client,
+    /// `None` for the anonymous caller.
+    api: Option<Api>,
+}
+
+/// What every row works on, made once per test.
+struct Fixture {
+    pool: PgPool,
+    base: String,
+    http: reqwest::Client,
+    hasher: SecretHasher,
+    /// The instance admin acting on the default organization, to make fresh objects.
+    ours: OrgAccess,
+    other_org: Uuid,
+    /// The default organization's region `auto`.
+    auto: Uuid,
+    /// A second region of the default organization, with `data_plane` in it.
+    region: Uuid,
+    /// The workspace the reader, editor and workspace admin hold their roles on.
+    workspace: Uuid,
+    data_plane: Uuid,
+    /// The reader's permission on `workspace`.
+    reader_permission: Uuid,
+    /// A member of the default organization that rows give workspace roles to.
+    bystander: Uuid,
+    principals: Vec<Principal>,
+    /// Ids of everything in the other organization, with what they are.
+    their_ids: Vec<(String, Uuid)>,
+    /// Ids of everything in the default organization, with what they are.
+    our_ids: Vec<(String, Uuid)>,
+}
+
+fn s(value: impl ToString) -> String {
+    value.to_string()
+}
+
+/// A valid name nobody has used yet.
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", &Uuid::new_v4().simple().to_string()[..12])
+}
+
+fn org_id() -> Uuid {
+    DEFAULT_ORGANIZATION_ID
+}
+
+impl Fixture {
+    fn p(&self, who: Who) -> &Principal {
+        let p = &self.principals[who as usize];
+        assert_eq!(p.who, who);
+        p
+    }
+
+    /// The principal's user; the anonymous caller has none, and borrows the organization
+    /// admin's where a row needs one (say, whose application to look at).
+    fn user(&self, who: Who) -> Uuid {
+        self.p(who)
+            .user_id
+            .unwrap_or_else(|| self.p(OrgAdmin).user_id.unwrap())
+    }
+
+    /// The principal's own API application (the organization admin's for the anonymous).
+    fn application(&self, who: Who) -> Uuid {
+        self.p(who)
+            .api
+            .as_ref()
+            .unwrap_or_else(|| self.p(OrgAdmin).api.as_ref().unwrap())
+            .application_id
+    }
+
+    /// A browser without a session.
+    fn browser(&self) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .timeout(REQUEST_TIMEOUT)
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: self.base.clone(),
+        }
+    }
+
+    /// Calls a server function in the principal's session.
+    async fn sf(&self, who: Who, endpoint: &str, form: &[(&str, String)]) -> Answer {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Answer::read(self.p(who).client.call(endpoint, &form).await).await
+    }
+
+    /// Calls the public API with the principal's token (none for the anonymous).
+    async fn api(&self, who: Who, method: Method, path: &str, body: Option<Value>) -> Answer {
+        let mut request = self
+            .http
+            .request(method, format!("{}/api/public/v1{path}", self.base));
+        if let Some(api) = &self.p(who).api {
+            request = request.bearer_auth(&api.token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Answer::read(request.send().await.unwrap()).await
+    }
+
+    async fn revision(&self, table: &str, id: Uuid) -> String {
+        let revision: i32 =
+            sqlx::query_scalar(&format!("select revision from {table} where id = $1"))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await
+                .unwrap();
+        revision.to_string()
+    }
+
+    /// A new workspace of the default organization in region `auto`, on which the principal
+    /// holds their workspace role.
+    async fn fresh_workspace(&self, who: Who) -> Uuid {
+        let workspace = meridian::ops::workspaces::create(
+            &self.pool,
+            &self.ours,
+            &Name::parse(&unique("ws")).unwrap(),
+            self.auto,
+        )
+        .await
+        .unwrap();
+        if let (Some(role), Some(user)) = (who.workspace_role(), self.p(who).user_id) {
+            assert!(
+                db::permissions::grant(&self.pool, Uuid::new_v4(), workspace.id, user, role)
+                    .await
+                    .unwrap()
+            );
+        }
+        workspace.id
+    }
+
+    /// The bystander's new `reader` permission on `workspace`.
+    async fn fresh_grant(&self, workspace: Uuid) -> Uuid {
+        let id = Uuid::new_v4();
+        assert!(
+            db::permissions::grant(
+                &self.pool,
+                id,
+                workspace,
+                self.bystander,
+                WorkspaceRole::Reader
+            )
+            .await
+            .unwrap()
+        );
+        id
+    }
+
+    /// A new region of the default organization, without workspaces.
+    async fn fresh_region(&self) -> Uuid {
+        create_region(&self.pool, org_id(), &unique("region")).await
+    }
+
+    /// A new data plane in `region`, with one secret.
+    async fn fresh_plane(&self) -> Uuid {
+        meridian::ops::data_planes::create(
+            &self.pool,
+            &self.hasher,
+            &self.ours,
+            self.region,
+            &Name::parse(&unique("plane")).unwrap(),
+            true,
+        )
+        .await
+        .unwrap()
+        .data_plane
+        .id
+    }
+
+    /// A new data plane with two secrets; returns it and the second secret's id.
+    async fn fresh_plane_with_second_secret(&self) -> (Uuid, Uuid) {
+        let plane = self.fresh_plane().await;
+        let issued =
+            meridian::ops::data_planes::rotate_secret(&self.pool, &self.hasher, &self.ours, plane)
+                .await
+                .unwrap();
+        (plane, issued.credential_id)
+    }
+
+    /// A new user, member of nothing.
+    async fn fresh_user(&self) -> Uuid {
+        let email = Email::parse(&format!("{}@example.com", unique("someone"))).unwrap();
+        db::users::create(&self.pool, &email, "Someone", None, false)
+            .await
+            .unwrap()
+    }
+
+    /// A new member of the default organization.
+    async fn fresh_member(&self) -> Uuid {
+        let user = self.fresh_user().await;
+        db::organizations::add_member(&self.pool, org_id(), user, OrgRole::Member)
+            .await
+            .unwrap();
+        user
+    }
+
+    /// The id of a new member's membership (their organization permission in the API).
+    async fn fresh_membership(&self) -> Uuid {
+        let user = self.fresh_member().await;
+        db::organizations::membership_id(&self.pool, org_id(), user)
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
+    /// A new API application of the principal's user.
+    async fn fresh_application(&self, who: Who) -> Uuid {
+        let user = db::users::get(&self.pool, self.user(who))
+            .await
+            .unwrap()
+            .unwrap();
+        meridian::ops::applications::create(
+            &self.pool,
+            &self.hasher,
+            &user,
+            &db::audit::Actor::system("test"),
+            None,
+            &Name::parse(&unique("app")).unwrap(),
+        )
+        .await
+        .unwrap()
+        .0
+        .id
+    }
+
+    /// Ids the principal must never see.
+    fn foreign_ids(&self, who: Who) -> Vec<&(String, Uuid)> {
+        match who {
+            Anonymous => self.their_ids.iter().chain(&self.our_ids).collect(),
+            Outsider => self.our_ids.iter().collect(),
+            _ => self.their_ids.iter().collect(),
+        }
+    }
+}
+
+async fn create_region(pool: &PgPool, organization: Uuid, name: &str) -> Uuid {
+    let mut tx = pool.begin().await.unwrap();
+    let region = db::regions::create(&mut *tx, organization, &Name::parse(name).unwrap(), true)
+        .await
+        .unwrap();
+    db::regions::notify_changed(&mut tx, organization)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    region.id
+}
+
+/// Everything of one organization that an answer could carry, by id.
+async fn ids_of(pool: &PgPool, organization: Uuid) -> Vec<(String, Uuid)> {
+    let queries = [
+        ("organization", "select id from organizations where id = $1"),
+        (
+            "region",
+            "select id from regions where organization_id = $1",
+        ),
+        (
+            "workspace",
+            "select id from workspaces where organization_id = $1",
+        ),
+        (
+            "data plane",
+            "select d.id from data_planes d join regions r on r.id = d.region_id
+             where r.organization_id = $1",
+        ),
+        (
+            "data plane secret",
+            "select c.id from data_plane_credentials c join data_planes d on d.id = c.data_plane_id
+             join regions r on r.id = d.region_id where r.organization_id = $1",
+        ),
+        (
+            "membership",
+            "select id from organization_members where organization_id = $1",
+        ),
+        (
+            "workspace permission",
+            "select p.id from workspace_permissions p join workspaces w on w.id = p.workspace_id
+             where w.organization_id = $1",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (what, sql) in queries {
+        let found: Vec<Uuid> = sqlx::query_scalar(sql)
+            .bind(organization)
+            .fetch_all(pool)
+            .await
+            .unwrap();
+        ids.extend(found.into_iter().map(|id| (what.to_owned(), id)));
+    }
+    ids
+}
+
+/// A user with a password and, optionally, a membership; returns their id and email.
+async fn user(
+    pool: &PgPool,
+    hash: &str,
+    who: Who,
+    membership: Option<(Uuid, OrgRole)>,
+) -> (Uuid, String) {
+    let email = format!("{}@example.com", unique(&format!("{who:?}").to_lowercase()));
+    let id = db::users::create(
+        pool,
+        &Email::parse(&email).unwrap(),
+        "Principal",
+        Some(hash),
+        false,
+    )
+    .await
+    .unwrap();
+    if let Some((organization, role)) = membership {
+        db::organizations::add_member(pool, organization, id, role)
+            .await
+            .unwrap();
+    }
+    (id, email)
+}
+
+/// The default organization with region `auto` and its default workspace, a second region
+/// with a data plane and a target workspace, the other organization with the same, and the
+/// principals.
+async fn fixture(app: &TestApp) -> Arc<Fixture> {
+    let pool = app.pool.clone();
+    let hasher = SecretHasher::load(&pool).await.unwrap();
+    let instance_admin = db::users::find_by_email(&pool, &Email::parse(ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let ours = auth::authorize(
+        &pool,
+        instance_admin.clone(),
+        None,
+        org_id(),
+        OrgRole::Admin,
+    )
+    .await
+    .unwrap();
+    let other_org = app.other_organization().await;
+    let theirs = auth::authorize(&pool, instance_admin, None, other_org, OrgRole::Admin)
+        .await
+        .unwrap();
+    let hash = password::hash(PASSWORD);
+
+    // Ours: `auto` and the default workspace from the first start, plus a region with a data
+    // plane and the target workspace.
+    let auto = app.region_id(org_id(), "auto").await;
+    let region = create_region(&pool, org_id(), "Authz Region").await;
+    let data_plane = meridian::ops::data_planes::create(
+        &pool,
+        &hasher,
+        &ours,
+        region,
+        &Name::parse("authz-plane").unwrap(),
+        true,
+    )
+    .await
+    .unwrap()
+    .data_plane
+    .id;
+    let workspace = meridian::ops::workspaces::create(
+        &pool,
+        &ours,
+        &Name::parse("Authz Target").unwrap(),
+        region,
+    )
+    .await
+    .unwrap()
+    .id;
+
+    // Theirs: the same, and a member of theirs with a workspace role, so that their lists of
+    // permissions hold something.
+    let their_region = create_region(&pool, other_org, "Their Region").await;
+    meridian::ops::data_planes::create(
+        &pool,
+        &hasher,
+        &theirs,
+        their_region,
+        &Name::parse("their-plane").unwrap(),
+        true,
+    )
+    .await
+    .unwrap();
+    let their_workspace = meridian::ops::workspaces::create(
+        &pool,
+        &theirs,
+        &Name::parse("Their Workspace").unwrap(),
+        their_region,
+    )
+    .await
+    .unwrap()
+    .id;
+    let (their_member, _) = user(&pool, &hash, Member, Some((other_org, OrgRole::Member))).await;
+    db::permissions::grant(
+        &pool,
+        Uuid::new_v4(),
+        their_workspace,
+        their_member,
+        WorkspaceRole::Editor,
+    )
+    .await
+    .unwrap();
+
+    let (bystander, _) = user(&pool, &hash, Member, Some((org_id(), OrgRole::Member))).await;
+    let reader_permission = Uuid::new_v4();
+    let mut principals = Vec::new();
+    for who in PRINCIPALS {
+        let membership = match who {
+            Anonymous => None,
+            Outsider => Some((other_org, OrgRole::Admin)),
+            OrgAdmin => Some((org_id(), OrgRole::Admin)),
+            _ => Some((org_id(), OrgRole::Member)),
+        };
+        let principal = if membership.is_none() {
+            Principal {
+                who,
+                user_id: None,
+                email: "nobody@example.com".into(),
+                client: app.client(),
+                api: None,
+            }
+        } else {
+            let (id, email) = user(&pool, &hash, who, membership).await;
+            if let Some(role) = who.workspace_role() {
+                let permission = if who == Reader {
+                    reader_permission
+                } else {
+                    Uuid::new_v4()
+                };
+                db::permissions::grant(&pool, permission, workspace, id, role)
+                    .await
+                    .unwrap();
+            }
+            let client = app.client();
+            client.sign_in(&email, PASSWORD).await;
+            Principal {
+                who,
+                user_id: Some(id),
+                email,
+                client,
+                api: Some(app.api_for(id).await),
+            }
+        };
+        principals.push(principal);
+    }
+
+    let their_ids = ids_of(&pool, other_org).await;
+    let our_ids = ids_of(&pool, org_id()).await;
+    Arc::new(Fixture {
+        pool,
+        base: format!("http://{}", app.addr),
+        http: http_client(),
+        hasher,
+        ours,
+        other_org,
+        auto,
+        region,
+        workspace,
+        data_plane,
+        reader_permission,
+        bystander,
+        principals,
+        their_ids,
+        our_ids,
+    })
+}
+
+/// Runs every row as every principal (and, where a row says so, as the outsider naming their
+/// own organization); returns the number of calls and every mismatch.
+async fn run(fixture: &Arc<Fixture>, cases: &[Case]) -> (usize, Vec<String>) {
+    let mut calls = 0;
+    let mut failures = Vec::new();
+    for case in cases {
+        for (column, who) in PRINCIPALS.into_iter().enumerate() {
+            let answer = (case.call)(fixture.clone(), who, org_id()).await;
+            calls += 1;
+            check(
+                fixture,
+                case.name,
+                who,
+                case.expect[column],
+                &answer,
+                &mut failures,
+            );
+        }
+        if let Some(expect) = case.own_org {
+            let answer = (case.call)(fixture.clone(), Outsider, fixture.other_org).await;
+            calls += 1;
+            let name = format!("{} [naming their own organization]", case.name);
+            check(fixture, &name, Outsider, expect, &answer, &mut failures);
+        }
+    }
+    (calls, failures)
+}
+
+fn check(
+    fixture: &Fixture,
+    row: &str,
+    who: Who,
+    expect: Expect,
+    answer: &Answer,
+    failures: &mut Vec<String>,
+) {
+    let body: String = answer.body.chars().take(600).collect();
+    if !expect.matches(answer.status) {
+        failures.push(format!(
+            "{row} as {who:?}: expected {expect:?}, got {}: {body}",
+            answer.status
+        ));
+    }
+    if answer.status.is_success() {
+        for (what, id) in fixture.foreign_ids(who) {
+            if answer.body.contains(&id.to_string()) {
+                failures.push(format!(
+                    "{row} as {who:?}: the answer holds {what} {id} of an organization \
+                     they are not in: {body}"
+                ));
+            }
+        }
+    }
+}
+
+async fn assert_table(pool: PgPool, table: fn() -> Vec<Case>) {
+    let app = TestApp::spawn(pool).await;
+    let started = Instant::now();
+    let fixture = fixture(&app).await;
+    let set_up = started.elapsed();
+    let cases = table();
+    let (calls, failures) = run(&fixture, &cases).await;
+    eprintln!(
+        "{} rows, {calls} calls in {:.1?} (fixture {:.1?})",
+        cases.len(),
+        started.elapsed(),
+        set_up
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {calls} calls answered wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[sqlx::test]
+async fn every_server_function_answers_each_caller_as_the_table_says(pool: PgPool) {
+    assert_table(pool, server_functions).await;
+}
+
+#[sqlx::test]
+async fn every_api_endpoint_answers_each_caller_as_the_table_says(pool: PgPool) {
+    assert_table(pool, api_endpoints).await;
+}
+
+/// Every `#[server(endpoint = ...)]` of `src/server_fns`.
+fn server_functions() -> Vec<Case> {
+    vec![
+        //                anon  other member reader editor wsadmin orgadmin
+        Case {
+            name: "session/viewer",
+            expect: [OK, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| async move { f.sf(w, "session/viewer", &[]).await }.boxed_local(),
+        },
+        Case {
+            name: "session/sign-in",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            // Each signs in as themselves in a new browser; the anonymous with an unknown email.
+            call: |f, w, _| {
+                async move {
+                    let browser = f.browser();
+                    let form = [("email", f.p(w).email.as_str()), ("password", PASSWORD)];
+                    Answer::read(browser.call("session/sign-in", &form).await).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "session/sign-out",
+            expect: [OK, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            // In a session of its own, so the principal's stays signed in.
+            call: |f, w, _| {
+                async move {
+                    let browser = f.browser();
+                    if w != Anonymous {
+                        browser.sign_in(&f.p(w).email, PASSWORD).await;
+                    }
+                    Answer::read(browser.call("session/sign-out", &[]).await).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "organizations/create",
+            expect: [E401, E403, E403, E403, E403, E403, E403],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    f.sf(w, "organizations/create", &[("name", unique("org"))])
+                        .await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "general/page",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    f.sf(w, "general/page", &[("organization_id", s(org))])
+                        .await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "general/rename-organization",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let revision = f.revision("organizations", org).await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("name", unique("Renamed")),
+                        ("revision", revision),
+                    ];
+                    f.sf(w, "general/rename-organization", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "members/page",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    f.sf(w, "members/page", &[("organization_id", s(org))])
+                        .await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "members/add",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("email", format!("{}@example.com", unique("added"))),
+                        ("role", s("member")),
+                    ];
+                    f.sf(w, "members/add", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "members/set-role",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("user_id", s(f.fresh_member().await)),
+                        ("role", s("admin")),
+                    ];
+                    f.sf(w, "members/set-role", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "members/remove",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("user_id", s(f.fresh_member().await)),
+                    ];
+                    f.sf(w, "members/remove", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "regions/page",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    f.sf(w, "regions/page", &[("organization_id", s(org))])
+                        .await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "regions/detail",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [("organization_id", s(org)), ("region_id", s(f.region))];
+                    f.sf(w, "regions/detail", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "regions/liveness",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            // Their own organization's liveness, narrowed to a region it does not have: empty.
+            own_org: Some(OK),
+            call: |f, w, org| {
+                async move {
+                    let form = [("organization_id", s(org)), ("region_id", s(f.region))];
+                    f.sf(w, "regions/liveness", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "regions/create",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let form = [("organization_id", s(org)), ("name", unique("region"))];
+                    f.sf(w, "regions/create", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "regions/update",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let region = f.fresh_region().await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("region_id", s(region)),
+                        ("revision", f.revision("regions", region).await),
+                        ("name", unique("renamed")),
+                    ];
+                    f.sf(w, "regions/update", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "regions/delete",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("region_id", s(f.fresh_region().await)),
+                    ];
+                    f.sf(w, "regions/delete", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "dataplanes/create",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("region_id", s(f.region)),
+                        ("name", unique("plane")),
+                    ];
+                    f.sf(w, "dataplanes/create", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "dataplanes/reveal",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("data_plane_id", s(f.data_plane)),
+                    ];
+                    f.sf(w, "dataplanes/reveal", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "dataplanes/detail",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("data_plane_id", s(f.data_plane)),
+                    ];
+                    f.sf(w, "dataplanes/detail", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "dataplanes/update",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let plane = f.fresh_plane().await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("data_plane_id", s(plane)),
+                        ("revision", f.revision("data_planes", plane).await),
+                        ("name", unique("renamed")),
+                    ];
+                    f.sf(w, "dataplanes/update", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "dataplanes/delete",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("data_plane_id", s(f.fresh_plane().await)),
+                    ];
+                    f.sf(w, "dataplanes/delete", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "dataplanes/rotate",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("data_plane_id", s(f.fresh_plane().await)),
+                    ];
+                    f.sf(w, "dataplanes/rotate", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "dataplanes/revoke-secret",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let (plane, secret) = f.fresh_plane_with_second_secret().await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("data_plane_id", s(plane)),
+                        ("secret_id", s(secret)),
+                    ];
+                    f.sf(w, "dataplanes/revoke-secret", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/page",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    f.sf(w, "workspaces/page", &[("organization_id", s(org))])
+                        .await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/detail",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("workspace_id", s(f.workspace)),
+                    ];
+                    f.sf(w, "workspaces/detail", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/create",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            // Their own organization, our region: not a region of theirs.
+            own_org: Some(E422),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("name", unique("ws")),
+                        ("region_id", s(f.region)),
+                    ];
+                    f.sf(w, "workspaces/create", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/rename",
+            expect: [E401, E404, E403, E403, OK, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let workspace = f.fresh_workspace(w).await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("workspace_id", s(workspace)),
+                        ("revision", f.revision("workspaces", workspace).await),
+                        ("name", unique("renamed")),
+                    ];
+                    f.sf(w, "workspaces/rename", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/move",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let workspace = f.fresh_workspace(w).await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("workspace_id", s(workspace)),
+                        ("revision", f.revision("workspaces", workspace).await),
+                        ("region_id", s(f.region)),
+                    ];
+                    f.sf(w, "workspaces/move", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/delete",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let workspace = f.fresh_workspace(w).await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("workspace_id", s(workspace)),
+                        ("revision", f.revision("workspaces", workspace).await),
+                    ];
+                    f.sf(w, "workspaces/delete", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/grant",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("workspace_id", s(f.fresh_workspace(w).await)),
+                        ("user_id", s(f.bystander)),
+                        ("role", s("reader")),
+                    ];
+                    f.sf(w, "workspaces/grant", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/set-role",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let workspace = f.fresh_workspace(w).await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("workspace_id", s(workspace)),
+                        ("permission_id", s(f.fresh_grant(workspace).await)),
+                        ("role", s("editor")),
+                    ];
+                    f.sf(w, "workspaces/set-role", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "workspaces/revoke",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: Some(E404),
+            call: |f, w, org| {
+                async move {
+                    let workspace = f.fresh_workspace(w).await;
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("workspace_id", s(workspace)),
+                        ("permission_id", s(f.fresh_grant(workspace).await)),
+                    ];
+                    f.sf(w, "workspaces/revoke", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "audit/page",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let mut form = vec![("organization_id", s(org)), ("page", s(0))];
+                    for field in [
+                        "query[actor]",
+                        "query[action]",
+                        "query[object]",
+                        "query[from]",
+                        "query[to]",
+                    ] {
+                        form.push((field, String::new()));
+                    }
+                    f.sf(w, "audit/page", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "applications/page",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    f.sf(w, "applications/page", &[("organization_id", s(org))])
+                        .await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "applications/detail",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("application_id", s(f.application(w))),
+                    ];
+                    f.sf(w, "applications/detail", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "applications/create",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let form = [("organization_id", s(org)), ("name", unique("app"))];
+                    f.sf(w, "applications/create", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "applications/reveal",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("application_id", s(f.application(w))),
+                    ];
+                    f.sf(w, "applications/reveal", &form).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "applications/delete",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, org| {
+                async move {
+                    let form = [
+                        ("organization_id", s(org)),
+                        ("application_id", s(f.fresh_application(w).await)),
+                    ];
+                    f.sf(w, "applications/delete", &form).await
+                }
+                .boxed_local()
+            },
+        },
+    ]
+}
+
+/// Every route of the `v1` router in `src/api/mod.rs`.
+fn api_endpoints() -> Vec<Case> {
+    use Method as M;
+    vec![
+        //                anon  other member reader editor wsadmin orgadmin
+        Case {
+            name: "POST /applications/token",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            // Each principal's own application; the anonymous with made-up credentials.
+            call: |f, w, _| {
+                async move {
+                    let (client_id, client_secret) = match &f.p(w).api {
+                        Some(api) => (api.client_id.clone(), api.client_secret.clone()),
+                        None => ("app_nobody".to_owned(), "not a secret".to_owned()),
+                    };
+                    let body = json!({
+                        "client_id": client_id,
+                        "client_secret": client_secret,
+                        "grant_type": "client_credentials",
+                    });
+                    f.api(w, M::POST, "/applications/token", Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /regions?organizationId=",
+            expect: [E401, E403, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/regions?organizationId={}", org_id());
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "POST /regions",
+            expect: [E401, E403, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let body = json!({"name": unique("region"), "organizationId": org_id()});
+                    f.api(w, M::POST, "/regions", Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /regions/{id}",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/regions/{}", f.region);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "PATCH /regions/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/regions/{}", f.fresh_region().await);
+                    let body = json!({"name": unique("renamed")});
+                    f.api(w, M::PATCH, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "DELETE /regions/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/regions/{}", f.fresh_region().await);
+                    f.api(w, M::DELETE, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /regions/{id}/dataplanes",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/regions/{}/dataplanes", f.region);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "POST /regions/{id}/dataplanes",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/regions/{}/dataplanes", f.region);
+                    let body = json!({"name": unique("plane")});
+                    f.api(w, M::POST, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /regions/{id}/dataplanes/{id}",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/regions/{}/dataplanes/{}", f.region, f.data_plane);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "PATCH /regions/{id}/dataplanes/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let plane = f.fresh_plane().await;
+                    let path = format!("/regions/{}/dataplanes/{plane}", f.region);
+                    let body = json!({"name": unique("renamed")});
+                    f.api(w, M::PATCH, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "DELETE /regions/{id}/dataplanes/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let plane = f.fresh_plane().await;
+                    let path = format!("/regions/{}/dataplanes/{plane}", f.region);
+                    f.api(w, M::DELETE, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /dataplanes",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move { f.api(w, M::GET, "/dataplanes", None).await }.boxed_local()
+            },
+        },
+        Case {
+            name: "GET /dataplanes?regionIds=",
+            // The outsider asks for our region by id and gets nothing of it.
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/dataplanes?regionIds={}", f.region);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "POST /dataplanes",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let body = json!({"regionId": f.region, "name": unique("plane")});
+                    f.api(w, M::POST, "/dataplanes", Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /dataplanes/{id}",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/dataplanes/{}", f.data_plane);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "PATCH /dataplanes/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/dataplanes/{}", f.fresh_plane().await);
+                    let body = json!({"enabled": false});
+                    f.api(w, M::PATCH, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "DELETE /dataplanes/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/dataplanes/{}", f.fresh_plane().await);
+                    f.api(w, M::DELETE, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /dataplanes/{id}/secrets",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/dataplanes/{}/secrets", f.data_plane);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "POST /dataplanes/{id}/secrets",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/dataplanes/{}/secrets", f.fresh_plane().await);
+                    f.api(w, M::POST, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "DELETE /dataplanes/{id}/secrets/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let (plane, secret) = f.fresh_plane_with_second_secret().await;
+                    let path = format!("/dataplanes/{plane}/secrets/{secret}");
+                    f.api(w, M::DELETE, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /workspaces",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move { f.api(w, M::GET, "/workspaces", None).await }.boxed_local()
+            },
+        },
+        Case {
+            name: "GET /workspaces?workspaceIds=",
+            // The outsider asks for our workspaces by id and gets nothing of them.
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!(
+                        "/workspaces?workspaceIds={},{}",
+                        f.workspace,
+                        f.fresh_workspace(w).await
+                    );
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /workspaces?organizationId=",
+            expect: [E401, E403, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/workspaces?organizationId={}", org_id());
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "POST /workspaces",
+            // No organizationId: the default organization.
+            expect: [E401, E403, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let body = json!({"name": unique("ws")});
+                    f.api(w, M::POST, "/workspaces", Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /workspaces/{id}",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/workspaces/{}", f.workspace);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "PATCH /workspaces/{id} (rename)",
+            expect: [E401, E404, E403, E403, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
+                    let body = json!({"name": unique("renamed")});
+                    f.api(w, M::PATCH, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "PATCH /workspaces/{id} (move)",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
+                    let body = json!({"regionId": f.region});
+                    f.api(w, M::PATCH, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "DELETE /workspaces/{id}",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
+                    f.api(w, M::DELETE, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /organizations",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move { f.api(w, M::GET, "/organizations", None).await }.boxed_local()
+            },
+        },
+        Case {
+            name: "GET /audit-events?organizationId=",
+            expect: [E401, E403, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/audit-events?organizationId={}", org_id());
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /users?organizationId=",
+            expect: [E401, E403, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/users?organizationId={}", org_id());
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /permissions (own)",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move { f.api(w, M::GET, "/permissions", None).await }.boxed_local()
+            },
+        },
+        Case {
+            name: "GET /permissions?organizationId=",
+            expect: [E401, E403, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/permissions?organizationId={}", org_id());
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "POST /permissions (organization)",
+            expect: [E401, E403, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let body = json!({
+                        "permissionType": "organization_member",
+                        "userId": f.fresh_user().await,
+                        "organizationId": org_id(),
+                    });
+                    f.api(w, M::POST, "/permissions", Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "POST /permissions (workspace)",
+            // A workspace in the body that the outsider cannot see reads as no such
+            // workspace (422), exactly like an unknown id: nothing is revealed.
+            expect: [E401, E422, E403, E403, E403, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let body = json!({
+                        "permissionType": "workspace_reader",
+                        "userId": f.bystander,
+                        "workspaceId": f.fresh_workspace(w).await,
+                    });
+                    f.api(w, M::POST, "/permissions", Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "GET /permissions/{id}",
+            expect: [E401, E404, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/permissions/{}", f.reader_permission);
+                    f.api(w, M::GET, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "PATCH /permissions/{id} (workspace)",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let workspace = f.fresh_workspace(w).await;
+                    let path = format!("/permissions/{}", f.fresh_grant(workspace).await);
+                    let body = json!({"permissionType": "workspace_editor"});
+                    f.api(w, M::PATCH, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "PATCH /permissions/{id} (organization)",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/permissions/{}", f.fresh_membership().await);
+                    let body = json!({"permissionType": "organization_admin"});
+                    f.api(w, M::PATCH, &path, Some(body)).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "DELETE /permissions/{id} (workspace)",
+            expect: [E401, E404, E403, E403, E403, OK, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let workspace = f.fresh_workspace(w).await;
+                    let path = format!("/permissions/{}", f.fresh_grant(workspace).await);
+                    f.api(w, M::DELETE, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+        Case {
+            name: "DELETE /permissions/{id} (organization)",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: |f, w, _| {
+                async move {
+                    let path = format!("/permissions/{}", f.fresh_membership().await);
+                    f.api(w, M::DELETE, &path, None).await
+                }
+                .boxed_local()
+            },
+        },
+    ]
+}
