@@ -134,6 +134,10 @@ export default defineConfig({
         // Short health thresholds, so a data plane's badge changes within a test.
         MERIDIAN_HEALTHY_WITHIN_SECS: '10',
         MERIDIAN_DEGRADED_WITHIN_SECS: '30',
+      // A throwaway key for the stored SSO client secret (an external database needs one).
+      MERIDIAN_ENCRYPTION_KEY: 'ZTJlLW9ubHkta2V5LWZvci1tZXJpZGlhbi10ZXN0cyE=',
+      // The test identity provider listens on 127.0.0.1.
+      MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS: 'true',
       },
     },
   ],

@@ -150,7 +150,9 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
     .await
     .map_err(|e| anyhow::anyhow!("loading the instance keys: {e}"))?;
     state.health = config.health;
-    state.secret_box = crate::auth::sealed::SecretBox::from_config(config)?.map(std::sync::Arc::new);
+    state.allow_local_issuers = config.allow_local_issuers;
+    state.secret_box =
+        crate::auth::sealed::SecretBox::from_config(config)?.map(std::sync::Arc::new);
     let local = if local_dataplane {
         let local = crate::ops::data_planes::local_agent_credentials(&state.pool, &state.hasher)
             .await

@@ -19,6 +19,9 @@ pub struct Config {
     /// `MERIDIAN_ENCRYPTION_KEY`: base64 of 32 bytes, encrypting stored SSO client secrets
     /// (see `auth::sealed`).
     pub encryption_key: Option<String>,
+    /// `MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS`: accept identity providers on this machine or its
+    /// private network, over plain http too. For tests and demos only.
+    pub allow_local_issuers: bool,
     /// The bootstrap instance admin.
     pub admin_email: String,
     pub admin_password: Option<String>,
@@ -109,6 +112,10 @@ impl Config {
                 .unwrap_or_else(|| Self::DEFAULT_ADMIN_EMAIL.into()),
             admin_password: var("MERIDIAN_ADMIN_PASSWORD"),
             encryption_key: var("MERIDIAN_ENCRYPTION_KEY"),
+            allow_local_issuers: matches!(
+                var("MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS").as_deref(),
+                Some("true" | "1" | "yes")
+            ),
         })
     }
 }

@@ -74,7 +74,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
         .route("/", get(root))
         .route("/healthz", get(|| async { "ok" }))
         .route("/auth/sso/start", get(crate::sso_flow::start))
-        .route(crate::sso_flow::CALLBACK_PATH, get(crate::sso_flow::callback))
+        .route(
+            crate::sso_flow::CALLBACK_PATH,
+            get(crate::sso_flow::callback),
+        )
         .route(
             "/orgs/{org}/settings/audit-log/export",
             get(crate::exports::audit_log),

@@ -167,7 +167,10 @@ pub async fn callback(
             &state.pool,
             pending.organization_id,
             "unknown",
-            &format!("provider error {}", error.chars().take(64).collect::<String>()),
+            &format!(
+                "provider error {}",
+                error.chars().take(64).collect::<String>()
+            ),
             source_ip,
         )
         .await;
@@ -178,6 +181,14 @@ pub async fn callback(
         });
     }
     let Some(code) = query.code else {
+        let _ = crate::ops::sso::record_failure(
+            &state.pool,
+            pending.organization_id,
+            "unknown",
+            "callback without a code",
+            source_ip,
+        )
+        .await;
         return fail("refused");
     };
     let config = match db::sso::get(&state.pool, pending.organization_id).await {
@@ -195,26 +206,22 @@ pub async fn callback(
     let Ok(registration) = registration(&state, &config, &base) else {
         return fail("misconfigured");
     };
-    let verified =
-        match oidc::finish(&state.oidc, &metadata, &registration, &pending, &code).await {
-            Ok(v) => v,
-            Err(failure) => {
-                tracing::warn!(issuer = %config.issuer, detail = %failure.detail, "SSO sign-in failed: {}", failure.message);
-                let _ = crate::ops::sso::record_failure(
-                    &state.pool,
-                    config.organization_id,
-                    "unknown",
-                    failure.message,
-                    source_ip,
-                )
-                .await;
-                return fail(if failure.message.contains("verified") {
-                    "unverified"
-                } else {
-                    "refused"
-                });
-            }
-        };
+    let verified = match oidc::finish(&state.oidc, &metadata, &registration, &pending, &code).await
+    {
+        Ok(v) => v,
+        Err(failure) => {
+            tracing::warn!(issuer = %config.issuer, detail = %failure.detail, "SSO sign-in failed: {}", failure.message);
+            let _ = crate::ops::sso::record_failure(
+                &state.pool,
+                config.organization_id,
+                "unknown",
+                failure.message,
+                source_ip,
+            )
+            .await;
+            return fail(failure.code);
+        }
+    };
     let who = verified
         .email
         .clone()
@@ -252,13 +259,10 @@ pub async fn callback(
             },
         )
         .await;
-    let landing = crate::server_fns::session::landing_path(
-        &state.pool,
-        user_id,
-        pending.next.as_deref(),
-    )
-    .await
-    .unwrap_or_else(|_| "/".to_owned());
+    let landing =
+        crate::server_fns::session::landing_path(&state.pool, user_id, pending.next.as_deref())
+            .await
+            .unwrap_or_else(|_| "/".to_owned());
     Redirect::to(&landing).into_response()
 }
 

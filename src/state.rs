@@ -32,6 +32,8 @@ pub struct AppState {
     pub health: HealthThresholds,
     /// Encrypts stored SSO client secrets; `None` until a key is configured.
     pub secret_box: Option<Arc<SecretBox>>,
+    /// Whether SSO issuers may be on this machine or its private network (tests only).
+    pub allow_local_issuers: bool,
     /// Talks to identity providers (discovery, JWKS, code redemption).
     pub oidc: Arc<crate::auth::oidc::Providers>,
 }
@@ -56,6 +58,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             api_access: Arc::new(ApiAccessCache::default()),
             secret_box: None,
+            allow_local_issuers: false,
             oidc: Arc::new(crate::auth::oidc::Providers::new()?),
             pool,
             public_url,

@@ -193,7 +193,11 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<PermissionCreateRequest>,
 ) -> ApiResult<Json<PermissionResponse>> {
-    match (body.permission_type.scope(), body.organization_id, body.workspace_id) {
+    match (
+        body.permission_type.scope(),
+        body.organization_id,
+        body.workspace_id,
+    ) {
         (Scope::Organization(role), Some(org), None) => {
             let access = caller.access_named(&state, org, OrgRole::Admin).await?;
             ops::members::add_user(&state.pool, &access, body.user_id, role).await?;
@@ -207,7 +211,12 @@ pub async fn create(
                 .await?
                 .ok_or_else(|| ApiError::invalid("workspace_id", "No such workspace."))?;
             let access = caller
-                .access_object(&state, workspace.organization_id, OrgRole::Member, "workspace")
+                .access_object(
+                    &state,
+                    workspace.organization_id,
+                    OrgRole::Member,
+                    "workspace",
+                )
                 .await
                 .map_err(|e| match e.status() {
                     StatusCode::NOT_FOUND => {

@@ -11,9 +11,8 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndSessionUrl, IssuerUrl,
-    JwsSigningAlgorithm, LogoutRequest, Nonce, PkceCodeChallenge,
-    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
-    TokenResponse,
+    JwsSigningAlgorithm, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier,
+    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -126,21 +125,46 @@ fn explain_discovery(
     }
 }
 
-/// Accepts an issuer URL as admins type it: https, or http only on this machine (a provider
-/// under test). Kept exactly as typed otherwise, since it must equal the ID token's `iss`.
-pub fn parse_issuer(raw: &str) -> Result<String, String> {
+/// Accepts an issuer URL as admins type it: https to a public host. Hosts on this machine or
+/// its private network (by name `localhost` or by IP literal) are refused, so the settings
+/// page cannot be used to probe the server's neighbourhood, unless `allow_local` (a provider
+/// under test, `MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS`), which also allows plain http. Kept exactly
+/// as typed otherwise, since it must equal the ID token's `iss`.
+pub fn parse_issuer(raw: &str, allow_local: bool) -> Result<String, String> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Err("Enter the issuer URL, e.g. https://login.example.com.".into());
     }
     let url = reqwest::Url::parse(raw).map_err(|_| "That is not a URL.".to_owned())?;
-    let loopback = matches!(
-        url.host_str(),
-        Some("localhost" | "127.0.0.1" | "[::1]")
-    );
+    let local = match url.host() {
+        Some(openidconnect::url::Host::Domain(name)) => {
+            let name = name.to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        Some(openidconnect::url::Host::Ipv4(ip)) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+        }
+        Some(openidconnect::url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+                || ip.to_ipv4_mapped().is_some()
+        }
+        None => return Err("The issuer URL needs a host.".into()),
+    };
+    if local && !allow_local {
+        return Err(
+            "Issuer URLs on this server's own machine or private network are not allowed.".into(),
+        );
+    }
     match url.scheme() {
         "https" => {}
-        "http" if loopback => {}
+        "http" if local => {}
         _ => return Err("The issuer URL must start with https://.".into()),
     }
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
@@ -283,17 +307,19 @@ pub struct Verified {
     pub id_token: String,
 }
 
-/// Why a sign-in failed at the protocol level: `message` is for the user, `detail` for the
-/// log.
+/// Why a sign-in failed at the protocol level: `code` for the sign-in page
+/// (`/login?sso_error=`), `message` for the audit trail, `detail` for the log.
 #[derive(Debug)]
 pub struct Failure {
+    pub code: &'static str,
     pub message: &'static str,
     pub detail: String,
 }
 
 impl Failure {
-    fn new(message: &'static str, detail: impl Into<String>) -> Failure {
+    fn new(code: &'static str, message: &'static str, detail: impl Into<String>) -> Failure {
         Failure {
+            code,
             message,
             detail: detail.into(),
         }
@@ -308,12 +334,18 @@ pub async fn finish(
     pending: &Pending,
     code: &str,
 ) -> Result<Verified, Failure> {
-    let client = client(metadata, registration)
-        .map_err(|_| Failure::new("Single sign-on is misconfigured.", "bad redirect URI"))?;
+    let client = client(metadata, registration).map_err(|_| {
+        Failure::new(
+            "misconfigured",
+            "Single sign-on is misconfigured.",
+            "bad redirect URI",
+        )
+    })?;
     let response: CoreTokenResponse = client
         .exchange_code(AuthorizationCode::new(code.to_owned()))
         .map_err(|e| {
             Failure::new(
+                "misconfigured",
                 "The identity provider has no token endpoint.",
                 e.to_string(),
             )
@@ -323,12 +355,14 @@ pub async fn finish(
         .await
         .map_err(|e| {
             Failure::new(
+                "refused",
                 "The identity provider refused to complete the sign-in.",
                 token_error_detail(&e),
             )
         })?;
     let id_token = response.id_token().ok_or_else(|| {
         Failure::new(
+            "refused",
             "The identity provider sent no ID token.",
             "token response without id_token",
         )
@@ -347,8 +381,9 @@ pub async fn finish(
                 providers.forget(registration.issuer);
             }
             Failure::new(
+                "unverified",
                 "The identity provider's answer could not be verified.",
-                e.to_string(),
+                token_error_detail(&e),
             )
         })?;
     Ok(Verified {
@@ -404,17 +439,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn issuers_must_be_https_except_on_loopback() {
-        assert!(parse_issuer("https://login.example.com/").is_ok());
+    fn issuers_must_be_public_https_unless_local_ones_are_allowed() {
+        assert!(parse_issuer("https://login.example.com/", false).is_ok());
         assert_eq!(
-            parse_issuer(" https://login.example.com/oauth2/default ").unwrap(),
+            parse_issuer(" https://login.example.com/oauth2/default ", false).unwrap(),
             "https://login.example.com/oauth2/default"
         );
-        assert!(parse_issuer("http://127.0.0.1:3200").is_ok());
-        assert!(parse_issuer("http://login.example.com").is_err());
-        assert!(parse_issuer("ftp://login.example.com").is_err());
-        assert!(parse_issuer("https://login.example.com/?x=1").is_err());
-        assert!(parse_issuer("not a url").is_err());
-        assert!(parse_issuer("").is_err());
+        for local in [
+            "http://127.0.0.1:3200",
+            "https://localhost/",
+            "https://10.0.0.5/",
+            "https://192.168.1.1/",
+            "https://169.254.169.254/",
+            "https://[::1]/",
+        ] {
+            assert!(parse_issuer(local, false).is_err(), "{local}");
+        }
+        assert!(parse_issuer("http://127.0.0.1:3200", true).is_ok());
+        assert!(parse_issuer("http://login.example.com", true).is_err());
+        assert!(parse_issuer("ftp://login.example.com", false).is_err());
+        assert!(parse_issuer("https://login.example.com/?x=1", false).is_err());
+        assert!(parse_issuer("not a url", false).is_err());
+        assert!(parse_issuer("", false).is_err());
     }
 }

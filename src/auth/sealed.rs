@@ -99,7 +99,9 @@ impl SecretBox {
 /// Reads the key file, or creates it (readable by its owner only).
 fn key_file(path: &Path) -> anyhow::Result<SecretBox> {
     match std::fs::read_to_string(path) {
-        Ok(raw) => SecretBox::from_base64(&raw).map_err(|e| anyhow::anyhow!("{}: {e}", path.display())),
+        Ok(raw) => {
+            SecretBox::from_base64(&raw).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut key = [0u8; 32];
             OsRng.fill_bytes(&mut key);

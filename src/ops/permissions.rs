@@ -64,8 +64,13 @@ pub async fn grant(
     db::audit::record(
         &mut tx,
         &access.actor,
-        event(access, "permission.grant", &workspace, &object_name(&workspace, &member.email))
-            .after(&serde_json::json!({"user": member.email, "role": role})),
+        event(
+            access,
+            "permission.grant",
+            &workspace,
+            &object_name(&workspace, &member.email),
+        )
+        .after(&serde_json::json!({"user": member.email, "role": role})),
     )
     .await?;
     tx.commit().await?;
@@ -122,9 +127,14 @@ pub async fn set_role(
     db::audit::record(
         &mut tx,
         &access.actor,
-        event(access, "permission.update", &workspace, &object_name(&workspace, &permission.email))
-            .before(&serde_json::json!({"user": permission.email, "role": permission.role}))
-            .after(&serde_json::json!({"user": permission.email, "role": role})),
+        event(
+            access,
+            "permission.update",
+            &workspace,
+            &object_name(&workspace, &permission.email),
+        )
+        .before(&serde_json::json!({"user": permission.email, "role": permission.role}))
+        .after(&serde_json::json!({"user": permission.email, "role": role})),
     )
     .await?;
     tx.commit().await?;
@@ -144,8 +154,13 @@ pub async fn revoke(
     db::audit::record(
         &mut tx,
         &access.actor,
-        event(access, "permission.revoke", &workspace, &object_name(&workspace, &permission.email))
-            .before(&serde_json::json!({"user": permission.email, "role": permission.role})),
+        event(
+            access,
+            "permission.revoke",
+            &workspace,
+            &object_name(&workspace, &permission.email),
+        )
+        .before(&serde_json::json!({"user": permission.email, "role": permission.role})),
     )
     .await?;
     tx.commit().await?;

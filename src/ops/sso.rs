@@ -42,7 +42,9 @@ pub fn parse_domains(raw: &str) -> Result<Vec<String>, String> {
                         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             });
         if !valid {
-            return Err(format!("'{domain}' is not an email domain like example.com."));
+            return Err(format!(
+                "'{domain}' is not an email domain like example.com."
+            ));
         }
         if !domains.contains(&domain) {
             domains.push(domain);
@@ -111,9 +113,9 @@ pub async fn save(
     };
     match &before {
         None => {
-            let sealed = sealed.as_deref().ok_or_else(|| {
-                AppError::invalid("client_secret", "Enter the client secret.")
-            })?;
+            let sealed = sealed
+                .as_deref()
+                .ok_or_else(|| AppError::invalid("client_secret", "Enter the client secret."))?;
             db::sso::insert(&mut *tx, access.organization_id, &change, sealed).await?;
         }
         Some(current) => {
@@ -196,11 +198,7 @@ pub async fn admit(
     source_ip: Option<String>,
 ) -> AppResult<Result<Uuid, Refusal>> {
     let org = config.organization_id;
-    let Some(email) = verified
-        .email
-        .as_deref()
-        .and_then(|e| Email::parse(e).ok())
-    else {
+    let Some(email) = verified.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
         return Ok(Err(Refusal::NoEmail));
     };
     if verified.email_verified == Some(false) {
@@ -255,8 +253,14 @@ pub async fn admit(
         db::audit::record(
             &mut tx,
             &actor,
-            Event::new(Some(org), "member.add", "user", Some(user_id), email.as_str())
-                .after(&serde_json::json!({"role": config.default_role, "via": "sso"})),
+            Event::new(
+                Some(org),
+                "member.add",
+                "user",
+                Some(user_id),
+                email.as_str(),
+            )
+            .after(&serde_json::json!({"role": config.default_role, "via": "sso"})),
         )
         .await?;
     }

@@ -71,6 +71,29 @@ pub fn is_local_path(path: &str) -> bool {
         && !path.contains(['\r', '\n'])
 }
 
+/// The organization whose SSO an address signs in with: the one whose domains cover it, but
+/// only for someone that organization may speak for, that is a new person, its own member, or
+/// an account that belongs to no organization. A domain claim never reroutes instance admins
+/// or other organizations' members (admins claim domains without proof of ownership).
+#[cfg(feature = "ssr")]
+async fn sso_organization(pool: &sqlx::PgPool, email: &Email) -> AppResult<Option<Uuid>> {
+    let Some(organization_id) = db::sso::for_domain(pool, email.domain()).await? else {
+        return Ok(None);
+    };
+    let Some(user) = db::users::find_by_email(pool, email).await? else {
+        return Ok(Some(organization_id));
+    };
+    if user.is_instance_admin {
+        return Ok(None);
+    }
+    let memberships = db::organizations::memberships(pool, user.id).await?;
+    let ours = memberships.is_empty()
+        || memberships
+            .iter()
+            .any(|m| m.organization_id == organization_id);
+    Ok(ours.then_some(organization_id))
+}
+
 /// Signs in with email and password.
 #[server(endpoint = "session/sign-in")]
 pub async fn sign_in(
@@ -83,7 +106,7 @@ pub async fn sign_in(
         .map_err(|m| AppError::invalid("email", m).with_input([("email", email.as_str())]))?;
     // Email first: a domain under an organization's SSO goes to its identity provider, unless
     // a password was typed and the organization still allows passwords.
-    if let Some(organization_id) = db::sso::for_domain(ctx.pool(), parsed.domain()).await? {
+    if let Some(organization_id) = sso_organization(ctx.pool(), &parsed).await? {
         let required = db::sso::get(ctx.pool(), organization_id)
             .await?
             .is_some_and(|c| c.require_sso);

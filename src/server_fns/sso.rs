@@ -86,20 +86,25 @@ pub async fn save_sso(
         ("client_id", client_id.as_str()),
         ("domains", domains.as_str()),
     ];
-    let parsed_issuer = oidc::parse_issuer(&issuer).map_err(|m| AppError::invalid("issuer", m));
+    let parsed_issuer = oidc::parse_issuer(&issuer, ctx.state.allow_local_issuers)
+        .map_err(|m| AppError::invalid("issuer", m));
     let parsed_client = match client_id.trim() {
         "" => Err(AppError::invalid("client_id", "Enter the client ID.")),
         id if id.len() > 255 => Err(AppError::invalid("client_id", "At most 255 characters.")),
         id => Ok(id.to_owned()),
     };
     let parsed_secret = match client_secret.trim() {
-        s if s.len() > 1024 => Err(AppError::invalid("client_secret", "At most 1024 characters.")),
+        s if s.len() > 1024 => Err(AppError::invalid(
+            "client_secret",
+            "At most 1024 characters.",
+        )),
         "" => Ok(None),
         s => Ok(Some(s.to_owned())),
     };
     let parsed_domains =
         ops::sso::parse_domains(&domains).map_err(|m| AppError::invalid("domains", m));
-    let parsed_role = OrgRole::parse(&default_role).map_err(|m| AppError::invalid("default_role", m));
+    let parsed_role =
+        OrgRole::parse(&default_role).map_err(|m| AppError::invalid("default_role", m));
     let parsed_require = parse_enabled(require_sso.as_deref());
     let input = match (
         parsed_issuer,
@@ -109,16 +114,21 @@ pub async fn save_sso(
         parsed_role,
         parsed_require,
     ) {
-        (Ok(issuer), Ok(client_id), Ok(client_secret), Ok(domains), Ok(default_role), Ok(require)) => {
-            SsoInput {
-                issuer,
-                client_id,
-                client_secret,
-                domains,
-                default_role,
-                require_sso: require.unwrap_or(false),
-            }
-        }
+        (
+            Ok(issuer),
+            Ok(client_id),
+            Ok(client_secret),
+            Ok(domains),
+            Ok(default_role),
+            Ok(require),
+        ) => SsoInput {
+            issuer,
+            client_id,
+            client_secret,
+            domains,
+            default_role,
+            require_sso: require.unwrap_or(false),
+        },
         (a, b, c, d, e, f) => {
             let merged = AppError::merge(
                 [a.err(), b.err(), c.err(), d.err(), e.err(), f.err()]
@@ -152,7 +162,7 @@ pub async fn test_sso(organization_id: Uuid, issuer: String) -> Result<(), AppEr
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Admin).await?;
     let echo = [("issuer", issuer.as_str())];
-    let parsed = oidc::parse_issuer(&issuer)
+    let parsed = oidc::parse_issuer(&issuer, ctx.state.allow_local_issuers)
         .map_err(|m| AppError::invalid("issuer", m).with_input(echo))?;
     let metadata = ctx
         .state

@@ -98,7 +98,9 @@ pub async fn workspace_page(
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let role = access.workspace_role(ctx.pool(), workspace_id).await?;
     let (grants, members, regions) = tokio::try_join!(
-        async { Ok::<_, AppError>(db::permissions::workspace_grants(ctx.pool(), workspace_id).await?) },
+        async {
+            Ok::<_, AppError>(db::permissions::workspace_grants(ctx.pool(), workspace_id).await?)
+        },
         async {
             Ok::<_, AppError>(if role == WorkspaceRole::Admin {
                 db::organizations::members(ctx.pool(), organization_id).await?
@@ -248,6 +250,7 @@ pub async fn delete_workspace(
     .await
 }
 
+#[cfg(feature = "ssr")]
 fn parse_workspace_role(raw: &str) -> Result<WorkspaceRole, AppError> {
     WorkspaceRole::parse(raw).map_err(|m| AppError::invalid("role", m))
 }
@@ -264,8 +267,7 @@ pub async fn grant_workspace_role(
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let user_id = parse_id("user_id", &user_id, "member")?;
     let role = parse_workspace_role(&role)?;
-    let grant =
-        ops::permissions::grant(ctx.pool(), &access, workspace_id, user_id, role).await?;
+    let grant = ops::permissions::grant(ctx.pool(), &access, workspace_id, user_id, role).await?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
         format!("{} is now {} of this workspace.", grant.email, role),
@@ -304,7 +306,10 @@ pub async fn revoke_workspace_role(
     let (permission, _) = ops::permissions::revoke(ctx.pool(), &access, permission_id).await?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
-        format!("{} no longer has a role on this workspace.", permission.email),
+        format!(
+            "{} no longer has a role on this workspace.",
+            permission.email
+        ),
     )
     .await
 }

@@ -20,6 +20,9 @@
 //! principal and answer.
 //!
 //! To cover a new endpoint, add a row to [`server_functions`] or [`api_endpoints`].
+//!
+//! One more test, outside the tables: another organization's single sign-on settings must not
+//! take over how our members sign in.
 
 use crate::common::*;
 use futures::FutureExt;
@@ -122,6 +125,14 @@ impl Answer {
 /// (ours, or the caller's own in the second pass). API rows ignore the organization id.
 type Call = fn(Arc<Fixture>, Who, Uuid) -> LocalBoxFuture<'static, Answer>;
 
+/// A row's [`Call`], written as a closure whose body runs as `async move`: the fixture `f`, the
+/// principal `w`, and the organization id to name.
+macro_rules! call {
+    (|$f:ident, $w:ident, $org:pat_param| $body:expr) => {
+        |$f: Arc<Fixture>, $w: Who, $org: Uuid| async move { $body }.boxed_local()
+    };
+}
+
 /// A row: an endpoint, how to call it, and what each principal gets (in [`PRINCIPALS`] order).
 struct Case {
     name: &'static str,
@@ -162,6 +173,8 @@ struct Fixture {
     reader_permission: Uuid,
     /// A member of the default organization that rows give workspace roles to.
     bystander: Uuid,
+    /// The issuer URL of a stand-in OpenID provider, for the SSO rows.
+    provider: String,
     principals: Vec<Principal>,
     /// Ids of everything in the other organization, with what they are.
     their_ids: Vec<(String, Uuid)>,
@@ -344,12 +357,9 @@ impl Fixture {
             .unwrap()
     }
 
-    /// A new API application of the principal's user.
-    async fn fresh_application(&self, who: Who) -> Uuid {
-        let user = db::users::get(&self.pool, self.user(who))
-            .await
-            .unwrap()
-            .unwrap();
+    /// A new API application of `user`.
+    async fn fresh_application(&self, user: Uuid) -> Uuid {
+        let user = db::users::get(&self.pool, user).await.unwrap().unwrap();
         meridian::ops::applications::create(
             &self.pool,
             &self.hasher,
@@ -362,6 +372,22 @@ impl Fixture {
         .unwrap()
         .0
         .id
+    }
+
+    /// SSO settings for the default organization, so that there is something to turn off.
+    async fn sso_configured(&self) {
+        let input = meridian::ops::sso::SsoInput {
+            issuer: self.provider.clone(),
+            client_id: "meridian".into(),
+            client_secret: Some("s3cret".into()),
+            domains: vec![format!("{}.test", unique("authz"))],
+            default_role: OrgRole::Member,
+            require_sso: false,
+        };
+        let secret_box = meridian::auth::sealed::SecretBox::new(&[7u8; 32]);
+        meridian::ops::sso::save(&self.pool, Some(&secret_box), &self.ours, input, None)
+            .await
+            .unwrap();
     }
 
     /// Ids the principal must never see.
@@ -384,6 +410,36 @@ async fn create_region(pool: &PgPool, organization: Uuid, name: &str) -> Uuid {
         .unwrap();
     tx.commit().await.unwrap();
     region.id
+}
+
+/// An OpenID provider that only publishes its discovery document and a key: enough for
+/// `sso/test` to succeed.
+async fn start_provider() -> String {
+    use axum::{Json, routing::get};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let issuer = format!("http://{}", listener.local_addr().unwrap());
+    let discovery = json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/authorize"),
+        "token_endpoint": format!("{issuer}/token"),
+        "jwks_uri": format!("{issuer}/jwks"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    });
+    // A 2048-bit modulus in form only: nothing is ever verified with it.
+    let jwks = json!({"keys": [{
+        "kty": "RSA", "use": "sig", "alg": "RS256", "kid": "k1",
+        "n": "w".repeat(342), "e": "AQAB",
+    }]});
+    let router = axum::Router::new()
+        .route(
+            "/.well-known/openid-configuration",
+            get(move || async move { Json(discovery) }),
+        )
+        .route("/jwks", get(move || async move { Json(jwks) }));
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    issuer
 }
 
 /// Everything of one organization that an answer could carry, by id.
@@ -597,6 +653,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
         data_plane,
         reader_permission,
         bystander,
+        provider: start_provider().await,
         principals,
         their_ids,
         our_ids,
@@ -659,12 +716,13 @@ fn check(
 }
 
 async fn assert_table(pool: PgPool, table: fn() -> Vec<Case>) {
-    let app = TestApp::spawn(pool).await;
+    let mut app = TestApp::spawn(pool).await;
     let started = Instant::now();
     let fixture = fixture(&app).await;
     let set_up = started.elapsed();
     let cases = table();
     let (calls, failures) = run(&fixture, &cases).await;
+    app.stop().await;
     eprintln!(
         "{} rows, {calls} calls in {:.1?} (fixture {:.1?})",
         cases.len(),
@@ -689,577 +747,621 @@ async fn every_api_endpoint_answers_each_caller_as_the_table_says(pool: PgPool) 
     assert_table(pool, api_endpoints).await;
 }
 
+/// Single sign-on is an organization's own business: an admin of another organization who
+/// claims the email domain our members (and the instance admin) use, and requires SSO, must
+/// not take over how they sign in. They still sign in with their passwords, and are not sent
+/// to that organization's identity provider.
+#[sqlx::test]
+async fn another_organizations_sso_does_not_take_over_our_members_sign_in(pool: PgPool) {
+    let mut app = TestApp::spawn(pool).await;
+    let other = app.other_organization().await;
+    let outsider = app.user_in(other, OrgRole::Admin).await;
+    let hash = password::hash(PASSWORD);
+    let (_, member) = user(&app.pool, &hash, Member, Some((org_id(), OrgRole::Member))).await;
+    let provider = start_provider().await;
+
+    // Everyone above signs in as someone@example.com.
+    let res = outsider
+        .call(
+            "sso/save",
+            &[
+                ("organization_id", &other.to_string()),
+                ("issuer", &provider),
+                ("client_id", "theirs"),
+                ("client_secret", "s3cret"),
+                ("domains", "example.com"),
+                ("default_role", "member"),
+                ("require_sso", "true"),
+            ],
+        )
+        .await;
+    let claimed = res.status();
+
+    let mut failures = Vec::new();
+    for email in [ADMIN_EMAIL, member.as_str()] {
+        let browser = app.client();
+        let res = browser
+            .call(
+                "session/sign-in",
+                &[("email", email), ("password", PASSWORD)],
+            )
+            .await;
+        let (status, target) = (res.status(), redirect_target(&res));
+        let viewer: Value = browser
+            .call("session/viewer", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        if viewer.is_null() || target.as_deref().is_some_and(|t| t.contains("sso")) {
+            failures.push(format!(
+                "{email} signs in with a password: expected a session, got {status} \
+                 redirecting to {target:?} (the other organization's sso/save answered {claimed})"
+            ));
+        }
+    }
+    app.stop().await;
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Every `#[server(endpoint = ...)]` of `src/server_fns`.
 fn server_functions() -> Vec<Case> {
     vec![
-        //                anon  other member reader editor wsadmin orgadmin
+        // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin]
         Case {
             name: "session/viewer",
             expect: [OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| async move { f.sf(w, "session/viewer", &[]).await }.boxed_local(),
+            call: call!(|f, w, _| f.sf(w, "session/viewer", &[]).await),
         },
         Case {
             name: "session/sign-in",
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
             // Each signs in as themselves in a new browser; the anonymous with an unknown email.
-            call: |f, w, _| {
-                async move {
-                    let browser = f.browser();
-                    let form = [("email", f.p(w).email.as_str()), ("password", PASSWORD)];
-                    Answer::read(browser.call("session/sign-in", &form).await).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let browser = f.browser();
+                let form = [("email", f.p(w).email.as_str()), ("password", PASSWORD)];
+                Answer::read(browser.call("session/sign-in", &form).await).await
+            }),
         },
         Case {
             name: "session/sign-out",
             expect: [OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             // In a session of its own, so the principal's stays signed in.
-            call: |f, w, _| {
-                async move {
-                    let browser = f.browser();
-                    if w != Anonymous {
-                        browser.sign_in(&f.p(w).email, PASSWORD).await;
-                    }
-                    Answer::read(browser.call("session/sign-out", &[]).await).await
+            call: call!(|f, w, _| {
+                let browser = f.browser();
+                if w != Anonymous {
+                    browser.sign_in(&f.p(w).email, PASSWORD).await;
                 }
-                .boxed_local()
-            },
+                Answer::read(browser.call("session/sign-out", &[]).await).await
+            }),
         },
         Case {
             name: "organizations/create",
             expect: [E401, E403, E403, E403, E403, E403, E403],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    f.sf(w, "organizations/create", &[("name", unique("org"))])
-                        .await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                f.sf(w, "organizations/create", &[("name", unique("org"))])
+                    .await
+            }),
         },
         Case {
             name: "general/page",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    f.sf(w, "general/page", &[("organization_id", s(org))])
-                        .await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                f.sf(w, "general/page", &[("organization_id", s(org))])
+                    .await
+            }),
         },
         Case {
             name: "general/rename-organization",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let revision = f.revision("organizations", org).await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("name", unique("Renamed")),
-                        ("revision", revision),
-                    ];
-                    f.sf(w, "general/rename-organization", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let revision = f.revision("organizations", org).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("name", unique("Renamed")),
+                    ("revision", revision),
+                ];
+                f.sf(w, "general/rename-organization", &form).await
+            }),
         },
         Case {
             name: "members/page",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    f.sf(w, "members/page", &[("organization_id", s(org))])
-                        .await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                f.sf(w, "members/page", &[("organization_id", s(org))])
+                    .await
+            }),
         },
         Case {
             name: "members/add",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("email", format!("{}@example.com", unique("added"))),
-                        ("role", s("member")),
-                    ];
-                    f.sf(w, "members/add", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("email", format!("{}@example.com", unique("added"))),
+                    ("role", s("member")),
+                ];
+                f.sf(w, "members/add", &form).await
+            }),
         },
         Case {
             name: "members/set-role",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("user_id", s(f.fresh_member().await)),
-                        ("role", s("admin")),
-                    ];
-                    f.sf(w, "members/set-role", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("user_id", s(f.fresh_member().await)),
+                    ("role", s("admin")),
+                ];
+                f.sf(w, "members/set-role", &form).await
+            }),
         },
         Case {
             name: "members/remove",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("user_id", s(f.fresh_member().await)),
-                    ];
-                    f.sf(w, "members/remove", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("user_id", s(f.fresh_member().await)),
+                ];
+                f.sf(w, "members/remove", &form).await
+            }),
         },
         Case {
             name: "regions/page",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    f.sf(w, "regions/page", &[("organization_id", s(org))])
-                        .await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                f.sf(w, "regions/page", &[("organization_id", s(org))])
+                    .await
+            }),
         },
         Case {
             name: "regions/detail",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [("organization_id", s(org)), ("region_id", s(f.region))];
-                    f.sf(w, "regions/detail", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [("organization_id", s(org)), ("region_id", s(f.region))];
+                f.sf(w, "regions/detail", &form).await
+            }),
         },
         Case {
             name: "regions/liveness",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             // Their own organization's liveness, narrowed to a region it does not have: empty.
             own_org: Some(OK),
-            call: |f, w, org| {
-                async move {
-                    let form = [("organization_id", s(org)), ("region_id", s(f.region))];
-                    f.sf(w, "regions/liveness", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [("organization_id", s(org)), ("region_id", s(f.region))];
+                f.sf(w, "regions/liveness", &form).await
+            }),
         },
         Case {
             name: "regions/create",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let form = [("organization_id", s(org)), ("name", unique("region"))];
-                    f.sf(w, "regions/create", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [("organization_id", s(org)), ("name", unique("region"))];
+                f.sf(w, "regions/create", &form).await
+            }),
         },
         Case {
             name: "regions/update",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let region = f.fresh_region().await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("region_id", s(region)),
-                        ("revision", f.revision("regions", region).await),
-                        ("name", unique("renamed")),
-                    ];
-                    f.sf(w, "regions/update", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let region = f.fresh_region().await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("region_id", s(region)),
+                    ("revision", f.revision("regions", region).await),
+                    ("name", unique("renamed")),
+                ];
+                f.sf(w, "regions/update", &form).await
+            }),
         },
         Case {
             name: "regions/delete",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("region_id", s(f.fresh_region().await)),
-                    ];
-                    f.sf(w, "regions/delete", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("region_id", s(f.fresh_region().await)),
+                ];
+                f.sf(w, "regions/delete", &form).await
+            }),
         },
         Case {
             name: "dataplanes/create",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("region_id", s(f.region)),
-                        ("name", unique("plane")),
-                    ];
-                    f.sf(w, "dataplanes/create", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("region_id", s(f.region)),
+                    ("name", unique("plane")),
+                ];
+                f.sf(w, "dataplanes/create", &form).await
+            }),
         },
         Case {
             name: "dataplanes/reveal",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("data_plane_id", s(f.data_plane)),
-                    ];
-                    f.sf(w, "dataplanes/reveal", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(f.data_plane)),
+                ];
+                f.sf(w, "dataplanes/reveal", &form).await
+            }),
         },
         Case {
             name: "dataplanes/detail",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("data_plane_id", s(f.data_plane)),
-                    ];
-                    f.sf(w, "dataplanes/detail", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(f.data_plane)),
+                ];
+                f.sf(w, "dataplanes/detail", &form).await
+            }),
         },
         Case {
             name: "dataplanes/update",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let plane = f.fresh_plane().await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("data_plane_id", s(plane)),
-                        ("revision", f.revision("data_planes", plane).await),
-                        ("name", unique("renamed")),
-                    ];
-                    f.sf(w, "dataplanes/update", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let plane = f.fresh_plane().await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(plane)),
+                    ("revision", f.revision("data_planes", plane).await),
+                    ("name", unique("renamed")),
+                ];
+                f.sf(w, "dataplanes/update", &form).await
+            }),
         },
         Case {
             name: "dataplanes/delete",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("data_plane_id", s(f.fresh_plane().await)),
-                    ];
-                    f.sf(w, "dataplanes/delete", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(f.fresh_plane().await)),
+                ];
+                f.sf(w, "dataplanes/delete", &form).await
+            }),
         },
         Case {
             name: "dataplanes/rotate",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("data_plane_id", s(f.fresh_plane().await)),
-                    ];
-                    f.sf(w, "dataplanes/rotate", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(f.fresh_plane().await)),
+                ];
+                f.sf(w, "dataplanes/rotate", &form).await
+            }),
         },
         Case {
             name: "dataplanes/revoke-secret",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let (plane, secret) = f.fresh_plane_with_second_secret().await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("data_plane_id", s(plane)),
-                        ("secret_id", s(secret)),
-                    ];
-                    f.sf(w, "dataplanes/revoke-secret", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let (plane, secret) = f.fresh_plane_with_second_secret().await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(plane)),
+                    ("secret_id", s(secret)),
+                ];
+                f.sf(w, "dataplanes/revoke-secret", &form).await
+            }),
         },
         Case {
             name: "workspaces/page",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    f.sf(w, "workspaces/page", &[("organization_id", s(org))])
-                        .await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                f.sf(w, "workspaces/page", &[("organization_id", s(org))])
+                    .await
+            }),
         },
         Case {
             name: "workspaces/detail",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("workspace_id", s(f.workspace)),
-                    ];
-                    f.sf(w, "workspaces/detail", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(f.workspace)),
+                ];
+                f.sf(w, "workspaces/detail", &form).await
+            }),
         },
         Case {
             name: "workspaces/create",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             // Their own organization, our region: not a region of theirs.
             own_org: Some(E422),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("name", unique("ws")),
-                        ("region_id", s(f.region)),
-                    ];
-                    f.sf(w, "workspaces/create", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("name", unique("ws")),
+                    ("region_id", s(f.region)),
+                ];
+                f.sf(w, "workspaces/create", &form).await
+            }),
         },
         Case {
             name: "workspaces/rename",
             expect: [E401, E404, E403, E403, OK, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let workspace = f.fresh_workspace(w).await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("workspace_id", s(workspace)),
-                        ("revision", f.revision("workspaces", workspace).await),
-                        ("name", unique("renamed")),
-                    ];
-                    f.sf(w, "workspaces/rename", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("revision", f.revision("workspaces", workspace).await),
+                    ("name", unique("renamed")),
+                ];
+                f.sf(w, "workspaces/rename", &form).await
+            }),
         },
         Case {
             name: "workspaces/move",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let workspace = f.fresh_workspace(w).await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("workspace_id", s(workspace)),
-                        ("revision", f.revision("workspaces", workspace).await),
-                        ("region_id", s(f.region)),
-                    ];
-                    f.sf(w, "workspaces/move", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("revision", f.revision("workspaces", workspace).await),
+                    ("region_id", s(f.region)),
+                ];
+                f.sf(w, "workspaces/move", &form).await
+            }),
         },
         Case {
             name: "workspaces/delete",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let workspace = f.fresh_workspace(w).await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("workspace_id", s(workspace)),
-                        ("revision", f.revision("workspaces", workspace).await),
-                    ];
-                    f.sf(w, "workspaces/delete", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("revision", f.revision("workspaces", workspace).await),
+                ];
+                f.sf(w, "workspaces/delete", &form).await
+            }),
         },
         Case {
             name: "workspaces/grant",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("workspace_id", s(f.fresh_workspace(w).await)),
-                        ("user_id", s(f.bystander)),
-                        ("role", s("reader")),
-                    ];
-                    f.sf(w, "workspaces/grant", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(f.fresh_workspace(w).await)),
+                    ("user_id", s(f.bystander)),
+                    ("role", s("reader")),
+                ];
+                f.sf(w, "workspaces/grant", &form).await
+            }),
         },
         Case {
             name: "workspaces/set-role",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let workspace = f.fresh_workspace(w).await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("workspace_id", s(workspace)),
-                        ("permission_id", s(f.fresh_grant(workspace).await)),
-                        ("role", s("editor")),
-                    ];
-                    f.sf(w, "workspaces/set-role", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("permission_id", s(f.fresh_grant(workspace).await)),
+                    ("role", s("editor")),
+                ];
+                f.sf(w, "workspaces/set-role", &form).await
+            }),
         },
         Case {
             name: "workspaces/revoke",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: Some(E404),
-            call: |f, w, org| {
-                async move {
-                    let workspace = f.fresh_workspace(w).await;
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("workspace_id", s(workspace)),
-                        ("permission_id", s(f.fresh_grant(workspace).await)),
-                    ];
-                    f.sf(w, "workspaces/revoke", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("permission_id", s(f.fresh_grant(workspace).await)),
+                ];
+                f.sf(w, "workspaces/revoke", &form).await
+            }),
+        },
+        Case {
+            name: "workspaces/set-role (a permission on another workspace)",
+            // Administering one workspace gives no say over the roles on another.
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let administered = f.fresh_workspace(w).await;
+                let elsewhere = f.fresh_workspace(Member).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(administered)),
+                    ("permission_id", s(f.fresh_grant(elsewhere).await)),
+                    ("role", s("admin")),
+                ];
+                f.sf(w, "workspaces/set-role", &form).await
+            }),
+        },
+        Case {
+            name: "workspaces/revoke (a permission on another workspace)",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let administered = f.fresh_workspace(w).await;
+                let elsewhere = f.fresh_workspace(Member).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(administered)),
+                    ("permission_id", s(f.fresh_grant(elsewhere).await)),
+                ];
+                f.sf(w, "workspaces/revoke", &form).await
+            }),
         },
         Case {
             name: "audit/page",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let mut form = vec![("organization_id", s(org)), ("page", s(0))];
-                    for field in [
-                        "query[actor]",
-                        "query[action]",
-                        "query[object]",
-                        "query[from]",
-                        "query[to]",
-                    ] {
-                        form.push((field, String::new()));
-                    }
-                    f.sf(w, "audit/page", &form).await
+            call: call!(|f, w, org| {
+                let mut form = vec![("organization_id", s(org)), ("page", s(0))];
+                for field in [
+                    "query[actor]",
+                    "query[action]",
+                    "query[object]",
+                    "query[from]",
+                    "query[to]",
+                ] {
+                    form.push((field, String::new()));
                 }
-                .boxed_local()
-            },
+                f.sf(w, "audit/page", &form).await
+            }),
+        },
+        Case {
+            name: "sso/page",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, org| f.sf(w, "sso/page", &[("organization_id", s(org))]).await),
+        },
+        Case {
+            name: "sso/test",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, org| {
+                let form = [("organization_id", s(org)), ("issuer", f.provider.clone())];
+                f.sf(w, "sso/test", &form).await
+            }),
+        },
+        Case {
+            name: "sso/save",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            // Domains of its own each time, which no one signs in with.
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("issuer", f.provider.clone()),
+                    ("client_id", s("meridian")),
+                    ("client_secret", s("s3cret")),
+                    ("domains", format!("{}.test", unique("authz"))),
+                    ("default_role", s("member")),
+                ];
+                f.sf(w, "sso/save", &form).await
+            }),
+        },
+        Case {
+            name: "sso/delete",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, org| {
+                f.sso_configured().await;
+                f.sf(w, "sso/delete", &[("organization_id", s(org))]).await
+            }),
         },
         Case {
             name: "applications/page",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    f.sf(w, "applications/page", &[("organization_id", s(org))])
-                        .await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                f.sf(w, "applications/page", &[("organization_id", s(org))])
+                    .await
+            }),
         },
         Case {
             name: "applications/detail",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("application_id", s(f.application(w))),
-                    ];
-                    f.sf(w, "applications/detail", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("application_id", s(f.application(w))),
+                ];
+                f.sf(w, "applications/detail", &form).await
+            }),
         },
         Case {
             name: "applications/create",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let form = [("organization_id", s(org)), ("name", unique("app"))];
-                    f.sf(w, "applications/create", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [("organization_id", s(org)), ("name", unique("app"))];
+                f.sf(w, "applications/create", &form).await
+            }),
         },
         Case {
             name: "applications/reveal",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("application_id", s(f.application(w))),
-                    ];
-                    f.sf(w, "applications/reveal", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("application_id", s(f.application(w))),
+                ];
+                f.sf(w, "applications/reveal", &form).await
+            }),
         },
         Case {
             name: "applications/delete",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, org| {
-                async move {
-                    let form = [
-                        ("organization_id", s(org)),
-                        ("application_id", s(f.fresh_application(w).await)),
-                    ];
-                    f.sf(w, "applications/delete", &form).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("application_id", s(f.fresh_application(f.user(w)).await)),
+                ];
+                f.sf(w, "applications/delete", &form).await
+            }),
+        },
+        Case {
+            name: "applications/detail (someone else's)",
+            // Applications are their owner's alone, whatever the caller's role.
+            expect: [E401, E404, E404, E404, E404, E404, E404],
+            own_org: None,
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("application_id", s(f.fresh_application(f.bystander).await)),
+                ];
+                f.sf(w, "applications/detail", &form).await
+            }),
+        },
+        Case {
+            name: "applications/delete (someone else's)",
+            expect: [E401, E404, E404, E404, E404, E404, E404],
+            own_org: None,
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("application_id", s(f.fresh_application(f.bystander).await)),
+                ];
+                f.sf(w, "applications/delete", &form).await
+            }),
         },
     ]
 }
@@ -1268,427 +1370,329 @@ fn server_functions() -> Vec<Case> {
 fn api_endpoints() -> Vec<Case> {
     use Method as M;
     vec![
-        //                anon  other member reader editor wsadmin orgadmin
+        // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin]
         Case {
             name: "POST /applications/token",
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
             // Each principal's own application; the anonymous with made-up credentials.
-            call: |f, w, _| {
-                async move {
-                    let (client_id, client_secret) = match &f.p(w).api {
-                        Some(api) => (api.client_id.clone(), api.client_secret.clone()),
-                        None => ("app_nobody".to_owned(), "not a secret".to_owned()),
-                    };
-                    let body = json!({
-                        "client_id": client_id,
-                        "client_secret": client_secret,
-                        "grant_type": "client_credentials",
-                    });
-                    f.api(w, M::POST, "/applications/token", Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let (client_id, client_secret) = match &f.p(w).api {
+                    Some(api) => (api.client_id.clone(), api.client_secret.clone()),
+                    None => ("app_nobody".to_owned(), "not a secret".to_owned()),
+                };
+                let body = json!({
+                    "client_id": client_id,
+                    "client_secret": client_secret,
+                    "grant_type": "client_credentials",
+                });
+                f.api(w, M::POST, "/applications/token", Some(body)).await
+            }),
         },
         Case {
             name: "GET /regions?organizationId=",
             expect: [E401, E403, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/regions?organizationId={}", org_id());
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/regions?organizationId={}", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "POST /regions",
             expect: [E401, E403, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let body = json!({"name": unique("region"), "organizationId": org_id()});
-                    f.api(w, M::POST, "/regions", Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let body = json!({"name": unique("region"), "organizationId": org_id()});
+                f.api(w, M::POST, "/regions", Some(body)).await
+            }),
         },
         Case {
             name: "GET /regions/{id}",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/regions/{}", f.region);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/regions/{}", f.region);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "PATCH /regions/{id}",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/regions/{}", f.fresh_region().await);
-                    let body = json!({"name": unique("renamed")});
-                    f.api(w, M::PATCH, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/regions/{}", f.fresh_region().await);
+                let body = json!({"name": unique("renamed")});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
         },
         Case {
             name: "DELETE /regions/{id}",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/regions/{}", f.fresh_region().await);
-                    f.api(w, M::DELETE, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/regions/{}", f.fresh_region().await);
+                f.api(w, M::DELETE, &path, None).await
+            }),
         },
         Case {
             name: "GET /regions/{id}/dataplanes",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/regions/{}/dataplanes", f.region);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/regions/{}/dataplanes", f.region);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "POST /regions/{id}/dataplanes",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/regions/{}/dataplanes", f.region);
-                    let body = json!({"name": unique("plane")});
-                    f.api(w, M::POST, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/regions/{}/dataplanes", f.region);
+                let body = json!({"name": unique("plane")});
+                f.api(w, M::POST, &path, Some(body)).await
+            }),
         },
         Case {
             name: "GET /regions/{id}/dataplanes/{id}",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/regions/{}/dataplanes/{}", f.region, f.data_plane);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/regions/{}/dataplanes/{}", f.region, f.data_plane);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "PATCH /regions/{id}/dataplanes/{id}",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let plane = f.fresh_plane().await;
-                    let path = format!("/regions/{}/dataplanes/{plane}", f.region);
-                    let body = json!({"name": unique("renamed")});
-                    f.api(w, M::PATCH, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let plane = f.fresh_plane().await;
+                let path = format!("/regions/{}/dataplanes/{plane}", f.region);
+                let body = json!({"name": unique("renamed")});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
         },
         Case {
             name: "DELETE /regions/{id}/dataplanes/{id}",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let plane = f.fresh_plane().await;
-                    let path = format!("/regions/{}/dataplanes/{plane}", f.region);
-                    f.api(w, M::DELETE, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let plane = f.fresh_plane().await;
+                let path = format!("/regions/{}/dataplanes/{plane}", f.region);
+                f.api(w, M::DELETE, &path, None).await
+            }),
         },
         Case {
             name: "GET /dataplanes",
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move { f.api(w, M::GET, "/dataplanes", None).await }.boxed_local()
-            },
+            call: call!(|f, w, _| f.api(w, M::GET, "/dataplanes", None).await),
         },
         Case {
             name: "GET /dataplanes?regionIds=",
             // The outsider asks for our region by id and gets nothing of it.
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/dataplanes?regionIds={}", f.region);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/dataplanes?regionIds={}", f.region);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "POST /dataplanes",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let body = json!({"regionId": f.region, "name": unique("plane")});
-                    f.api(w, M::POST, "/dataplanes", Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let body = json!({"regionId": f.region, "name": unique("plane")});
+                f.api(w, M::POST, "/dataplanes", Some(body)).await
+            }),
         },
         Case {
             name: "GET /dataplanes/{id}",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/dataplanes/{}", f.data_plane);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/dataplanes/{}", f.data_plane);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "PATCH /dataplanes/{id}",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/dataplanes/{}", f.fresh_plane().await);
-                    let body = json!({"enabled": false});
-                    f.api(w, M::PATCH, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/dataplanes/{}", f.fresh_plane().await);
+                let body = json!({"enabled": false});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
         },
         Case {
             name: "DELETE /dataplanes/{id}",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/dataplanes/{}", f.fresh_plane().await);
-                    f.api(w, M::DELETE, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/dataplanes/{}", f.fresh_plane().await);
+                f.api(w, M::DELETE, &path, None).await
+            }),
         },
         Case {
             name: "GET /dataplanes/{id}/secrets",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/dataplanes/{}/secrets", f.data_plane);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/dataplanes/{}/secrets", f.data_plane);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "POST /dataplanes/{id}/secrets",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/dataplanes/{}/secrets", f.fresh_plane().await);
-                    f.api(w, M::POST, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/dataplanes/{}/secrets", f.fresh_plane().await);
+                f.api(w, M::POST, &path, None).await
+            }),
         },
         Case {
             name: "DELETE /dataplanes/{id}/secrets/{id}",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let (plane, secret) = f.fresh_plane_with_second_secret().await;
-                    let path = format!("/dataplanes/{plane}/secrets/{secret}");
-                    f.api(w, M::DELETE, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let (plane, secret) = f.fresh_plane_with_second_secret().await;
+                let path = format!("/dataplanes/{plane}/secrets/{secret}");
+                f.api(w, M::DELETE, &path, None).await
+            }),
         },
         Case {
             name: "GET /workspaces",
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move { f.api(w, M::GET, "/workspaces", None).await }.boxed_local()
-            },
+            call: call!(|f, w, _| f.api(w, M::GET, "/workspaces", None).await),
         },
         Case {
             name: "GET /workspaces?workspaceIds=",
             // The outsider asks for our workspaces by id and gets nothing of them.
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!(
-                        "/workspaces?workspaceIds={},{}",
-                        f.workspace,
-                        f.fresh_workspace(w).await
-                    );
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!(
+                    "/workspaces?workspaceIds={},{}",
+                    f.workspace,
+                    f.fresh_workspace(w).await
+                );
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "GET /workspaces?organizationId=",
             expect: [E401, E403, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/workspaces?organizationId={}", org_id());
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/workspaces?organizationId={}", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "POST /workspaces",
             // No organizationId: the default organization.
             expect: [E401, E403, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let body = json!({"name": unique("ws")});
-                    f.api(w, M::POST, "/workspaces", Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let body = json!({"name": unique("ws")});
+                f.api(w, M::POST, "/workspaces", Some(body)).await
+            }),
         },
         Case {
             name: "GET /workspaces/{id}",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/workspaces/{}", f.workspace);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/workspaces/{}", f.workspace);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "PATCH /workspaces/{id} (rename)",
             expect: [E401, E404, E403, E403, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
-                    let body = json!({"name": unique("renamed")});
-                    f.api(w, M::PATCH, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
+                let body = json!({"name": unique("renamed")});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
         },
         Case {
             name: "PATCH /workspaces/{id} (move)",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
-                    let body = json!({"regionId": f.region});
-                    f.api(w, M::PATCH, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
+                let body = json!({"regionId": f.region});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
         },
         Case {
             name: "DELETE /workspaces/{id}",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
-                    f.api(w, M::DELETE, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
+                f.api(w, M::DELETE, &path, None).await
+            }),
         },
         Case {
             name: "GET /organizations",
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move { f.api(w, M::GET, "/organizations", None).await }.boxed_local()
-            },
+            call: call!(|f, w, _| f.api(w, M::GET, "/organizations", None).await),
         },
         Case {
             name: "GET /audit-events?organizationId=",
             expect: [E401, E403, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/audit-events?organizationId={}", org_id());
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/audit-events?organizationId={}", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "GET /users?organizationId=",
             expect: [E401, E403, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/users?organizationId={}", org_id());
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/users?organizationId={}", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "GET /permissions (own)",
             expect: [E401, OK, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move { f.api(w, M::GET, "/permissions", None).await }.boxed_local()
-            },
+            call: call!(|f, w, _| f.api(w, M::GET, "/permissions", None).await),
         },
         Case {
             name: "GET /permissions?organizationId=",
             expect: [E401, E403, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/permissions?organizationId={}", org_id());
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/permissions?organizationId={}", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "POST /permissions (organization)",
             expect: [E401, E403, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let body = json!({
-                        "permissionType": "organization_member",
-                        "userId": f.fresh_user().await,
-                        "organizationId": org_id(),
-                    });
-                    f.api(w, M::POST, "/permissions", Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let body = json!({
+                    "permissionType": "organization_member",
+                    "userId": f.fresh_user().await,
+                    "organizationId": org_id(),
+                });
+                f.api(w, M::POST, "/permissions", Some(body)).await
+            }),
         },
         Case {
             name: "POST /permissions (workspace)",
@@ -1696,81 +1700,85 @@ fn api_endpoints() -> Vec<Case> {
             // workspace (422), exactly like an unknown id: nothing is revealed.
             expect: [E401, E422, E403, E403, E403, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let body = json!({
-                        "permissionType": "workspace_reader",
-                        "userId": f.bystander,
-                        "workspaceId": f.fresh_workspace(w).await,
-                    });
-                    f.api(w, M::POST, "/permissions", Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let body = json!({
+                    "permissionType": "workspace_reader",
+                    "userId": f.bystander,
+                    "workspaceId": f.fresh_workspace(w).await,
+                });
+                f.api(w, M::POST, "/permissions", Some(body)).await
+            }),
         },
         Case {
             name: "GET /permissions/{id}",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/permissions/{}", f.reader_permission);
-                    f.api(w, M::GET, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/permissions/{}", f.reader_permission);
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "PATCH /permissions/{id} (workspace)",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let workspace = f.fresh_workspace(w).await;
-                    let path = format!("/permissions/{}", f.fresh_grant(workspace).await);
-                    let body = json!({"permissionType": "workspace_editor"});
-                    f.api(w, M::PATCH, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let workspace = f.fresh_workspace(w).await;
+                let path = format!("/permissions/{}", f.fresh_grant(workspace).await);
+                let body = json!({"permissionType": "workspace_editor"});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
         },
         Case {
             name: "PATCH /permissions/{id} (organization)",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/permissions/{}", f.fresh_membership().await);
-                    let body = json!({"permissionType": "organization_admin"});
-                    f.api(w, M::PATCH, &path, Some(body)).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/permissions/{}", f.fresh_membership().await);
+                let body = json!({"permissionType": "organization_admin"});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
         },
         Case {
             name: "DELETE /permissions/{id} (workspace)",
             expect: [E401, E404, E403, E403, E403, OK, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let workspace = f.fresh_workspace(w).await;
-                    let path = format!("/permissions/{}", f.fresh_grant(workspace).await);
-                    f.api(w, M::DELETE, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let workspace = f.fresh_workspace(w).await;
+                let path = format!("/permissions/{}", f.fresh_grant(workspace).await);
+                f.api(w, M::DELETE, &path, None).await
+            }),
+        },
+        Case {
+            name: "PATCH /permissions/{id} (a workspace the caller has no role on)",
+            // Administering one workspace gives no say over the roles on another.
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let elsewhere = f.fresh_workspace(Member).await;
+                let path = format!("/permissions/{}", f.fresh_grant(elsewhere).await);
+                let body = json!({"permissionType": "workspace_admin"});
+                f.api(w, M::PATCH, &path, Some(body)).await
+            }),
+        },
+        Case {
+            name: "DELETE /permissions/{id} (a workspace the caller has no role on)",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let elsewhere = f.fresh_workspace(Member).await;
+                let path = format!("/permissions/{}", f.fresh_grant(elsewhere).await);
+                f.api(w, M::DELETE, &path, None).await
+            }),
         },
         Case {
             name: "DELETE /permissions/{id} (organization)",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
-            call: |f, w, _| {
-                async move {
-                    let path = format!("/permissions/{}", f.fresh_membership().await);
-                    f.api(w, M::DELETE, &path, None).await
-                }
-                .boxed_local()
-            },
+            call: call!(|f, w, _| {
+                let path = format!("/permissions/{}", f.fresh_membership().await);
+                f.api(w, M::DELETE, &path, None).await
+            }),
         },
     ]
 }

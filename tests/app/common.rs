@@ -61,6 +61,7 @@ impl TestApp {
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(PASSWORD.into()),
             encryption_key: None,
+            allow_local_issuers: true,
             health: Default::default(),
         };
         meridian::bootstrap::run(&pool, &config)
@@ -86,9 +87,11 @@ impl TestApp {
         .await
         .expect("instance keys");
         // A fixed key, so SSO secrets saved before a restart still decrypt after it.
-        state.secret_box = Some(std::sync::Arc::new(
-            meridian::auth::sealed::SecretBox::new(&[42u8; 32]),
-        ));
+        state.secret_box = Some(std::sync::Arc::new(meridian::auth::sealed::SecretBox::new(
+            &[42u8; 32],
+        )));
+        // The tests' identity provider runs on 127.0.0.1.
+        state.allow_local_issuers = true;
         // Short enough for tests to see a data plane turn healthy, then degraded.
         state.health = meridian::domain::HealthThresholds {
             healthy_within: time::Duration::seconds(5),

@@ -17,4 +17,5 @@ mod pages;
 mod regions;
 mod seed_curls;
 mod sign_in;
+mod sso;
 mod workspaces;

@@ -33,6 +33,7 @@ async fn first_start_creates_the_defaults_once(pool: PgPool) {
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some("a different password".into()),
         encryption_key: None,
+        allow_local_issuers: true,
         health: Default::default(),
     };
     meridian::bootstrap::run(&app.pool, &config).await.unwrap();
@@ -54,6 +55,7 @@ async fn a_generated_admin_password_is_written_once_to_the_data_directory(pool: 
         admin_email: "root@example.com".into(),
         admin_password: None,
         encryption_key: None,
+        allow_local_issuers: true,
         health: Default::default(),
     };
     meridian::bootstrap::run(&pool, &config).await.unwrap();

@@ -39,14 +39,26 @@ pub fn SignInPage() -> impl IntoView {
 /// sends (`/login?sso_error=...`).
 pub fn sso_failure_message(code: &str) -> Option<&'static str> {
     Some(match code {
-        "unavailable" => "We could not reach your organization's identity provider. Try again in a moment, or ask your administrator to check the single sign-on settings.",
-        "misconfigured" => "Single sign-on for your organization is not set up correctly. Ask your administrator to check its settings.",
+        "unavailable" => {
+            "We could not reach your organization's identity provider. Try again in a moment, or ask your administrator to check the single sign-on settings."
+        }
+        "misconfigured" => {
+            "Single sign-on for your organization is not set up correctly. Ask your administrator to check its settings."
+        }
         "expired" => "That sign-in link has already been used or has expired. Start again.",
         "cancelled" => "Sign-in was cancelled at the identity provider.",
-        "refused" => "The identity provider did not complete the sign-in. Try again, or ask your administrator.",
-        "unverified" => "The identity provider's answer could not be verified, so you were not signed in. Try again, or ask your administrator.",
-        "no_email" => "The identity provider did not share a verified email address, which Meridian needs to sign you in.",
-        "not_covered" => "Your account is not covered by this organization's single sign-on. Ask an administrator to add you.",
+        "refused" => {
+            "The identity provider did not complete the sign-in. Try again, or ask your administrator."
+        }
+        "unverified" => {
+            "The identity provider's answer could not be verified, so you were not signed in. Try again, or ask your administrator."
+        }
+        "no_email" => {
+            "The identity provider did not share a verified email address, which Meridian needs to sign you in."
+        }
+        "not_covered" => {
+            "Your account is not covered by this organization's single sign-on. Ask an administrator to add you."
+        }
         _ => return None,
     })
 }

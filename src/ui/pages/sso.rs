@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::server_fns::sso::{SsoData, sso_page};
-use crate::ui::components::{Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param};
+use crate::ui::components::{
+    Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+};
 use crate::ui::forms::{DeleteSsoForm, SsoSettingsForm, TestSsoForm};
 
 #[component]
@@ -48,7 +50,14 @@ fn Sso(data: SsoData, org: Uuid) -> impl IntoView {
             s.default_role.as_str().to_owned(),
             s.require_sso,
         ),
-        None => (0, String::new(), String::new(), String::new(), "member".to_owned(), false),
+        None => (
+            0,
+            String::new(),
+            String::new(),
+            String::new(),
+            "member".to_owned(),
+            false,
+        ),
     };
     let turn_off = settings.is_some().then(|| view! {
         <section class="panel danger-zone" aria-labelledby="sso-off-heading">
