@@ -269,7 +269,7 @@ pub async fn update(
             ops::members::set_role(&state.pool, &access, permission.user_id, role).await?;
         }
         (Scope::Workspace(role), Some(_)) => {
-            ops::permissions::set_role(&state.pool, &access, permission.id, role).await?;
+            ops::permissions::set_role(&state.pool, &access, permission.id, None, role).await?;
         }
         _ => return Err(other_scope()),
     }
@@ -291,7 +291,7 @@ pub async fn delete(
             ops::members::remove(&state.pool, &access, permission.user_id).await?;
         }
         Some(_) => {
-            ops::permissions::revoke(&state.pool, &access, permission.id).await?;
+            ops::permissions::revoke(&state.pool, &access, permission.id, None).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)

@@ -156,6 +156,25 @@ pub async fn member(
     .await
 }
 
+/// One member, with their membership locked against removal until the transaction ends.
+pub async fn member_for_share(
+    conn: &mut sqlx::PgConnection,
+    organization_id: Uuid,
+    user_id: Uuid,
+) -> Result<Option<Member>, sqlx::Error> {
+    sqlx::query_as!(
+        Member,
+        r#"select u.id as user_id, u.email, u.name, m.role as "role: OrgRole", u.last_sign_in_at
+           from organization_members m join users u on u.id = m.user_id
+           where m.organization_id = $1 and m.user_id = $2
+           for share of m"#,
+        organization_id,
+        user_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 /// The id of a user's membership (its permission id in the public API).
 pub async fn membership_id(
     db: impl PgExecutor<'_>,

@@ -159,8 +159,8 @@ pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Permission>
     .await
 }
 
-/// Every permission held in one organization (memberships first, then workspace roles),
-/// optionally only one user's.
+/// Every permission held in one organization, by email (each person's membership first, then
+/// their workspace roles), optionally only one user's.
 pub async fn in_organization(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,

@@ -43,7 +43,9 @@ pub async fn grant(
     access
         .require_workspace(&mut *tx, workspace_id, WorkspaceRole::Admin)
         .await?;
-    let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
+    // Locked until the grant commits, so a removal of the member at the same moment waits
+    // and then takes this grant away with their other roles.
+    let member = db::organizations::member_for_share(&mut *tx, access.organization_id, user_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
@@ -83,15 +85,18 @@ pub async fn grant(
 }
 
 /// The workspace permission `permission_id`, checked to be on a workspace of this
-/// organization that the caller administers.
+/// organization that the caller administers (and on `on_workspace`, when the request names
+/// one).
 async fn administered(
     tx: &mut sqlx::PgConnection,
     access: &OrgAccess,
     permission_id: Uuid,
+    on_workspace: Option<Uuid>,
 ) -> AppResult<(db::permissions::Permission, Workspace)> {
     let permission = db::permissions::get(&mut *tx, permission_id)
         .await?
         .filter(|p| p.organization_id == access.organization_id)
+        .filter(|p| on_workspace.is_none() || p.workspace_id == on_workspace)
         .ok_or_else(|| AppError::not_found("permission"))?;
     let workspace_id = permission
         .workspace_id
@@ -110,10 +115,12 @@ pub async fn set_role(
     pool: &sqlx::PgPool,
     access: &OrgAccess,
     permission_id: Uuid,
+    on_workspace: Option<Uuid>,
     role: WorkspaceRole,
 ) -> AppResult<WorkspaceGrant> {
     let mut tx = pool.begin().await?;
-    let (permission, workspace) = administered(&mut tx, access, permission_id).await?;
+    let (permission, workspace) =
+        administered(&mut tx, access, permission_id, on_workspace).await?;
     let grant = WorkspaceGrant {
         id: permission.id,
         user_id: permission.user_id,
@@ -147,9 +154,11 @@ pub async fn revoke(
     pool: &sqlx::PgPool,
     access: &OrgAccess,
     permission_id: Uuid,
+    on_workspace: Option<Uuid>,
 ) -> AppResult<(db::permissions::Permission, Workspace)> {
     let mut tx = pool.begin().await?;
-    let (permission, workspace) = administered(&mut tx, access, permission_id).await?;
+    let (permission, workspace) =
+        administered(&mut tx, access, permission_id, on_workspace).await?;
     db::permissions::revoke(&mut *tx, permission_id).await?;
     db::audit::record(
         &mut tx,

@@ -286,7 +286,9 @@ pub async fn set_workspace_role(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let role = parse_workspace_role(&role)?;
-    let grant = ops::permissions::set_role(ctx.pool(), &access, permission_id, role).await?;
+    let grant =
+        ops::permissions::set_role(ctx.pool(), &access, permission_id, Some(workspace_id), role)
+            .await?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
         format!("{} is now {} of this workspace.", grant.email, role),
@@ -303,7 +305,8 @@ pub async fn revoke_workspace_role(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let (permission, _) = ops::permissions::revoke(ctx.pool(), &access, permission_id).await?;
+    let (permission, _) =
+        ops::permissions::revoke(ctx.pool(), &access, permission_id, Some(workspace_id)).await?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
         format!(
