@@ -45,7 +45,7 @@ pub async fn grant(
         .await?;
     // Locked until the grant commits, so a removal of the member at the same moment waits
     // and then takes this grant away with their other roles.
-    let member = db::organizations::member_for_share(&mut *tx, access.organization_id, user_id)
+    let member = db::organizations::member_for_share(&mut tx, access.organization_id, user_id)
         .await?
         .ok_or_else(|| {
             AppError::invalid(
