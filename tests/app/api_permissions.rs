@@ -12,6 +12,16 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+/// An audit event as these tests read it: action, object type, object id, before, after, actor.
+type AuditRow = (
+    String,
+    String,
+    Option<Uuid>,
+    Option<Value>,
+    Option<Value>,
+    String,
+);
+
 /// A user who belongs to no organization yet.
 async fn new_user(app: &TestApp, email: &str, name: &str) -> Uuid {
     db::users::create(&app.pool, &Email::parse(email).unwrap(), name, None, false)
@@ -1070,14 +1080,7 @@ async fn permission_and_membership_changes_are_audited(pool: PgPool) {
         assert_eq!(app.audit_count(action).await, 1, "{action}");
     }
 
-    let events: Vec<(
-        String,
-        String,
-        Option<Uuid>,
-        Option<Value>,
-        Option<Value>,
-        String,
-    )> = sqlx::query_as(
+    let events: Vec<AuditRow> = sqlx::query_as(
         "select action, object_type, object_id, before, after, actor from audit_events
              where action like 'permission.%' or action like 'member.%'
              order by occurred_at, action",
