@@ -150,7 +150,12 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
     .await
     .map_err(|e| anyhow::anyhow!("loading the instance keys: {e}"))?;
     state.health = config.health;
-    state.allow_local_issuers = config.allow_local_issuers;
+    if config.allow_local_issuers {
+        state.oidc = std::sync::Arc::new(
+            crate::auth::oidc::Providers::new(true)
+                .map_err(|e| anyhow::anyhow!("identity provider client: {}", e.message))?,
+        );
+    }
     state.secret_box =
         crate::auth::sealed::SecretBox::from_config(config)?.map(std::sync::Arc::new);
     let local = if local_dataplane {

@@ -213,6 +213,11 @@ mod server {
     /// Unique-constraint names mapped to the field and message a user should see.
     const UNIQUE_VIOLATIONS: &[(&str, &str, &str)] = &[
         (
+            "sso_configurations_pkey",
+            "issuer",
+            "Someone else saved single sign-on settings meanwhile. Reload and try again.",
+        ),
+        (
             "sso_domains_pkey",
             "domains",
             "Another organization's single sign-on already covers one of these domains.",

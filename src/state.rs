@@ -32,13 +32,25 @@ pub struct AppState {
     pub health: HealthThresholds,
     /// Encrypts stored SSO client secrets; `None` until a key is configured.
     pub secret_box: Option<Arc<SecretBox>>,
-    /// Whether SSO issuers may be on this machine or its private network (tests only).
-    pub allow_local_issuers: bool,
-    /// Talks to identity providers (discovery, JWKS, code redemption).
+    /// Talks to identity providers (discovery, JWKS, code redemption); set up for public
+    /// providers only unless `MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS`.
     pub oidc: Arc<crate::auth::oidc::Providers>,
 }
 
 impl AppState {
+    /// Our own address as users reach it: configured (`MERIDIAN_PUBLIC_URL`), or else the
+    /// request's host over http.
+    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("127.0.0.1:3000");
+        format!("http://{host}")
+    }
+
     /// Loads the instance's keys (creating them on a new instance), starts following other
     /// replicas' changes, and assembles the state.
     pub async fn load(
@@ -58,8 +70,7 @@ impl AppState {
             tokens: Arc::new(tokens),
             api_access: Arc::new(ApiAccessCache::default()),
             secret_box: None,
-            allow_local_issuers: false,
-            oidc: Arc::new(crate::auth::oidc::Providers::new()?),
+            oidc: Arc::new(crate::auth::oidc::Providers::new(false)?),
             pool,
             public_url,
         })

@@ -30,26 +30,35 @@ pub type Metadata = ProviderMetadataWithLogout;
 
 /// Talks to identity providers; shared by every request.
 pub struct Providers {
-    http: reqwest::Client,
+    http: GuardedHttp,
     cache: Mutex<HashMap<String, (Instant, Arc<Metadata>)>>,
 }
 
 impl Providers {
-    pub fn new() -> AppResult<Providers> {
-        let http = reqwest::Client::builder()
+    /// `allow_local`: whether providers on this machine or its private network may be
+    /// reached (`MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS`, for tests and demos).
+    pub fn new(allow_local: bool) -> AppResult<Providers> {
+        let mut builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(10))
-            .user_agent(concat!("meridian/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                tracing::error!(error = %e, "building the identity provider HTTP client");
-                AppError::internal()
-            })?;
+            .user_agent(concat!("meridian/", env!("CARGO_PKG_VERSION")));
+        if !allow_local {
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        let inner = builder.build().map_err(|e| {
+            tracing::error!(error = %e, "building the identity provider HTTP client");
+            AppError::internal()
+        })?;
         Ok(Providers {
-            http,
+            http: GuardedHttp { inner, allow_local },
             cache: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Whether issuers on this machine or its private network are accepted.
+    pub fn allow_local(&self) -> bool {
+        self.http.allow_local
     }
 
     /// The provider's metadata and keys, from memory when fetched in the last few minutes.
@@ -81,6 +90,111 @@ impl Providers {
     /// provider may have rotated its keys).
     pub fn forget(&self, issuer: &str) {
         self.cache.lock().expect("cache lock").remove(issuer);
+    }
+}
+
+/// Addresses on this machine or a private network, which an admin-supplied URL must not
+/// reach (the settings page would otherwise probe the server's neighbourhood).
+fn is_local_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(ip) => {
+            ip.is_loopback()
+                || ip.is_private()
+                || ip.is_link_local()
+                || ip.is_unspecified()
+                || ip.is_broadcast()
+                || ip.is_multicast()
+                // Carrier-grade NAT (100.64.0.0/10) and "this network" (0.0.0.0/8).
+                || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
+                || ip.octets()[0] == 0
+        }
+        std::net::IpAddr::V6(ip) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || ip.is_multicast()
+                || ip.is_unique_local()
+                || ip.is_unicast_link_local()
+                || ip.to_ipv4_mapped().is_some_and(|v4| is_local_ip(v4.into()))
+        }
+    }
+}
+
+/// Whether a URL's host is this machine or a private network, by name or address literal.
+fn is_local_host(host: openidconnect::url::Host<&str>) -> bool {
+    match host {
+        openidconnect::url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        openidconnect::url::Host::Ipv4(ip) => is_local_ip(ip.into()),
+        openidconnect::url::Host::Ipv6(ip) => is_local_ip(ip.into()),
+    }
+}
+
+/// Resolves names to public addresses only, so no document a provider names (its keys, its
+/// token endpoint) can point the server at its own network.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let public: Vec<std::net::SocketAddr> =
+                found.filter(|a| !is_local_ip(a.ip())).collect();
+            if public.is_empty() {
+                return Err(format!("{} resolves to no public address", name.as_str()).into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The HTTP client for providers: every request (discovery, keys, code redemption) must be
+/// https to a public host, unless local providers are allowed. Names are checked again at
+/// resolution ([`PublicOnly`]); address literals here.
+struct GuardedHttp {
+    inner: reqwest::Client,
+    allow_local: bool,
+}
+
+type HttpError = openidconnect::HttpClientError<reqwest::Error>;
+
+impl<'c> openidconnect::AsyncHttpClient<'c> for GuardedHttp {
+    type Error = HttpError;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<openidconnect::HttpResponse, HttpError>>
+                + Send
+                + Sync
+                + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: openidconnect::HttpRequest) -> Self::Future {
+        let refused = match reqwest::Url::parse(&request.uri().to_string()) {
+            Err(_) => Some("not a URL".to_owned()),
+            Ok(url) => {
+                let local = url.host().is_none_or(is_local_host);
+                if local && !self.allow_local {
+                    Some(format!(
+                        "{} is on this server's own network",
+                        url.host_str().unwrap_or("")
+                    ))
+                } else if url.scheme() != "https" && !(local && self.allow_local) {
+                    Some(format!("{} is not https", url))
+                } else {
+                    None
+                }
+            }
+        };
+        match refused {
+            Some(reason) => Box::pin(async move {
+                Err(openidconnect::HttpClientError::Other(format!(
+                    "refused: {reason}"
+                )))
+            }),
+            None => self.inner.call(request),
+        }
     }
 }
 
@@ -136,27 +250,10 @@ pub fn parse_issuer(raw: &str, allow_local: bool) -> Result<String, String> {
         return Err("Enter the issuer URL, e.g. https://login.example.com.".into());
     }
     let url = reqwest::Url::parse(raw).map_err(|_| "That is not a URL.".to_owned())?;
-    let local = match url.host() {
-        Some(openidconnect::url::Host::Domain(name)) => {
-            let name = name.to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-        Some(openidconnect::url::Host::Ipv4(ip)) => {
-            ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-        }
-        Some(openidconnect::url::Host::Ipv6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_unique_local()
-                || ip.is_unicast_link_local()
-                || ip.to_ipv4_mapped().is_some()
-        }
-        None => return Err("The issuer URL needs a host.".into()),
+    let Some(host) = url.host() else {
+        return Err("The issuer URL needs a host.".into());
     };
+    let local = is_local_host(host);
     if local && !allow_local {
         return Err(
             "Issuer URLs on this server's own machine or private network are not allowed.".into(),
@@ -184,6 +281,8 @@ pub struct Pending {
     pub pkce_verifier: String,
     /// Where to go afterwards (a same-site path).
     pub next: Option<String>,
+    /// The redirect URI sent to the provider, which the code redemption must repeat.
+    pub redirect_uri: String,
     /// Unix time the attempt started.
     pub started_at: i64,
 }
@@ -290,13 +389,14 @@ pub fn begin(
             nonce: nonce.secret().clone(),
             pkce_verifier: verifier.secret().clone(),
             next,
+            redirect_uri: registration.redirect_uri.clone(),
             started_at: time::OffsetDateTime::now_utc().unix_timestamp(),
         },
     ))
 }
 
-/// What a verified ID token says about the user.
-#[derive(Clone, Debug)]
+/// What a verified ID token says about the user. (`Debug` leaves out the raw token.)
+#[derive(Clone)]
 pub struct Verified {
     pub issuer: String,
     pub subject: String,
@@ -305,6 +405,17 @@ pub struct Verified {
     pub name: Option<String>,
     /// The raw token, as `id_token_hint` for signing out at the provider.
     pub id_token: String,
+}
+
+impl std::fmt::Debug for Verified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verified")
+            .field("issuer", &self.issuer)
+            .field("subject", &self.subject)
+            .field("email", &self.email)
+            .field("email_verified", &self.email_verified)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why a sign-in failed at the protocol level: `code` for the sign-in page

@@ -7,7 +7,7 @@
 //! beside the database it protects. With an external database the key must be configured,
 //! since every replica needs the same one; until it is, saving SSO settings is refused.
 
-use aes_gcm::aead::{Aead, KeyInit, OsRng, rand_core::RngCore};
+use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload, rand_core::RngCore};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -64,13 +64,21 @@ impl SecretBox {
     }
 
     /// Nonce followed by ciphertext and tag. A fresh random nonce per secret: with 96-bit
-    /// nonces and a handful of secrets per organization, a repeat is out of reach.
-    pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
+    /// nonces and a handful of secrets per organization, a repeat is out of reach. `owner`
+    /// (e.g. the organization's id) is authenticated with it, so a ciphertext copied to
+    /// another row does not open there.
+    pub fn seal(&self, plaintext: &[u8], owner: &[u8]) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         OsRng.fill_bytes(&mut nonce);
         let ciphertext = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext)
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: owner,
+                },
+            )
             .expect("AES-GCM encryption of a short secret cannot fail");
         let mut sealed = nonce.to_vec();
         sealed.extend_from_slice(&ciphertext);
@@ -79,14 +87,20 @@ impl SecretBox {
 
     /// Decrypts what [`SecretBox::seal`] produced; fails (and logs) when the key changed or
     /// the bytes were tampered with.
-    pub fn open(&self, sealed: &[u8]) -> AppResult<Vec<u8>> {
+    pub fn open(&self, sealed: &[u8], owner: &[u8]) -> AppResult<Vec<u8>> {
         if sealed.len() < NONCE_LEN {
             tracing::error!("encrypted secret is truncated");
             return Err(AppError::internal());
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
         self.cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: owner,
+                },
+            )
             .map_err(|_| {
                 tracing::error!(
                     "cannot decrypt a stored secret: was MERIDIAN_ENCRYPTION_KEY changed?"
@@ -134,15 +148,20 @@ mod tests {
     #[test]
     fn seals_and_opens_and_detects_tampering() {
         let secret_box = SecretBox::new(&[7u8; 32]);
-        let sealed = secret_box.seal(b"client secret");
+        let sealed = secret_box.seal(b"client secret", b"org-a");
         assert_ne!(&sealed[NONCE_LEN..], b"client secret");
-        assert_eq!(secret_box.open(&sealed).unwrap(), b"client secret");
+        assert_eq!(
+            secret_box.open(&sealed, b"org-a").unwrap(),
+            b"client secret"
+        );
         // Two seals of the same secret differ (fresh nonce).
-        assert_ne!(secret_box.seal(b"client secret"), sealed);
+        assert_ne!(secret_box.seal(b"client secret", b"org-a"), sealed);
         let mut tampered = sealed.clone();
         *tampered.last_mut().unwrap() ^= 1;
-        assert!(secret_box.open(&tampered).is_err());
-        assert!(SecretBox::new(&[8u8; 32]).open(&sealed).is_err());
+        assert!(secret_box.open(&tampered, b"org-a").is_err());
+        assert!(SecretBox::new(&[8u8; 32]).open(&sealed, b"org-a").is_err());
+        // Moved to another organization's row, it does not open.
+        assert!(secret_box.open(&sealed, b"org-b").is_err());
         assert!(format!("{secret_box:?}").contains("redacted"));
     }
 

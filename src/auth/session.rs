@@ -12,9 +12,11 @@ const USER_ID: &str = "user_id";
 const NOTICE: &str = "notice";
 const REVEAL: &str = "reveal";
 
-/// Signs `user_id` in: a new session id first (so an id planted before sign-in is worthless),
-/// then the user.
+/// Signs `user_id` in: nothing of a previous sign-in is kept (such as the provider it came
+/// through), and a new session id (so an id planted before sign-in is worthless), then the
+/// user.
 pub async fn establish(session: &Session, user_id: Uuid) -> AppResult<()> {
+    session.clear().await;
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
     Ok(())

@@ -88,11 +88,24 @@ pub async fn save(
                         "This server has no encryption key for stored secrets: set MERIDIAN_ENCRYPTION_KEY first.",
                     )
                 })?
-                .seal(secret.as_bytes()),
+                .seal(secret.as_bytes(), access.organization_id.as_bytes()),
         ),
         None => None,
     };
     let mut tx = pool.begin().await?;
+    let current = db::sso::get(&mut *tx, access.organization_id).await?;
+    // The stored secret goes only to the provider and client it was entered for: pointing the
+    // settings elsewhere must not send it there.
+    if sealed.is_none()
+        && current
+            .as_ref()
+            .is_some_and(|c| c.issuer != input.issuer || c.client_id != input.client_id)
+    {
+        return Err(AppError::invalid(
+            "client_secret",
+            "Enter the client secret again: the issuer or client ID changed.",
+        ));
+    }
     let taken = db::sso::domains_taken(&mut *tx, access.organization_id, &input.domains).await?;
     if !taken.is_empty() {
         return Err(AppError::conflict(
@@ -103,7 +116,7 @@ pub async fn save(
             ),
         ));
     }
-    let before = db::sso::get(&mut *tx, access.organization_id).await?;
+    let before = current;
     let change = SsoChange {
         issuer: &input.issuer,
         client_id: &input.client_id,
@@ -177,6 +190,36 @@ pub async fn delete(pool: &sqlx::PgPool, access: &OrgAccess) -> AppResult<()> {
     Ok(())
 }
 
+/// Whether organization `org`'s identity provider may speak for an existing account: never
+/// for an instance admin (their password is the way in when SSO breaks), and only for an
+/// account that belongs to `org` alone or to no organization. An organization admin controls
+/// their provider and its claims, so it must never reach accounts other organizations count
+/// as theirs.
+pub async fn speaks_for(
+    conn: &mut sqlx::PgConnection,
+    org: Uuid,
+    user: &db::users::User,
+) -> AppResult<bool> {
+    if user.is_instance_admin {
+        return Ok(false);
+    }
+    let memberships = db::organizations::memberships(&mut *conn, user.id).await?;
+    Ok(memberships.iter().all(|m| m.organization_id == org))
+}
+
+/// The organization whose SSO an address signs in with: the one whose domains cover it, when
+/// its provider may speak for the account (a new person, or see [`speaks_for`]).
+pub async fn organization_for(pool: &sqlx::PgPool, email: &Email) -> AppResult<Option<Uuid>> {
+    let Some(org) = db::sso::for_domain(pool, email.domain()).await? else {
+        return Ok(None);
+    };
+    let Some(user) = db::users::find_by_email(pool, email).await? else {
+        return Ok(Some(org));
+    };
+    let mut conn = pool.acquire().await?;
+    Ok(speaks_for(&mut conn, org, &user).await?.then_some(org))
+}
+
 /// Why a verified identity was not let in; each maps to a message on the sign-in page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
@@ -208,20 +251,29 @@ pub async fn admit(
     let mut tx = pool.begin().await?;
     let linked = db::sso::identity_user(&mut *tx, &verified.issuer, &verified.subject).await?;
     let user_id = match linked {
-        Some(id) => id,
+        Some(id) => {
+            // Checked on every sign-in, not only the first: the account may have become an
+            // instance admin or joined another organization since.
+            let user = db::users::get(&mut *tx, id)
+                .await?
+                .ok_or_else(AppError::internal)?;
+            if !speaks_for(&mut tx, org, &user).await? {
+                return Ok(Err(Refusal::NotCovered));
+            }
+            id
+        }
         None => match db::users::find_by_email(&mut *tx, &email).await? {
             Some(user) => {
-                // Linking an existing account to this provider: never an instance admin's
-                // (they keep their password as the way in when SSO breaks), and only an
-                // account this organization already counts as its own, or a covered address
-                // that belongs to no other organization.
+                // Linking an existing account: only one this provider may speak for, with an
+                // address the provider vouches for, that this organization already counts as
+                // its own or whose domain it covers.
                 let member = db::organizations::member(&mut *tx, org, user.id)
                     .await?
                     .is_some();
-                let elsewhere = !db::organizations::memberships(&mut *tx, user.id)
-                    .await?
-                    .is_empty();
-                if user.is_instance_admin || !(member || (covered && !elsewhere)) {
+                if verified.email_verified != Some(true)
+                    || !(member || covered)
+                    || !speaks_for(&mut tx, org, &user).await?
+                {
                     return Ok(Err(Refusal::NotCovered));
                 }
                 db::sso::link_identity(&mut *tx, &verified.issuer, &verified.subject, user.id)

@@ -43,19 +43,10 @@ impl Ctx {
 
     /// The address users reach Meridian at: configured, or else the request's own host.
     pub async fn public_url(&self) -> String {
-        if let Some(url) = &self.state.public_url {
-            return url.clone();
-        }
-        let host = leptos_axum::extract::<axum::http::HeaderMap>()
+        let headers = leptos_axum::extract::<axum::http::HeaderMap>()
             .await
-            .ok()
-            .and_then(|h| {
-                h.get(axum::http::header::HOST)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-            })
-            .unwrap_or_else(|| "127.0.0.1:3000".to_owned());
-        format!("http://{host}")
+            .unwrap_or_default();
+        self.state.public_base(&headers)
     }
 
     pub fn pool(&self) -> &sqlx::PgPool {

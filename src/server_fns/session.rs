@@ -12,6 +12,7 @@ use crate::{
     db::audit::{Actor, Event},
     domain::Email,
     error::AppResult,
+    ops,
     server_fns::context::Ctx,
 };
 
@@ -63,38 +64,56 @@ pub async fn landing_path(
     })
 }
 
-/// Only same-site absolute paths: `/x` but not `//evil.example` or `/\evil.example`.
+/// Only same-site absolute paths: `/x` but not `//evil.example` or `/\evil.example`. No
+/// backslashes, whitespace or control characters anywhere: browsers drop tabs and new lines
+/// from URLs (`/<tab>/evil.example` becomes `//evil.example`), and a control character would
+/// make the Location header invalid.
 pub fn is_local_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.contains(['\r', '\n'])
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
 }
 
-/// The organization whose SSO an address signs in with: the one whose domains cover it, but
-/// only for someone that organization may speak for, that is a new person, its own member, or
-/// an account that belongs to no organization. A domain claim never reroutes instance admins
-/// or other organizations' members (admins claim domains without proof of ownership).
-#[cfg(feature = "ssr")]
-async fn sso_organization(pool: &sqlx::PgPool, email: &Email) -> AppResult<Option<Uuid>> {
-    let Some(organization_id) = db::sso::for_domain(pool, email.domain()).await? else {
-        return Ok(None);
-    };
-    let Some(user) = db::users::find_by_email(pool, email).await? else {
-        return Ok(Some(organization_id));
-    };
-    if user.is_instance_admin {
-        return Ok(None);
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_same_site_paths_are_local() {
+        assert!(is_local_path("/orgs/x/settings/regions?tab=1"));
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/a\u{1}b",
+            "/a b",
+            "",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
     }
-    let memberships = db::organizations::memberships(pool, user.id).await?;
-    let ours = memberships.is_empty()
-        || memberships
-            .iter()
-            .any(|m| m.organization_id == organization_id);
-    Ok(ours.then_some(organization_id))
 }
 
-/// Signs in with email and password.
+/// Sends the browser on to an organization's identity provider.
+#[cfg(feature = "ssr")]
+async fn go_to_sso(
+    ctx: &Ctx,
+    organization_id: Uuid,
+    email: &Email,
+    next: Option<&str>,
+) -> Result<(), AppError> {
+    let path =
+        crate::sso_flow::start_path(&ctx.session, organization_id, email.as_str(), next).await?;
+    leptos_axum::redirect(&path);
+    Ok(())
+}
+
+/// Signs in with email and password, or sends an address under single sign-on on to its
+/// provider.
 #[server(endpoint = "session/sign-in")]
 pub async fn sign_in(
     email: String,
@@ -104,20 +123,15 @@ pub async fn sign_in(
     let ctx = Ctx::load().await?;
     let parsed = Email::parse(&email)
         .map_err(|m| AppError::invalid("email", m).with_input([("email", email.as_str())]))?;
+    let next = next.as_deref().filter(|n| is_local_path(n));
     // Email first: a domain under an organization's SSO goes to its identity provider, unless
     // a password was typed and the organization still allows passwords.
-    if let Some(organization_id) = sso_organization(ctx.pool(), &parsed).await? {
+    if let Some(organization_id) = ops::sso::organization_for(ctx.pool(), &parsed).await? {
         let required = db::sso::get(ctx.pool(), organization_id)
             .await?
             .is_some_and(|c| c.require_sso);
         if password.is_empty() || required {
-            let next = next.as_deref().filter(|n| is_local_path(n));
-            leptos_axum::redirect(&crate::sso_flow::start_path(
-                organization_id,
-                parsed.as_str(),
-                next,
-            ));
-            return Ok(());
+            return go_to_sso(&ctx, organization_id, &parsed, next).await;
         }
     }
     if password.is_empty() {
@@ -125,6 +139,19 @@ pub async fn sign_in(
             .with_input([("email", email.as_str())]));
     }
     let found = db::users::find_credentials(ctx.pool(), &parsed).await?;
+    // A member of an organization that requires SSO signs in there, whatever their address
+    // (instance admins excepted: their password is the way in when SSO is broken). Decided
+    // before the password is checked, so the answer says nothing about the password.
+    if let Some(credentials) = &found {
+        let is_instance_admin = db::users::get(ctx.pool(), credentials.id)
+            .await?
+            .is_some_and(|u| u.is_instance_admin);
+        if !is_instance_admin
+            && let Some(org) = db::sso::required_for(ctx.pool(), credentials.id).await?
+        {
+            return go_to_sso(&ctx, org, &parsed, next).await;
+        }
+    }
     let stored = found.as_ref().and_then(|c| c.password_hash.clone());
     let password_ok =
         tokio::task::spawn_blocking(move || auth::password::verify(&password, stored.as_deref()))
@@ -154,16 +181,6 @@ pub async fn sign_in(
             .with_input([("email", email.as_str())]));
         }
     };
-    // A member of an organization that requires SSO signs in there, whatever their address
-    // (instance admins excepted: their password is the way in when SSO is broken).
-    let is_instance_admin = db::users::get(ctx.pool(), user_id)
-        .await?
-        .is_some_and(|u| u.is_instance_admin);
-    if !is_instance_admin && let Some(org) = db::sso::required_for(ctx.pool(), user_id).await? {
-        let next = next.as_deref().filter(|n| is_local_path(n));
-        leptos_axum::redirect(&crate::sso_flow::start_path(org, parsed.as_str(), next));
-        return Ok(());
-    }
     let mut tx = ctx.pool().begin().await?;
     db::users::record_sign_in(&mut *tx, user_id).await?;
     let actor = Actor {
@@ -179,7 +196,7 @@ pub async fn sign_in(
     .await?;
     tx.commit().await?;
     auth::session::establish(&ctx.session, user_id).await?;
-    let path = landing_path(ctx.pool(), user_id, next.as_deref()).await?;
+    let path = landing_path(ctx.pool(), user_id, next).await?;
     leptos_axum::redirect(&path);
     Ok(())
 }

@@ -89,7 +89,7 @@ pub async fn save_sso(
         ("client_id", client_id.as_str()),
         ("domains", domains.as_str()),
     ];
-    let parsed_issuer = oidc::parse_issuer(&issuer, ctx.state.allow_local_issuers)
+    let parsed_issuer = oidc::parse_issuer(&issuer, ctx.state.oidc.allow_local())
         .map_err(|m| AppError::invalid("issuer", m));
     let parsed_client = match client_id.trim() {
         "" => Err(AppError::invalid("client_id", "Enter the client ID.")),
@@ -165,7 +165,7 @@ pub async fn test_sso(organization_id: Uuid, issuer: String) -> Result<(), AppEr
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Admin).await?;
     let echo = [("issuer", issuer.as_str())];
-    let parsed = oidc::parse_issuer(&issuer, ctx.state.allow_local_issuers)
+    let parsed = oidc::parse_issuer(&issuer, ctx.state.oidc.allow_local())
         .map_err(|m| AppError::invalid("issuer", m).with_input(echo))?;
     let metadata = ctx
         .state

@@ -20,8 +20,8 @@ use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
 use crate::server_fns::session::{SignIn, SignOut};
 use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso};
 use crate::server_fns::workspaces::{
-    CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MoveWorkspace, RenameWorkspace,
-    RevokeWorkspaceRole, SetWorkspaceRole,
+    CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MemberChoice, MoveWorkspace,
+    RenameWorkspace, RevokeWorkspaceRole, SetWorkspaceRole,
 };
 use crate::ui::components::{FieldMessage, FormError, TextField, email_rule, failure, name_rule};
 
@@ -405,13 +405,6 @@ pub fn MoveWorkspaceForm(
     }
 }
 
-/// A member offered in a picker.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct MemberOption {
-    pub user_id: Uuid,
-    pub email: String,
-}
-
 /// The workspace roles as pickers offer them.
 const WORKSPACE_ROLE_OPTIONS: [(&str, &str); 3] = [
     ("reader", "Reader: may look"),
@@ -424,7 +417,7 @@ const WORKSPACE_ROLE_OPTIONS: [(&str, &str); 3] = [
 pub fn GrantWorkspaceRoleForm(
     organization_id: Uuid,
     workspace_id: Uuid,
-    members: Vec<MemberOption>,
+    members: Vec<MemberChoice>,
 ) -> impl IntoView {
     let action = ServerAction::<GrantWorkspaceRole>::new();
     let error = failure(action);

@@ -91,7 +91,7 @@ impl TestApp {
             &[42u8; 32],
         )));
         // The tests' identity provider runs on 127.0.0.1.
-        state.allow_local_issuers = true;
+        state.oidc = std::sync::Arc::new(meridian::auth::oidc::Providers::new(true).unwrap());
         // Short enough for tests to see a data plane turn healthy, then degraded.
         state.health = meridian::domain::HealthThresholds {
             healthy_within: time::Duration::seconds(5),

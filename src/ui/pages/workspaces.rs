@@ -17,9 +17,8 @@ use crate::ui::components::{
     EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
-    CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm, MemberOption,
-    MoveWorkspaceForm, RegionChoice, RenameWorkspaceForm, RevokeWorkspaceRoleForm,
-    SetWorkspaceRoleForm,
+    CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm, MoveWorkspaceForm,
+    RegionChoice, RenameWorkspaceForm, RevokeWorkspaceRoleForm, SetWorkspaceRoleForm,
 };
 
 /// Data planes of a region that can take work.
@@ -249,16 +248,9 @@ fn workspace_access(
             view! { <tr><td>{g.email.clone()}</td>{cell}</tr> }
         })
         .collect_view();
-    let grant = (admin && !grantable.is_empty()).then(|| {
-        let members = grantable
-            .into_iter()
-            .map(|m| MemberOption {
-                user_id: m.user_id,
-                email: m.email,
-            })
-            .collect();
-        view! { <GrantWorkspaceRoleForm organization_id=org workspace_id members/> }
-    });
+    let grant = (admin && !grantable.is_empty()).then(
+        || view! { <GrantWorkspaceRoleForm organization_id=org workspace_id members=grantable/> },
+    );
     view! {
         <section class="panel" aria-labelledby="access-heading">
             <h2 id="access-heading">"Access"</h2>
