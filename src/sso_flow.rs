@@ -36,11 +36,12 @@ fn fail(code: &str) -> Response {
     Redirect::to(&format!("/login?sso_error={code}")).into_response()
 }
 
-/// What the sign-in session remembers of the provider, for signing out there.
+/// What the sign-in session remembers of the provider, for signing out there: its
+/// end-session address for this sign-in, worked out while the provider's metadata is at hand
+/// so that signing out waits on no network.
 #[derive(serde::Serialize, Deserialize)]
 struct SignedInWith {
-    organization_id: Uuid,
-    id_token: String,
+    end_session_url: Option<String>,
 }
 
 /// The organization's registration with its provider, with the secret decrypted.
@@ -274,14 +275,14 @@ pub async fn callback(
         tracing::error!(error = %e.message, "starting the session after SSO");
         return fail("unavailable");
     }
+    let end_session_url = oidc::end_session_url(
+        &metadata,
+        &config.client_id,
+        Some(&verified.id_token),
+        &format!("{}/login", base_of(&pending.redirect_uri)),
+    );
     if let Err(e) = session
-        .insert(
-            SIGNED_IN_WITH,
-            SignedInWith {
-                organization_id: config.organization_id,
-                id_token: verified.id_token,
-            },
-        )
+        .insert(SIGNED_IN_WITH, SignedInWith { end_session_url })
         .await
     {
         // Only signing out at the provider is lost.
@@ -296,24 +297,18 @@ pub async fn callback(
 
 /// Where to send the browser after ending the Meridian session: the provider's end-session
 /// endpoint when the user signed in through one that has it, else the sign-in page.
-pub async fn sign_out_target(state: &AppState, session: &Session, base: &str) -> String {
+pub async fn sign_out_target(session: &Session) -> String {
     let signed_in_with: Option<SignedInWith> = session.get(SIGNED_IN_WITH).await.ok().flatten();
-    let Some(with) = signed_in_with else {
-        return "/login".to_owned();
-    };
-    let Ok(Some(config)) = db::sso::get(&state.pool, with.organization_id).await else {
-        return "/login".to_owned();
-    };
-    let Ok(metadata) = state.oidc.metadata(&config.issuer).await else {
-        return "/login".to_owned();
-    };
-    oidc::end_session_url(
-        &metadata,
-        &config.client_id,
-        Some(&with.id_token),
-        &format!("{base}/login"),
-    )
-    .unwrap_or_else(|| "/login".to_owned())
+    signed_in_with
+        .and_then(|with| with.end_session_url)
+        .unwrap_or_else(|| "/login".to_owned())
+}
+
+/// Our own address, from the redirect URI it was built into.
+fn base_of(redirect_uri: &str) -> &str {
+    redirect_uri
+        .strip_suffix(CALLBACK_PATH)
+        .unwrap_or(redirect_uri)
 }
 
 /// Records a failed SSO sign-in in the organization's trail; a failure to record is logged.

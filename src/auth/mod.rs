@@ -37,18 +37,17 @@ impl OrgAccess {
         check_role(Some(self.role), needed).map(|_| ())
     }
 
-    /// The caller's role on one workspace of this organization (which must exist here).
+    /// The caller's role on one workspace of this organization; `NotFound` for a workspace
+    /// that is not this organization's.
     pub async fn workspace_role(
         &self,
         db: impl sqlx::PgExecutor<'_>,
         workspace_id: Uuid,
     ) -> AppResult<WorkspaceRole> {
-        let granted = match self.role {
-            OrgRole::Admin => None,
-            OrgRole::Member => {
-                db::permissions::workspace_role(db, workspace_id, self.user.id).await?
-            }
-        };
+        let granted =
+            db::permissions::workspace_role(db, self.organization_id, workspace_id, self.user.id)
+                .await?
+                .ok_or_else(|| AppError::not_found("workspace"))?;
         Ok(effective_workspace_role(self.role, granted))
     }
 

@@ -27,20 +27,26 @@ pub struct WorkspaceGrant {
     pub role: WorkspaceRole,
 }
 
-/// The role `user_id` was given on `workspace_id`, if any.
+/// The role `user_id` was given on `workspace_id`: `None` when the workspace is not one of
+/// `organization_id`'s, `Some(None)` when it is but they were given none.
 pub async fn workspace_role(
     db: impl PgExecutor<'_>,
+    organization_id: Uuid,
     workspace_id: Uuid,
     user_id: Uuid,
-) -> Result<Option<WorkspaceRole>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select role as "role: WorkspaceRole" from workspace_permissions
-           where workspace_id = $1 and user_id = $2"#,
+) -> Result<Option<Option<WorkspaceRole>>, sqlx::Error> {
+    let row = sqlx::query!(
+        r#"select p.role as "role: Option<WorkspaceRole>"
+           from workspaces w
+           left join workspace_permissions p on p.workspace_id = w.id and p.user_id = $3
+           where w.organization_id = $1 and w.id = $2"#,
+        organization_id,
         workspace_id,
         user_id
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| r.role))
 }
 
 /// The roles `user_id` was given on the workspaces of one organization, in one query.

@@ -207,8 +207,7 @@ pub async fn sign_in(
 pub async fn sign_out() -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     // Decided before the session (which names the provider) is gone.
-    let base = ctx.public_url().await;
-    let target = crate::sso_flow::sign_out_target(&ctx.state, &ctx.session, &base).await;
+    let target = crate::sso_flow::sign_out_target(&ctx.session).await;
     auth::session::end(&ctx.session).await?;
     leptos_axum::redirect(&target);
     Ok(())

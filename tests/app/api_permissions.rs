@@ -386,10 +386,10 @@ async fn workspace_permissions_go_to_members_of_the_organization_only(pool: PgPo
         "a workspace permission has no organizationId"
     );
     assert_eq!(
-        db::permissions::workspace_role(&app.pool, workspace, ada)
+        db::permissions::workspace_role(&app.pool, DEFAULT_ORGANIZATION_ID, workspace, ada)
             .await
             .unwrap(),
-        Some(meridian::domain::WorkspaceRole::Editor)
+        Some(Some(meridian::domain::WorkspaceRole::Editor))
     );
 
     let (status, problem) = api
@@ -404,10 +404,10 @@ async fn workspace_permissions_go_to_members_of_the_organization_only(pool: PgPo
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{problem}");
     assert_eq!(
-        db::permissions::workspace_role(&app.pool, workspace, ada)
+        db::permissions::workspace_role(&app.pool, DEFAULT_ORGANIZATION_ID, workspace, ada)
             .await
             .unwrap(),
-        Some(meridian::domain::WorkspaceRole::Editor),
+        Some(Some(meridian::domain::WorkspaceRole::Editor)),
         "the duplicate changed nothing"
     );
 
