@@ -50,13 +50,23 @@ pub async fn get(
     .await
 }
 
+/// An organization's claim on an email domain, and whether it refuses passwords.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DomainClaim {
+    pub organization_id: Uuid,
+    pub require_sso: bool,
+}
+
 /// The organization whose SSO covers an email domain (lower case).
 pub async fn for_domain(
     db: impl PgExecutor<'_>,
     domain: &str,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "select organization_id from sso_domains where domain = $1",
+) -> Result<Option<DomainClaim>, sqlx::Error> {
+    sqlx::query_as!(
+        DomainClaim,
+        "select d.organization_id, c.require_sso
+         from sso_domains d join sso_configurations c on c.organization_id = d.organization_id
+         where d.domain = $1",
         domain
     )
     .fetch_optional(db)

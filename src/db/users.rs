@@ -9,6 +9,7 @@ use crate::domain::Email;
 pub struct Credentials {
     pub id: Uuid,
     pub password_hash: Option<String>,
+    pub is_instance_admin: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -46,7 +47,7 @@ pub async fn find_credentials(
 ) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as!(
         Credentials,
-        "select id, password_hash from users where lower(email) = lower($1)",
+        "select id, password_hash, is_instance_admin from users where lower(email) = lower($1)",
         email.as_str()
     )
     .fetch_optional(db)

@@ -93,11 +93,11 @@ pub async fn save(
         None => None,
     };
     let mut tx = pool.begin().await?;
-    let current = db::sso::get(&mut *tx, access.organization_id).await?;
+    let before = db::sso::get(&mut *tx, access.organization_id).await?;
     // The stored secret goes only to the provider and client it was entered for: pointing the
     // settings elsewhere must not send it there.
     if sealed.is_none()
-        && current
+        && before
             .as_ref()
             .is_some_and(|c| c.issuer != input.issuer || c.client_id != input.client_id)
     {
@@ -116,7 +116,6 @@ pub async fn save(
             ),
         ));
     }
-    let before = current;
     let change = SsoChange {
         issuer: &input.issuer,
         client_id: &input.client_id,
@@ -209,15 +208,19 @@ pub async fn speaks_for(
 
 /// The organization whose SSO an address signs in with: the one whose domains cover it, when
 /// its provider may speak for the account (a new person, or see [`speaks_for`]).
-pub async fn organization_for(pool: &sqlx::PgPool, email: &Email) -> AppResult<Option<Uuid>> {
-    let Some(org) = db::sso::for_domain(pool, email.domain()).await? else {
+pub async fn organization_for(
+    pool: &sqlx::PgPool,
+    email: &Email,
+) -> AppResult<Option<db::sso::DomainClaim>> {
+    let Some(claim) = db::sso::for_domain(pool, email.domain()).await? else {
         return Ok(None);
     };
     let Some(user) = db::users::find_by_email(pool, email).await? else {
-        return Ok(Some(org));
+        return Ok(Some(claim));
     };
     let mut conn = pool.acquire().await?;
-    Ok(speaks_for(&mut conn, org, &user).await?.then_some(org))
+    let speaks = speaks_for(&mut conn, claim.organization_id, &user).await?;
+    Ok(speaks.then_some(claim))
 }
 
 /// Why a verified identity was not let in; each maps to a message on the sign-in page.

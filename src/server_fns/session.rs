@@ -126,13 +126,10 @@ pub async fn sign_in(
     let next = next.as_deref().filter(|n| is_local_path(n));
     // Email first: a domain under an organization's SSO goes to its identity provider, unless
     // a password was typed and the organization still allows passwords.
-    if let Some(organization_id) = ops::sso::organization_for(ctx.pool(), &parsed).await? {
-        let required = db::sso::get(ctx.pool(), organization_id)
-            .await?
-            .is_some_and(|c| c.require_sso);
-        if password.is_empty() || required {
-            return go_to_sso(&ctx, organization_id, &parsed, next).await;
-        }
+    if let Some(claim) = ops::sso::organization_for(ctx.pool(), &parsed).await?
+        && (password.is_empty() || claim.require_sso)
+    {
+        return go_to_sso(&ctx, claim.organization_id, &parsed, next).await;
     }
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password.")
@@ -142,15 +139,10 @@ pub async fn sign_in(
     // A member of an organization that requires SSO signs in there, whatever their address
     // (instance admins excepted: their password is the way in when SSO is broken). Decided
     // before the password is checked, so the answer says nothing about the password.
-    if let Some(credentials) = &found {
-        let is_instance_admin = db::users::get(ctx.pool(), credentials.id)
-            .await?
-            .is_some_and(|u| u.is_instance_admin);
-        if !is_instance_admin
-            && let Some(org) = db::sso::required_for(ctx.pool(), credentials.id).await?
-        {
-            return go_to_sso(&ctx, org, &parsed, next).await;
-        }
+    if let Some(credentials) = found.as_ref().filter(|c| !c.is_instance_admin)
+        && let Some(org) = db::sso::required_for(ctx.pool(), credentials.id).await?
+    {
+        return go_to_sso(&ctx, org, &parsed, next).await;
     }
     let stored = found.as_ref().and_then(|c| c.password_hash.clone());
     let password_ok =
