@@ -2,9 +2,8 @@
 //! its data plane and a default workspace, and the instance admin.
 
 use anyhow::Context;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use std::path::Path;
-use uuid::Uuid;
 
 use crate::auth::password;
 use crate::config::Config;
@@ -12,76 +11,14 @@ use crate::db::{
     self,
     audit::{Actor, Event},
 };
-use crate::domain::{
-    DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, Email, Name, OrgRole, Organization, Region,
-};
-use crate::error::AppResult;
+use crate::domain::{Action, DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, Email, Name, OrgRole};
+use crate::ops;
 
 /// Serialises first-start work across replicas starting at the same moment.
 const BOOTSTRAP_LOCK: i64 = 0x4d45_5249_4449_414e; // "MERIDIAN"
 
 /// Where a generated admin password is written, once.
 pub const ADMIN_PASSWORD_FILE: &str = "initial-admin-password";
-
-/// Creates an organization with region `auto` and a default workspace in it, and makes
-/// `admin` (if any) its admin. Runs in the caller's transaction; returns the organization and
-/// its region `auto`.
-pub async fn create_organization(
-    tx: &mut PgConnection,
-    actor: &Actor,
-    id: Uuid,
-    name: &Name,
-    admin: Option<Uuid>,
-) -> AppResult<(Organization, Region)> {
-    let organization = db::organizations::create(&mut *tx, id, name).await?;
-    db::audit::record(
-        tx,
-        actor,
-        Event::new(
-            Some(id),
-            "organization.create",
-            "organization",
-            Some(id),
-            &organization.name,
-        )
-        .after(&organization),
-    )
-    .await?;
-    let auto = Name::parse(DEFAULT_REGION_NAME).expect("the default region name is valid");
-    let region = db::regions::create(&mut *tx, id, &auto, true).await?;
-    db::audit::record(
-        tx,
-        actor,
-        Event::new(
-            Some(id),
-            "region.create",
-            "region",
-            Some(region.id),
-            &region.name,
-        )
-        .after(&region),
-    )
-    .await?;
-    let workspace_name =
-        Name::parse("Default Workspace").expect("the default workspace name is valid");
-    let workspace_id = db::workspaces::create(&mut *tx, id, &workspace_name, region.id).await?;
-    db::audit::record(
-        tx,
-        actor,
-        Event::new(
-            Some(id),
-            "workspace.create",
-            "workspace",
-            Some(workspace_id),
-            workspace_name.as_str(),
-        ),
-    )
-    .await?;
-    if let Some(user_id) = admin {
-        db::organizations::add_member(&mut *tx, id, user_id, OrgRole::Admin).await?;
-    }
-    Ok((organization, region))
-}
 
 /// First-start setup. Safe to run on every start and from several replicas at once.
 pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
@@ -97,7 +34,8 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
     {
         let name = Name::parse("Default Organization").expect("valid");
         let (_, region) =
-            create_organization(&mut tx, &actor, DEFAULT_ORGANIZATION_ID, &name, None).await?;
+            ops::organizations::create_in(&mut tx, &actor, DEFAULT_ORGANIZATION_ID, &name, None)
+                .await?;
         let plane_name = Name::parse(DEFAULT_REGION_NAME).expect("valid");
         // Created without credentials: nobody could be shown a secret made here. The
         // in-process agent mints its own at each start (see `serve`); an operator running it
@@ -108,8 +46,7 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
             &actor,
             Event::new(
                 Some(DEFAULT_ORGANIZATION_ID),
-                "dataplane.create",
-                "dataplane",
+                Action::DataPlaneCreate,
                 Some(plane.id),
                 &plane.name,
             )
@@ -130,27 +67,16 @@ pub async fn run(pool: &PgPool, config: &Config) -> anyhow::Result<()> {
             }
             None => (password::generate(), true),
         };
-        let hash = tokio::task::spawn_blocking({
-            let secret = secret.clone();
-            move || password::hash(&secret)
-        })
-        .await?;
-        let user_id =
-            db::users::create(&mut *tx, &email, "Administrator", Some(&hash), true).await?;
-        db::organizations::add_member(&mut *tx, DEFAULT_ORGANIZATION_ID, user_id, OrgRole::Admin)
-            .await?;
-        db::audit::record(
-            &mut tx,
-            &actor,
-            Event::new(
-                Some(DEFAULT_ORGANIZATION_ID),
-                "user.create",
-                "user",
-                Some(user_id),
-                email.as_str(),
-            ),
-        )
-        .await?;
+        let hash = ops::users::hash_password(&secret).await?;
+        let admin = ops::users::NewUser {
+            email: &email,
+            name: "Administrator",
+            password: &secret,
+            organization_id: DEFAULT_ORGANIZATION_ID,
+            role: OrgRole::Admin,
+            instance_admin: true,
+        };
+        ops::users::create_in(&mut tx, &actor, &admin, &hash).await?;
         if generated {
             let path = write_generated_password(&config.data_dir, &secret)?;
             // Printed once, on the start that created it; the file keeps it for the operator.

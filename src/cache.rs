@@ -15,8 +15,6 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
-/// The channel region changes are announced on; the payload is the organization id.
-pub const REGIONS_CHANNEL: &str = "meridian_regions";
 /// How long a copy is served at most.
 pub const TTL: Duration = Duration::from_secs(2);
 
@@ -96,7 +94,7 @@ pub fn follow_changes(pool: sqlx::PgPool, lists: Arc<RegionLists>) {
 
 async fn listen(pool: &sqlx::PgPool, lists: &RegionLists) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(REGIONS_CHANNEL).await?;
+    listener.listen(crate::db::regions::CHANGES_CHANNEL).await?;
     // Changes made before we listened may be cached: start clean.
     lists.clear();
     loop {

@@ -6,12 +6,10 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::config::Config;
-use crate::db::{
-    self,
-    audit::{Actor, Event},
-};
+use crate::db::{self, audit::Actor};
 use crate::domain::{Email, Name, OrgRole};
 use crate::embedded_postgres::EmbeddedPostgres;
+use crate::ops;
 use crate::state::AppState;
 
 #[derive(Parser)]
@@ -105,7 +103,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::bootstrap::run(&pool, &config)
                 .await
                 .context("first-start setup")?;
-            admin(task, &pool).await
+            let state = AppState::from_config(&config, pool).await?;
+            admin(task, &state).await
         }
     };
     if let Some(pg) = embedded {
@@ -142,24 +141,9 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
         .context("first-start setup")?;
     crate::server::spawn_session_cleanup(&pool);
     crate::jobs::spawn_heartbeat_pruning(pool.clone());
-    let mut state = AppState::load(
-        pool,
-        crate::server::leptos_options(config.listen),
-        config.public_url.clone(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("loading the instance keys: {e}"))?;
-    state.health = config.health;
-    if config.allow_local_issuers {
-        state.oidc = std::sync::Arc::new(
-            crate::auth::oidc::Providers::new(true)
-                .map_err(|e| anyhow::anyhow!("identity provider client: {}", e.message))?,
-        );
-    }
-    state.secret_box =
-        crate::auth::sealed::SecretBox::from_config(config)?.map(std::sync::Arc::new);
+    let state = AppState::from_config(config, pool).await?;
     let local = if local_dataplane {
-        let local = crate::ops::data_planes::local_agent_credentials(&state.pool, &state.hasher)
+        let local = ops::data_planes::local_agent_credentials(&state)
             .await
             .map_err(|e| anyhow::anyhow!("credentials for the local data plane: {e}"))?;
         if local.is_none() {
@@ -171,7 +155,7 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
     } else {
         None
     };
-    let app = crate::server::router(state, config.secure_cookies);
+    let app = crate::server::router(state);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -228,7 +212,15 @@ fn new_password(given: Option<String>) -> anyhow::Result<(String, bool)> {
     }
 }
 
-async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
+/// An error of an operation, as the command line says it.
+fn failed(e: crate::error::AppError) -> anyhow::Error {
+    match e.fields.first() {
+        Some(field) => anyhow::anyhow!("{}", field.message),
+        None => anyhow::anyhow!("{e}"),
+    }
+}
+
+async fn admin(task: Admin, state: &AppState) -> anyhow::Result<()> {
     let actor = Actor::system("meridian admin (command line)");
     match task {
         Admin::CreateUser {
@@ -242,74 +234,43 @@ async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let role = OrgRole::parse(&role).map_err(|m| anyhow::anyhow!("--role: {m}"))?;
             let (secret, generated) = new_password(password)?;
-            let hash =
-                tokio::task::spawn_blocking(move || (password::hash(&secret), secret)).await?;
-            let mut tx = pool.begin().await?;
-            db::organizations::get(&mut *tx, organization)
-                .await?
-                .with_context(|| format!("organization {organization} does not exist"))?;
-            let user_id =
-                db::users::create(&mut *tx, &email, name.trim(), Some(&hash.0), instance_admin)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", crate::error::AppError::from(e)))?;
-            db::organizations::add_member(&mut *tx, organization, user_id, role).await?;
-            db::audit::record(
-                &mut tx,
-                &actor,
-                Event::new(
-                    Some(organization),
-                    "user.create",
-                    "user",
-                    Some(user_id),
-                    email.as_str(),
-                ),
-            )
-            .await?;
-            tx.commit().await?;
+            let new = ops::users::NewUser {
+                email: &email,
+                name: name.trim(),
+                password: &secret,
+                organization_id: organization,
+                role,
+                instance_admin,
+            };
+            ops::users::create(state, &actor, new)
+                .await
+                .map_err(failed)?;
             println!("created user {email} ({role} of {organization})");
             if generated {
-                println!("password: {}", hash.1);
+                println!("password: {secret}");
             }
         }
         Admin::ResetPassword { email, password } => {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let (secret, generated) = new_password(password)?;
-            let hash =
-                tokio::task::spawn_blocking(move || (password::hash(&secret), secret)).await?;
-            let mut tx = pool.begin().await?;
-            let user = db::users::find_by_email(&mut *tx, &email)
-                .await?
-                .with_context(|| format!("no user {email}"))?;
-            db::users::set_password(&mut *tx, user.id, &hash.0).await?;
-            db::audit::record(
-                &mut tx,
-                &actor,
-                Event::new(
-                    None,
-                    "user.reset_password",
-                    "user",
-                    Some(user.id),
-                    email.as_str(),
-                ),
-            )
-            .await?;
-            tx.commit().await?;
+            ops::users::reset_password(state, &actor, &email, &secret)
+                .await
+                .map_err(failed)?;
             println!("password of {email} reset");
             if generated {
-                println!("password: {}", hash.1);
+                println!("password: {secret}");
             }
         }
         Admin::CreateApplication { email, name } => {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let name = Name::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
-            let user = db::users::find_by_email(pool, &email)
+            let user = db::users::find_by_email(&state.pool, &email)
                 .await?
                 .with_context(|| format!("no user {email}"))?;
-            let hasher = crate::auth::secrets::SecretHasher::load(pool).await?;
             let (application, secret) =
-                crate::ops::applications::create(pool, &hasher, &user, &actor, None, &name)
+                ops::applications::create(state, &user, &actor, None, &name)
                     .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    .map_err(failed)?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -320,30 +281,12 @@ async fn admin(task: Admin, pool: &sqlx::PgPool) -> anyhow::Result<()> {
         }
         Admin::CreateOrganization { name, admin_email } => {
             let name = Name::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
-            let mut tx = pool.begin().await?;
-            let admin = match admin_email {
-                Some(raw) => {
-                    let email =
-                        Email::parse(&raw).map_err(|m| anyhow::anyhow!("--admin-email: {m}"))?;
-                    Some(
-                        db::users::find_by_email(&mut *tx, &email)
-                            .await?
-                            .with_context(|| format!("no user {email}"))?
-                            .id,
-                    )
-                }
-                None => None,
-            };
-            let (org, _) = crate::bootstrap::create_organization(
-                &mut tx,
-                &actor,
-                Uuid::new_v4(),
-                &name,
-                admin,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            tx.commit().await?;
+            let admin = admin_email
+                .map(|raw| Email::parse(&raw).map_err(|m| anyhow::anyhow!("--admin-email: {m}")))
+                .transpose()?;
+            let org = ops::organizations::create_by_operator(state, &actor, &name, admin.as_ref())
+                .await
+                .map_err(failed)?;
             println!("created organization {} ({})", org.name, org.id);
         }
     }

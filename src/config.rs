@@ -54,10 +54,29 @@ impl std::fmt::Debug for Config {
     }
 }
 
+impl Default for Config {
+    /// What Meridian runs with when its environment sets nothing.
+    fn default() -> Self {
+        Config {
+            database_url: None,
+            data_dir: PathBuf::from(".meridian"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: None,
+            secure_cookies: false,
+            encryption_key: None,
+            allow_local_issuers: false,
+            admin_email: Self::DEFAULT_ADMIN_EMAIL.into(),
+            admin_password: None,
+            health: crate::domain::HealthThresholds::default(),
+        }
+    }
+}
+
 impl Config {
     pub const DEFAULT_ADMIN_EMAIL: &'static str = "admin@meridian.local";
 
     pub fn from_env() -> anyhow::Result<Config> {
+        let defaults = Config::default();
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let listen = match var("MERIDIAN_LISTEN").or_else(|| var("LEPTOS_SITE_ADDR")) {
             Some(addr) => addr.parse().map_err(|_| {
@@ -65,7 +84,7 @@ impl Config {
                     "MERIDIAN_LISTEN must be an address like 127.0.0.1:3000, got {addr:?}"
                 )
             })?,
-            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            None => defaults.listen,
         };
         let secure_cookies = match var("MERIDIAN_SECURE_COOKIES").as_deref() {
             None | Some("false" | "0" | "no") => false,
@@ -83,15 +102,14 @@ impl Config {
                 },
             }
         };
-        let defaults = crate::domain::HealthThresholds::default();
         let health = crate::domain::HealthThresholds {
             healthy_within: seconds(
                 "MERIDIAN_HEALTHY_WITHIN_SECS",
-                defaults.healthy_within.whole_seconds(),
+                defaults.health.healthy_within.whole_seconds(),
             )?,
             degraded_within: seconds(
                 "MERIDIAN_DEGRADED_WITHIN_SECS",
-                defaults.degraded_within.whole_seconds(),
+                defaults.health.degraded_within.whole_seconds(),
             )?,
         };
         if health.degraded_within < health.healthy_within {
@@ -104,12 +122,11 @@ impl Config {
             database_url: var("DATABASE_URL"),
             data_dir: var("MERIDIAN_DATA_DIR")
                 .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(".meridian")),
+                .unwrap_or(defaults.data_dir),
             listen,
             secure_cookies,
             public_url: var("MERIDIAN_PUBLIC_URL").map(|u| u.trim_end_matches('/').to_owned()),
-            admin_email: var("MERIDIAN_ADMIN_EMAIL")
-                .unwrap_or_else(|| Self::DEFAULT_ADMIN_EMAIL.into()),
+            admin_email: var("MERIDIAN_ADMIN_EMAIL").unwrap_or(defaults.admin_email),
             admin_password: var("MERIDIAN_ADMIN_PASSWORD"),
             encryption_key: var("MERIDIAN_ENCRYPTION_KEY"),
             allow_local_issuers: matches!(

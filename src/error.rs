@@ -206,87 +206,10 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 mod server {
-    //! Server-side conversions: database errors and HTTP responses.
-    use super::{AppError, ErrorKind};
+    //! Server-side conversions: session store errors and HTTP responses. (Database errors are
+    //! turned into these in `db`, which knows what each constraint means.)
+    use super::AppError;
     use axum::response::{IntoResponse, Response};
-
-    /// Unique-constraint names mapped to the field and message a user should see.
-    const UNIQUE_VIOLATIONS: &[(&str, &str, &str)] = &[
-        (
-            "sso_configurations_pkey",
-            "issuer",
-            "Someone else saved single sign-on settings meanwhile. Reload and try again.",
-        ),
-        (
-            "sso_domains_pkey",
-            "domains",
-            "Another organization's single sign-on already covers one of these domains.",
-        ),
-        (
-            "regions_organization_name_key",
-            "name",
-            "A region with this name already exists.",
-        ),
-        (
-            "data_planes_region_name_key",
-            "name",
-            "A data plane with this name already exists in this region.",
-        ),
-        (
-            "workspaces_organization_name_key",
-            "name",
-            "A workspace with this name already exists.",
-        ),
-        (
-            "api_applications_user_name_key",
-            "name",
-            "You already have an application with this name.",
-        ),
-        (
-            "users_email_key",
-            "email",
-            "A user with this email already exists.",
-        ),
-        (
-            "organization_members_pkey",
-            "email",
-            "This user is already a member.",
-        ),
-    ];
-
-    impl From<sqlx::Error> for AppError {
-        fn from(err: sqlx::Error) -> Self {
-            if let Some(db) = err.as_database_error() {
-                let constraint = db.constraint().unwrap_or_default();
-                if db.is_unique_violation() {
-                    if let Some((_, field, message)) = UNIQUE_VIOLATIONS
-                        .iter()
-                        .find(|(name, _, _)| *name == constraint)
-                    {
-                        return AppError::conflict(Some(field), *message);
-                    }
-                    return AppError::conflict(None, "That already exists.");
-                }
-                if db.is_foreign_key_violation() && constraint == "workspaces_region_fkey" {
-                    return AppError::conflict(
-                        None,
-                        "This region still has workspaces assigned to it. Move or delete them first.",
-                    );
-                }
-                if db.is_foreign_key_violation() {
-                    return AppError::conflict(
-                        None,
-                        "A related object was changed or deleted meanwhile. Reload and try again.",
-                    );
-                }
-            }
-            if let sqlx::Error::RowNotFound = err {
-                return AppError::new(ErrorKind::NotFound, "Not found.");
-            }
-            tracing::error!(error = %err, "database error");
-            AppError::internal()
-        }
-    }
 
     impl From<tower_sessions::session::Error> for AppError {
         fn from(err: tower_sessions::session::Error) -> Self {

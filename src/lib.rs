@@ -12,6 +12,7 @@ pub mod app;
 pub mod domain;
 pub mod error;
 pub mod paths;
+pub mod read;
 pub mod server_fns;
 pub mod ui;
 
@@ -32,17 +33,15 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod embedded_postgres;
 #[cfg(feature = "ssr")]
-pub mod exports;
-#[cfg(feature = "ssr")]
 pub mod jobs;
 #[cfg(feature = "ssr")]
 pub mod ops;
 #[cfg(feature = "ssr")]
 pub mod server;
 #[cfg(feature = "ssr")]
-pub mod sso_flow;
-#[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 /// The browser entry point: hydrates the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -1,6 +1,24 @@
-//! Addresses of the settings pages, shared by links in the UI and redirects after changes.
+//! Addresses of the settings pages, shared by links in the UI and redirects after changes,
+//! and the rules for addresses that come from outside (a `next` parameter).
 
 use uuid::Uuid;
+
+/// Where the sign-in form sends the browser on its way to an organization's identity provider.
+pub const SSO_START: &str = "/auth/sso/start";
+/// Where identity providers send the browser back (the redirect URI admins register).
+pub const SSO_CALLBACK: &str = "/auth/sso/callback";
+
+/// Only same-site absolute paths: `/x` but not `//evil.example` or `/\evil.example`. No
+/// backslashes, whitespace or control characters anywhere: browsers drop tabs and new lines
+/// from URLs (`/<tab>/evil.example` becomes `//evil.example`), and a control character would
+/// make the Location header invalid.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c == '\\' || c.is_whitespace() || c.is_control())
+}
 
 /// Percent-encodes a query parameter's value. `/` stays as it is: it is allowed in a query,
 /// and keeps paths carried in one (`?next=/orgs/...`) readable.
@@ -76,4 +94,26 @@ pub fn members(org: Uuid) -> String {
 
 pub fn member_remove(org: Uuid, user: Uuid) -> String {
     format!("{}/{user}/remove", members(org))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_path;
+
+    #[test]
+    fn only_same_site_paths_are_local() {
+        assert!(is_local_path("/orgs/x/settings/regions?tab=1"));
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/a\u{1}b",
+            "/a b",
+            "",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
+    }
 }

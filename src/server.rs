@@ -7,10 +7,8 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use leptos::config::LeptosOptions;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use std::net::SocketAddr;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -24,25 +22,6 @@ use crate::state::AppState;
 /// How long a browser session lasts without activity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(12);
 
-/// Leptos' options, from cargo-leptos' environment when run by it, with our defaults.
-pub fn leptos_options(listen: SocketAddr) -> LeptosOptions {
-    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
-    let production = std::env::var("LEPTOS_ENV")
-        .map(|e| e.eq_ignore_ascii_case("PROD"))
-        .unwrap_or(!cfg!(debug_assertions));
-    LeptosOptions::builder()
-        .output_name("meridian")
-        .site_root(site_root)
-        .site_pkg_dir("pkg")
-        .site_addr(listen)
-        .env(if production {
-            leptos::config::Env::PROD
-        } else {
-            leptos::config::Env::DEV
-        })
-        .build()
-}
-
 /// The session store over the `sessions` table.
 pub fn session_store(pool: &sqlx::PgPool) -> PostgresStore {
     PostgresStore::new(pool.clone())
@@ -52,13 +31,13 @@ pub fn session_store(pool: &sqlx::PgPool) -> PostgresStore {
 }
 
 /// The whole application as one router.
-pub fn router(state: AppState, secure_cookies: bool) -> Router {
+pub fn router(state: AppState) -> Router {
     let sessions = SessionManagerLayer::new(session_store(&state.pool))
         .with_name("meridian_session")
         .with_http_only(true)
         // Lax, not Strict: the SSO provider's redirect back must carry the cookie.
         .with_same_site(SameSite::Lax)
-        .with_secure(secure_cookies)
+        .with_secure(state.config.secure_cookies)
         .with_expiry(Expiry::OnInactivity(SESSION_IDLE));
 
     let routes = generate_route_list(App);
@@ -73,14 +52,11 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
     let ui = Router::new()
         .route("/", get(root))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/auth/sso/start", get(crate::sso_flow::start))
-        .route(
-            crate::sso_flow::CALLBACK_PATH,
-            get(crate::sso_flow::callback),
-        )
+        .route(crate::paths::SSO_START, get(crate::web::sso::start))
+        .route(crate::paths::SSO_CALLBACK, get(crate::web::sso::callback))
         .route(
             "/orgs/{org}/settings/audit-log/export",
-            get(crate::exports::audit_log),
+            get(crate::web::exports::audit_log),
         )
         .leptos_routes_with_context(&state, routes, context, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -105,12 +81,10 @@ pub fn router(state: AppState, secure_cookies: bool) -> Router {
 /// `/`: the user's first organization when signed in, the sign-in page otherwise.
 async fn root(State(state): State<AppState>, session: Session) -> Response {
     match auth::session::user_id(&session).await {
-        Ok(Some(user_id)) => {
-            match crate::server_fns::session::landing_path(&state.pool, user_id, None).await {
-                Ok(path) => Redirect::to(&path).into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
+        Ok(Some(user_id)) => match crate::read::landing_path(&state.pool, user_id, None).await {
+            Ok(path) => Redirect::to(&path).into_response(),
+            Err(e) => e.into_response(),
+        },
         Ok(None) => Redirect::to("/login").into_response(),
         Err(e) => e.into_response(),
     }

@@ -1,4 +1,6 @@
-//! The state every request handler and server function can reach.
+//! The state every request handler, server function and operation can reach, built from the
+//! configuration by one function that `serve` and the tests both call, so a setting cannot
+//! reach one and be forgotten by the other.
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -6,20 +8,20 @@ use sqlx::PgPool;
 use std::sync::Arc;
 
 use crate::auth::api_access::ApiAccessCache;
+use crate::auth::oidc::Providers;
 use crate::auth::sealed::SecretBox;
 use crate::auth::secrets::SecretHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::cache::RegionLists;
-use crate::domain::HealthThresholds;
-use crate::error::AppResult;
+use crate::config::Config;
 
 /// Shared by the router, page rendering and server functions (through Leptos context).
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
-    /// `MERIDIAN_PUBLIC_URL`: how data planes and API clients reach this control plane.
-    pub public_url: Option<String>,
+    /// What the server was started with.
+    pub config: Arc<Config>,
     /// Hashes client secrets with the instance's key.
     pub hasher: SecretHasher,
     /// Signs and verifies API tokens.
@@ -28,20 +30,44 @@ pub struct AppState {
     pub api_access: Arc<ApiAccessCache>,
     /// Serialized region lists for the API, kept coherent across replicas.
     pub region_lists: Arc<RegionLists>,
-    /// When a data plane counts as healthy or degraded (`Config::health`).
-    pub health: HealthThresholds,
-    /// Encrypts stored SSO client secrets; `None` until a key is configured.
+    /// Encrypts stored SSO client secrets; `None` when no key is configured.
     pub secret_box: Option<Arc<SecretBox>>,
     /// Talks to identity providers (discovery, JWKS, code redemption); set up for public
     /// providers only unless `MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS`.
-    pub oidc: Arc<crate::auth::oidc::Providers>,
+    pub oidc: Arc<Providers>,
 }
 
 impl AppState {
-    /// Our own address as users reach it: configured (`MERIDIAN_PUBLIC_URL`), or else the
-    /// request's host over http.
-    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> String {
-        if let Some(url) = &self.public_url {
+    /// Assembles the state from the configuration: loads the instance's keys (creating them
+    /// on a new instance) and starts following other replicas' changes.
+    pub async fn from_config(config: &Config, pool: PgPool) -> anyhow::Result<AppState> {
+        let hasher = SecretHasher::load(&pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the instance's secret key: {e}"))?;
+        let tokens = TokenKeys::load(&pool)
+            .await
+            .map_err(|e| anyhow::anyhow!("loading the token signing keys: {e}"))?;
+        let oidc = Providers::new(config.allow_local_issuers)
+            .map_err(|e| anyhow::anyhow!("identity provider client: {e}"))?;
+        let region_lists = Arc::new(RegionLists::default());
+        crate::cache::follow_changes(pool.clone(), region_lists.clone());
+        Ok(AppState {
+            leptos_options: leptos_options(config.listen),
+            secret_box: SecretBox::from_config(config)?.map(Arc::new),
+            config: Arc::new(config.clone()),
+            hasher,
+            tokens: Arc::new(tokens),
+            api_access: Arc::new(ApiAccessCache::default()),
+            region_lists,
+            oidc: Arc::new(oidc),
+            pool,
+        })
+    }
+
+    /// Our own address as users and agents reach it: `MERIDIAN_PUBLIC_URL` when configured,
+    /// or else the request's host over http.
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(url) = &self.config.public_url {
             return url.clone();
         }
         let host = headers
@@ -50,29 +76,23 @@ impl AppState {
             .unwrap_or("127.0.0.1:3000");
         format!("http://{host}")
     }
+}
 
-    /// Loads the instance's keys (creating them on a new instance), starts following other
-    /// replicas' changes, and assembles the state.
-    pub async fn load(
-        pool: PgPool,
-        leptos_options: LeptosOptions,
-        public_url: Option<String>,
-    ) -> AppResult<AppState> {
-        let hasher = SecretHasher::load(&pool).await?;
-        let tokens = TokenKeys::load(&pool).await?;
-        let region_lists = Arc::new(RegionLists::default());
-        crate::cache::follow_changes(pool.clone(), region_lists.clone());
-        Ok(AppState {
-            health: HealthThresholds::default(),
-            region_lists,
-            leptos_options,
-            hasher,
-            tokens: Arc::new(tokens),
-            api_access: Arc::new(ApiAccessCache::default()),
-            secret_box: None,
-            oidc: Arc::new(crate::auth::oidc::Providers::new(false)?),
-            pool,
-            public_url,
+/// Leptos' options, from cargo-leptos' environment when run by it, with our defaults.
+fn leptos_options(listen: std::net::SocketAddr) -> LeptosOptions {
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let production = std::env::var("LEPTOS_ENV")
+        .map(|e| e.eq_ignore_ascii_case("PROD"))
+        .unwrap_or(!cfg!(debug_assertions));
+    LeptosOptions::builder()
+        .output_name("meridian")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(listen)
+        .env(if production {
+            leptos::config::Env::PROD
+        } else {
+            leptos::config::Env::DEV
         })
-    }
+        .build()
 }

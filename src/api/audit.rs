@@ -10,8 +10,7 @@ use super::extract::{Caller, Params};
 use super::problem::{ApiError, ApiResult};
 use super::timestamp;
 use crate::db;
-use crate::domain::OrgRole;
-use crate::server_fns::audit::{AuditQuery, parse_query};
+use crate::domain::{AuditQuery, OrgRole};
 use crate::state::AppState;
 
 const DEFAULT_LIMIT: i64 = 100;
@@ -89,7 +88,7 @@ pub async fn list(
         from: params.text("from"),
         to: params.text("to"),
     };
-    let filter = parse_query(&query)?;
+    let filter = query.parse()?;
     let mut events =
         db::audit::search(&state.pool, organization_id, &filter, limit + 1, offset).await?;
     let more = events.len() as i64 > limit;
@@ -112,7 +111,7 @@ pub async fn list(
             .append_pair("offset", &offset.to_string());
         format!(
             "{}/api/public/v1/audit-events?{}",
-            state.public_url.as_deref().unwrap_or(""),
+            state.config.public_url.as_deref().unwrap_or(""),
             q.finish()
         )
     };

@@ -158,22 +158,15 @@ async fn create_in(
     name: &str,
     enabled: Option<bool>,
 ) -> ApiResult<Json<DataplaneCreateResponse>> {
-    let region = db::regions::find(&state.pool, region_id)
+    let region = db::regions::find_any_org(&state.pool, region_id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
     let access = caller
         .access_object(state, region.organization_id, OrgRole::Admin, "region")
         .await?;
     let name = name_field("name", name)?;
-    let created = ops::data_planes::create(
-        &state.pool,
-        &state.hasher,
-        &access,
-        region.id,
-        &name,
-        enabled.unwrap_or(true),
-    )
-    .await?;
+    let created =
+        ops::data_planes::create(state, &access, region.id, &name, enabled.unwrap_or(true)).await?;
     Ok(Json(DataplaneCreateResponse {
         dataplane_id: created.data_plane.id,
         region_id: created.region.id,
@@ -194,7 +187,7 @@ async fn list_in(
     Ok(Json(DataplanesResponse {
         data: planes
             .into_iter()
-            .map(|p| DataplaneResponse::new(p, &state.health))
+            .map(|p| DataplaneResponse::new(p, &state.config.health))
             .collect(),
     }))
 }
@@ -215,8 +208,8 @@ async fn update_one(
             .transpose()?,
         enabled: body.enabled,
     };
-    let (_, after) = ops::data_planes::update(&state.pool, &access, plane.id, change, None).await?;
-    Ok(Json(DataplaneResponse::new(after, &state.health)))
+    let (_, after) = ops::data_planes::update(state, &access, plane.id, change, None).await?;
+    Ok(Json(DataplaneResponse::new(after, &state.config.health)))
 }
 
 async fn delete_one(
@@ -226,7 +219,7 @@ async fn delete_one(
     region_id: Option<Uuid>,
 ) -> ApiResult<StatusCode> {
     let (plane, access) = load(state, caller, raw_id, region_id, OrgRole::Admin).await?;
-    ops::data_planes::delete(&state.pool, &access, plane.id).await?;
+    ops::data_planes::delete(state, &access, plane.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -263,7 +256,7 @@ pub async fn list_nested(
     Ok(Json(DataplanesResponse {
         data: planes
             .into_iter()
-            .map(|p| DataplaneResponse::new(p, &state.health))
+            .map(|p| DataplaneResponse::new(p, &state.config.health))
             .collect(),
     }))
 }
@@ -279,7 +272,7 @@ pub async fn get_nested(
 ) -> ApiResult<Json<DataplaneResponse>> {
     let region_id = path_id("region_id", &region_id)?;
     let (plane, _) = load(&state, &caller, &id, Some(region_id), OrgRole::Member).await?;
-    Ok(Json(DataplaneResponse::new(plane, &state.health)))
+    Ok(Json(DataplaneResponse::new(plane, &state.config.health)))
 }
 
 /// Rename a data plane of a region, or turn it on or off.
@@ -341,7 +334,7 @@ pub async fn get(
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<DataplaneResponse>> {
     let (plane, _) = load(&state, &caller, &id, None, OrgRole::Member).await?;
-    Ok(Json(DataplaneResponse::new(plane, &state.health)))
+    Ok(Json(DataplaneResponse::new(plane, &state.config.health)))
 }
 
 /// Rename a data plane, or turn it on or off.
@@ -429,8 +422,7 @@ pub async fn rotate_secret(
     PathParams(id): PathParams<String>,
 ) -> ApiResult<Json<SecretCreateResponse>> {
     let (plane, access) = load(&state, &caller, &id, None, OrgRole::Admin).await?;
-    let issued =
-        ops::data_planes::rotate_secret(&state.pool, &state.hasher, &access, plane.id).await?;
+    let issued = ops::data_planes::rotate_secret(&state, &access, plane.id).await?;
     Ok(Json(SecretCreateResponse {
         secret_id: issued.credential_id,
         dataplane_id: plane.id,
@@ -450,6 +442,6 @@ pub async fn revoke_secret(
 ) -> ApiResult<StatusCode> {
     let (plane, access) = load(&state, &caller, &id, None, OrgRole::Admin).await?;
     let secret = path_id("secret_id", &secret)?;
-    ops::data_planes::revoke_secret(&state.pool, &access, plane.id, secret).await?;
+    ops::data_planes::revoke_secret(&state, &access, plane.id, secret).await?;
     Ok(StatusCode::NO_CONTENT)
 }

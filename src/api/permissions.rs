@@ -200,14 +200,14 @@ pub async fn create(
     ) {
         (Scope::Organization(role), Some(org), None) => {
             let access = caller.access_named(&state, org, OrgRole::Admin).await?;
-            ops::members::add_user(&state.pool, &access, body.user_id, role).await?;
+            ops::members::add_user(&state, &access, body.user_id, role).await?;
             let id = db::organizations::membership_id(&state.pool, org, body.user_id)
                 .await?
                 .ok_or_else(AppError::internal)?;
             reload(&state, id).await
         }
         (Scope::Workspace(role), None, Some(workspace_id)) => {
-            let workspace = db::workspaces::find(&state.pool, workspace_id)
+            let workspace = db::workspaces::find_any_org(&state.pool, workspace_id)
                 .await?
                 .ok_or_else(|| ApiError::invalid("workspace_id", "No such workspace."))?;
             let access = caller
@@ -225,8 +225,7 @@ pub async fn create(
                     _ => e,
                 })?;
             let grant =
-                ops::permissions::grant(&state.pool, &access, workspace.id, body.user_id, role)
-                    .await?;
+                ops::permissions::grant(&state, &access, workspace.id, body.user_id, role).await?;
             reload(&state, grant.id).await
         }
         (Scope::Organization(_), _, _) => Err(ApiError::invalid(
@@ -266,10 +265,10 @@ pub async fn update(
     let (permission, access) = load(&state, &caller, &id, OrgRole::Member).await?;
     match (body.permission_type.scope(), permission.workspace_id) {
         (Scope::Organization(role), None) => {
-            ops::members::set_role(&state.pool, &access, permission.user_id, role).await?;
+            ops::members::set_role(&state, &access, permission.user_id, role).await?;
         }
         (Scope::Workspace(role), Some(_)) => {
-            ops::permissions::set_role(&state.pool, &access, permission.id, None, role).await?;
+            ops::permissions::set_role(&state, &access, permission.id, None, role).await?;
         }
         _ => return Err(other_scope()),
     }
@@ -288,10 +287,10 @@ pub async fn delete(
     let (permission, access) = load(&state, &caller, &id, OrgRole::Member).await?;
     match permission.workspace_id {
         None => {
-            ops::members::remove(&state.pool, &access, permission.user_id).await?;
+            ops::members::remove(&state, &access, permission.user_id).await?;
         }
         Some(_) => {
-            ops::permissions::revoke(&state.pool, &access, permission.id, None).await?;
+            ops::permissions::revoke(&state, &access, permission.id, None).await?;
         }
     }
     Ok(StatusCode::NO_CONTENT)

@@ -89,7 +89,7 @@ pub(super) async fn load(
     needed: OrgRole,
 ) -> ApiResult<(Region, crate::auth::OrgAccess)> {
     let id = path_id("region_id", raw_id)?;
-    let region = db::regions::find(&state.pool, id)
+    let region = db::regions::find_any_org(&state.pool, id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
     let access = caller

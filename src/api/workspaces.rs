@@ -125,7 +125,7 @@ async fn load(
     needed: OrgRole,
 ) -> ApiResult<(Workspace, OrgAccess)> {
     let id = path_id("workspace_id", raw_id)?;
-    let workspace = db::workspaces::find(&state.pool, id)
+    let workspace = db::workspaces::find_any_org(&state.pool, id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let access = caller
@@ -183,7 +183,7 @@ pub async fn list(
         // the request's Host header (a client follows these links with its token).
         format!(
             "{}/api/public/v1/workspaces?{}",
-            state.public_url.as_deref().unwrap_or(""),
+            state.config.public_url.as_deref().unwrap_or(""),
             query.finish()
         )
     };
@@ -221,7 +221,7 @@ pub async fn create(
                 .id
         }
     };
-    let workspace = ops::workspaces::create(&state.pool, &access, &name, region_id).await?;
+    let workspace = ops::workspaces::create(&state, &access, &name, region_id).await?;
     Ok(Json(workspace.into()))
 }
 
@@ -256,8 +256,7 @@ pub async fn update(
             .transpose()?,
         region_id: body.region_id,
     };
-    let (_, after) =
-        ops::workspaces::update(&state.pool, &access, workspace.id, change, None).await?;
+    let (_, after) = ops::workspaces::update(&state, &access, workspace.id, change, None).await?;
     Ok(Json(after.into()))
 }
 
@@ -270,6 +269,6 @@ pub async fn delete(
     PathParams(id): PathParams<String>,
 ) -> ApiResult<StatusCode> {
     let (workspace, access) = load(&state, &caller, &id, OrgRole::Member).await?;
-    ops::workspaces::delete(&state.pool, &access, workspace.id, None).await?;
+    ops::workspaces::delete(&state, &access, workspace.id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,8 @@
 //! Who is calling: sessions for the browser, password and client-secret checks, and the one
 //! place that decides whether a caller may act on an organization.
 //!
-//! A browser session holds only the signed-in user's id. Sign-in methods (password now, SSO
-//! later) all end in [`session::establish`], so they share rotation and expiry rules. API
+//! A browser session holds only the signed-in user's id. Sign-in methods (password and single
+//! sign-on) all end in [`session::establish`], so they share rotation and expiry rules. API
 //! callers present a bearer token ([`tokens`]) issued to an application; they act as the
 //! application's owner, and [`check_role`] decides for both doors, for organization roles
 //! ([`OrgAccess::require`]) and workspace roles ([`OrgAccess::require_workspace`]) alike.
@@ -120,11 +120,7 @@ pub async fn authorize(
         ),
         needed,
     )?;
-    let actor = Actor {
-        user_id: Some(user.id),
-        label: user.email.clone(),
-        source_ip,
-    };
+    let actor = Actor::user(user.id, &user.email, source_ip);
     Ok(OrgAccess {
         user,
         organization_id,
@@ -155,14 +151,14 @@ pub fn authorize_application(
         name: found.user_name.clone(),
         is_instance_admin: found.is_instance_admin,
     };
-    let actor = Actor {
-        user_id: Some(user.id),
-        label: format!(
+    let actor = Actor::user(
+        user.id,
+        format!(
             "{} (application {}, {})",
             user.email, found.application_name, found.client_id
         ),
         source_ip,
-    };
+    );
     Ok(OrgAccess {
         user,
         organization_id,

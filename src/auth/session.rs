@@ -69,3 +69,76 @@ pub async fn stash_once<T: Serialize>(session: &Session, slot: &str, value: &T) 
 pub async fn take_once<T: DeserializeOwned>(session: &Session, slot: &str) -> AppResult<Option<T>> {
     Ok(session.remove::<T>(&format!("{REVEAL}:{slot}")).await?)
 }
+
+/// Session slot for the ticket the sign-in form issues to the SSO start route.
+const SSO_START_TICKET: &str = "sso_start";
+/// Session slot naming where to sign out at the provider the user signed in with.
+/// ([`establish`] clears it with the rest of a previous sign-in.)
+const SSO_SIGNED_IN_WITH: &str = "sso_signed_in_with";
+
+/// Where the sign-in form sends an address covered by SSO, with a one-time ticket kept in the
+/// session: the start route serves only a browser that came through the sign-in form, so a
+/// link planted on another site cannot sign a visitor in to an account of the linker's choosing.
+pub async fn sso_start_path(
+    session: &Session,
+    organization_id: Uuid,
+    login_hint: &str,
+    next: Option<&str>,
+) -> AppResult<String> {
+    let ticket = Uuid::new_v4().simple().to_string();
+    stash_once(session, SSO_START_TICKET, &(organization_id, &ticket)).await?;
+    let mut path = format!(
+        "{}?organization={organization_id}&ticket={ticket}&login_hint={}",
+        crate::paths::SSO_START,
+        crate::paths::encode_query_value(login_hint)
+    );
+    if let Some(next) = next {
+        path.push_str("&next=");
+        path.push_str(&crate::paths::encode_query_value(next));
+    }
+    Ok(path)
+}
+
+/// Whether `ticket` is the one the sign-in form issued for `organization_id`; it is used up
+/// either way.
+pub async fn take_sso_start_ticket(session: &Session, organization_id: Uuid, ticket: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let issued: Option<(Uuid, String)> =
+        take_once(session, SSO_START_TICKET)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e.message, "reading the SSO start ticket");
+                None
+            });
+    issued.is_some_and(|(org, issued)| {
+        org == organization_id && bool::from(issued.as_bytes().ct_eq(ticket.as_bytes()))
+    })
+}
+
+/// What the sign-in session remembers of the provider, for signing out there: its
+/// end-session address for this sign-in, worked out while the provider's metadata is at hand
+/// so that signing out waits on no network.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SignedInWith {
+    end_session_url: Option<String>,
+}
+
+/// Remembers where to sign out at the provider the user just signed in with.
+pub async fn remember_sso_sign_out(session: &Session, end_session_url: Option<String>) {
+    if let Err(e) = session
+        .insert(SSO_SIGNED_IN_WITH, SignedInWith { end_session_url })
+        .await
+    {
+        // Only signing out at the provider is lost.
+        tracing::warn!(error = %e, "remembering the SSO provider for sign-out");
+    }
+}
+
+/// Where to send the browser after ending the Meridian session: the provider's end-session
+/// endpoint when the user signed in through one that has it, else the sign-in page.
+pub async fn sign_out_target(session: &Session) -> String {
+    let signed_in_with: Option<SignedInWith> = session.get(SSO_SIGNED_IN_WITH).await.ok().flatten();
+    signed_in_with
+        .and_then(|with| with.end_session_url)
+        .unwrap_or_else(|| "/login".to_owned())
+}

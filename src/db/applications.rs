@@ -6,6 +6,19 @@ use uuid::Uuid;
 
 use crate::domain::{Application, Name, OrgRole};
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of `api_applications` means (see [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::on(
+        "api_applications_user_name_key",
+        "name",
+        "You already have an application with this name.",
+    ),
+    Constraint::not_from_input("api_applications_pkey"),
+    Constraint::not_from_input("api_applications_client_id_key"),
+];
+
 /// What the token exchange needs to check a presented secret.
 pub struct ApplicationSecret {
     pub id: Uuid,

@@ -4,6 +4,13 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::domain::{Action, AuditFilter};
+
+use super::errors::Constraint;
+
+/// The trail's constraints (see [`super::errors`]): ids are random.
+pub const CONSTRAINTS: &[Constraint] = &[Constraint::not_from_input("audit_events_pkey")];
+
 /// Who made a change and from where.
 #[derive(Clone, Debug)]
 pub struct Actor {
@@ -14,6 +21,25 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// A signed-in person (or their application), labelled with `label` (their email, or
+    /// the application that acts for them).
+    pub fn user(user_id: Uuid, label: impl Into<String>, source_ip: Option<String>) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            label: label.into(),
+            source_ip,
+        }
+    }
+
+    /// Someone not (yet) signed in, known only by what they typed, e.g. at a failed sign-in.
+    pub fn anonymous(label: impl Into<String>, source_ip: Option<String>) -> Actor {
+        Actor {
+            user_id: None,
+            label: label.into(),
+            source_ip,
+        }
+    }
+
     /// Changes made by Meridian itself (first start, command line).
     pub fn system(label: &str) -> Actor {
         Actor {
@@ -27,8 +53,7 @@ impl Actor {
 /// One recorded change. `before`/`after` hold the object's state around the change.
 pub struct Event<'a> {
     pub organization_id: Option<Uuid>,
-    pub action: &'a str,
-    pub object_type: &'a str,
+    pub action: Action,
     pub object_id: Option<Uuid>,
     pub object_name: &'a str,
     pub before: Option<Value>,
@@ -36,17 +61,16 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
+    /// An event about an object of the action's type (see [`Action::object_type`]).
     pub fn new(
         organization_id: Option<Uuid>,
-        action: &'a str,
-        object_type: &'a str,
+        action: Action,
         object_id: Option<Uuid>,
         object_name: &'a str,
     ) -> Self {
         Event {
             organization_id,
             action,
-            object_type,
             object_id,
             object_name,
             before: None,
@@ -79,8 +103,8 @@ pub async fn record(
         event.organization_id,
         actor.user_id,
         actor.label,
-        event.action,
-        event.object_type,
+        event.action.as_str(),
+        event.action.object_type(),
         event.object_id,
         event.object_name,
         event.before,
@@ -110,20 +134,6 @@ pub struct AuditEvent {
     pub object_id: Option<Uuid>,
     pub object_name: String,
     pub source_ip: Option<String>,
-}
-
-/// Which events a search asks for; `None` matches everything.
-#[derive(Clone, Debug, Default)]
-pub struct AuditFilter {
-    /// Part of the actor's label (an email, an application), regardless of case.
-    pub actor: Option<String>,
-    /// An action (`region.create`) or a family of them (`region`).
-    pub action: Option<String>,
-    /// Part of the object's name regardless of case, its type, or its exact id.
-    pub object: Option<String>,
-    pub from: Option<time::OffsetDateTime>,
-    /// Exclusive.
-    pub to: Option<time::OffsetDateTime>,
 }
 
 /// An organization's events, newest first: those recorded in it, and the sign-ins (and failed

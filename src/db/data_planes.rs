@@ -5,16 +5,39 @@ use uuid::Uuid;
 
 use crate::domain::{DataPlane, Name};
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of `data_planes` and their credentials means (see
+/// [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::on(
+        "data_planes_region_name_key",
+        "name",
+        "A data plane with this name already exists in this region.",
+    ),
+    Constraint::not_from_input("data_planes_pkey"),
+    Constraint::not_from_input("data_plane_credentials_pkey"),
+];
+
+/// A query reading [`DataPlane`]s: their columns, then the rest of the statement after the
+/// join with their region (`d` is the data plane, `r` its region).
+macro_rules! select_data_planes {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            DataPlane,
+            "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname from data_planes d join regions r on r.id = d.region_id " + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 /// Every data plane of an organization, grouped by region, in one query.
 pub async fn list_for_organization(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
-    sqlx::query_as!(
-        DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
-         from data_planes d join regions r on r.id = d.region_id
-         where r.organization_id = $1
+    select_data_planes!(
+        "where r.organization_id = $1
          order by d.region_id, lower(d.name), d.id",
         organization_id
     )
@@ -26,11 +49,9 @@ pub async fn list_for_region(
     db: impl PgExecutor<'_>,
     region_id: Uuid,
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
-    sqlx::query_as!(
-        DataPlane,
-        "select id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname
-         from data_planes where region_id = $1
-         order by lower(name), id",
+    select_data_planes!(
+        "where d.region_id = $1
+         order by lower(d.name), d.id",
         region_id
     )
     .fetch_all(db)
@@ -43,11 +64,8 @@ pub async fn get(
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<DataPlane>, sqlx::Error> {
-    sqlx::query_as!(
-        DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
-         from data_planes d join regions r on r.id = d.region_id
-         where r.organization_id = $1 and d.id = $2",
+    select_data_planes!(
+        "where r.organization_id = $1 and d.id = $2",
         organization_id,
         id
     )
@@ -61,11 +79,8 @@ pub async fn lock(
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<DataPlane>, sqlx::Error> {
-    sqlx::query_as!(
-        DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
-         from data_planes d join regions r on r.id = d.region_id
-         where r.organization_id = $1 and d.id = $2
+    select_data_planes!(
+        "where r.organization_id = $1 and d.id = $2
          for update of d",
         organization_id,
         id
@@ -167,11 +182,8 @@ pub async fn list_visible(
     is_instance_admin: bool,
     region_ids: &[Uuid],
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
-    sqlx::query_as!(
-        DataPlane,
-        "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname
-         from data_planes d join regions r on r.id = d.region_id
-         where (cardinality($3::uuid[]) = 0 or d.region_id = any($3))
+    select_data_planes!(
+        "where (cardinality($3::uuid[]) = 0 or d.region_id = any($3))
            and ($2 or r.organization_id in
                 (select organization_id from organization_members where user_id = $1))
          order by r.organization_id, lower(r.name), d.region_id, lower(d.name), d.id",
@@ -228,8 +240,7 @@ pub struct CredentialRow {
 impl CredentialRow {
     /// Minted for the in-process agent of the default data plane, not by an admin.
     pub fn is_local(&self) -> bool {
-        self.client_id
-            .starts_with(crate::ops::data_planes::LOCAL_CLIENT_ID_PREFIX)
+        crate::domain::is_local_client_id(&self.client_id)
     }
 }
 

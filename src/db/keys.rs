@@ -3,6 +3,14 @@
 
 use sqlx::PgExecutor;
 
+use super::errors::Constraint;
+
+/// The key tables' constraints (see [`super::errors`]): written at first start only.
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::not_from_input("instance_keys_pkey"),
+    Constraint::not_from_input("token_signing_keys_pkey"),
+];
+
 /// A token signing key: an Ed25519 seed (private) and its public key.
 pub struct SigningKey {
     pub kid: String,

@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod audit;
 pub mod data_planes;
+pub mod errors;
 pub mod keys;
 pub mod organizations;
 pub mod permissions;

@@ -5,6 +5,20 @@ use uuid::Uuid;
 
 use crate::domain::{Membership, Name, OrgRole, Organization};
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of `organizations` and their members means (see
+/// [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::on(
+        "organization_members_pkey",
+        "email",
+        "This user is already a member.",
+    ),
+    Constraint::not_from_input("organizations_pkey"),
+    Constraint::not_from_input("organization_members_id_key"),
+];
+
 pub async fn create(
     db: impl PgExecutor<'_>,
     id: Uuid,

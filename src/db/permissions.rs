@@ -6,6 +6,15 @@ use uuid::Uuid;
 
 use crate::domain::WorkspaceRole;
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of `workspace_permissions` means (see [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::not_from_input("workspace_permissions_pkey"),
+    // `grant` inserts with `on conflict do nothing` and says so.
+    Constraint::not_from_input("workspace_permissions_workspace_id_user_id_key"),
+];
+
 /// One permission: an organization membership (`workspace_id` is `None`, `role` is `admin` or
 /// `member`) or a role on one workspace (`admin`, `editor` or `reader`).
 #[derive(Clone, Debug, PartialEq)]

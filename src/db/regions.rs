@@ -5,14 +5,36 @@ use uuid::Uuid;
 
 use crate::domain::{Name, Region};
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of `regions` means (see [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::on(
+        "regions_organization_name_key",
+        "name",
+        "A region with this name already exists.",
+    ),
+    Constraint::not_from_input("regions_pkey"),
+    Constraint::not_from_input("regions_organization_id_id_key"),
+];
+
+/// A query reading [`Region`]s: their columns, then the rest of the statement after `from regions`.
+macro_rules! select_regions {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Region,
+            "select id, organization_id, name, enabled, created_at, updated_at, revision from regions " + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 pub async fn list(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<Region>, sqlx::Error> {
-    sqlx::query_as!(
-        Region,
-        "select id, organization_id, name, enabled, created_at, updated_at, revision
-         from regions where organization_id = $1
+    select_regions!(
+        "where organization_id = $1
          order by lower(name), id",
         organization_id
     )
@@ -26,10 +48,8 @@ pub async fn get(
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Region>, sqlx::Error> {
-    sqlx::query_as!(
-        Region,
-        "select id, organization_id, name, enabled, created_at, updated_at, revision
-         from regions where organization_id = $1 and id = $2",
+    select_regions!(
+        "where organization_id = $1 and id = $2",
         organization_id,
         id
     )
@@ -44,10 +64,8 @@ pub async fn lock(
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Region>, sqlx::Error> {
-    sqlx::query_as!(
-        Region,
-        "select id, organization_id, name, enabled, created_at, updated_at, revision
-         from regions where organization_id = $1 and id = $2
+    select_regions!(
+        "where organization_id = $1 and id = $2
          for update",
         organization_id,
         id
@@ -63,10 +81,8 @@ pub async fn get_for_assignment(
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Region>, sqlx::Error> {
-    sqlx::query_as!(
-        Region,
-        "select id, organization_id, name, enabled, created_at, updated_at, revision
-         from regions where organization_id = $1 and id = $2
+    select_regions!(
+        "where organization_id = $1 and id = $2
          for share",
         organization_id,
         id
@@ -150,16 +166,15 @@ pub async fn workspace_counts(
     Ok(rows.into_iter().map(|r| (r.region_id, r.count)).collect())
 }
 
-/// A region by id alone, for callers that learn its organization from it (the API).
-pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Region>, sqlx::Error> {
-    sqlx::query_as!(
-        Region,
-        "select id, organization_id, name, enabled, created_at, updated_at, revision
-         from regions where id = $1",
-        id
-    )
-    .fetch_optional(db)
-    .await
+/// A region by id in any organization, for callers that learn its organization from it (the
+/// API, which then checks the caller may see it).
+pub async fn find_any_org(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<Region>, sqlx::Error> {
+    select_regions!("where id = $1", id)
+        .fetch_optional(db)
+        .await
 }
 
 /// A region of an organization by name, regardless of case.
@@ -168,10 +183,8 @@ pub async fn find_by_name(
     organization_id: Uuid,
     name: &str,
 ) -> Result<Option<Region>, sqlx::Error> {
-    sqlx::query_as!(
-        Region,
-        "select id, organization_id, name, enabled, created_at, updated_at, revision
-         from regions where organization_id = $1 and lower(name) = lower($2)",
+    select_regions!(
+        "where organization_id = $1 and lower(name) = lower($2)",
         organization_id,
         name
     )
@@ -179,15 +192,18 @@ pub async fn find_by_name(
     .await
 }
 
-/// Announces, when the transaction commits, that an organization's regions changed, so every
-/// replica drops its cached copy (see [`crate::cache`]).
+/// The channel region changes are announced on; the payload is the organization id.
+pub const CHANGES_CHANNEL: &str = "meridian_regions";
+
+/// Announces on [`CHANGES_CHANNEL`], when the transaction commits, that an organization's
+/// regions changed, so every replica drops what it keeps of them.
 pub async fn notify_changed(
     conn: &mut PgConnection,
     organization_id: Uuid,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "select pg_notify($1, $2)",
-        crate::cache::REGIONS_CHANNEL,
+        CHANGES_CHANNEL,
         organization_id.to_string()
     )
     .execute(conn)

@@ -6,6 +6,24 @@ use uuid::Uuid;
 
 use crate::domain::OrgRole;
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of the single sign-on tables means (see [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::on(
+        "sso_configurations_pkey",
+        "issuer",
+        "Someone else saved single sign-on settings meanwhile. Reload and try again.",
+    ),
+    Constraint::on(
+        "sso_domains_pkey",
+        "domains",
+        "Another organization's single sign-on already covers one of these domains.",
+    ),
+    // Two first sign-ins of one identity at the same moment: the second is refused.
+    Constraint::not_from_input("user_identities_pkey"),
+];
+
 /// An organization's SSO settings. The client secret stays encrypted here.
 #[derive(Clone)]
 pub struct SsoConfig {

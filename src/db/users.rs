@@ -5,6 +5,18 @@ use uuid::Uuid;
 
 use crate::domain::Email;
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of `users` means (see [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::on(
+        "users_email_key",
+        "email",
+        "A user with this email already exists.",
+    ),
+    Constraint::not_from_input("users_pkey"),
+];
+
 /// What sign-in needs to know about a user.
 pub struct Credentials {
     pub id: Uuid,

@@ -5,17 +5,41 @@ use uuid::Uuid;
 
 use crate::domain::{Name, Workspace};
 
+use super::errors::Constraint;
+
+/// What breaking each constraint of `workspaces` means (see [`super::errors`]).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::on(
+        "workspaces_organization_name_key",
+        "name",
+        "A workspace with this name already exists.",
+    ),
+    Constraint::about_form(
+        "workspaces_region_fkey",
+        "This region still has workspaces assigned to it. Move or delete them first.",
+    ),
+    Constraint::not_from_input("workspaces_pkey"),
+];
+
+/// A query reading [`Workspace`]s with their region: the columns, then the rest of the
+/// statement after the join (`w` is the workspace, `r` its region).
+macro_rules! select_workspaces {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Workspace,
+            "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled, w.created_at, w.updated_at, w.revision from workspaces w join regions r on r.id = w.region_id " + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 /// Every workspace of an organization with its region, by name, in one query.
 pub async fn list(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<Workspace>, sqlx::Error> {
-    sqlx::query_as!(
-        Workspace,
-        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
-                w.created_at, w.updated_at, w.revision
-         from workspaces w join regions r on r.id = w.region_id
-         where w.organization_id = $1
+    select_workspaces!(
+        "where w.organization_id = $1
          order by lower(w.name), w.id",
         organization_id
     )
@@ -30,12 +54,8 @@ pub async fn list_page(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Workspace>, sqlx::Error> {
-    sqlx::query_as!(
-        Workspace,
-        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
-                w.created_at, w.updated_at, w.revision
-         from workspaces w join regions r on r.id = w.region_id
-         where w.organization_id = $1
+    select_workspaces!(
+        "where w.organization_id = $1
          order by lower(w.name), w.id
          limit $2 offset $3",
         organization_id,
@@ -51,12 +71,8 @@ pub async fn get(
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Workspace>, sqlx::Error> {
-    sqlx::query_as!(
-        Workspace,
-        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
-                w.created_at, w.updated_at, w.revision
-         from workspaces w join regions r on r.id = w.region_id
-         where w.organization_id = $1 and w.id = $2",
+    select_workspaces!(
+        "where w.organization_id = $1 and w.id = $2",
         organization_id,
         id
     )
@@ -70,12 +86,8 @@ pub async fn lock(
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Workspace>, sqlx::Error> {
-    sqlx::query_as!(
-        Workspace,
-        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
-                w.created_at, w.updated_at, w.revision
-         from workspaces w join regions r on r.id = w.region_id
-         where w.organization_id = $1 and w.id = $2
+    select_workspaces!(
+        "where w.organization_id = $1 and w.id = $2
          for update of w",
         organization_id,
         id
@@ -155,18 +167,15 @@ pub async fn count_in_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result
     Ok(count)
 }
 
-/// A workspace by id alone, for callers that learn its organization from it (the API).
-pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<Workspace>, sqlx::Error> {
-    sqlx::query_as!(
-        Workspace,
-        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
-                w.created_at, w.updated_at, w.revision
-         from workspaces w join regions r on r.id = w.region_id
-         where w.id = $1",
-        id
-    )
-    .fetch_optional(db)
-    .await
+/// A workspace by id in any organization, for callers that learn its organization from it
+/// (the API, which then checks the caller may see it).
+pub async fn find_any_org(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> Result<Option<Workspace>, sqlx::Error> {
+    select_workspaces!("where w.id = $1", id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Which workspaces a listing asks for.
@@ -185,12 +194,8 @@ pub async fn list_visible(
     is_instance_admin: bool,
     filter: &WorkspaceFilter<'_>,
 ) -> Result<Vec<Workspace>, sqlx::Error> {
-    sqlx::query_as!(
-        Workspace,
-        "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled,
-                w.created_at, w.updated_at, w.revision
-         from workspaces w join regions r on r.id = w.region_id
-         where (cardinality($3::uuid[]) = 0 or w.id = any($3))
+    select_workspaces!(
+        "where (cardinality($3::uuid[]) = 0 or w.id = any($3))
            and ($4::uuid is null or w.organization_id = $4)
            and ($2 or w.organization_id in
                 (select organization_id from organization_members where user_id = $1))

@@ -2,12 +2,14 @@
 //! forms check input with the same rules as the server.
 
 mod application;
+mod audit;
 mod email;
 mod name;
 mod residency;
 mod role;
 
 pub use application::Application;
+pub use audit::{Action, AuditFilter, AuditQuery};
 pub use email::Email;
 pub use name::Name;
 pub use residency::{
@@ -20,3 +22,14 @@ pub const DEFAULT_ORGANIZATION_ID: uuid::Uuid = uuid::Uuid::nil();
 
 /// The name of the region (and its data plane) created on first start.
 pub const DEFAULT_REGION_NAME: &str = "auto";
+
+/// Client ids of credentials minted for the in-process agent of the default data plane (at
+/// each start of the server) start with this; admins neither see them as theirs nor rotate or
+/// revoke them.
+pub const LOCAL_CLIENT_ID_PREFIX: &str = "dp_local_";
+
+/// Whether a data plane credential was minted for the in-process agent (see
+/// [`LOCAL_CLIENT_ID_PREFIX`]).
+pub fn is_local_client_id(client_id: &str) -> bool {
+    client_id.starts_with(LOCAL_CLIENT_ID_PREFIX)
+}

@@ -4,10 +4,10 @@
 use uuid::Uuid;
 
 use crate::auth::secrets::{
-    ClientSecret, LAST_USED_RESOLUTION, SecretHasher, generate_client_id, plausible_client_id,
+    ClientSecret, LAST_USED_RESOLUTION, generate_client_id, plausible_client_id,
 };
 use crate::db::{self, audit::Actor, audit::Event, users::User};
-use crate::domain::{Application, Name};
+use crate::domain::{Action, Application, Name};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::state::AppState;
 
@@ -34,8 +34,7 @@ impl std::fmt::Debug for IssuedToken {
 /// `organization_id` is where the request was made from (the settings page's organization), so
 /// that organization's audit trail shows it; `None` from the command line.
 pub async fn create(
-    pool: &sqlx::PgPool,
-    hasher: &SecretHasher,
+    state: &AppState,
     user: &User,
     actor: &Actor,
     organization_id: Option<Uuid>,
@@ -43,13 +42,13 @@ pub async fn create(
 ) -> AppResult<(Application, ClientSecret)> {
     let client_id = generate_client_id(CLIENT_ID_PREFIX);
     let secret = ClientSecret::generate();
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let application = db::applications::create(
         &mut *tx,
         user.id,
         name,
         &client_id,
-        &hasher.hash(&client_id, secret.expose()),
+        &state.hasher.hash(&client_id, secret.expose()),
     )
     .await?;
     db::audit::record(
@@ -57,8 +56,7 @@ pub async fn create(
         actor,
         Event::new(
             organization_id,
-            "application.create",
-            "application",
+            Action::ApplicationCreate,
             Some(application.id),
             &application.name,
         )
@@ -89,8 +87,7 @@ pub async fn delete(
         actor,
         Event::new(
             organization_id,
-            "application.delete",
-            "application",
+            Action::ApplicationDelete,
             Some(application.id),
             &application.name,
         )

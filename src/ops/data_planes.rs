@@ -2,15 +2,15 @@
 
 use uuid::Uuid;
 
+use super::change::{self, NameAndEnabled};
 use crate::auth::{
     OrgAccess,
-    secrets::{
-        ClientSecret, LAST_USED_RESOLUTION, SecretHasher, generate_client_id, plausible_client_id,
-    },
+    secrets::{ClientSecret, LAST_USED_RESOLUTION, generate_client_id, plausible_client_id},
 };
-use crate::db::{self, audit::Event};
-use crate::domain::{DataPlane, Name, OrgRole, Region};
+use crate::db;
+use crate::domain::{Action, DataPlane, Name, OrgRole, Region};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Prefix of data plane client ids, so a leaked id says what it belongs to.
 pub const CLIENT_ID_PREFIX: &str = "dp_";
@@ -24,49 +24,24 @@ pub struct Created {
 }
 
 /// What a change asks for; `None` keeps the current value.
-#[derive(Clone, Debug, Default)]
-pub struct DataPlaneChange {
-    pub name: Option<Name>,
-    pub enabled: Option<bool>,
-}
+pub type DataPlaneChange = NameAndEnabled;
 
 /// Creates a data plane in a region of the caller's organization, with its first credential.
 pub async fn create(
-    pool: &sqlx::PgPool,
-    hasher: &SecretHasher,
+    state: &AppState,
     access: &OrgAccess,
     region_id: Uuid,
     name: &Name,
     enabled: bool,
 ) -> AppResult<Created> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
-    let region = db::regions::get(&mut *tx, access.organization_id, region_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("region"))?;
+    let mut tx = state.pool.begin().await?;
+    let region =
+        change::found(db::regions::get(&mut *tx, access.organization_id, region_id).await?)?;
     let data_plane = db::data_planes::create(&mut *tx, region.id, name, enabled).await?;
     let client_id = generate_client_id(CLIENT_ID_PREFIX);
-    let client_secret = ClientSecret::generate();
-    db::data_planes::add_credential(
-        &mut *tx,
-        data_plane.id,
-        &client_id,
-        &hasher.hash(&client_id, client_secret.expose()),
-    )
-    .await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "dataplane.create",
-            "dataplane",
-            Some(data_plane.id),
-            &data_plane.name,
-        )
-        .after(&data_plane),
-    )
-    .await?;
+    let (_, client_secret) = issue_secret(&mut tx, state, data_plane.id, &client_id).await?;
+    change::record_created(&mut tx, access, Action::DataPlaneCreate, &data_plane).await?;
     tx.commit().await?;
     Ok(Created {
         data_plane,
@@ -79,85 +54,77 @@ pub async fn create(
 /// Renames a data plane and/or turns it on or off; see [`super::regions::update`] for
 /// `revision` and the answer.
 pub async fn update(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     data_plane_id: Uuid,
     change: DataPlaneChange,
     revision: Option<i32>,
 ) -> AppResult<(DataPlane, DataPlane)> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
-    let before = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("data plane"))?;
-    let renamed = change
-        .name
-        .as_ref()
-        .is_some_and(|n| n.as_str() != before.name);
-    let toggled = change.enabled.is_some_and(|e| e != before.enabled);
-    if !renamed && !toggled {
-        if revision.is_some_and(|r| r != before.revision) {
-            return Err(AppError::stale("data plane"));
-        }
+    let mut tx = state.pool.begin().await?;
+    let before = locked(&mut tx, access, data_plane_id).await?;
+    let changes = change.changes(&before.name, before.enabled);
+    let Some(at) = change::revision_to_write(&before, revision, changes)? else {
         return Ok((before.clone(), before));
-    }
-    let after = db::data_planes::update(
+    };
+    let written = db::data_planes::update(
         &mut *tx,
         data_plane_id,
         change.name.as_ref(),
         change.enabled,
-        revision.unwrap_or(before.revision),
+        at,
     )
-    .await?
-    .ok_or_else(|| AppError::stale("data plane"))?;
-    let action = match (before.enabled, after.enabled) {
-        (false, true) => "dataplane.enable",
-        (true, false) => "dataplane.disable",
-        _ => "dataplane.rename",
-    };
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            action,
-            "dataplane",
-            Some(data_plane_id),
-            &after.name,
+    .await?;
+    let after = change::record_update(&mut tx, access, &before, written, |b, a| {
+        change::toggle_or_rename(
+            b.enabled,
+            a.enabled,
+            [
+                Action::DataPlaneEnable,
+                Action::DataPlaneDisable,
+                Action::DataPlaneRename,
+            ],
         )
-        .before(&before)
-        .after(&after),
-    )
+    })
     .await?;
     tx.commit().await?;
     Ok((before, after))
 }
 
+/// A new secret under `client_id` for a data plane: stored as a keyed hash, returned in the
+/// clear to be shown once.
+async fn issue_secret(
+    tx: &mut sqlx::PgConnection,
+    state: &AppState,
+    data_plane_id: Uuid,
+    client_id: &str,
+) -> AppResult<(Uuid, ClientSecret)> {
+    let secret = ClientSecret::generate();
+    let hash = state.hasher.hash(client_id, secret.expose());
+    let id = db::data_planes::add_credential(tx, data_plane_id, client_id, &hash).await?;
+    Ok((id, secret))
+}
+
+/// A data plane of the caller's organization, locked until the transaction ends.
+async fn locked(
+    tx: &mut sqlx::PgConnection,
+    access: &OrgAccess,
+    data_plane_id: Uuid,
+) -> AppResult<DataPlane> {
+    change::found(db::data_planes::lock(tx, access.organization_id, data_plane_id).await?)
+}
+
 /// Deletes a data plane; its credentials stop working at once.
 pub async fn delete(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     data_plane_id: Uuid,
 ) -> AppResult<DataPlane> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
-    let plane = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("data plane"))?;
+    let mut tx = state.pool.begin().await?;
+    let plane = locked(&mut tx, access, data_plane_id).await?;
     db::data_planes::delete(&mut *tx, data_plane_id).await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "dataplane.delete",
-            "dataplane",
-            Some(data_plane_id),
-            &plane.name,
-        )
-        .before(&plane),
-    )
-    .await?;
+    change::record_deleted(&mut tx, access, Action::DataPlaneDelete, &plane).await?;
     tx.commit().await?;
     Ok(plane)
 }
@@ -175,16 +142,13 @@ pub struct IssuedSecret {
 /// Issues another secret under the data plane's client id; the existing one keeps working
 /// until revoked, so agents can move over without downtime.
 pub async fn rotate_secret(
-    pool: &sqlx::PgPool,
-    hasher: &SecretHasher,
+    state: &AppState,
     access: &OrgAccess,
     data_plane_id: Uuid,
 ) -> AppResult<IssuedSecret> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
-    let plane = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("data plane"))?;
+    let mut tx = state.pool.begin().await?;
+    let plane = locked(&mut tx, access, data_plane_id).await?;
     // The in-process agent's credential (see `local_agent_credentials`) is not the admin's to
     // rotate.
     let live: Vec<_> = db::data_planes::credentials_of(&mut *tx, plane.id)
@@ -205,27 +169,10 @@ pub async fn rotate_secret(
         Some(c) => c.client_id.clone(),
         None => generate_client_id(CLIENT_ID_PREFIX),
     };
-    let client_secret = ClientSecret::generate();
-    let credential_id = db::data_planes::add_credential(
-        &mut *tx,
-        plane.id,
-        &client_id,
-        &hasher.hash(&client_id, client_secret.expose()),
-    )
-    .await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "dataplane.secret.create",
-            "dataplane",
-            Some(plane.id),
-            &plane.name,
-        )
-        .after(&serde_json::json!({"secret_id": credential_id, "client_id": client_id})),
-    )
-    .await?;
+    let (credential_id, client_secret) = issue_secret(&mut tx, state, plane.id, &client_id).await?;
+    let secret = serde_json::json!({"secret_id": credential_id, "client_id": client_id});
+    let event = super::event(access, Action::DataPlaneSecretCreate, plane.id, &plane.name);
+    super::record(&mut tx, access, event.after(&secret)).await?;
     tx.commit().await?;
     Ok(IssuedSecret {
         credential_id,
@@ -237,16 +184,14 @@ pub async fn rotate_secret(
 /// Revokes one secret of a data plane: an agent using it is refused at its next heartbeat or
 /// token exchange.
 pub async fn revoke_secret(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     data_plane_id: Uuid,
     credential_id: Uuid,
 ) -> AppResult<DataPlane> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
-    let plane = db::data_planes::lock(&mut tx, access.organization_id, data_plane_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("data plane"))?;
+    let mut tx = state.pool.begin().await?;
+    let plane = locked(&mut tx, access, data_plane_id).await?;
     let secret = db::data_planes::credentials_of(&mut *tx, plane.id)
         .await?
         .into_iter()
@@ -259,19 +204,9 @@ pub async fn revoke_secret(
         ));
     }
     db::data_planes::revoke_credential(&mut *tx, plane.id, credential_id).await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "dataplane.secret.revoke",
-            "dataplane",
-            Some(plane.id),
-            &plane.name,
-        )
-        .before(&serde_json::json!({"secret_id": secret.id, "client_id": secret.client_id})),
-    )
-    .await?;
+    let revoked = serde_json::json!({"secret_id": secret.id, "client_id": secret.client_id});
+    let event = super::event(access, Action::DataPlaneSecretRevoke, plane.id, &plane.name);
+    super::record(&mut tx, access, event.before(&revoked)).await?;
     tx.commit().await?;
     Ok(plane)
 }
@@ -279,7 +214,7 @@ pub async fn revoke_secret(
 /// Exchanges a data plane's client credentials for a short-lived token. Unknown ids, wrong
 /// and revoked secrets all get the same answer.
 pub async fn exchange(
-    state: &crate::state::AppState,
+    state: &AppState,
     client_id: &str,
     secret: &str,
 ) -> AppResult<(String, std::time::Duration)> {
@@ -320,18 +255,14 @@ pub async fn exchange(
         .issue_data_plane(credential.data_plane_id, credential.id)
 }
 
-/// Client ids of credentials minted for the in-process agent start with this.
-pub const LOCAL_CLIENT_ID_PREFIX: &str = "dp_local_";
-
 /// Credentials for the in-process agent of the default data plane (region `auto` of the
 /// default organization), minted at each start; the previous start's are revoked. `None` when
 /// that data plane no longer exists.
 pub async fn local_agent_credentials(
-    pool: &sqlx::PgPool,
-    hasher: &SecretHasher,
+    state: &AppState,
 ) -> AppResult<Option<(String, ClientSecret)>> {
-    use crate::domain::{DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME};
-    let mut tx = pool.begin().await?;
+    use crate::domain::{DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, LOCAL_CLIENT_ID_PREFIX};
+    let mut tx = state.pool.begin().await?;
     let Some(region) =
         db::regions::find_by_name(&mut *tx, DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME).await?
     else {
@@ -350,14 +281,7 @@ pub async fn local_agent_credentials(
         }
     }
     let client_id = generate_client_id(LOCAL_CLIENT_ID_PREFIX);
-    let secret = ClientSecret::generate();
-    db::data_planes::add_credential(
-        &mut *tx,
-        plane.id,
-        &client_id,
-        &hasher.hash(&client_id, secret.expose()),
-    )
-    .await?;
+    let (_, secret) = issue_secret(&mut tx, state, plane.id, &client_id).await?;
     tx.commit().await?;
     Ok(Some((client_id, secret)))
 }

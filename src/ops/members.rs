@@ -4,9 +4,10 @@
 use uuid::Uuid;
 
 use crate::auth::OrgAccess;
-use crate::db::{self, audit::Event, organizations::Member};
-use crate::domain::{Email, OrgRole};
+use crate::db::{self, organizations::Member};
+use crate::domain::{Action, Email, OrgRole};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 fn last_admin() -> AppError {
     AppError::conflict(
@@ -18,13 +19,13 @@ fn last_admin() -> AppError {
 /// Adds a member by email, creating the user (without a password: they will sign in through
 /// SSO, or an operator sets one) when nobody has that email yet.
 pub async fn add(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     email: &Email,
     role: OrgRole,
 ) -> AppResult<Member> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let user_id = match db::users::find_by_email(&mut *tx, email).await? {
         Some(user) => user.id,
         None => db::users::create(&mut *tx, email, "", None, false).await?,
@@ -36,13 +37,13 @@ pub async fn add(
 
 /// Adds an existing user (the public API names users by id).
 pub async fn add_user(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     user_id: Uuid,
     role: OrgRole,
 ) -> AppResult<Member> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let user = db::users::get(&mut *tx, user_id)
         .await?
         .ok_or_else(|| AppError::invalid("user_id", "No user has that id."))?;
@@ -70,17 +71,11 @@ async fn insert(
         ));
     }
     db::organizations::add_member(&mut *tx, access.organization_id, user_id, role).await?;
-    db::audit::record(
+    super::record(
         tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "member.add",
-            "user",
-            Some(user_id),
-            email,
-        )
-        .after(&serde_json::json!({"role": role})),
+        access,
+        super::event(access, Action::MemberAdd, user_id, email)
+            .after(&serde_json::json!({"role": role})),
     )
     .await?;
     db::organizations::member(&mut *tx, access.organization_id, user_id)
@@ -90,13 +85,13 @@ async fn insert(
 
 /// Changes a member's role; the last admin cannot be demoted.
 pub async fn set_role(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     user_id: Uuid,
     role: OrgRole,
 ) -> AppResult<Member> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let admins = db::organizations::lock_admins(&mut tx, access.organization_id).await?;
     let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
         .await?
@@ -108,18 +103,12 @@ pub async fn set_role(
         return Err(last_admin());
     }
     db::organizations::set_role(&mut *tx, access.organization_id, user_id, role).await?;
-    db::audit::record(
+    super::record(
         &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "member.role",
-            "user",
-            Some(user_id),
-            &member.email,
-        )
-        .before(&serde_json::json!({"role": member.role}))
-        .after(&serde_json::json!({"role": role})),
+        access,
+        super::event(access, Action::MemberRole, user_id, &member.email)
+            .before(&serde_json::json!({"role": member.role}))
+            .after(&serde_json::json!({"role": role})),
     )
     .await?;
     tx.commit().await?;
@@ -127,9 +116,9 @@ pub async fn set_role(
 }
 
 /// Removes a member from the organization (the user remains); the last admin cannot leave.
-pub async fn remove(pool: &sqlx::PgPool, access: &OrgAccess, user_id: Uuid) -> AppResult<Member> {
+pub async fn remove(state: &AppState, access: &OrgAccess, user_id: Uuid) -> AppResult<Member> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let admins = db::organizations::lock_admins(&mut tx, access.organization_id).await?;
     let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
         .await?
@@ -140,17 +129,11 @@ pub async fn remove(pool: &sqlx::PgPool, access: &OrgAccess, user_id: Uuid) -> A
     db::organizations::remove_member(&mut *tx, access.organization_id, user_id).await?;
     // Roles on the organization's workspaces go with the membership.
     db::permissions::revoke_in_organization(&mut *tx, access.organization_id, user_id).await?;
-    db::audit::record(
+    super::record(
         &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "member.remove",
-            "user",
-            Some(user_id),
-            &member.email,
-        )
-        .before(&serde_json::json!({"role": member.role})),
+        access,
+        super::event(access, Action::MemberRemove, user_id, &member.email)
+            .before(&serde_json::json!({"role": member.role})),
     )
     .await?;
     tx.commit().await?;

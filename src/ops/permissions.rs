@@ -5,23 +5,18 @@ use uuid::Uuid;
 
 use crate::auth::OrgAccess;
 use crate::db::{self, audit::Event, permissions::WorkspaceGrant};
-use crate::domain::{Workspace, WorkspaceRole};
+use crate::domain::{Action, Workspace, WorkspaceRole};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// The audit event's object: the workspace, named with the member's email.
 fn event<'a>(
     access: &OrgAccess,
-    action: &'a str,
+    action: Action,
     workspace: &Workspace,
     object_name: &'a str,
 ) -> Event<'a> {
-    Event::new(
-        Some(access.organization_id),
-        action,
-        "workspace",
-        Some(workspace.id),
-        object_name,
-    )
+    super::event(access, action, workspace.id, object_name)
 }
 
 fn object_name(workspace: &Workspace, email: &str) -> String {
@@ -30,13 +25,13 @@ fn object_name(workspace: &Workspace, email: &str) -> String {
 
 /// Gives a member of the organization a role on one workspace.
 pub async fn grant(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     workspace_id: Uuid,
     user_id: Uuid,
     role: WorkspaceRole,
 ) -> AppResult<WorkspaceGrant> {
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let workspace = db::workspaces::get(&mut *tx, access.organization_id, workspace_id)
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
@@ -63,12 +58,12 @@ pub async fn grant(
             ),
         ));
     }
-    db::audit::record(
+    super::record(
         &mut tx,
-        &access.actor,
+        access,
         event(
             access,
-            "permission.grant",
+            Action::PermissionGrant,
             &workspace,
             &object_name(&workspace, &member.email),
         )
@@ -112,13 +107,13 @@ async fn administered(
 
 /// Changes the role a workspace permission gives.
 pub async fn set_role(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     permission_id: Uuid,
     on_workspace: Option<Uuid>,
     role: WorkspaceRole,
 ) -> AppResult<WorkspaceGrant> {
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let (permission, workspace) =
         administered(&mut tx, access, permission_id, on_workspace).await?;
     let grant = WorkspaceGrant {
@@ -131,12 +126,12 @@ pub async fn set_role(
         return Ok(grant);
     }
     db::permissions::set_workspace_role(&mut *tx, permission_id, role).await?;
-    db::audit::record(
+    super::record(
         &mut tx,
-        &access.actor,
+        access,
         event(
             access,
-            "permission.update",
+            Action::PermissionUpdate,
             &workspace,
             &object_name(&workspace, &permission.email),
         )
@@ -151,21 +146,21 @@ pub async fn set_role(
 /// Takes a workspace permission away; the member keeps reading the workspace as every member
 /// of the organization does.
 pub async fn revoke(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     permission_id: Uuid,
     on_workspace: Option<Uuid>,
 ) -> AppResult<(db::permissions::Permission, Workspace)> {
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let (permission, workspace) =
         administered(&mut tx, access, permission_id, on_workspace).await?;
     db::permissions::revoke(&mut *tx, permission_id).await?;
-    db::audit::record(
+    super::record(
         &mut tx,
-        &access.actor,
+        access,
         event(
             access,
-            "permission.revoke",
+            Action::PermissionRevoke,
             &workspace,
             &object_name(&workspace, &permission.email),
         )

@@ -2,18 +2,15 @@
 
 use uuid::Uuid;
 
+use super::change::{self, NameAndEnabled};
 use crate::auth::OrgAccess;
-use crate::db::{self, audit::Event};
-use crate::domain::{Name, OrgRole, Region};
+use crate::db;
+use crate::domain::{Action, Name, OrgRole, Region};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// What a change asks for; `None` keeps the current value.
-#[derive(Clone, Debug, Default)]
-pub struct RegionChange {
-    pub name: Option<Name>,
-    pub enabled: Option<bool>,
-}
+pub type RegionChange = NameAndEnabled;
 
 pub async fn create(
     state: &AppState,
@@ -24,27 +21,14 @@ pub async fn create(
     access.require(OrgRole::Admin)?;
     let mut tx = state.pool.begin().await?;
     let region = db::regions::create(&mut *tx, access.organization_id, name, enabled).await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "region.create",
-            "region",
-            Some(region.id),
-            &region.name,
-        )
-        .after(&region),
-    )
-    .await?;
+    change::record_created(&mut tx, access, Action::RegionCreate, &region).await?;
     commit(state, tx, access.organization_id).await?;
     Ok(region)
 }
 
 /// Renames a region and/or turns it on or off. `revision` is the version the caller saw (a
-/// form); without one (the API) the change applies to the current version, waiting for any
-/// change in progress (the row is locked) rather than failing. Returns the region
-/// before and after; an empty change records nothing.
+/// form); without one (the API) the change applies to the current version (see
+/// [`change`]). Returns the region before and after; an empty change records nothing.
 pub async fn update(
     state: &AppState,
     access: &OrgAccess,
@@ -54,48 +38,32 @@ pub async fn update(
 ) -> AppResult<(Region, Region)> {
     access.require(OrgRole::Admin)?;
     let mut tx = state.pool.begin().await?;
-    let before = db::regions::lock(&mut tx, access.organization_id, region_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("region"))?;
-    let renamed = change
-        .name
-        .as_ref()
-        .is_some_and(|n| n.as_str() != before.name);
-    let toggled = change.enabled.is_some_and(|e| e != before.enabled);
-    if !renamed && !toggled {
-        if revision.is_some_and(|r| r != before.revision) {
-            return Err(AppError::stale("region"));
-        }
+    let before =
+        change::found(db::regions::lock(&mut tx, access.organization_id, region_id).await?)?;
+    let changes = change.changes(&before.name, before.enabled);
+    let Some(at) = change::revision_to_write(&before, revision, changes)? else {
         return Ok((before.clone(), before));
-    }
-    let after = db::regions::update(
+    };
+    let written = db::regions::update(
         &mut *tx,
         access.organization_id,
         region_id,
         change.name.as_ref(),
         change.enabled,
-        revision.unwrap_or(before.revision),
+        at,
     )
-    .await?
-    .ok_or_else(|| AppError::stale("region"))?;
-    let action = match (before.enabled, after.enabled) {
-        (false, true) => "region.enable",
-        (true, false) => "region.disable",
-        _ => "region.rename",
-    };
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            action,
-            "region",
-            Some(region_id),
-            &after.name,
+    .await?;
+    let after = change::record_update(&mut tx, access, &before, written, |b, a| {
+        change::toggle_or_rename(
+            b.enabled,
+            a.enabled,
+            [
+                Action::RegionEnable,
+                Action::RegionDisable,
+                Action::RegionRename,
+            ],
         )
-        .before(&before)
-        .after(&after),
-    )
+    })
     .await?;
     commit(state, tx, access.organization_id).await?;
     Ok((before, after))
@@ -105,9 +73,8 @@ pub async fn update(
 pub async fn delete(state: &AppState, access: &OrgAccess, region_id: Uuid) -> AppResult<Region> {
     access.require(OrgRole::Admin)?;
     let mut tx = state.pool.begin().await?;
-    let region = db::regions::lock(&mut tx, access.organization_id, region_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("region"))?;
+    let region =
+        change::found(db::regions::lock(&mut tx, access.organization_id, region_id).await?)?;
     let in_use = db::workspaces::count_in_region(&mut *tx, region_id).await?;
     if in_use > 0 {
         let noun = if in_use == 1 {
@@ -125,19 +92,7 @@ pub async fn delete(state: &AppState, access: &OrgAccess, region_id: Uuid) -> Ap
     }
     // The foreign key still refuses if a workspace is assigned meanwhile.
     db::regions::delete(&mut *tx, access.organization_id, region_id).await?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "region.delete",
-            "region",
-            Some(region_id),
-            &region.name,
-        )
-        .before(&region),
-    )
-    .await?;
+    change::record_deleted(&mut tx, access, Action::RegionDelete, &region).await?;
     commit(state, tx, access.organization_id).await?;
     Ok(region)
 }

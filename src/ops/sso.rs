@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use crate::auth::OrgAccess;
 use crate::auth::oidc::Verified;
-use crate::auth::sealed::SecretBox;
 use crate::db::{self, audit::Actor, audit::Event, sso::SsoChange};
-use crate::domain::{Email, OrgRole};
+use crate::domain::{Action, Email, OrgRole};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// Settings as an admin submits them, parsed.
 pub struct SsoInput {
@@ -72,8 +72,7 @@ fn snapshot(config: &db::sso::SsoConfig) -> serde_json::Value {
 
 /// Creates or updates an organization's SSO settings.
 pub async fn save(
-    pool: &sqlx::PgPool,
-    secret_box: Option<&SecretBox>,
+    state: &AppState,
     access: &OrgAccess,
     input: SsoInput,
     revision: Option<i32>,
@@ -81,7 +80,9 @@ pub async fn save(
     access.require(OrgRole::Admin)?;
     let sealed = match &input.client_secret {
         Some(secret) => Some(
-            secret_box
+            state
+                .secret_box
+                .as_deref()
                 .ok_or_else(|| {
                     AppError::invalid(
                         "client_secret",
@@ -92,7 +93,7 @@ pub async fn save(
         ),
         None => None,
     };
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let before = db::sso::get(&mut *tx, access.organization_id).await?;
     // The stored secret goes only to the provider and client it was entered for: pointing the
     // settings elsewhere must not send it there.
@@ -142,15 +143,14 @@ pub async fn save(
     let after = db::sso::get(&mut *tx, access.organization_id)
         .await?
         .ok_or_else(AppError::internal)?;
-    let mut event = Event::new(
-        Some(access.organization_id),
+    let mut event = super::event(
+        access,
         if before.is_some() {
-            "sso.update"
+            Action::SsoUpdate
         } else {
-            "sso.create"
+            Action::SsoCreate
         },
-        "sso",
-        Some(access.organization_id),
+        access.organization_id,
         &after.issuer,
     );
     let mut recorded = snapshot(&after);
@@ -159,27 +159,26 @@ pub async fn save(
     if let Some(before) = &before {
         event = event.before(&snapshot(before));
     }
-    db::audit::record(&mut tx, &access.actor, event).await?;
+    super::record(&mut tx, access, event).await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Turns SSO off: members sign in with passwords again (those who have one).
-pub async fn delete(pool: &sqlx::PgPool, access: &OrgAccess) -> AppResult<()> {
+pub async fn delete(state: &AppState, access: &OrgAccess) -> AppResult<()> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let before = db::sso::get(&mut *tx, access.organization_id)
         .await?
         .ok_or_else(|| AppError::not_found("single sign-on setting"))?;
     db::sso::delete(&mut *tx, access.organization_id).await?;
-    db::audit::record(
+    super::record(
         &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "sso.delete",
-            "sso",
-            Some(access.organization_id),
+        access,
+        super::event(
+            access,
+            Action::SsoDelete,
+            access.organization_id,
             &before.issuer,
         )
         .before(&snapshot(&before)),
@@ -209,16 +208,16 @@ pub async fn speaks_for(
 /// The organization whose SSO an address signs in with: the one whose domains cover it, when
 /// its provider may speak for the account (a new person, or see [`speaks_for`]).
 pub async fn organization_for(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     email: &Email,
 ) -> AppResult<Option<db::sso::DomainClaim>> {
-    let Some(claim) = db::sso::for_domain(pool, email.domain()).await? else {
+    let Some(claim) = db::sso::for_domain(&state.pool, email.domain()).await? else {
         return Ok(None);
     };
-    let Some(user) = db::users::find_by_email(pool, email).await? else {
+    let Some(user) = db::users::find_by_email(&state.pool, email).await? else {
         return Ok(Some(claim));
     };
-    let mut conn = pool.acquire().await?;
+    let mut conn = state.pool.acquire().await?;
     let speaks = speaks_for(&mut conn, claim.organization_id, &user).await?;
     Ok(speaks.then_some(claim))
 }
@@ -238,7 +237,7 @@ pub enum Refusal {
 /// makes them a member with the configured role when their domain is covered, records the
 /// sign-in. Returns the user's id.
 pub async fn admit(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     config: &db::sso::SsoConfig,
     verified: &Verified,
     source_ip: Option<String>,
@@ -251,7 +250,7 @@ pub async fn admit(
         return Ok(Err(Refusal::Unverified));
     }
     let covered = config.domains.iter().any(|d| d == email.domain());
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let linked = db::sso::identity_user(&mut *tx, &verified.issuer, &verified.subject).await?;
     let user_id = match linked {
         Some(id) => {
@@ -292,11 +291,7 @@ pub async fn admit(
             None => return Ok(Err(Refusal::NotCovered)),
         },
     };
-    let actor = Actor {
-        user_id: Some(user_id),
-        label: email.to_string(),
-        source_ip,
-    };
+    let actor = Actor::user(user_id, email.as_str(), source_ip);
     if db::organizations::member(&mut *tx, org, user_id)
         .await?
         .is_none()
@@ -308,14 +303,8 @@ pub async fn admit(
         db::audit::record(
             &mut tx,
             &actor,
-            Event::new(
-                Some(org),
-                "member.add",
-                "user",
-                Some(user_id),
-                email.as_str(),
-            )
-            .after(&serde_json::json!({"role": config.default_role, "via": "sso"})),
+            Event::new(Some(org), Action::MemberAdd, Some(user_id), email.as_str())
+                .after(&serde_json::json!({"role": config.default_role, "via": "sso"})),
         )
         .await?;
     }
@@ -323,7 +312,7 @@ pub async fn admit(
     db::audit::record(
         &mut tx,
         &actor,
-        Event::new(None, "user.sign_in", "user", Some(user_id), email.as_str())
+        Event::new(None, Action::UserSignIn, Some(user_id), email.as_str())
             .after(&serde_json::json!({"method": "sso", "issuer": verified.issuer})),
     )
     .await?;
@@ -334,29 +323,18 @@ pub async fn admit(
 /// Records a failed SSO sign-in in the organization's trail. `who` is what is known of the
 /// person (an email, or the provider's subject).
 pub async fn record_failure(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     organization_id: Uuid,
     who: &str,
     reason: &str,
     source_ip: Option<String>,
 ) -> AppResult<()> {
-    let mut tx = pool.begin().await?;
-    let actor = Actor {
-        user_id: None,
-        label: who.to_owned(),
-        source_ip,
-    };
+    let mut tx = state.pool.begin().await?;
     db::audit::record(
         &mut tx,
-        &actor,
-        Event::new(
-            Some(organization_id),
-            "user.sign_in_failed",
-            "user",
-            None,
-            who,
-        )
-        .after(&serde_json::json!({"method": "sso", "reason": reason})),
+        &Actor::anonymous(who, source_ip),
+        Event::new(Some(organization_id), Action::UserSignInFailed, None, who)
+            .after(&serde_json::json!({"method": "sso", "reason": reason})),
     )
     .await?;
     tx.commit().await?;

@@ -5,10 +5,12 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::change;
 use crate::auth::OrgAccess;
-use crate::db::{self, audit::Event};
-use crate::domain::{Name, OrgRole, Region, Workspace, WorkspaceRole};
+use crate::db;
+use crate::domain::{Action, Name, OrgRole, Region, Workspace, WorkspaceRole};
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// What a change asks for; `None` keeps the current value.
 #[derive(Clone, Debug, Default)]
@@ -40,31 +42,19 @@ async fn assignable_region(
 }
 
 pub async fn create(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     name: &Name,
     region_id: Uuid,
 ) -> AppResult<Workspace> {
     access.require(OrgRole::Admin)?;
-    let mut tx = pool.begin().await?;
+    let mut tx = state.pool.begin().await?;
     let region = assignable_region(&mut tx, access.organization_id, region_id).await?;
     let id = db::workspaces::create(&mut *tx, access.organization_id, name, region.id).await?;
     let workspace = db::workspaces::get(&mut *tx, access.organization_id, id)
         .await?
         .ok_or_else(AppError::internal)?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "workspace.create",
-            "workspace",
-            Some(id),
-            &workspace.name,
-        )
-        .after(&workspace),
-    )
-    .await?;
+    change::record_created(&mut tx, access, Action::WorkspaceCreate, &workspace).await?;
     tx.commit().await?;
     Ok(workspace)
 }
@@ -72,16 +62,14 @@ pub async fn create(
 /// Renames a workspace and/or moves it to another enabled region. Returns the workspace before
 /// and after; an empty change records nothing.
 pub async fn update(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     workspace_id: Uuid,
     change: WorkspaceChange,
     revision: Option<i32>,
 ) -> AppResult<(Workspace, Workspace)> {
-    let mut tx = pool.begin().await?;
-    let before = db::workspaces::lock(&mut tx, access.organization_id, workspace_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("workspace"))?;
+    let mut tx = state.pool.begin().await?;
+    let before = locked(&mut tx, access, workspace_id).await?;
     // Renaming needs an editor; changing where the data lives needs the workspace's admin.
     let moving = change.region_id.is_some_and(|id| id != before.region_id);
     let needed = if moving {
@@ -93,7 +81,7 @@ pub async fn update(
         .require_workspace(&mut *tx, workspace_id, needed)
         .await?;
     let target = match change.region_id {
-        Some(id) if id != before.region_id => Some(
+        Some(id) if moving => Some(
             assignable_region(&mut tx, access.organization_id, id)
                 .await?
                 .id,
@@ -104,60 +92,52 @@ pub async fn update(
         .name
         .as_ref()
         .is_some_and(|n| n.as_str() != before.name);
-    if !renamed && target.is_none() {
-        if revision.is_some_and(|r| r != before.revision) {
-            return Err(AppError::stale("workspace"));
-        }
+    let Some(at) = change::revision_to_write(&before, revision, renamed || moving)? else {
         return Ok((before.clone(), before));
-    }
-    let updated = db::workspaces::update(
+    };
+    let written = if db::workspaces::update(
         &mut *tx,
         access.organization_id,
         workspace_id,
         change.name.as_ref(),
         target,
-        revision.unwrap_or(before.revision),
+        at,
     )
-    .await?;
-    if !updated {
-        return Err(AppError::stale("workspace"));
-    }
-    let after = db::workspaces::get(&mut *tx, access.organization_id, workspace_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
-    let action = if after.region_id != before.region_id {
-        "workspace.move"
+    .await?
+    {
+        db::workspaces::get(&mut *tx, access.organization_id, workspace_id).await?
     } else {
-        "workspace.rename"
+        None
     };
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            action,
-            "workspace",
-            Some(workspace_id),
-            &after.name,
-        )
-        .before(&before)
-        .after(&after),
-    )
+    let after = change::record_update(&mut tx, access, &before, written, |b, a| {
+        if a.region_id != b.region_id {
+            Action::WorkspaceMove
+        } else {
+            Action::WorkspaceRename
+        }
+    })
     .await?;
     tx.commit().await?;
     Ok((before, after))
 }
 
+/// A workspace of the caller's organization, locked until the transaction ends.
+async fn locked(
+    tx: &mut PgConnection,
+    access: &OrgAccess,
+    workspace_id: Uuid,
+) -> AppResult<Workspace> {
+    change::found(db::workspaces::lock(tx, access.organization_id, workspace_id).await?)
+}
+
 pub async fn delete(
-    pool: &sqlx::PgPool,
+    state: &AppState,
     access: &OrgAccess,
     workspace_id: Uuid,
     revision: Option<i32>,
 ) -> AppResult<Workspace> {
-    let mut tx = pool.begin().await?;
-    let workspace = db::workspaces::lock(&mut tx, access.organization_id, workspace_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("workspace"))?;
+    let mut tx = state.pool.begin().await?;
+    let workspace = locked(&mut tx, access, workspace_id).await?;
     access
         .require_workspace(&mut *tx, workspace_id, WorkspaceRole::Admin)
         .await?;
@@ -165,19 +145,7 @@ pub async fn delete(
     if !db::workspaces::delete(&mut *tx, access.organization_id, workspace_id, revision).await? {
         return Err(AppError::stale("workspace"));
     }
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(access.organization_id),
-            "workspace.delete",
-            "workspace",
-            Some(workspace_id),
-            &workspace.name,
-        )
-        .before(&workspace),
-    )
-    .await?;
+    change::record_deleted(&mut tx, access, Action::WorkspaceDelete, &workspace).await?;
     tx.commit().await?;
     Ok(workspace)
 }

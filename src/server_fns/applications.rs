@@ -69,7 +69,7 @@ pub async fn applications_page(organization_id: Uuid) -> Result<ApplicationsData
     Ok(ApplicationsData {
         meta,
         applications,
-        public_url: ctx.public_url().await,
+        public_url: ctx.base_url().await,
     })
 }
 
@@ -94,8 +94,7 @@ pub async fn create_application(organization_id: Uuid, name: String) -> Result<(
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let parsed = parse_name("name", &name)?;
     let (application, secret) = ops::applications::create(
-        ctx.pool(),
-        &ctx.state.hasher,
+        &ctx.state,
         &access.user,
         &access.actor,
         Some(organization_id),
@@ -108,7 +107,7 @@ pub async fn create_application(organization_id: Uuid, name: String) -> Result<(
         name: application.name,
         client_id: application.client_id,
         client_secret: secret.expose().to_owned(),
-        public_url: ctx.public_url().await,
+        public_url: ctx.base_url().await,
     };
     auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
     leptos_axum::redirect(&paths::application_secret(organization_id, application.id));

@@ -41,12 +41,12 @@ impl Ctx {
         })
     }
 
-    /// The address users reach Meridian at: configured, or else the request's own host.
-    pub async fn public_url(&self) -> String {
+    /// The address users and agents reach Meridian at (see [`AppState::base_url`]).
+    pub async fn base_url(&self) -> String {
         let headers = leptos_axum::extract::<axum::http::HeaderMap>()
             .await
             .unwrap_or_default();
-        self.state.public_base(&headers)
+        self.state.base_url(&headers)
     }
 
     pub fn pool(&self) -> &sqlx::PgPool {
@@ -107,6 +107,18 @@ pub fn parse_enabled(raw: Option<&str>) -> AppResult<Option<bool>> {
         Some("false" | "off") => Ok(Some(false)),
         Some(_) => Err(AppError::invalid("enabled", "Choose enabled or disabled.")),
     }
+}
+
+/// A rename and/or a switch on or off, as a form sends them: the name field when present, and
+/// `enabled` as [`parse_enabled`] reads it.
+pub fn parse_name_and_enabled(
+    name: Option<&str>,
+    enabled: Option<&str>,
+) -> AppResult<crate::ops::NameAndEnabled> {
+    Ok(crate::ops::NameAndEnabled {
+        name: name.map(|n| parse_name("name", n)).transpose()?,
+        enabled: parse_enabled(enabled)?,
+    })
 }
 
 /// Parses a UUID field.

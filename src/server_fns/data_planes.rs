@@ -10,8 +10,8 @@ use crate::error::AppError;
 use crate::{
     auth, db,
     domain::OrgRole,
-    ops::{self, data_planes::DataPlaneChange},
-    server_fns::context::{Ctx, parse_enabled, parse_name},
+    ops,
+    server_fns::context::{Ctx, parse_name, parse_name_and_enabled},
 };
 
 /// Credentials of a new data plane, shown exactly once.
@@ -52,16 +52,9 @@ pub async fn create_data_plane(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let parsed = parse_name("name", &name)?;
-    let created = ops::data_planes::create(
-        ctx.pool(),
-        &ctx.state.hasher,
-        &access,
-        region_id,
-        &parsed,
-        true,
-    )
-    .await
-    .map_err(|e| e.with_input([("name", name.as_str())]))?;
+    let created = ops::data_planes::create(&ctx.state, &access, region_id, &parsed, true)
+        .await
+        .map_err(|e| e.with_input([("name", name.as_str())]))?;
     let reveal = NewCredentials {
         data_plane_id: created.data_plane.id,
         data_plane_name: created.data_plane.name.clone(),
@@ -69,7 +62,7 @@ pub async fn create_data_plane(
         region_name: created.region.name.clone(),
         client_id: created.client_id,
         client_secret: created.client_secret.expose().to_owned(),
-        public_url: ctx.public_url().await,
+        public_url: ctx.base_url().await,
         rotated: false,
     };
     auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
@@ -114,12 +107,9 @@ pub async fn update_data_plane(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let echo = name.as_deref().unwrap_or_default();
-    let change = DataPlaneChange {
-        name: name.as_deref().map(|n| parse_name("name", n)).transpose()?,
-        enabled: parse_enabled(enabled.as_deref())?,
-    };
+    let change = parse_name_and_enabled(name.as_deref(), enabled.as_deref())?;
     let (before, after) =
-        ops::data_planes::update(ctx.pool(), &access, data_plane_id, change, Some(revision))
+        ops::data_planes::update(&ctx.state, &access, data_plane_id, change, Some(revision))
             .await
             .map_err(|e| e.with_input([("name", echo)]))?;
     let notice = match (before.enabled, after.enabled) {
@@ -141,7 +131,7 @@ pub async fn update_data_plane(
 pub async fn delete_data_plane(organization_id: Uuid, data_plane_id: Uuid) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let plane = ops::data_planes::delete(ctx.pool(), &access, data_plane_id).await?;
+    let plane = ops::data_planes::delete(&ctx.state, &access, data_plane_id).await?;
     ctx.redirect_with_notice(
         &crate::paths::region(organization_id, plane.region_id),
         format!(
@@ -158,7 +148,7 @@ pub struct DataPlaneData {
     pub meta: crate::server_fns::PageMeta,
     pub region: crate::domain::Region,
     pub data_plane: crate::domain::DataPlane,
-    pub liveness: crate::server_fns::regions::Liveness,
+    pub liveness: crate::read::regions::Liveness,
     pub secrets: Vec<SecretRow>,
 }
 
@@ -194,7 +184,7 @@ pub async fn data_plane_page(
         async {
             Ok::<_, AppError>(db::data_planes::credentials_of(ctx.pool(), data_plane.id).await?)
         },
-        crate::server_fns::regions::liveness(&ctx.state, organization_id),
+        crate::read::regions::liveness(&ctx.state, organization_id),
     )?;
     let path = crate::paths::data_plane(organization_id, region.id, data_plane.id);
     Ok(DataPlaneData {
@@ -205,9 +195,7 @@ pub async fn data_plane_page(
         secrets: secrets
             .into_iter()
             .map(|c| SecretRow {
-                local: c
-                    .client_id
-                    .starts_with(ops::data_planes::LOCAL_CLIENT_ID_PREFIX),
+                local: c.is_local(),
                 id: c.id,
                 client_id: c.client_id,
                 created_at: c.created_at,
@@ -222,9 +210,7 @@ pub async fn data_plane_page(
 pub async fn rotate_secret(organization_id: Uuid, data_plane_id: Uuid) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let issued =
-        ops::data_planes::rotate_secret(ctx.pool(), &ctx.state.hasher, &access, data_plane_id)
-            .await?;
+    let issued = ops::data_planes::rotate_secret(&ctx.state, &access, data_plane_id).await?;
     let plane = db::data_planes::get(ctx.pool(), organization_id, data_plane_id)
         .await?
         .ok_or_else(|| AppError::not_found("data plane"))?;
@@ -238,7 +224,7 @@ pub async fn rotate_secret(organization_id: Uuid, data_plane_id: Uuid) -> Result
         region_name: region.name,
         client_id: issued.client_id,
         client_secret: issued.client_secret.expose().to_owned(),
-        public_url: ctx.public_url().await,
+        public_url: ctx.base_url().await,
         rotated: true,
     };
     auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
@@ -259,7 +245,7 @@ pub async fn revoke_secret(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let plane =
-        ops::data_planes::revoke_secret(ctx.pool(), &access, data_plane_id, secret_id).await?;
+        ops::data_planes::revoke_secret(&ctx.state, &access, data_plane_id, secret_id).await?;
     ctx.redirect_with_notice(
         &crate::paths::data_plane(organization_id, plane.region_id, plane.id),
         format!(

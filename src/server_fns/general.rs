@@ -13,8 +13,8 @@ use crate::server_fns::PageMeta;
 #[cfg(feature = "ssr")]
 use crate::{
     db,
-    db::audit::Event,
     domain::OrgRole,
+    ops,
     server_fns::context::{Ctx, parse_name},
 };
 
@@ -92,29 +92,11 @@ pub async fn rename_organization(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let echo = [("name", name.as_str())];
     let new_name = parse_name("name", &name)?;
-    let mut tx = ctx.pool().begin().await?;
-    let before = db::organizations::get(&mut *tx, organization_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("organization"))?;
-    let after = db::organizations::rename(&mut *tx, organization_id, &new_name, revision)
-        .await?
-        .ok_or_else(|| AppError::stale("organization").with_input([("name", name.as_str())]))?;
-    db::audit::record(
-        &mut tx,
-        &access.actor,
-        Event::new(
-            Some(organization_id),
-            "organization.rename",
-            "organization",
-            Some(organization_id),
-            after.name.as_str(),
-        )
-        .before(&before)
-        .after(&after),
-    )
-    .await?;
-    tx.commit().await?;
+    ops::organizations::rename(&ctx.state, &access, &new_name, revision)
+        .await
+        .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(&paths::general(organization_id), "Organization renamed.")
         .await
 }
@@ -128,21 +110,8 @@ pub async fn create_organization(name: String) -> Result<(), AppError> {
         return Err(AppError::forbidden());
     }
     let name = parse_name("name", &name)?;
-    let actor = db::audit::Actor {
-        user_id: Some(user.id),
-        label: user.email.clone(),
-        source_ip: ctx.source_ip.clone(),
-    };
-    let mut tx = ctx.pool().begin().await?;
-    let (organization, _) = crate::bootstrap::create_organization(
-        &mut tx,
-        &actor,
-        Uuid::new_v4(),
-        &name,
-        Some(user.id),
-    )
-    .await?;
-    tx.commit().await?;
+    let organization =
+        ops::organizations::create(&ctx.state, &user, ctx.source_ip.clone(), &name).await?;
     ctx.redirect_with_notice(
         &paths::general(organization.id),
         format!("Organization {} created.", organization.name),

@@ -73,7 +73,7 @@ pub async fn add_member(
     let parsed =
         Email::parse(&email).map_err(|m| AppError::invalid("email", m).with_input(echo))?;
     let role = parse_role(&role).map_err(|e| e.with_input(echo))?;
-    let member = ops::members::add(ctx.pool(), &access, &parsed, role)
+    let member = ops::members::add(&ctx.state, &access, &parsed, role)
         .await
         .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
@@ -92,7 +92,7 @@ pub async fn set_member_role(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let role = parse_role(&role)?;
-    let member = ops::members::set_role(ctx.pool(), &access, user_id, role).await?;
+    let member = ops::members::set_role(&ctx.state, &access, user_id, role).await?;
     ctx.redirect_with_notice(
         &paths::members(organization_id),
         format!("{} is now {}.", member.email, member.role),
@@ -104,7 +104,7 @@ pub async fn set_member_role(
 pub async fn remove_member(organization_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let member = ops::members::remove(ctx.pool(), &access, user_id).await?;
+    let member = ops::members::remove(&ctx.state, &access, user_id).await?;
     ctx.redirect_with_notice(
         &paths::members(organization_id),
         format!("{} removed from the organization.", member.email),

@@ -1,7 +1,7 @@
-//! The browser's doors into Meridian: server functions called by the pages, as forms that
+//! The browser's door into Meridian: server functions called by the pages, as forms that
 //! work without JavaScript and as fetch calls once hydrated. Each one is thin: it checks who
-//! is calling, parses input into domain types, and calls `db/` inside one transaction with
-//! its audit event.
+//! is calling, parses input into domain types, calls an operation in `ops/` for a change (or
+//! `db/` and `read/` for what a page shows), and answers with a redirect and a notice.
 //!
 //! Endpoints are stable (`/api/...`), not hashed, so tests and plain HTML forms can name them.
 
@@ -49,7 +49,7 @@ impl PageMeta {
             notice: ctx.take_notice(path).await?,
             can_manage: access.role == crate::domain::OrgRole::Admin,
             now: OffsetDateTime::now_utc(),
-            thresholds: ctx.state.health,
+            thresholds: ctx.state.config.health,
         })
     }
 }

@@ -60,11 +60,11 @@ pub async fn sso_page(organization_id: Uuid) -> Result<SsoData, AppError> {
             updated_at: c.updated_at,
             revision: c.revision,
         });
-    let base = ctx.public_url().await;
+    let base = ctx.base_url().await;
     Ok(SsoData {
         meta: PageMeta::load(&ctx, &access, &paths::sso(organization_id)).await?,
         settings,
-        callback_url: format!("{base}{}", crate::sso_flow::CALLBACK_PATH),
+        callback_url: format!("{base}{}", paths::SSO_CALLBACK),
         sign_out_url: format!("{base}/login"),
         can_store_secrets: ctx.state.secret_box.is_some(),
     })
@@ -142,15 +142,9 @@ pub async fn save_sso(
             return Err(merged.with_input(echo));
         }
     };
-    ops::sso::save(
-        ctx.pool(),
-        ctx.state.secret_box.as_deref(),
-        &access,
-        input,
-        revision,
-    )
-    .await
-    .map_err(|e| e.with_input(echo))?;
+    ops::sso::save(&ctx.state, &access, input, revision)
+        .await
+        .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
         &paths::sso(organization_id),
         "Single sign-on settings saved.",
@@ -211,7 +205,7 @@ pub async fn test_sso(organization_id: Uuid, issuer: String) -> Result<(), AppEr
 pub async fn delete_sso(organization_id: Uuid) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    ops::sso::delete(ctx.pool(), &access).await?;
+    ops::sso::delete(&ctx.state, &access).await?;
     ctx.redirect_with_notice(
         &paths::sso(organization_id),
         "Single sign-on turned off. Members sign in with their passwords.",

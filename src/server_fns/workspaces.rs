@@ -8,8 +8,8 @@ use crate::domain::{Workspace, WorkspaceRole};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::paths;
+use crate::read::regions::RegionOverview;
 use crate::server_fns::PageMeta;
-use crate::server_fns::regions::RegionOverview;
 #[cfg(feature = "ssr")]
 use crate::{
     auth, db,
@@ -69,7 +69,7 @@ pub async fn workspaces_page(organization_id: Uuid) -> Result<WorkspacesData, Ap
                     .await?,
             )
         },
-        crate::server_fns::regions::overviews(ctx.pool(), organization_id),
+        crate::read::regions::overviews(ctx.pool(), organization_id),
     )?;
     let roles = workspaces
         .iter()
@@ -108,7 +108,7 @@ pub async fn workspace_page(
                 Vec::new()
             })
         },
-        crate::server_fns::regions::overviews(ctx.pool(), organization_id),
+        crate::read::regions::overviews(ctx.pool(), organization_id),
     )?;
     // Organization admins hold every role already; the rest may be given one.
     let grantable = members
@@ -161,7 +161,7 @@ pub async fn create_workspace(
             return Err(merged.with_input(echo));
         }
     };
-    let workspace = ops::workspaces::create(ctx.pool(), &access, &parsed_name, region_id)
+    let workspace = ops::workspaces::create(&ctx.state, &access, &parsed_name, region_id)
         .await
         .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
@@ -189,7 +189,7 @@ pub async fn rename_workspace(
         region_id: None,
     };
     let (_, after) =
-        ops::workspaces::update(ctx.pool(), &access, workspace_id, change, Some(revision))
+        ops::workspaces::update(&ctx.state, &access, workspace_id, change, Some(revision))
             .await
             .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
@@ -215,7 +215,7 @@ pub async fn move_workspace(
         region_id: Some(region_id),
     };
     let (before, after) =
-        ops::workspaces::update(ctx.pool(), &access, workspace_id, change, Some(revision)).await?;
+        ops::workspaces::update(&ctx.state, &access, workspace_id, change, Some(revision)).await?;
     if before.region_id == after.region_id {
         // Nothing was changed; say why rather than announce a move.
         return Err(AppError::invalid(
@@ -242,7 +242,7 @@ pub async fn delete_workspace(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let workspace =
-        ops::workspaces::delete(ctx.pool(), &access, workspace_id, Some(revision)).await?;
+        ops::workspaces::delete(&ctx.state, &access, workspace_id, Some(revision)).await?;
     ctx.redirect_with_notice(
         &paths::workspaces(organization_id),
         format!("Workspace {} deleted.", workspace.name),
@@ -267,7 +267,7 @@ pub async fn grant_workspace_role(
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let user_id = parse_id("user_id", &user_id, "member")?;
     let role = parse_workspace_role(&role)?;
-    let grant = ops::permissions::grant(ctx.pool(), &access, workspace_id, user_id, role).await?;
+    let grant = ops::permissions::grant(&ctx.state, &access, workspace_id, user_id, role).await?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
         format!("{} is now {} of this workspace.", grant.email, role),
@@ -287,7 +287,7 @@ pub async fn set_workspace_role(
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let role = parse_workspace_role(&role)?;
     let grant =
-        ops::permissions::set_role(ctx.pool(), &access, permission_id, Some(workspace_id), role)
+        ops::permissions::set_role(&ctx.state, &access, permission_id, Some(workspace_id), role)
             .await?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
@@ -306,7 +306,7 @@ pub async fn revoke_workspace_role(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let (permission, _) =
-        ops::permissions::revoke(ctx.pool(), &access, permission_id, Some(workspace_id)).await?;
+        ops::permissions::revoke(&ctx.state, &access, permission_id, Some(workspace_id)).await?;
     ctx.redirect_with_notice(
         &paths::workspace(organization_id, workspace_id),
         format!(

@@ -158,7 +158,7 @@ pub fn TextField(
     id: String,
     #[prop(into)] label: String,
     #[prop(optional, into)] value: String,
-    #[prop(optional)] help: Option<&'static str>,
+    #[prop(optional, into)] help: Option<String>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
@@ -206,11 +206,12 @@ pub fn TextField(
     };
     let help_id = format!("{id}-help");
     let error_id = format!("{id}-error");
+    let has_help = help.is_some();
     let described_by = {
         let (help_id, error_id) = (help_id.clone(), error_id.clone());
         move || {
             let mut ids = Vec::new();
-            if help.is_some() {
+            if has_help {
                 ids.push(help_id.clone());
             }
             if message().is_some() {

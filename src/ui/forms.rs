@@ -27,6 +27,32 @@ use crate::ui::components::{FieldMessage, FormError, TextField, email_rule, fail
 
 /// Marks the page hydrated. Placed last on the page: islands hydrate in document order, so
 /// when this one runs every form before it is interactive. Browser tests wait for the mark.
+/// `fields![organization_id, region_id]`: variables as (name, value) pairs for [`Hidden`].
+macro_rules! fields {
+    ($($name:ident),* $(,)?) => {
+        vec![$((stringify!($name), $name.to_string())),*]
+    };
+}
+
+/// A form that does one irreversible thing once the user confirmed on the page around it:
+/// the ids it acts on as hidden fields, "Cancel" back to `cancel`, and the danger button.
+macro_rules! confirm_form {
+    ($island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal) => {
+        #[island]
+        pub fn $island($($id: $ty,)* cancel: String) -> impl IntoView {
+            let action = ServerAction::<$server_fn>::new();
+            let error = failure(action);
+            view! {
+                <ActionForm action>
+                    <FormError error/>
+                    <Hidden fields=fields![$($id),*]/>
+                    <ConfirmButtons cancel label=$label.into() danger=true/>
+                </ActionForm>
+            }
+        }
+    };
+}
+
 #[island]
 pub fn HydrationMark() -> impl IntoView {
     Effect::new(|_| {
@@ -43,7 +69,7 @@ pub fn SignInForm(next: String) -> impl IntoView {
     view! {
         <ActionForm action>
             <FormError error/>
-            <input type="hidden" name="next" value=next/>
+            <Hidden fields=fields![next]/>
             <TextField name="email" check=email_rule id="sign-in-email".into() label="Email" kind="email" autocomplete="username" required=true autofocus=true error/>
             <TextField name="password" id="sign-in-password".into() label="Password" kind="password" autocomplete="current-password" help="Leave empty if your organization signs in with single sign-on." error/>
             <button type="submit" class="button primary wide">"Sign in"</button>
@@ -85,8 +111,7 @@ pub fn RenameOrganizationForm(organization_id: Uuid, revision: i32, name: String
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="revision" value=revision.to_string()/>
+            <Hidden fields=fields![organization_id, revision]/>
             <TextField name="name" check=name_rule id="organization-name".into() label="Organization name" value=name help=Name::RULES required=true error/>
             <button type="submit" class="button">"Save name"</button>
         </ActionForm>
@@ -100,8 +125,8 @@ pub fn CreateRegionForm(organization_id: Uuid) -> impl IntoView {
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <TextField name="name" check=name_rule id="new-region-name".into() label="Region name" help="Often the cloud region it runs in, e.g. aws-eu-west-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
+            <Hidden fields=fields![organization_id]/>
+            <TextField name="name" check=name_rule id="new-region-name".into() label="Region name" help=format!("Often the cloud region it runs in, e.g. aws-eu-west-1. {}", Name::RULES) required=true error/>
             <button type="submit" class="button primary">"Create region"</button>
         </ActionForm>
     }
@@ -119,9 +144,7 @@ pub fn RenameRegionForm(
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="region_id" value=region_id.to_string()/>
-            <input type="hidden" name="revision" value=revision.to_string()/>
+            <Hidden fields=fields![organization_id, region_id, revision]/>
             <TextField name="name" check=name_rule id="region-name".into() label="Region name" value=name help=Name::RULES required=true error/>
             <button type="submit" class="button">"Rename"</button>
         </ActionForm>
@@ -145,28 +168,13 @@ pub fn SetRegionEnabledForm(
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="region_id" value=region_id.to_string()/>
-            <input type="hidden" name="revision" value=revision.to_string()/>
-            <input type="hidden" name="enabled" value=enabled.to_string()/>
+            <Hidden fields=fields![organization_id, region_id, revision, enabled]/>
             <ConfirmButtons cancel label danger=!enabled/>
         </ActionForm>
     }
 }
 
-#[island]
-pub fn DeleteRegionForm(organization_id: Uuid, region_id: Uuid, cancel: String) -> impl IntoView {
-    let action = ServerAction::<DeleteRegion>::new();
-    let error = failure(action);
-    view! {
-        <ActionForm action>
-            <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="region_id" value=region_id.to_string()/>
-            <ConfirmButtons cancel label="Delete region".into() danger=true/>
-        </ActionForm>
-    }
-}
+confirm_form!(DeleteRegionForm(organization_id: Uuid, region_id: Uuid) => DeleteRegion, "Delete region");
 
 #[island]
 pub fn CreateDataPlaneForm(organization_id: Uuid, region_id: Uuid) -> impl IntoView {
@@ -175,9 +183,8 @@ pub fn CreateDataPlaneForm(organization_id: Uuid, region_id: Uuid) -> impl IntoV
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="region_id" value=region_id.to_string()/>
-            <TextField name="name" check=name_rule id="new-plane-name".into() label="Data plane name" help="Unique in this region, e.g. eu-west-1-dp-1. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
+            <Hidden fields=fields![organization_id, region_id]/>
+            <TextField name="name" check=name_rule id="new-plane-name".into() label="Data plane name" help=format!("Unique in this region, e.g. eu-west-1-dp-1. {}", Name::RULES) required=true error/>
             <button type="submit" class="button primary">"Create data plane"</button>
         </ActionForm>
     }
@@ -197,32 +204,13 @@ pub fn SetDataPlaneEnabledForm(
     view! {
         <ActionForm action>
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
-            <input type="hidden" name="revision" value=revision.to_string()/>
-            <input type="hidden" name="enabled" value=enabled.to_string()/>
+            <Hidden fields=fields![organization_id, data_plane_id, revision, enabled]/>
             <ConfirmButtons cancel label danger=!enabled/>
         </ActionForm>
     }
 }
 
-#[island]
-pub fn DeleteDataPlaneForm(
-    organization_id: Uuid,
-    data_plane_id: Uuid,
-    cancel: String,
-) -> impl IntoView {
-    let action = ServerAction::<DeleteDataPlane>::new();
-    let error = failure(action);
-    view! {
-        <ActionForm action>
-            <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
-            <ConfirmButtons cancel label="Delete data plane".into() danger=true/>
-        </ActionForm>
-    }
-}
+confirm_form!(DeleteDataPlaneForm(organization_id: Uuid, data_plane_id: Uuid) => DeleteDataPlane, "Delete data plane");
 
 /// Issues a second secret for a data plane; the next page shows it once.
 #[island]
@@ -232,32 +220,13 @@ pub fn RotateSecretForm(organization_id: Uuid, data_plane_id: Uuid) -> impl Into
     view! {
         <ActionForm action>
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
+            <Hidden fields=fields![organization_id, data_plane_id]/>
             <button type="submit" class="button">"Rotate secret"</button>
         </ActionForm>
     }
 }
 
-#[island]
-pub fn RevokeSecretForm(
-    organization_id: Uuid,
-    data_plane_id: Uuid,
-    secret_id: Uuid,
-    cancel: String,
-) -> impl IntoView {
-    let action = ServerAction::<RevokeSecret>::new();
-    let error = failure(action);
-    view! {
-        <ActionForm action>
-            <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="data_plane_id" value=data_plane_id.to_string()/>
-            <input type="hidden" name="secret_id" value=secret_id.to_string()/>
-            <ConfirmButtons cancel label="Revoke secret".into() danger=true/>
-        </ActionForm>
-    }
-}
+confirm_form!(RevokeSecretForm(organization_id: Uuid, data_plane_id: Uuid, secret_id: Uuid) => RevokeSecret, "Revoke secret");
 
 #[island]
 pub fn AddMemberForm(organization_id: Uuid) -> impl IntoView {
@@ -266,7 +235,7 @@ pub fn AddMemberForm(organization_id: Uuid) -> impl IntoView {
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <Hidden fields=fields![organization_id]/>
             <TextField name="email" check=email_rule id="new-member-email".into() label="Email" kind="email" help="They can sign in once they have a password or SSO is set up." required=true error/>
             <div class="field">
                 <label for="new-member-role">"Role"</label>
@@ -294,27 +263,13 @@ pub fn SetMemberRoleForm(
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="user_id" value=user_id.to_string()/>
-            <input type="hidden" name="role" value=role/>
+            <Hidden fields=fields![organization_id, user_id, role]/>
             <button type="submit" class="button small">{label}</button>
         </ActionForm>
     }
 }
 
-#[island]
-pub fn RemoveMemberForm(organization_id: Uuid, user_id: Uuid, cancel: String) -> impl IntoView {
-    let action = ServerAction::<RemoveMember>::new();
-    let error = failure(action);
-    view! {
-        <ActionForm action>
-            <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="user_id" value=user_id.to_string()/>
-            <ConfirmButtons cancel label="Remove member".into() danger=true/>
-        </ActionForm>
-    }
-}
+confirm_form!(RemoveMemberForm(organization_id: Uuid, user_id: Uuid) => RemoveMember, "Remove member");
 
 /// A region offered in a picker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -346,7 +301,7 @@ pub fn CreateWorkspaceForm(organization_id: Uuid, regions: Vec<RegionChoice>) ->
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <Hidden fields=fields![organization_id]/>
             <TextField name="name" check=name_rule id="new-workspace-name".into() label="Workspace name" help=Name::RULES required=true error/>
             <div class="field" class:invalid=move || error.get().is_some_and(|e| e.field("region_id").is_some())>
                 <label for="new-workspace-region">"Region"</label>
@@ -373,9 +328,7 @@ pub fn RenameWorkspaceForm(
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
-            <input type="hidden" name="revision" value=revision.to_string()/>
+            <Hidden fields=fields![organization_id, workspace_id, revision]/>
             <TextField name="name" check=name_rule id="workspace-name".into() label="Workspace name" value=name help=Name::RULES required=true error/>
             <button type="submit" class="button">"Rename"</button>
         </ActionForm>
@@ -396,10 +349,7 @@ pub fn MoveWorkspaceForm(
     view! {
         <ActionForm action>
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
-            <input type="hidden" name="revision" value=revision.to_string()/>
-            <input type="hidden" name="region_id" value=region_id.to_string()/>
+            <Hidden fields=fields![organization_id, workspace_id, revision, region_id]/>
             <ConfirmButtons cancel label danger=false/>
         </ActionForm>
     }
@@ -432,8 +382,7 @@ pub fn GrantWorkspaceRoleForm(
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
+            <Hidden fields=fields![organization_id, workspace_id]/>
             <div class="field">
                 <label for="grant-member">"Member"</label>
                 <select id="grant-member" name="user_id">{options}</select>
@@ -468,9 +417,7 @@ pub fn SetWorkspaceRoleForm(
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
-            <input type="hidden" name="permission_id" value=permission_id.to_string()/>
+            <Hidden fields=fields![organization_id, workspace_id, permission_id]/>
             <label for=id.clone() class="visually-hidden">{format!("Role of {email}")}</label>
             <select id=id name="role">{roles}</select>
             " "
@@ -492,33 +439,13 @@ pub fn RevokeWorkspaceRoleForm(
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
-            <input type="hidden" name="permission_id" value=permission_id.to_string()/>
+            <Hidden fields=fields![organization_id, workspace_id, permission_id]/>
             <button type="submit" class="button small" aria-label=format!("Remove access of {email}")>"Remove"</button>
         </ActionForm>
     }
 }
 
-#[island]
-pub fn DeleteWorkspaceForm(
-    organization_id: Uuid,
-    workspace_id: Uuid,
-    revision: i32,
-    cancel: String,
-) -> impl IntoView {
-    let action = ServerAction::<DeleteWorkspace>::new();
-    let error = failure(action);
-    view! {
-        <ActionForm action>
-            <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="workspace_id" value=workspace_id.to_string()/>
-            <input type="hidden" name="revision" value=revision.to_string()/>
-            <ConfirmButtons cancel label="Delete workspace".into() danger=true/>
-        </ActionForm>
-    }
-}
+confirm_form!(DeleteWorkspaceForm(organization_id: Uuid, workspace_id: Uuid, revision: i32) => DeleteWorkspace, "Delete workspace");
 
 #[island]
 pub fn CreateApplicationForm(organization_id: Uuid) -> impl IntoView {
@@ -527,29 +454,22 @@ pub fn CreateApplicationForm(organization_id: Uuid) -> impl IntoView {
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <TextField name="name" check=name_rule id="new-application-name".into() label="Application name" help="What uses it, e.g. terraform-ci. 1 to 64 characters: letters, digits, spaces, '-', '_' and '.'." required=true error/>
+            <Hidden fields=fields![organization_id]/>
+            <TextField name="name" check=name_rule id="new-application-name".into() label="Application name" help=format!("What uses it, e.g. terraform-ci. {}", Name::RULES) required=true error/>
             <button type="submit" class="button primary">"Create application"</button>
         </ActionForm>
     }
 }
 
-#[island]
-pub fn DeleteApplicationForm(
-    organization_id: Uuid,
-    application_id: Uuid,
-    cancel: String,
-) -> impl IntoView {
-    let action = ServerAction::<DeleteApplication>::new();
-    let error = failure(action);
-    view! {
-        <ActionForm action>
-            <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
-            <input type="hidden" name="application_id" value=application_id.to_string()/>
-            <ConfirmButtons cancel label="Delete application".into() danger=true/>
-        </ActionForm>
-    }
+confirm_form!(DeleteApplicationForm(organization_id: Uuid, application_id: Uuid) => DeleteApplication, "Delete application");
+
+/// The values a form acts on, as hidden fields named like the server function's arguments.
+#[component]
+fn Hidden(fields: Vec<(&'static str, String)>) -> impl IntoView {
+    fields
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+        .collect_view()
 }
 
 /// "Cancel" (a link back, when given) and the button that does it, primary button last.
@@ -596,7 +516,7 @@ pub fn SsoSettingsForm(
     view! {
         <ActionForm action>
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <Hidden fields=fields![organization_id]/>
             {saved.then(|| view! { <input type="hidden" name="revision" value=revision.to_string()/> })}
             <TextField name="issuer" id="sso-issuer".into() label="Issuer URL" kind="url" value=issuer help="Exactly as the provider states it, e.g. https://example.okta.com or https://login.microsoftonline.com/<tenant>/v2.0." required=true error/>
             <TextField name="client_id" id="sso-client-id".into() label="Client ID" value=client_id required=true error/>
@@ -624,7 +544,7 @@ pub fn TestSsoForm(organization_id: Uuid, issuer: String) -> impl IntoView {
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <Hidden fields=fields![organization_id]/>
             <TextField name="issuer" id="sso-test-issuer".into() label="Issuer URL to test" kind="url" value=issuer required=true error/>
             <button type="submit" class="button">"Test connection"</button>
         </ActionForm>
@@ -638,7 +558,7 @@ pub fn DeleteSsoForm(organization_id: Uuid) -> impl IntoView {
     view! {
         <ActionForm action>
             <FormError error/>
-            <input type="hidden" name="organization_id" value=organization_id.to_string()/>
+            <Hidden fields=fields![organization_id]/>
             <button type="submit" class="button danger">"Turn off single sign-on"</button>
         </ActionForm>
     }

@@ -13,15 +13,9 @@ use crate::ui::forms::SignOutForm;
 #[component]
 pub fn SettingsFrame() -> impl IntoView {
     let org = use_id_param("org");
-    let me = Resource::new(|| (), |_| current_viewer());
     view! {
         <div class="app">
-            <Suspense fallback=|| view! { <TopBarPlaceholder/> }>
-                {move || Suspend::new(async move {
-                    let viewer = me.await.ok().flatten();
-                    view! { <TopBar viewer current=org.get()/> }
-                })}
-            </Suspense>
+            <SignedInBar current=org/>
             <div class="body">
                 <nav class="sidebar" aria-label="Settings">
                     <p class="sidebar-title">"Settings"</p>
@@ -51,19 +45,27 @@ pub fn SettingsFrame() -> impl IntoView {
 /// Pages outside an organization (creating one, having none): top bar and content.
 #[component]
 pub fn StandaloneFrame() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_viewer());
     view! {
         <div class="app">
-            <Suspense fallback=|| view! { <TopBarPlaceholder/> }>
-                {move || Suspend::new(async move {
-                    let viewer = me.await.ok().flatten();
-                    view! { <TopBar viewer current=None/> }
-                })}
-            </Suspense>
+            <SignedInBar current=Signal::stored(None)/>
             <main id="content" class="standalone">
                 <Outlet/>
             </main>
         </div>
+    }
+}
+
+/// The top bar for whoever is signed in, with `current` as the organization shown.
+#[component]
+fn SignedInBar(#[prop(into)] current: Signal<Option<Uuid>>) -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_viewer());
+    view! {
+        <Suspense fallback=|| view! { <TopBarPlaceholder/> }>
+            {move || Suspend::new(async move {
+                let viewer = me.await.ok().flatten();
+                view! { <TopBar viewer current=current.get()/> }
+            })}
+        </Suspense>
     }
 }
 

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::domain::{DataPlane, Health};
 use crate::paths;
-use crate::server_fns::regions::{Liveness, SPARKLINE_WINDOW, region_liveness};
+use crate::read::regions::{Liveness, SPARKLINE_WINDOW};
+use crate::server_fns::regions::region_liveness;
 use crate::ui::components::{EmptyState, EnabledBadge, relative};
 
 /// How often a hydrated page asks for fresh health.

@@ -27,7 +27,7 @@
 use crate::common::*;
 use futures::FutureExt;
 use futures::future::LocalBoxFuture;
-use meridian::auth::{self, OrgAccess, password, secrets::SecretHasher};
+use meridian::auth::{self, OrgAccess, password};
 use meridian::db;
 use meridian::domain::{DEFAULT_ORGANIZATION_ID, Email, Name, OrgRole, WorkspaceRole};
 use reqwest::{Method, StatusCode};
@@ -158,7 +158,7 @@ struct Fixture {
     pool: PgPool,
     base: String,
     http: reqwest::Client,
-    hasher: SecretHasher,
+    state: meridian::state::AppState,
     /// The instance admin acting on the default organization, to make fresh objects.
     ours: OrgAccess,
     other_org: Uuid,
@@ -266,7 +266,7 @@ impl Fixture {
     /// holds their workspace role.
     async fn fresh_workspace(&self, who: Who) -> Uuid {
         let workspace = meridian::ops::workspaces::create(
-            &self.pool,
+            &self.state,
             &self.ours,
             &Name::parse(&unique("ws")).unwrap(),
             self.auto,
@@ -308,8 +308,7 @@ impl Fixture {
     /// A new data plane in `region`, with one secret.
     async fn fresh_plane(&self) -> Uuid {
         meridian::ops::data_planes::create(
-            &self.pool,
-            &self.hasher,
+            &self.state,
             &self.ours,
             self.region,
             &Name::parse(&unique("plane")).unwrap(),
@@ -324,10 +323,9 @@ impl Fixture {
     /// A new data plane with two secrets; returns it and the second secret's id.
     async fn fresh_plane_with_second_secret(&self) -> (Uuid, Uuid) {
         let plane = self.fresh_plane().await;
-        let issued =
-            meridian::ops::data_planes::rotate_secret(&self.pool, &self.hasher, &self.ours, plane)
-                .await
-                .unwrap();
+        let issued = meridian::ops::data_planes::rotate_secret(&self.state, &self.ours, plane)
+            .await
+            .unwrap();
         (plane, issued.credential_id)
     }
 
@@ -361,8 +359,7 @@ impl Fixture {
     async fn fresh_application(&self, user: Uuid) -> Uuid {
         let user = db::users::get(&self.pool, user).await.unwrap().unwrap();
         meridian::ops::applications::create(
-            &self.pool,
-            &self.hasher,
+            &self.state,
             &user,
             &db::audit::Actor::system("test"),
             None,
@@ -384,8 +381,7 @@ impl Fixture {
             default_role: OrgRole::Member,
             require_sso: false,
         };
-        let secret_box = meridian::auth::sealed::SecretBox::new(&[7u8; 32]);
-        meridian::ops::sso::save(&self.pool, Some(&secret_box), &self.ours, input, None)
+        meridian::ops::sso::save(&self.state, &self.ours, input, None)
             .await
             .unwrap();
     }
@@ -516,7 +512,7 @@ async fn user(
 /// principals.
 async fn fixture(app: &TestApp) -> Arc<Fixture> {
     let pool = app.pool.clone();
-    let hasher = SecretHasher::load(&pool).await.unwrap();
+    let state = app.state.clone();
     let instance_admin = db::users::find_by_email(&pool, &Email::parse(ADMIN_EMAIL).unwrap())
         .await
         .unwrap()
@@ -541,8 +537,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
     let auto = app.region_id(org_id(), "auto").await;
     let region = create_region(&pool, org_id(), "Authz Region").await;
     let data_plane = meridian::ops::data_planes::create(
-        &pool,
-        &hasher,
+        &state,
         &ours,
         region,
         &Name::parse("authz-plane").unwrap(),
@@ -553,7 +548,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
     .data_plane
     .id;
     let workspace = meridian::ops::workspaces::create(
-        &pool,
+        &state,
         &ours,
         &Name::parse("Authz Target").unwrap(),
         region,
@@ -566,8 +561,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
     // permissions hold something.
     let their_region = create_region(&pool, other_org, "Their Region").await;
     meridian::ops::data_planes::create(
-        &pool,
-        &hasher,
+        &state,
         &theirs,
         their_region,
         &Name::parse("their-plane").unwrap(),
@@ -576,7 +570,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
     .await
     .unwrap();
     let their_workspace = meridian::ops::workspaces::create(
-        &pool,
+        &state,
         &theirs,
         &Name::parse("Their Workspace").unwrap(),
         their_region,
@@ -644,7 +638,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
         pool,
         base: format!("http://{}", app.addr),
         http: http_client(),
-        hasher,
+        state,
         ours,
         other_org,
         auto,

@@ -35,6 +35,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub pool: PgPool,
+    /// The server's state, built from [`TestApp::config`] as `meridian serve` builds its own.
+    pub state: AppState,
     /// Stops the server (see [`TestApp::stop`]).
     stop: Option<(
         tokio::sync::oneshot::Sender<()>,
@@ -49,29 +51,47 @@ pub struct Client {
 }
 
 impl TestApp {
-    /// Boots the app the way `meridian serve` does (first-start setup included) on port 0.
-    pub async fn spawn(pool: PgPool) -> TestApp {
-        let data_dir = std::env::temp_dir().join(format!("meridian-test-{}", Uuid::new_v4()));
-        let config = Config {
-            database_url: None,
-            data_dir,
+    /// The configuration tests run with: a fixed encryption key (so SSO secrets saved before
+    /// a restart still decrypt after it), identity providers on 127.0.0.1 allowed, and health
+    /// thresholds short enough to see a data plane turn healthy, then degraded.
+    pub fn config() -> Config {
+        use base64::Engine;
+        Config {
+            data_dir: std::env::temp_dir().join(format!("meridian-test-{}", Uuid::new_v4())),
             listen: "127.0.0.1:0".parse().unwrap(),
-            public_url: None,
-            secure_cookies: false,
             admin_email: ADMIN_EMAIL.into(),
             admin_password: Some(PASSWORD.into()),
-            encryption_key: None,
+            encryption_key: Some(base64::engine::general_purpose::STANDARD.encode([42u8; 32])),
             allow_local_issuers: true,
-            health: Default::default(),
-        };
+            health: meridian::domain::HealthThresholds {
+                healthy_within: time::Duration::seconds(5),
+                degraded_within: time::Duration::seconds(30),
+            },
+            ..Config::default()
+        }
+    }
+
+    /// Boots the app the way `meridian serve` does (first-start setup included) on port 0.
+    pub async fn spawn(pool: PgPool) -> TestApp {
+        let config = Self::config();
         meridian::bootstrap::run(&pool, &config)
             .await
             .expect("first-start setup");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let state = AppState::from_config(
+            &Config {
+                listen: addr,
+                ..config
+            },
+            pool.clone(),
+        )
+        .await
+        .expect("application state");
         let mut app = TestApp {
             addr,
             pool,
+            state,
             stop: None,
         };
         app.serve(listener).await;
@@ -79,25 +99,7 @@ impl TestApp {
     }
 
     async fn serve(&mut self, listener: tokio::net::TcpListener) {
-        let mut state = AppState::load(
-            self.pool.clone(),
-            meridian::server::leptos_options(self.addr),
-            None,
-        )
-        .await
-        .expect("instance keys");
-        // A fixed key, so SSO secrets saved before a restart still decrypt after it.
-        state.secret_box = Some(std::sync::Arc::new(meridian::auth::sealed::SecretBox::new(
-            &[42u8; 32],
-        )));
-        // The tests' identity provider runs on 127.0.0.1.
-        state.oidc = std::sync::Arc::new(meridian::auth::oidc::Providers::new(true).unwrap());
-        // Short enough for tests to see a data plane turn healthy, then degraded.
-        state.health = meridian::domain::HealthThresholds {
-            healthy_within: time::Duration::seconds(5),
-            degraded_within: time::Duration::seconds(30),
-        };
-        let app = meridian::server::router(state, false);
+        let app = meridian::server::router(self.state.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             axum::serve(
@@ -170,18 +172,15 @@ impl TestApp {
 
     /// A second organization (with its own region `auto` and default workspace).
     pub async fn other_organization(&self) -> Uuid {
-        let mut tx = self.pool.begin().await.unwrap();
-        let (org, _) = meridian::bootstrap::create_organization(
-            &mut tx,
+        meridian::ops::organizations::create_by_operator(
+            &self.state,
             &db::audit::Actor::system("test"),
-            Uuid::new_v4(),
             &Name::parse("Other Org").unwrap(),
             None,
         )
         .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        org.id
+        .unwrap()
+        .id
     }
 
     pub async fn region_id(&self, organization: Uuid, name: &str) -> Uuid {
@@ -352,12 +351,8 @@ impl TestApp {
 
     pub async fn api_for(&self, user_id: Uuid) -> Api {
         let user = db::users::get(&self.pool, user_id).await.unwrap().unwrap();
-        let hasher = meridian::auth::secrets::SecretHasher::load(&self.pool)
-            .await
-            .unwrap();
         let (application, secret) = meridian::ops::applications::create(
-            &self.pool,
-            &hasher,
+            &self.state,
             &user,
             &db::audit::Actor::system("test"),
             None,

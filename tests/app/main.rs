@@ -16,6 +16,7 @@ mod members;
 mod organizations;
 mod pages;
 mod regions;
+mod schema;
 mod seed_curls;
 mod sign_in;
 mod sso;

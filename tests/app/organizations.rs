@@ -25,16 +25,10 @@ async fn first_start_creates_the_defaults_once(pool: PgPool) {
 
     // A second start (another replica, a restart) adds nothing.
     let config = meridian::config::Config {
-        database_url: None,
         data_dir: std::env::temp_dir(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        secure_cookies: false,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some("a different password".into()),
-        encryption_key: None,
-        allow_local_issuers: true,
-        health: Default::default(),
+        ..Default::default()
     };
     meridian::bootstrap::run(&app.pool, &config).await.unwrap();
     assert_eq!(app.count("select count(*) from organizations").await, 1);
@@ -47,16 +41,9 @@ async fn first_start_creates_the_defaults_once(pool: PgPool) {
 async fn a_generated_admin_password_is_written_once_to_the_data_directory(pool: PgPool) {
     let dir = std::env::temp_dir().join(format!("meridian-bootstrap-{}", uuid::Uuid::new_v4()));
     let config = meridian::config::Config {
-        database_url: None,
         data_dir: dir.clone(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        public_url: None,
-        secure_cookies: false,
         admin_email: "root@example.com".into(),
-        admin_password: None,
-        encryption_key: None,
-        allow_local_issuers: true,
-        health: Default::default(),
+        ..Default::default()
     };
     meridian::bootstrap::run(&pool, &config).await.unwrap();
     let file = dir.join(meridian::bootstrap::ADMIN_PASSWORD_FILE);

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
+use crate::domain::AuditQuery;
 use crate::paths;
-use crate::server_fns::audit::{AuditData, AuditQuery, audit_page};
+use crate::server_fns::audit::{AuditData, audit_page};
 use crate::ui::components::{
     EmptyState, PageHeader, TextField, format_utc, loaded, path_resource, use_id_param,
 };

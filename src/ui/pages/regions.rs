@@ -6,9 +6,8 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::paths;
-use crate::server_fns::regions::{
-    Liveness, RegionData, RegionOverview, RegionsData, region_page, regions_page,
-};
+use crate::read::regions::{Liveness, RegionOverview};
+use crate::server_fns::regions::{RegionData, RegionsData, region_page, regions_page};
 use crate::ui::components::{
     EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
 };

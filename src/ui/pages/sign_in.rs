@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::server_fns::session::is_local_path;
+use crate::paths::is_local_path;
 use crate::ui::forms::SignInForm;
 
 #[component]

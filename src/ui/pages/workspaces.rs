@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::{Health, Workspace, WorkspaceRole};
 use crate::error::AppError;
 use crate::paths;
-use crate::server_fns::regions::RegionOverview;
+use crate::read::regions::RegionOverview;
 use crate::server_fns::workspaces::{
     GrantView, MemberChoice, WorkspaceData, WorkspacesData, workspace_page, workspaces_page,
 };

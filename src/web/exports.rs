@@ -10,9 +10,8 @@ use uuid::Uuid;
 
 use crate::auth;
 use crate::db;
-use crate::domain::OrgRole;
+use crate::domain::{AuditQuery, OrgRole};
 use crate::error::{AppError, AppResult};
-use crate::server_fns::audit::{AuditQuery, parse_query};
 use crate::state::AppState;
 
 /// The most events one export holds.
@@ -59,13 +58,14 @@ async fn export(
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     auth::authorize(&state.pool, user, None, organization_id, OrgRole::Admin).await?;
-    let filter = parse_query(&AuditQuery {
+    let filter = AuditQuery {
         actor: params.actor,
         action: params.action,
         object: params.object,
         from: params.from,
         to: params.to,
-    })?;
+    }
+    .parse()?;
     let events = db::audit::search(&state.pool, organization_id, &filter, MAX_EXPORT, 0).await?;
     let (body, content_type, extension) = match params.format.as_str() {
         "json" => (

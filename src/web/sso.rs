@@ -19,29 +19,39 @@ use crate::auth::{self, oidc};
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::ops::sso::Refusal;
+use crate::paths;
 use crate::state::AppState;
 
 /// Session slot for the sign-in in progress.
 const PENDING: &str = "sso_pending";
-/// Session slot for the ticket the sign-in form issues to `start`.
-const START_TICKET: &str = "sso_start";
-/// Session slot naming the provider the user signed in with, for signing out there too.
-/// (`auth::session::establish` clears it with the rest of a previous sign-in.)
-const SIGNED_IN_WITH: &str = "sso_signed_in_with";
-
-pub const CALLBACK_PATH: &str = "/auth/sso/callback";
 
 /// Back to the sign-in page with a reason code.
 fn fail(code: &str) -> Response {
     Redirect::to(&format!("/login?sso_error={code}")).into_response()
 }
 
-/// What the sign-in session remembers of the provider, for signing out there: its
-/// end-session address for this sign-in, worked out while the provider's metadata is at hand
-/// so that signing out waits on no network.
-#[derive(serde::Serialize, Deserialize)]
-struct SignedInWith {
-    end_session_url: Option<String>,
+/// An organization's SSO settings (when they name `issuer`, if given) and its provider's
+/// metadata; or the sign-in page with the reason.
+async fn provider(
+    state: &AppState,
+    organization_id: Uuid,
+    issuer: Option<&str>,
+) -> Result<(db::sso::SsoConfig, std::sync::Arc<oidc::Metadata>), Response> {
+    let config = match db::sso::get(&state.pool, organization_id).await {
+        Ok(Some(c)) if issuer.is_none_or(|i| i == c.issuer) => c,
+        Ok(_) => return Err(fail("misconfigured")),
+        Err(e) => {
+            tracing::error!(error = %e, "loading SSO settings");
+            return Err(fail("unavailable"));
+        }
+    };
+    match state.oidc.metadata(&config.issuer).await {
+        Ok(metadata) => Ok((config, metadata)),
+        Err(problem) => {
+            tracing::warn!(issuer = %config.issuer, %problem, "identity provider discovery failed");
+            Err(fail("unavailable"))
+        }
+    }
 }
 
 /// The organization's registration with its provider, with the secret decrypted.
@@ -66,28 +76,6 @@ fn registration<'a>(
     })
 }
 
-/// Where the sign-in form sends an address covered by SSO, with a one-time ticket kept in the
-/// session: `start` serves only a browser that came through the sign-in form, so a link
-/// planted on another site cannot sign a visitor in to an account of the linker's choosing.
-pub async fn start_path(
-    session: &Session,
-    organization_id: Uuid,
-    login_hint: &str,
-    next: Option<&str>,
-) -> AppResult<String> {
-    let ticket = Uuid::new_v4().simple().to_string();
-    auth::session::stash_once(session, START_TICKET, &(organization_id, &ticket)).await?;
-    let mut path = format!(
-        "/auth/sso/start?organization={organization_id}&ticket={ticket}&login_hint={}",
-        crate::paths::encode_query_value(login_hint)
-    );
-    if let Some(next) = next {
-        path.push_str("&next=");
-        path.push_str(&crate::paths::encode_query_value(next));
-    }
-    Ok(path)
-}
-
 #[derive(Deserialize)]
 pub struct StartQuery {
     organization: Uuid,
@@ -105,41 +93,19 @@ pub async fn start(
     let Ok(Query(query)) = query else {
         return fail("expired");
     };
-    let issued: Option<(Uuid, String)> = auth::session::take_once(&session, START_TICKET)
-        .await
-        .unwrap_or_else(|e| {
-            tracing::warn!(error = %e.message, "reading the SSO start ticket");
-            None
-        });
-    let ticket_ok = issued.is_some_and(|(org, ticket)| {
-        org == query.organization && bool::from(ticket.as_bytes().ct_eq(query.ticket.as_bytes()))
-    });
-    if !ticket_ok {
+    if !auth::session::take_sso_start_ticket(&session, query.organization, &query.ticket).await {
         return fail("expired");
     }
-    let config = match db::sso::get(&state.pool, query.organization).await {
-        Ok(Some(config)) => config,
-        Ok(None) => return fail("misconfigured"),
-        Err(e) => {
-            tracing::error!(error = %e, "loading SSO settings");
-            return fail("unavailable");
-        }
-    };
-    let metadata = match state.oidc.metadata(&config.issuer).await {
-        Ok(m) => m,
-        Err(problem) => {
-            tracing::warn!(issuer = %config.issuer, %problem, "identity provider discovery failed");
-            return fail("unavailable");
-        }
+    let (config, metadata) = match provider(&state, query.organization, None).await {
+        Ok(found) => found,
+        Err(failed) => return failed,
     };
     // The callback must name the same redirect URI, so it is decided once, here.
-    let redirect_uri = format!("{}{CALLBACK_PATH}", state.public_base(&headers));
+    let redirect_uri = format!("{}{}", state.base_url(&headers), paths::SSO_CALLBACK);
     let Ok(registration) = registration(&state, &config, redirect_uri) else {
         return fail("misconfigured");
     };
-    let next = query
-        .next
-        .filter(|n| crate::server_fns::session::is_local_path(n));
+    let next = query.next.filter(|n| paths::is_local_path(n));
     let hint = query.login_hint.filter(|h| h.len() <= 320);
     let Ok((url, pending)) = oidc::begin(
         &metadata,
@@ -214,21 +180,12 @@ pub async fn callback(
         tracing::warn!(organization = %pending.organization_id, "SSO callback without a code");
         return fail("refused");
     };
-    let config = match db::sso::get(&state.pool, pending.organization_id).await {
-        Ok(Some(c)) if c.issuer == pending.issuer => c,
-        Ok(_) => return fail("misconfigured"),
-        Err(e) => {
-            tracing::error!(error = %e, "loading SSO settings");
-            return fail("unavailable");
-        }
-    };
-    let metadata = match state.oidc.metadata(&config.issuer).await {
-        Ok(m) => m,
-        Err(problem) => {
-            tracing::warn!(issuer = %config.issuer, %problem, "identity provider discovery failed");
-            return fail("unavailable");
-        }
-    };
+    // The settings must still name the provider the sign-in started with.
+    let (config, metadata) =
+        match provider(&state, pending.organization_id, Some(&pending.issuer)).await {
+            Ok(found) => found,
+            Err(failed) => return failed,
+        };
     let Ok(registration) = registration(&state, &config, pending.redirect_uri.clone()) else {
         return fail("misconfigured");
     };
@@ -252,8 +209,7 @@ pub async fn callback(
         .email
         .clone()
         .unwrap_or_else(|| format!("subject {}", verified.subject));
-    let user_id = match crate::ops::sso::admit(&state.pool, &config, &verified, source_ip.clone())
-        .await
+    let user_id = match crate::ops::sso::admit(&state, &config, &verified, source_ip.clone()).await
     {
         Ok(Ok(id)) => id,
         Ok(Err(refusal)) => {
@@ -281,33 +237,17 @@ pub async fn callback(
         Some(&verified.id_token),
         &format!("{}/login", base_of(&pending.redirect_uri)),
     );
-    if let Err(e) = session
-        .insert(SIGNED_IN_WITH, SignedInWith { end_session_url })
+    auth::session::remember_sso_sign_out(&session, end_session_url).await;
+    let landing = crate::read::landing_path(&state.pool, user_id, pending.next.as_deref())
         .await
-    {
-        // Only signing out at the provider is lost.
-        tracing::warn!(error = %e, "remembering the SSO provider for sign-out");
-    }
-    let landing =
-        crate::server_fns::session::landing_path(&state.pool, user_id, pending.next.as_deref())
-            .await
-            .unwrap_or_else(|_| "/".to_owned());
+        .unwrap_or_else(|_| "/".to_owned());
     Redirect::to(&landing).into_response()
-}
-
-/// Where to send the browser after ending the Meridian session: the provider's end-session
-/// endpoint when the user signed in through one that has it, else the sign-in page.
-pub async fn sign_out_target(session: &Session) -> String {
-    let signed_in_with: Option<SignedInWith> = session.get(SIGNED_IN_WITH).await.ok().flatten();
-    signed_in_with
-        .and_then(|with| with.end_session_url)
-        .unwrap_or_else(|| "/login".to_owned())
 }
 
 /// Our own address, from the redirect URI it was built into.
 fn base_of(redirect_uri: &str) -> &str {
     redirect_uri
-        .strip_suffix(CALLBACK_PATH)
+        .strip_suffix(paths::SSO_CALLBACK)
         .unwrap_or(redirect_uri)
 }
 
@@ -320,7 +260,7 @@ async fn audit_failure(
     source_ip: Option<String>,
 ) {
     if let Err(e) =
-        crate::ops::sso::record_failure(&state.pool, organization_id, who, reason, source_ip).await
+        crate::ops::sso::record_failure(state, organization_id, who, reason, source_ip).await
     {
         tracing::error!(error = %e.message, "recording a failed SSO sign-in");
     }

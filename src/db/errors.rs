@@ -1,0 +1,104 @@
+//! What a database error means to the person whose request caused it. A broken constraint
+//! becomes a conflict beside the field that caused it, worded by the module that owns the
+//! table (each `db` module lists its table's constraints in `CONSTRAINTS`); anything else is
+//! logged and answered as our failure, never shown.
+
+use crate::error::{AppError, ErrorKind};
+
+/// What breaking one database constraint means.
+pub struct Constraint {
+    pub name: &'static str,
+    /// The form field to show the message beside; `None` for a message about the whole form.
+    pub field: Option<&'static str>,
+    pub message: &'static str,
+}
+
+impl Constraint {
+    /// A constraint that input can break, with the field and message to show.
+    pub const fn on(name: &'static str, field: &'static str, message: &'static str) -> Self {
+        Constraint {
+            name,
+            field: Some(field),
+            message,
+        }
+    }
+
+    /// A constraint about the whole request rather than one field.
+    pub const fn about_form(name: &'static str, message: &'static str) -> Self {
+        Constraint {
+            name,
+            field: None,
+            message,
+        }
+    }
+
+    /// A uniqueness no input can break (random ids, generated client ids, rows the code
+    /// checks for first): breaking it means a race, answered as a plain conflict.
+    pub const fn not_from_input(name: &'static str) -> Self {
+        Constraint {
+            name,
+            field: None,
+            message: "That already exists.",
+        }
+    }
+}
+
+/// Every constraint of the schema that a request can run into, by the module owning its table.
+/// A test checks that each unique index and foreign key of the schema is listed here.
+pub const CONSTRAINTS: &[&[Constraint]] = &[
+    super::applications::CONSTRAINTS,
+    super::audit::CONSTRAINTS,
+    super::data_planes::CONSTRAINTS,
+    super::keys::CONSTRAINTS,
+    super::organizations::CONSTRAINTS,
+    super::permissions::CONSTRAINTS,
+    super::regions::CONSTRAINTS,
+    super::sso::CONSTRAINTS,
+    super::users::CONSTRAINTS,
+    super::workspaces::CONSTRAINTS,
+    // Kept by the session store and the migrator, not by Meridian's queries.
+    &[
+        Constraint::not_from_input("sessions_pkey"),
+        Constraint::not_from_input("_sqlx_migrations_pkey"),
+    ],
+];
+
+/// The meaning of the constraint named `name`, if it is listed.
+pub fn constraint(name: &str) -> Option<&'static Constraint> {
+    CONSTRAINTS
+        .iter()
+        .flat_map(|module| module.iter())
+        .find(|c| c.name == name)
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        if let Some(db) = err.as_database_error() {
+            let name = db.constraint().unwrap_or_default();
+            if (db.is_unique_violation() || db.is_foreign_key_violation())
+                && let Some(c) = constraint(name)
+            {
+                return AppError::conflict(c.field, c.message);
+            }
+            if db.is_unique_violation() {
+                tracing::warn!(
+                    constraint = name,
+                    "a unique constraint without a message was broken"
+                );
+                return AppError::conflict(None, "That already exists.");
+            }
+            // Other foreign keys all mean the same: what the request pointed at went away.
+            if db.is_foreign_key_violation() {
+                return AppError::conflict(
+                    None,
+                    "A related object was changed or deleted meanwhile. Reload and try again.",
+                );
+            }
+        }
+        if let sqlx::Error::RowNotFound = err {
+            return AppError::new(ErrorKind::NotFound, "Not found.");
+        }
+        tracing::error!(error = %err, "database error");
+        AppError::internal()
+    }
+}

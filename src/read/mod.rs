@@ -1,0 +1,26 @@
+//! Read models: what several pages (and the API) show, assembled from a few queries. They sit
+//! below both front doors, so neither door imports the other to share them. The types compile
+//! for the browser too (pages render them); loading them is server-only.
+
+pub mod regions;
+
+#[cfg(feature = "ssr")]
+use uuid::Uuid;
+
+/// Where to go after signing in: the page first asked for when it is a same-site path, else
+/// the user's first organization.
+#[cfg(feature = "ssr")]
+pub async fn landing_path(
+    pool: &sqlx::PgPool,
+    user_id: Uuid,
+    next: Option<&str>,
+) -> crate::error::AppResult<String> {
+    if let Some(next) = next.filter(|n| crate::paths::is_local_path(n)) {
+        return Ok(next.to_owned());
+    }
+    let memberships = crate::db::organizations::memberships(pool, user_id).await?;
+    Ok(match memberships.first() {
+        Some(m) => crate::paths::general(m.organization_id),
+        None => "/no-organization".to_owned(),
+    })
+}
