@@ -7,12 +7,14 @@ use leptos_router::{SsrMode, path};
 
 use crate::ui::layout::{NotFound, SettingsFrame, StandaloneFrame};
 use crate::ui::pages::{
-    applications, audit, data_planes, general, members, organizations, regions, sign_in, sso,
-    workspaces,
+    account, applications, audit, data_planes, general, invitations, members, organizations,
+    regions, sign_in, sso, workspaces,
 };
 
 /// The document around every page.
 pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -33,6 +35,28 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Pages run only our own scripts: the bundle and `copy.js` from this origin, and Leptos' inline
+/// hydration script with this response's nonce. Nothing may frame them, and forms post only
+/// here, so an injected `javascript:` address or inline script does not run.
+#[cfg(feature = "ssr")]
+fn content_security_policy() {
+    let (Some(nonce), Some(options)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    // WebAssembly needs 'wasm-unsafe-eval' to be compiled; it allows nothing else.
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        options.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -45,9 +69,12 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=sign_in::SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/invitations/sign-up/:token") view=invitations::SignUpPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=StandaloneFrame ssr=SsrMode::Async>
                     <Route path=path!("/no-organization") view=organizations::NoOrganizationPage ssr=SsrMode::Async/>
                     <Route path=path!("/organizations/new") view=organizations::NewOrganizationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/invitations") view=invitations::MyInvitationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async/>
                 </ParentRoute>
                 <ParentRoute path=path!("/orgs/:org/settings") view=SettingsFrame ssr=SsrMode::Async>
                     <Route path=path!("general") view=general::GeneralPage ssr=SsrMode::Async/>
@@ -64,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("members") view=members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("sso") view=sso::SsoPage ssr=SsrMode::Async/>
                     <Route path=path!("members/:user/remove") view=members::RemoveMemberPage ssr=SsrMode::Async/>
+                    <Route path=path!("members/invitations/:invitation/link") view=members::SignUpLinkPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/secret") view=applications::ApplicationSecretPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/delete") view=applications::DeleteApplicationPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/dataplanes/:dataplane") view=data_planes::DataPlanePage ssr=SsrMode::Async/>

@@ -74,6 +74,24 @@ enum Admin {
         email: String,
         #[arg(long)]
         name: String,
+        /// The one organization the application acts in (default: the default organization).
+        #[arg(long, default_value_t = crate::domain::DEFAULT_ORGANIZATION_ID)]
+        organization: Uuid,
+    },
+    /// Issue a one-time sign-up link for an invited person without an account, to pass on to
+    /// them (the link lets its holder choose the account's password).
+    InvitationLink {
+        /// The invited address.
+        #[arg(long)]
+        email: String,
+        /// The inviting organization (default: the default organization).
+        #[arg(long, default_value_t = crate::domain::DEFAULT_ORGANIZATION_ID)]
+        organization: Uuid,
+    },
+    /// End every session and API token of a user (they can sign in again).
+    SignOut {
+        #[arg(long)]
+        email: String,
     },
     /// Create an organization (with region `auto` and a default workspace).
     CreateOrganization {
@@ -139,8 +157,9 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
     crate::bootstrap::run(&pool, config)
         .await
         .context("first-start setup")?;
-    crate::server::spawn_session_cleanup(&pool);
+    crate::jobs::spawn_session_cleanup(pool.clone());
     crate::jobs::spawn_heartbeat_pruning(pool.clone());
+    crate::jobs::spawn_housekeeping(pool.clone());
     let state = AppState::from_config(config, pool).await?;
     let local = if local_dataplane {
         let local = ops::data_planes::local_agent_credentials(&state)
@@ -261,16 +280,26 @@ async fn admin(task: Admin, state: &AppState) -> anyhow::Result<()> {
                 println!("password: {secret}");
             }
         }
-        Admin::CreateApplication { email, name } => {
+        Admin::CreateApplication {
+            email,
+            name,
+            organization,
+        } => {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let name = Name::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;
             let user = db::users::find_by_email(&state.pool, &email)
                 .await?
                 .with_context(|| format!("no user {email}"))?;
-            let (application, secret) =
-                ops::applications::create(state, &user, &actor, None, &name)
+            let access =
+                crate::auth::authorize(&state.pool, user, None, organization, OrgRole::Member)
                     .await
-                    .map_err(failed)?;
+                    .map_err(|_| {
+                        anyhow::anyhow!("{email} is not a member of organization {organization}")
+                    })?;
+            let access = crate::auth::OrgAccess { actor, ..access };
+            let (application, secret) = ops::applications::create(state, &access, &name)
+                .await
+                .map_err(failed)?;
             println!(
                 "{}",
                 serde_json::json!({
@@ -278,6 +307,43 @@ async fn admin(task: Admin, state: &AppState) -> anyhow::Result<()> {
                     "clientSecret": secret.expose(),
                 })
             );
+        }
+        Admin::InvitationLink {
+            email,
+            organization,
+        } => {
+            let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
+            let invitation = db::invitations::lock_pending_for(
+                &mut *state.pool.acquire().await?,
+                organization,
+                email.as_str(),
+            )
+            .await?
+            .filter(|i| i.is_open_at(time::OffsetDateTime::now_utc()))
+            .with_context(|| format!("{email} has no open invitation to {organization}"))?;
+            let path = ops::invitations::issue_sign_up_link(state, &actor, true, invitation.id)
+                .await
+                .map_err(failed)?;
+            let base = state
+                .config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", state.config.listen));
+            println!("{base}{path}");
+            eprintln!(
+                "Pass this link to {email} only: it lets its holder choose the account's password. It works once, until the invitation expires ({}).",
+                crate::api::timestamp(invitation.expires_at)
+            );
+        }
+        Admin::SignOut { email } => {
+            let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
+            let user = db::users::find_by_email(&state.pool, &email)
+                .await?
+                .with_context(|| format!("no user {email}"))?;
+            ops::users::sign_out_everywhere(state, &actor, &user)
+                .await
+                .map_err(failed)?;
+            println!("{email} is signed out everywhere");
         }
         Admin::CreateOrganization { name, admin_email } => {
             let name = Name::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;

@@ -27,6 +27,14 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// How recent a data plane's last heartbeat must be to count as healthy or degraded.
     pub health: crate::domain::HealthThresholds,
+    /// `MERIDIAN_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<crate::auth::client::Network>,
+    /// `MERIDIAN_RATE_LIMITS`: whether sign-ins and token exchanges are rate limited (on,
+    /// unless turned off for a benchmark).
+    pub rate_limits: bool,
+    /// `MERIDIAN_DNS_SERVER`: the DNS server that domain proofs are looked up at, instead of
+    /// the system's resolver.
+    pub dns_server: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Config {
@@ -42,6 +50,9 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("admin_email", &self.admin_email)
             .field("health", &self.health)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("rate_limits", &self.rate_limits)
+            .field("dns_server", &self.dns_server)
             .field(
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
@@ -68,6 +79,9 @@ impl Default for Config {
             admin_email: Self::DEFAULT_ADMIN_EMAIL.into(),
             admin_password: None,
             health: crate::domain::HealthThresholds::default(),
+            trusted_proxies: Vec::new(),
+            rate_limits: true,
+            dns_server: None,
         }
     }
 }
@@ -86,13 +100,34 @@ impl Config {
             })?,
             None => defaults.listen,
         };
-        let secure_cookies = match var("MERIDIAN_SECURE_COOKIES").as_deref() {
-            None | Some("false" | "0" | "no") => false,
-            Some("true" | "1" | "yes") => true,
-            Some(other) => {
-                anyhow::bail!("MERIDIAN_SECURE_COOKIES must be true or false, got {other:?}")
+        let flag = |name: &str, default: bool| -> anyhow::Result<bool> {
+            match var(name).as_deref() {
+                None => Ok(default),
+                Some("false" | "0" | "no" | "off") => Ok(false),
+                Some("true" | "1" | "yes" | "on") => Ok(true),
+                Some(other) => anyhow::bail!("{name} must be true or false, got {other:?}"),
             }
         };
+        let secure_cookies = flag("MERIDIAN_SECURE_COOKIES", false)?;
+        let trusted_proxies = var("MERIDIAN_TRUSTED_PROXIES")
+            .map(|raw| {
+                raw.split(',')
+                    .filter(|p| !p.trim().is_empty())
+                    .map(crate::auth::client::Network::parse)
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()
+            .map_err(|m| anyhow::anyhow!("MERIDIAN_TRUSTED_PROXIES: {m}"))?
+            .unwrap_or_default();
+        let dns_server = var("MERIDIAN_DNS_SERVER")
+            .map(|raw| {
+                raw.parse::<SocketAddr>().map_err(|_| {
+                    anyhow::anyhow!(
+                        "MERIDIAN_DNS_SERVER must be an address like 127.0.0.1:53, got {raw:?}"
+                    )
+                })
+            })
+            .transpose()?;
         let seconds = |name: &str, default: i64| -> anyhow::Result<time::Duration> {
             match var(name) {
                 None => Ok(time::Duration::seconds(default)),
@@ -129,10 +164,10 @@ impl Config {
             admin_email: var("MERIDIAN_ADMIN_EMAIL").unwrap_or(defaults.admin_email),
             admin_password: var("MERIDIAN_ADMIN_PASSWORD"),
             encryption_key: var("MERIDIAN_ENCRYPTION_KEY"),
-            allow_local_issuers: matches!(
-                var("MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS").as_deref(),
-                Some("true" | "1" | "yes")
-            ),
+            allow_local_issuers: flag("MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS", false)?,
+            trusted_proxies,
+            rate_limits: flag("MERIDIAN_RATE_LIMITS", true)?,
+            dns_server,
         })
     }
 }

@@ -18,6 +18,10 @@ pub enum ErrorKind {
     Invalid,
     /// A duplicate name, an object still in use, or a change made since the form was loaded (409).
     Conflict,
+    /// Too many attempts from one caller or for one account; try again later (429).
+    TooManyRequests,
+    /// Too busy or a dependency is down; try again shortly (503).
+    Unavailable,
     /// Something failed on our side; details are logged, never shown (500).
     Internal,
     /// The request never reached the server or its answer could not be read.
@@ -43,6 +47,9 @@ pub struct AppError {
     pub fields: Vec<FieldError>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub input: Vec<(String, String)>,
+    /// For `TooManyRequests` and `Unavailable`: seconds after which to try again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u32>,
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -54,7 +61,25 @@ impl AppError {
             message: message.into(),
             fields: Vec::new(),
             input: Vec::new(),
+            retry_after: None,
         }
+    }
+
+    /// Too many attempts: `message` says of what; try again after `retry_after` seconds.
+    pub fn too_many(message: impl Into<String>, retry_after: u32) -> Self {
+        let mut e = Self::new(ErrorKind::TooManyRequests, message);
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    /// Too busy right now; try again after `retry_after` seconds.
+    pub fn busy(retry_after: u32) -> Self {
+        let mut e = Self::new(
+            ErrorKind::Unavailable,
+            "Meridian is busy right now. Please try again in a few seconds.",
+        );
+        e.retry_after = Some(retry_after);
+        e
     }
 
     pub fn unauthenticated() -> Self {
@@ -94,6 +119,7 @@ impl AppError {
                 message,
             }],
             input: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -113,6 +139,7 @@ impl AppError {
             message,
             fields,
             input: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -124,6 +151,12 @@ impl AppError {
                 "This {what} was changed by someone else since you opened the page. Reload and try again."
             ),
         )
+    }
+
+    /// The same failure, told in other words.
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
     }
 
     /// Merges field errors from several validations into one error.
@@ -170,6 +203,8 @@ impl AppError {
             ErrorKind::NotFound => 404,
             ErrorKind::Invalid => 422,
             ErrorKind::Conflict => 409,
+            ErrorKind::TooManyRequests => 429,
+            ErrorKind::Unavailable => 503,
             ErrorKind::Internal => 500,
             ErrorKind::Transport => 502,
         }
@@ -222,7 +257,14 @@ mod server {
         fn into_response(self) -> Response {
             let status = axum::http::StatusCode::from_u16(self.status())
                 .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-            (status, axum::Json(self)).into_response()
+            let retry_after = self.retry_after;
+            let mut response = (status, axum::Json(self)).into_response();
+            if let Some(seconds) = retry_after {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, seconds.into());
+            }
+            response
         }
     }
 }

@@ -45,3 +45,59 @@ pub async fn prune_heartbeats(pool: &sqlx::PgPool) -> Result<Option<u64>, sqlx::
     tx.commit().await?;
     Ok(Some(deleted))
 }
+
+/// How often sessions past their expiry are deleted.
+const SESSION_CLEANUP_EVERY: Duration = Duration::from_secs(600);
+
+/// Deletes expired sessions every ten minutes. A failed round (the database was away) is
+/// logged and the next one comes as planned: cleanup never stops for good.
+pub fn spawn_session_cleanup(pool: sqlx::PgPool) {
+    use tower_sessions::session_store::ExpiredDeletion;
+    let store = crate::auth::session::store(&pool);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SESSION_CLEANUP_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = store.delete_expired().await {
+                tracing::warn!(error = %e, "deleting expired sessions failed; trying again later");
+            }
+        }
+    });
+}
+
+/// How often abuse counters are tidied.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// Names the housekeeping job's advisory lock.
+pub const HOUSEKEEPING_LOCK: i64 = 0x4d45_5249_0002; // "MERI" 2
+
+/// Every minute, on whichever replica takes the lock: forgets rate-limit windows that ended
+/// an hour ago, and writes the hourly summaries of failed sign-ins for unknown addresses.
+pub fn spawn_housekeeping(pool: sqlx::PgPool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(HOUSEKEEPING_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = housekeeping(&pool).await {
+                tracing::warn!(error = %e, "housekeeping failed; trying again later");
+            }
+        }
+    });
+}
+
+/// One housekeeping pass; `false` when another replica holds the lock.
+pub async fn housekeeping(pool: &sqlx::PgPool) -> Result<bool, crate::error::AppError> {
+    let mut tx = pool.begin().await?;
+    let locked = sqlx::query_scalar!(
+        r#"select pg_try_advisory_xact_lock($1) as "locked!""#,
+        HOUSEKEEPING_LOCK
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !locked {
+        return Ok(false);
+    }
+    db::abuse::prune_rate_limits(&mut *tx, 3600).await?;
+    tx.commit().await?;
+    crate::ops::sign_in::summarize_unknown_sign_ins(pool).await?;
+    Ok(true)
+}

@@ -31,6 +31,8 @@ pub mod dataplane;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod dns;
+#[cfg(feature = "ssr")]
 pub mod embedded_postgres;
 #[cfg(feature = "ssr")]
 pub mod jobs;

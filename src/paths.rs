@@ -96,6 +96,17 @@ pub fn member_remove(org: Uuid, user: Uuid) -> String {
     format!("{}/{user}/remove", members(org))
 }
 
+/// Where an operator sees a sign-up link they just issued for an invitation, once.
+pub fn sign_up_link(org: Uuid, invitation: Uuid) -> String {
+    format!("{}/invitations/{invitation}/link", members(org))
+}
+
+/// The signed-in person's open invitations.
+pub const INVITATIONS: &str = "/invitations";
+
+/// The signed-in person's own account: password, signing out everywhere.
+pub const ACCOUNT: &str = "/account";
+
 #[cfg(test)]
 mod tests {
     use super::is_local_path;

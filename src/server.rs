@@ -13,7 +13,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
-use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::app::{App, shell};
 use crate::auth;
@@ -22,17 +21,9 @@ use crate::state::AppState;
 /// How long a browser session lasts without activity.
 const SESSION_IDLE: time::Duration = time::Duration::hours(12);
 
-/// The session store over the `sessions` table.
-pub fn session_store(pool: &sqlx::PgPool) -> PostgresStore {
-    PostgresStore::new(pool.clone())
-        .with_schema_name("public")
-        .and_then(|s| s.with_table_name("sessions"))
-        .expect("static, valid identifiers")
-}
-
 /// The whole application as one router.
 pub fn router(state: AppState) -> Router {
-    let sessions = SessionManagerLayer::new(session_store(&state.pool))
+    let sessions = SessionManagerLayer::new(auth::session::store(&state.pool))
         .with_name("meridian_session")
         .with_http_only(true)
         // Lax, not Strict: the SSO provider's redirect back must carry the cookie.
@@ -70,11 +61,15 @@ pub fn router(state: AppState) -> Router {
 
     // The public API authenticates with bearer tokens, not cookies: none of the browser's
     // session, CSRF or page middleware applies to it.
+    let trusted_proxies = std::sync::Arc::new(state.config.trusted_proxies.clone());
     Router::new()
         .merge(crate::api::router())
         .merge(ui)
         .layer(CatchPanicLayer::custom(crate::api::problem::panic_response))
         .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(move |request, next| {
+            auth::client::resolve(trusted_proxies.clone(), request, next)
+        }))
         .with_state(state)
 }
 
@@ -93,7 +88,10 @@ async fn root(State(state): State<AppState>, session: Session) -> Response {
 /// Settings pages need a signed-in user: send everyone else to sign in, and back afterwards.
 async fn require_sign_in(session: Session, request: Request, next: Next) -> Response {
     let path = request.uri().path();
-    let protected = path.starts_with("/orgs/") || path.starts_with("/organizations/");
+    let protected = path.starts_with("/orgs/")
+        || path.starts_with("/organizations/")
+        || path == crate::paths::ACCOUNT
+        || path == crate::paths::INVITATIONS;
     if protected && matches!(auth::session::user_id(&session).await, Ok(None)) {
         let wanted = request
             .uri()
@@ -121,18 +119,4 @@ async fn never_cache_pages(request: Request, next: Next) -> Response {
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
-}
-
-/// Deletes expired sessions now and then.
-pub fn spawn_session_cleanup(pool: &sqlx::PgPool) {
-    use tower_sessions::session_store::ExpiredDeletion;
-    let store = session_store(pool);
-    tokio::spawn(async move {
-        if let Err(e) = store
-            .continuously_delete_expired(std::time::Duration::from_secs(600))
-            .await
-        {
-            tracing::warn!(error = %e, "expired-session cleanup stopped");
-        }
-    });
 }

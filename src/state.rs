@@ -35,6 +35,8 @@ pub struct AppState {
     /// Talks to identity providers (discovery, JWKS, code redemption); set up for public
     /// providers only unless `MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS`.
     pub oidc: Arc<Providers>,
+    /// Looks up the DNS proofs of claimed email domains.
+    pub dns: Arc<crate::dns::Dns>,
 }
 
 impl AppState {
@@ -60,6 +62,10 @@ impl AppState {
             api_access: Arc::new(ApiAccessCache::default()),
             region_lists,
             oidc: Arc::new(oidc),
+            dns: Arc::new(
+                crate::dns::Dns::new(config.dns_server)
+                    .map_err(|e| anyhow::anyhow!("DNS resolver: {e}"))?,
+            ),
             pool,
         })
     }
@@ -75,6 +81,15 @@ impl AppState {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("127.0.0.1:3000");
         format!("http://{host}")
+    }
+
+    /// Counts an attempt against a rate limit (see [`crate::auth::limits`]).
+    pub async fn limit(
+        &self,
+        limit: crate::auth::limits::Limit,
+        subject: &str,
+    ) -> crate::error::AppResult<()> {
+        crate::auth::limits::check(&self.pool, self.config.rate_limits, limit, subject).await
     }
 }
 

@@ -18,8 +18,8 @@ const LAYERS: &[&[&str]] = &[
     &["config", "dataplane", "embedded_postgres"],
     // All SQL.
     &["db"],
-    // Who is calling, secrets and keys; in-memory copies kept coherent across replicas.
-    &["auth", "cache"],
+    // Who is calling, secrets and keys; in-memory copies kept coherent across replicas; DNS.
+    &["auth", "cache", "dns"],
     // What every request can reach, built from the configuration.
     &["state"],
     // Every change of state; what several pages show.

@@ -3,13 +3,14 @@
 //! record that the data plane is alive, with its version and host, and answer its identity
 //! and whether it may take work.
 
-use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
+use axum::{Extension, Json};
 
 use super::extract::{JsonBody, bearer_token};
 use super::problem::{ApiError, ApiResult};
 use crate::auth::tokens::{Claims, DATA_PLANE_AUDIENCE};
+use crate::auth::{client::ClientAddr, limits};
 use crate::dataplane::protocol::{Identity, Report, TokenRequest, TokenResponse};
 use crate::db;
 use crate::ops;
@@ -36,8 +37,13 @@ impl FromRequestParts<AppState> for Agent {
 /// `POST /api/v1/dataplanes/token`.
 pub async fn token(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     JsonBody(request): JsonBody<TokenRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
+    let address = client.map(|Extension(c)| c.to_string()).unwrap_or_default();
+    state
+        .limit(limits::DATA_PLANE_TOKEN_PER_ADDRESS, &address)
+        .await?;
     let (access_token, lifetime) =
         ops::data_planes::exchange(&state, &request.client_id, &request.client_secret).await?;
     Ok(Json(TokenResponse {

@@ -1,13 +1,14 @@
 //! `POST /applications/token`: exchanging an application's client credentials for a bearer
 //! token (OAuth 2.0 client credentials grant, JSON or form-encoded).
 
-use axum::Json;
 use axum::extract::{Request, State};
+use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::extract::{media_type, parse_json, read_body, unsupported_media_type};
 use super::problem::{ApiError, ApiResult};
+use crate::auth::{client::ClientAddr, limits};
 use crate::ops;
 use crate::state::AppState;
 
@@ -50,8 +51,11 @@ pub struct TokenResponse {
     responses((status = 200, body = TokenResponse)))]
 pub async fn token(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddr>>,
     request: Request,
 ) -> ApiResult<Json<TokenResponse>> {
+    let address = client.map(|Extension(c)| c.to_string()).unwrap_or_default();
+    state.limit(limits::API_TOKEN_PER_ADDRESS, &address).await?;
     let media_type = media_type(request.headers());
     let body = read_body(request, &state).await?;
     let form = match media_type.as_deref() {

@@ -180,10 +180,9 @@ async fn list_in(
     caller: &Caller,
     region_ids: &[Uuid],
 ) -> ApiResult<Json<DataplanesResponse>> {
-    let owner = caller.owner(state).await?;
+    let access = caller.home(state).await?;
     let planes =
-        db::data_planes::list_visible(&state.pool, owner.id, owner.is_instance_admin, region_ids)
-            .await?;
+        db::data_planes::list_visible(&state.pool, access.organization_id, region_ids).await?;
     Ok(Json(DataplanesResponse {
         data: planes
             .into_iter()

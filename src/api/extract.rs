@@ -2,16 +2,15 @@
 //! read: the caller's token, JSON bodies, query parameters and path ids.
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use uuid::Uuid;
 
 use super::problem::{ApiError, ApiResult, camel_case};
 use crate::auth::{
     self, OrgAccess,
+    client::ClientAddr,
     tokens::{API_AUDIENCE, Claims},
 };
 use crate::domain::{Name, OrgRole};
@@ -36,12 +35,17 @@ impl FromRequestParts<AppState> for Caller {
             "Send an access token: Authorization: Bearer <token>. Exchange your application's credentials at POST /api/public/v1/applications/token.",
         )?;
         let claims = state.tokens.verify(token, API_AUDIENCE).await?;
-        let source_ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+        let source_ip = client_addr(parts);
         Ok(Caller { claims, source_ip })
     }
+}
+
+/// The client's address as the trusted-proxy rules make it (see [`crate::auth::client`]).
+pub fn client_addr(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<ClientAddr>()
+        .map(ClientAddr::to_string)
 }
 
 /// The token of an `Authorization: Bearer <token>` header; `missing` says what to send when
@@ -79,19 +83,25 @@ impl Caller {
             })?;
         Ok(auth::authorize_application(
             &found,
+            self.claims.ep,
             self.source_ip.clone(),
             organization_id,
             needed,
         )?)
     }
 
-    /// The application's owner, for listings across the organizations they belong to.
-    pub async fn owner(&self, state: &AppState) -> ApiResult<Arc<crate::db::users::User>> {
-        state
+    /// Acting in the organization the application was created for, as a member at least: what
+    /// listings that name no organization show.
+    pub async fn home(&self, state: &AppState) -> ApiResult<OrgAccess> {
+        let owner = state
             .api_access
             .owner(&state.pool, self.claims.client)
             .await?
-            .ok_or_else(|| ApiError::unauthenticated("The application of this token was deleted."))
+            .ok_or_else(|| {
+                ApiError::unauthenticated("The application of this token was deleted.")
+            })?;
+        let (_, organization_id) = *owner;
+        self.access(state, organization_id, OrgRole::Member).await
     }
 
     /// Acting on an organization named in the request: one the caller may not act on is

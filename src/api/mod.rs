@@ -83,6 +83,16 @@ pub fn router() -> Router<AppState> {
         .route("/organizations", get(organizations::list))
         .route("/audit-events", get(audit::list))
         .route("/users", get(users::list))
+        .route("/users/{userId}/sign-out", post(users::sign_out))
+        .route(
+            "/users/{userId}/password",
+            axum::routing::put(users::set_password),
+        )
+        .route("/invitations", get(permissions::list_invitations))
+        .route(
+            "/invitations/{invitationId}",
+            axum::routing::delete(permissions::revoke_invitation),
+        )
         .route(
             "/permissions",
             get(permissions::list).post(permissions::create),

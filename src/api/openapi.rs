@@ -34,9 +34,9 @@ use super::{
         workspaces::delete,
         organizations::list,
         audit::list,
-        users::list,
+        users::list, users::sign_out, users::set_password,
         permissions::list, permissions::create, permissions::get, permissions::update,
-        permissions::delete,
+        permissions::delete, permissions::list_invitations, permissions::revoke_invitation,
     ),
     components(schemas(Problem, ProblemField)),
     security(("bearerAuth" = [])),
@@ -63,6 +63,7 @@ impl Modify for Conventions {
             for op in [
                 &mut item.get,
                 &mut item.post,
+                &mut item.put,
                 &mut item.patch,
                 &mut item.delete,
             ]
@@ -91,6 +92,10 @@ fn add_problems(op: &mut Operation) {
         ("413", "Request body larger than 1 MiB"),
         ("415", "Request body is not JSON"),
         ("422", "Invalid value"),
+        (
+            "429",
+            "Too many requests: try again after the Retry-After seconds",
+        ),
     ];
     for (status, description) in PROBLEMS {
         op.responses

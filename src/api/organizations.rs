@@ -25,23 +25,22 @@ pub struct OrganizationsResponse {
     pub data: Vec<OrganizationResponse>,
 }
 
-/// List the organizations of the caller.
+/// The organization the caller's application acts in (an application is created for one).
 #[utoipa::path(get, path = "/organizations", tag = "Organizations",
     responses((status = 200, body = OrganizationsResponse)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<OrganizationsResponse>> {
-    let owner = caller.owner(&state).await?;
-    let memberships = db::organizations::memberships(&state.pool, owner.id).await?;
+    let access = caller.home(&state).await?;
+    let organization = db::organizations::get(&state.pool, access.organization_id)
+        .await?
+        .ok_or_else(|| crate::error::AppError::not_found("organization"))?;
     Ok(Json(OrganizationsResponse {
-        data: memberships
-            .into_iter()
-            .map(|m| OrganizationResponse {
-                organization_id: m.organization_id,
-                organization_name: m.organization_name,
-                email: owner.email.clone(),
-            })
-            .collect(),
+        data: vec![OrganizationResponse {
+            organization_id: organization.id,
+            organization_name: organization.name,
+            email: access.user.email,
+        }],
     }))
 }

@@ -90,11 +90,110 @@ pub struct PermissionsResponse {
     pub data: Vec<PermissionResponse>,
 }
 
+/// An invitation to join an organization, until the person accepts it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationResponse {
+    pub invitation_id: Uuid,
+    pub organization_id: Uuid,
+    pub email: String,
+    /// What the person will be once they accept.
+    pub permission_type: PermissionType,
+    /// `pending`, `expired`, `accepted` or `revoked`.
+    pub status: &'static str,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+impl From<&crate::db::invitations::Invitation> for InvitationResponse {
+    fn from(i: &crate::db::invitations::Invitation) -> Self {
+        let status = if i.accepted_at.is_some() {
+            "accepted"
+        } else if i.revoked_at.is_some() {
+            "revoked"
+        } else if i.is_open_at(time::OffsetDateTime::now_utc()) {
+            "pending"
+        } else {
+            "expired"
+        };
+        InvitationResponse {
+            invitation_id: i.id,
+            organization_id: i.organization_id,
+            email: i.email.clone(),
+            permission_type: match i.role {
+                OrgRole::Admin => PermissionType::OrganizationAdmin,
+                OrgRole::Member => PermissionType::OrganizationMember,
+            },
+            status,
+            created_at: super::timestamp(i.created_at),
+            expires_at: super::timestamp(i.expires_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationsResponse {
+    pub data: Vec<InvitationResponse>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct InvitationListParams {
+    /// The organization whose invitations to list (its admins only).
+    #[param(rename = "organizationId")]
+    organization_id: Uuid,
+}
+
+/// List an organization's invitations that are neither accepted nor revoked (expired ones too).
+#[utoipa::path(get, path = "/invitations", tag = "Permissions", params(InvitationListParams),
+    responses((status = 200, body = InvitationsResponse)))]
+pub async fn list_invitations(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Params,
+) -> ApiResult<Json<InvitationsResponse>> {
+    let organization_id = params
+        .uuid("organizationId")?
+        .ok_or_else(|| ApiError::invalid("organizationId", "This parameter is required."))?;
+    caller
+        .access_named(&state, organization_id, OrgRole::Admin)
+        .await?;
+    let invitations = db::invitations::pending_in(&state.pool, organization_id).await?;
+    Ok(Json(InvitationsResponse {
+        data: invitations.iter().map(Into::into).collect(),
+    }))
+}
+
+/// Revoke an invitation not accepted yet.
+#[utoipa::path(delete, path = "/invitations/{invitationId}", tag = "Permissions",
+    params(("invitationId" = Uuid, Path)), responses((status = 204)))]
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<StatusCode> {
+    let id = path_id("invitation_id", &raw)?;
+    // An application acts in one organization: invitations of any other are as good as missing.
+    let access = caller.home(&state).await?;
+    ops::invitations::revoke(&state, &access, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PermissionCreateRequest {
     pub permission_type: PermissionType,
-    pub user_id: Uuid,
+    /// Who: a user by id. An organization permission may name an `email` instead, to invite
+    /// someone who has no account yet.
+    #[serde(default)]
+    pub user_id: Option<Uuid>,
+    /// Organization permissions only: the address to invite (instead of `userId`).
+    #[serde(default)]
+    #[schema(format = "email")]
+    pub email: Option<String>,
     /// For organization permissions.
     #[serde(default)]
     pub organization_id: Option<Uuid>,
@@ -169,14 +268,20 @@ pub async fn list(
             db::permissions::in_organization(&state.pool, org, user_id).await?
         }
         None => {
-            let owner = caller.owner(&state).await?;
-            if user_id.is_some_and(|u| u != owner.id) {
+            // The caller's own, in the organization the application acts in.
+            let access = caller.home(&state).await?;
+            if user_id.is_some_and(|u| u != access.user.id) {
                 return Err(ApiError::invalid(
                     "organization_id",
                     "Name the organization to list another user's permissions.",
                 ));
             }
-            db::permissions::of_user(&state.pool, owner.id).await?
+            db::permissions::in_organization(
+                &state.pool,
+                access.organization_id,
+                Some(access.user.id),
+            )
+            .await?
         }
     };
     Ok(Json(PermissionsResponse {
@@ -184,15 +289,21 @@ pub async fn list(
     }))
 }
 
-/// Give a user a permission: membership of an organization (organization admins), or a role
-/// on a workspace (the workspace's admins) for a member of its organization.
+/// Give a permission. An organization permission (organization admins) is an invitation:
+/// the answer is 202 with the invitation, and the person becomes a member once they accept it
+/// after signing in. A workspace permission (the workspace's admins) is a role for a member of
+/// its organization, given at once.
 #[utoipa::path(post, path = "/permissions", tag = "Permissions",
-    request_body = PermissionCreateRequest, responses((status = 200, body = PermissionResponse)))]
+    request_body = PermissionCreateRequest, responses(
+        (status = 200, body = PermissionResponse, description = "A workspace permission, given"),
+        (status = 202, body = InvitationResponse, description = "An organization permission: the invitation, waiting for the person to accept it"),
+    ))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<PermissionCreateRequest>,
-) -> ApiResult<Json<PermissionResponse>> {
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
     match (
         body.permission_type.scope(),
         body.organization_id,
@@ -200,11 +311,27 @@ pub async fn create(
     ) {
         (Scope::Organization(role), Some(org), None) => {
             let access = caller.access_named(&state, org, OrgRole::Admin).await?;
-            ops::members::add_user(&state, &access, body.user_id, role).await?;
-            let id = db::organizations::membership_id(&state.pool, org, body.user_id)
-                .await?
-                .ok_or_else(AppError::internal)?;
-            reload(&state, id).await
+            let invitation = match (body.user_id, body.email.as_deref()) {
+                (Some(user_id), None) => {
+                    ops::invitations::invite_user(&state, &access, user_id, role).await?
+                }
+                (None, Some(email)) => {
+                    let email = crate::domain::Email::parse(email)
+                        .map_err(|m| ApiError::invalid("email", m))?;
+                    ops::invitations::invite(&state, &access, &email, role).await?
+                }
+                _ => {
+                    return Err(ApiError::invalid(
+                        "user_id",
+                        "Name the person by userId or by email (one of the two).",
+                    ));
+                }
+            };
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(InvitationResponse::from(&invitation)),
+            )
+                .into_response())
         }
         (Scope::Workspace(role), None, Some(workspace_id)) => {
             let workspace = db::workspaces::find_any_org(&state.pool, workspace_id)
@@ -224,9 +351,12 @@ pub async fn create(
                     }
                     _ => e,
                 })?;
+            let user_id = body
+                .user_id
+                .ok_or_else(|| ApiError::invalid("user_id", "Name the member by userId."))?;
             let grant =
-                ops::permissions::grant(&state, &access, workspace.id, body.user_id, role).await?;
-            reload(&state, grant.id).await
+                ops::permissions::grant(&state, &access, workspace.id, user_id, role).await?;
+            Ok(reload(&state, grant.id).await?.into_response())
         }
         (Scope::Organization(_), _, _) => Err(ApiError::invalid(
             "organization_id",

@@ -108,6 +108,8 @@ fn title(status: StatusCode) -> (&'static str, &'static str) {
         413 => ("payload-too-large", "Payload too large"),
         415 => ("unsupported-media-type", "Unsupported media type"),
         422 => ("invalid-input", "Invalid input"),
+        429 => ("too-many-requests", "Too many requests"),
+        503 => ("unavailable", "Service unavailable"),
         _ => ("internal-error", "Internal server error"),
     }
 }
@@ -150,6 +152,9 @@ impl IntoResponse for ApiError {
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static("Bearer realm=\"meridian\""),
             );
+        }
+        if let Some(seconds) = self.error.retry_after {
+            headers.insert(header::RETRY_AFTER, seconds.into());
         }
         response
     }

@@ -2,14 +2,16 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use serde::Serialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::extract::{Caller, Params};
+use super::extract::{Caller, JsonBody, Params, PathParams, path_id};
 use super::problem::{ApiError, ApiResult};
 use crate::db;
 use crate::domain::OrgRole;
+use crate::ops;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -70,4 +72,48 @@ pub async fn list(
             })
             .collect(),
     }))
+}
+
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordRequest {
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// End every session and API token of a user ("sign out everywhere"): a member of the
+/// application's organization, by its admins, or the caller themselves.
+#[utoipa::path(post, path = "/users/{userId}/sign-out", tag = "Users",
+    params(("userId" = Uuid, Path)), responses((status = 204)))]
+pub async fn sign_out(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+) -> ApiResult<StatusCode> {
+    let user_id = path_id("user_id", &raw)?;
+    let access = caller.home(&state).await?;
+    ops::members::sign_out_everywhere(&state, &access, user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set a user's password (instance admins only); every session and API token of the user ends.
+#[utoipa::path(put, path = "/users/{userId}/password", tag = "Users",
+    params(("userId" = Uuid, Path)), request_body = PasswordRequest, responses((status = 204)))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw): PathParams<String>,
+    JsonBody(body): JsonBody<PasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let user_id = path_id("user_id", &raw)?;
+    let access = caller.home(&state).await?;
+    ops::users::set_password(
+        &state,
+        &access.actor,
+        access.user.is_instance_admin,
+        user_id,
+        &body.password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

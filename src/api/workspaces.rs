@@ -147,20 +147,19 @@ pub async fn list(
     let include_deleted = params.bool("includeDeleted", false)?;
     let limit = params.int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
     let offset = params.int("offset", 0, 0, i32::MAX as i64)?;
-    if let Some(org) = organization_id {
-        caller.access_named(&state, org, OrgRole::Member).await?;
-    }
-    let owner = caller.owner(&state).await?;
+    // An application lists the workspaces of the one organization it acts in.
+    let access = match organization_id {
+        Some(org) => caller.access_named(&state, org, OrgRole::Member).await?,
+        None => caller.home(&state).await?,
+    };
     // One row more than asked says whether there is a next page.
     let filter = WorkspaceFilter {
         ids: &ids,
-        organization_id,
+        organization_id: access.organization_id,
         limit: limit + 1,
         offset,
     };
-    let mut rows =
-        db::workspaces::list_visible(&state.pool, owner.id, owner.is_instance_admin, &filter)
-            .await?;
+    let mut rows = db::workspaces::list_visible(&state.pool, &filter).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
 

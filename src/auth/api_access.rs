@@ -51,19 +51,19 @@ impl<K: Eq + Hash + Copy, V: Clone> Recent<K, V> {
         entries.insert(key, (Instant::now(), value));
     }
 
-    fn forget(&self, mut stale: impl FnMut(&K) -> bool) {
+    fn forget(&self, mut stale: impl FnMut(&K, &V) -> bool) {
         self.entries
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .retain(|key, _| !stale(key));
+            .retain(|key, (_, value)| !stale(key, value));
     }
 }
 
 pub struct ApiAccessCache {
     /// By (application, organization): the owner and their role there.
     access: Recent<(Uuid, Uuid), Option<Arc<ApplicationAccess>>>,
-    /// By application: its owner.
-    owners: Recent<Uuid, Option<Arc<User>>>,
+    /// By application: its owner and the organization it acts in.
+    owners: Recent<Uuid, Option<Arc<(User, Uuid)>>>,
     /// Applications deleted on this replica, and when: a lookup that started before the
     /// deletion must not store what it read.
     forgotten: RwLock<HashMap<Uuid, Instant>>,
@@ -109,12 +109,13 @@ impl ApiAccessCache {
         Ok(found)
     }
 
-    /// The application's owner; `None` when the application no longer exists.
+    /// The application's owner and the organization it acts in; `None` when the application
+    /// no longer exists.
     pub async fn owner(
         &self,
         pool: &sqlx::PgPool,
         application_id: Uuid,
-    ) -> AppResult<Option<Arc<User>>> {
+    ) -> AppResult<Option<Arc<(User, Uuid)>>> {
         if let Some(found) = self.owners.get(&application_id) {
             return Ok(found);
         }
@@ -138,8 +139,18 @@ impl ApiAccessCache {
             forgotten.retain(|_, at| at.elapsed() < ACCESS_TTL * 10);
             forgotten.insert(application_id, Instant::now());
         }
-        self.access.forget(|(app, _)| *app == application_id);
-        self.owners.forget(|app| *app == application_id);
+        self.access.forget(|(app, _), _| *app == application_id);
+        self.owners.forget(|app, _| *app == application_id);
+    }
+
+    /// Forgets every answer about a user's applications (their sessions were just ended on
+    /// this replica), so their tokens are refused at once here and within [`ACCESS_TTL`]
+    /// elsewhere.
+    pub fn forget_user(&self, user_id: Uuid) {
+        self.access
+            .forget(|_, found| found.as_ref().is_some_and(|a| a.user_id == user_id));
+        self.owners
+            .forget(|_, found| found.as_ref().is_some_and(|o| o.0.id == user_id));
     }
 
     fn forgotten_since(&self, application_id: Uuid, started: Instant) -> bool {

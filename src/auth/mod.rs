@@ -8,7 +8,9 @@
 //! ([`OrgAccess::require`]) and workspace roles ([`OrgAccess::require_workspace`]) alike.
 
 pub mod api_access;
+pub mod client;
 pub mod csrf;
+pub mod limits;
 pub mod oidc;
 pub mod password;
 pub mod sealed;
@@ -20,7 +22,7 @@ use uuid::Uuid;
 
 use crate::db::{self, audit::Actor, users::User};
 use crate::domain::{OrgRole, WorkspaceRole};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, ErrorKind};
 
 /// A signed-in user acting on one organization with a role.
 #[derive(Clone, Debug)]
@@ -129,27 +131,39 @@ pub async fn authorize(
     })
 }
 
-/// The owner of an API application acting on `organization_id` through it. The audit trail
-/// names the application as the actor.
+/// The owner of an API application acting on `organization_id` through it, with a token
+/// issued under `token_epoch`. An application acts only in the organization it was created
+/// for (anywhere else it is as good as a stranger), and only while its owner's sessions were
+/// not ended since the token was issued. The audit trail names the application as the actor.
 pub fn authorize_application(
     found: &db::applications::ApplicationAccess,
+    token_epoch: i32,
     source_ip: Option<String>,
     organization_id: Uuid,
     needed: OrgRole,
 ) -> AppResult<OrgAccess> {
-    let role = check_role(
+    if token_epoch != found.credentials_epoch {
+        return Err(AppError::new(
+            ErrorKind::Unauthenticated,
+            "This access token was revoked (the owner's sessions were ended). Exchange the credentials for a new one.",
+        ));
+    }
+    let role = if found.application_organization_id == organization_id {
         effective_role(
             found.is_instance_admin,
             found.organization_exists,
             found.role,
-        ),
-        needed,
-    )?;
+        )
+    } else {
+        None
+    };
+    let role = check_role(role, needed)?;
     let user = User {
         id: found.user_id,
         email: found.email.clone(),
         name: found.user_name.clone(),
         is_instance_admin: found.is_instance_admin,
+        credentials_epoch: found.credentials_epoch,
     };
     let actor = Actor::user(
         user.id,

@@ -7,12 +7,14 @@
 //! URL must not become a way to reach other hosts) and are remembered for a few minutes.
 
 use openidconnect::core::{
-    CoreAuthenticationFlow, CoreClient, CoreJwsSigningAlgorithm, CoreTokenResponse,
+    CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreJwsSigningAlgorithm,
+    CoreTokenResponse, CoreUserInfoClaims,
 };
 use openidconnect::{
     AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndSessionUrl, IssuerUrl,
-    JwsSigningAlgorithm, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier,
-    PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope, TokenResponse,
+    JwsSigningAlgorithm, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl, Scope,
+    TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -23,6 +25,12 @@ use crate::error::{AppError, AppResult};
 
 /// How long a provider's discovery document and keys are reused.
 const METADATA_TTL: Duration = Duration::from_secs(300);
+/// Providers remembered at most: admins testing connections add to it, so it is bounded.
+const METADATA_CACHE_CAPACITY: usize = 256;
+/// The largest document a provider may answer with (discovery, keys, tokens, userinfo).
+const MAX_DOCUMENT_BYTES: usize = 256 * 1024;
+/// Clock difference tolerated between us and a provider for an ID token's `exp` and `iat`.
+const CLOCK_SKEW_SECS: i64 = 60;
 /// How long a browser may spend at the provider before its sign-in attempt expires.
 pub const PENDING_TTL_SECS: i64 = 600;
 
@@ -79,10 +87,14 @@ impl Providers {
             .await
             .map_err(|e| explain_discovery(issuer, e))?;
         let found = Arc::new(found);
-        self.cache
-            .lock()
-            .expect("cache lock")
-            .insert(issuer.to_owned(), (Instant::now(), found.clone()));
+        let mut cache = self.cache.lock().expect("cache lock");
+        if cache.len() >= METADATA_CACHE_CAPACITY {
+            cache.retain(|_, (at, _)| at.elapsed() < METADATA_TTL);
+            if cache.len() >= METADATA_CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(issuer.to_owned(), (Instant::now(), found.clone()));
         Ok(found)
     }
 
@@ -193,9 +205,53 @@ impl<'c> openidconnect::AsyncHttpClient<'c> for GuardedHttp {
                     "refused: {reason}"
                 )))
             }),
-            None => self.inner.call(request),
+            None => Box::pin(bounded_call(&self.inner, request)),
         }
     }
+}
+
+/// Sends a request to a provider and reads at most [`MAX_DOCUMENT_BYTES`] of its answer: a
+/// provider (an admin's choice) cannot make the server read an endless document.
+async fn bounded_call(
+    client: &reqwest::Client,
+    request: openidconnect::HttpRequest,
+) -> Result<openidconnect::HttpResponse, HttpError> {
+    let (parts, body) = request.into_parts();
+    let mut outgoing = client
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| openidconnect::HttpClientError::Reqwest(Box::new(e)))?;
+    if outgoing
+        .content_length()
+        .is_some_and(|n| n as usize > MAX_DOCUMENT_BYTES)
+    {
+        return Err(openidconnect::HttpClientError::Other(format!(
+            "the answer is larger than {MAX_DOCUMENT_BYTES} bytes"
+        )));
+    }
+    let mut builder = openidconnect::http::Response::builder().status(outgoing.status());
+    for (name, value) in outgoing.headers() {
+        builder = builder.header(name, value);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = outgoing
+        .chunk()
+        .await
+        .map_err(|e| openidconnect::HttpClientError::Reqwest(Box::new(e)))?
+    {
+        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+            return Err(openidconnect::HttpClientError::Other(format!(
+                "the answer is larger than {MAX_DOCUMENT_BYTES} bytes"
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    builder
+        .body(body)
+        .map_err(|e| openidconnect::HttpClientError::Other(e.to_string()))
 }
 
 fn explain_discovery(
@@ -333,12 +389,25 @@ fn client(
         tracing::error!(uri = %registration.redirect_uri, "invalid SSO redirect URI");
         AppError::internal()
     })?;
-    Ok(CoreClient::from_provider_metadata(
+    let client = CoreClient::from_provider_metadata(
         metadata.clone(),
         ClientId::new(registration.client_id.to_owned()),
         Some(ClientSecret::new(registration.client_secret.clone())),
     )
-    .set_redirect_uri(redirect))
+    .set_redirect_uri(redirect);
+    // `client_secret_basic` is the default (and what a provider that announces nothing takes);
+    // some accept only `client_secret_post`.
+    let post_only = metadata
+        .token_endpoint_auth_methods_supported()
+        .is_some_and(|methods| {
+            methods.contains(&CoreClientAuthMethod::ClientSecretPost)
+                && !methods.contains(&CoreClientAuthMethod::ClientSecretBasic)
+        });
+    Ok(if post_only {
+        client.set_auth_type(openidconnect::AuthType::RequestBody)
+    } else {
+        client
+    })
 }
 
 /// Signature algorithms accepted for ID tokens: what the provider announces, minus `none` and
@@ -478,9 +547,18 @@ pub async fn finish(
             "token response without id_token",
         )
     })?;
+    // A minute of leeway on both sides: the provider's clock and ours are never exactly equal.
     let verifier = client
         .id_token_verifier()
-        .set_allowed_algs(allowed_algorithms(metadata));
+        .set_allowed_algs(allowed_algorithms(metadata))
+        .set_time_fn(|| chrono::Utc::now() - chrono::Duration::seconds(CLOCK_SKEW_SECS))
+        .set_issue_time_verifier_fn(|iat| {
+            if iat > chrono::Utc::now() + chrono::Duration::seconds(CLOCK_SKEW_SECS) {
+                Err(format!("issued in the future ({iat})"))
+            } else {
+                Ok(())
+            }
+        });
     let claims = id_token
         .claims(&verifier, &Nonce::new(pending.nonce.clone()))
         .map_err(|e| {
@@ -497,7 +575,7 @@ pub async fn finish(
                 token_error_detail(&e),
             )
         })?;
-    Ok(Verified {
+    let mut verified = Verified {
         issuer: claims.issuer().as_str().to_owned(),
         subject: claims.subject().as_str().to_owned(),
         email: claims.email().map(|e| e.as_str().to_owned()),
@@ -507,7 +585,41 @@ pub async fn finish(
             .and_then(|n| n.get(None))
             .map(|n| n.as_str().to_owned()),
         id_token: id_token.to_string(),
-    })
+    };
+    // In the code flow, claims asked for by scope may come only from the userinfo endpoint
+    // (OpenID Connect Core 5.4; Microsoft Entra often leaves `email` out of ID tokens).
+    if verified.email.is_none() {
+        let info: CoreUserInfoClaims = client
+            .user_info(
+                response.access_token().clone(),
+                Some(claims.subject().clone()),
+            )
+            .map_err(|e| {
+                Failure::new(
+                    "no_email",
+                    "The identity provider shared no email address.",
+                    format!("no email in the ID token and no userinfo endpoint: {e}"),
+                )
+            })?
+            .request_async(&providers.http)
+            .await
+            .map_err(|e| {
+                Failure::new(
+                    "refused",
+                    "The identity provider's userinfo endpoint failed.",
+                    token_error_detail(&e),
+                )
+            })?;
+        verified.email = info.email().map(|e| e.as_str().to_owned());
+        verified.email_verified = info.email_verified();
+        if verified.name.is_none() {
+            verified.name = info
+                .name()
+                .and_then(|n| n.get(None))
+                .map(|n| n.as_str().to_owned());
+        }
+    }
+    Ok(verified)
 }
 
 fn token_error_detail<E: std::error::Error>(error: &E) -> String {
@@ -521,17 +633,25 @@ fn token_error_detail<E: std::error::Error>(error: &E) -> String {
     detail
 }
 
-/// The provider's sign-out address for this session, when it has one.
+/// The provider's sign-out address for this session, when it has one that the browser may
+/// be sent to: https (or http to a local provider when those are allowed), never another
+/// scheme (a `javascript:` address would run in our page at sign-out).
 pub fn end_session_url(
     metadata: &Metadata,
     client_id: &str,
     id_token: Option<&str>,
     post_logout_redirect: &str,
+    allow_local: bool,
 ) -> Option<String> {
     let endpoint: &EndSessionUrl = metadata
         .additional_metadata()
         .end_session_endpoint
         .as_ref()?;
+    let scheme = endpoint.url().scheme();
+    if scheme != "https" && !(allow_local && scheme == "http") {
+        tracing::warn!(%scheme, "ignoring an end-session endpoint that is not https");
+        return None;
+    }
     let mut request =
         LogoutRequest::from(endpoint.clone()).set_client_id(ClientId::new(client_id.to_owned()));
     if let Ok(uri) = PostLogoutRedirectUrl::new(post_logout_redirect.to_owned()) {

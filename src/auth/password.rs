@@ -1,9 +1,51 @@
 //! Password hashing for local accounts (argon2id).
+//!
+//! Each hash or check takes about 19 MiB and tens of milliseconds of one core. They run on the
+//! blocking pool under a small limit ([`MAX_CONCURRENT`]): a flood of sign-ins then waits in
+//! line, holding only its request, instead of holding hundreds of Argon2 buffers at once; a
+//! request that waited too long is told to come back later.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::rngs::OsRng;
 use std::sync::LazyLock;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+use crate::error::{AppError, AppResult};
+
+/// Hashes and checks running at once, at most.
+pub const MAX_CONCURRENT: usize = 4;
+/// How long a request waits for its turn before it is told to come back.
+const MAX_WAIT: Duration = Duration::from_secs(5);
+/// Longer passwords are refused: hashing megabytes is a cheap way to burn our CPU.
+pub const MAX_LENGTH: usize = 1024;
+
+static TURNS: Semaphore = Semaphore::const_new(MAX_CONCURRENT);
+
+/// Runs `work` on the blocking pool once a turn is free.
+async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _turn = tokio::time::timeout(MAX_WAIT, TURNS.acquire())
+        .await
+        .map_err(|_| AppError::busy(5))?
+        .map_err(|_| AppError::internal())?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| AppError::internal())
+}
+
+/// [`hash`], off the async threads and within the limit.
+pub async fn hash_limited(password: String) -> AppResult<String> {
+    in_turn(move || hash(&password)).await
+}
+
+/// [`verify`], off the async threads and within the limit.
+pub async fn verify_limited(password: String, stored: Option<String>) -> AppResult<bool> {
+    if password.len() > MAX_LENGTH {
+        return Ok(false);
+    }
+    in_turn(move || verify(&password, stored.as_deref())).await
+}
 
 /// Passwords shorter than this are refused when set.
 pub const MIN_LENGTH: usize = 12;
@@ -39,6 +81,9 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
 pub fn check_strength(password: &str) -> Result<(), String> {
     if password.chars().count() < MIN_LENGTH {
         return Err(format!("Use at least {MIN_LENGTH} characters."));
+    }
+    if password.len() > MAX_LENGTH {
+        return Err(format!("Use at most {MAX_LENGTH} characters."));
     }
     Ok(())
 }

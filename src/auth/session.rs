@@ -6,25 +6,69 @@ use serde::{Serialize, de::DeserializeOwned};
 use tower_sessions::Session;
 use uuid::Uuid;
 
+use crate::db::users::User;
 use crate::error::AppResult;
 
+/// The session store over the `sessions` table.
+pub fn store(pool: &sqlx::PgPool) -> tower_sessions_sqlx_store::PostgresStore {
+    tower_sessions_sqlx_store::PostgresStore::new(pool.clone())
+        .with_schema_name("public")
+        .and_then(|s| s.with_table_name("sessions"))
+        .expect("static, valid identifiers")
+}
+
 const USER_ID: &str = "user_id";
+/// The user's credentials epoch at sign-in: once it moves on, the session is over.
+const EPOCH: &str = "credentials_epoch";
 const NOTICE: &str = "notice";
 const REVEAL: &str = "reveal";
 
-/// Signs `user_id` in: nothing of a previous sign-in is kept (such as the provider it came
+/// Who a sign-in signed in: the user and their credentials epoch at that moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedIn {
+    pub user_id: Uuid,
+    pub credentials_epoch: i32,
+}
+
+/// Signs a user in: nothing of a previous sign-in is kept (such as the provider it came
 /// through), and a new session id (so an id planted before sign-in is worthless), then the
-/// user.
-pub async fn establish(session: &Session, user_id: Uuid) -> AppResult<()> {
+/// user and their credentials epoch.
+pub async fn establish(session: &Session, who: SignedIn) -> AppResult<()> {
     session.clear().await;
     session.cycle_id().await?;
-    session.insert(USER_ID, user_id).await?;
+    session.insert(USER_ID, who.user_id).await?;
+    session.insert(EPOCH, who.credentials_epoch).await?;
     Ok(())
 }
 
-/// The signed-in user's id, if any.
+/// The id of the user the session was signed in as, if any, without checking that the session
+/// is still valid: for deciding where to send a browser, never for access (see [`user`]).
 pub async fn user_id(session: &Session) -> AppResult<Option<Uuid>> {
     Ok(session.get::<Uuid>(USER_ID).await?)
+}
+
+/// The signed-in user, if the session is still theirs: a session signed in before the user's
+/// sessions were ended (a new password, removal from an organization, "sign out everywhere")
+/// is over, and is deleted here.
+pub async fn user(session: &Session, pool: &sqlx::PgPool) -> AppResult<Option<User>> {
+    let Some(id) = user_id(session).await? else {
+        return Ok(None);
+    };
+    let epoch = session.get::<i32>(EPOCH).await?.unwrap_or(0);
+    match crate::db::users::get(pool, id).await? {
+        Some(user) if user.credentials_epoch == epoch => Ok(Some(user)),
+        _ => {
+            end(session).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Moves a signed-in session on to the user's new credentials epoch, so the session that
+/// ended the user's other sessions (a password change) stays signed in.
+pub async fn follow_epoch(session: &Session, credentials_epoch: i32) -> AppResult<()> {
+    session.insert(EPOCH, credentials_epoch).await?;
+    Ok(())
 }
 
 /// Ends the session on the server and expires its cookie.

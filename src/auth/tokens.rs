@@ -48,6 +48,10 @@ pub struct Claims {
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
+    /// API tokens: the owner's credentials epoch when issued; the token stops working once
+    /// the owner's sessions are ended (see `db::users::end_sessions`). 0 in tokens from before.
+    #[serde(default)]
+    pub ep: i32,
 }
 
 struct Signer {
@@ -95,9 +99,15 @@ impl TokenKeys {
         })
     }
 
-    /// Signs an API token for `application` acting as `user`; returns it with its lifetime.
-    pub fn issue(&self, user: Uuid, application: Uuid) -> AppResult<(String, Duration)> {
-        self.issue_at(user, application, time::OffsetDateTime::now_utc())
+    /// Signs an API token for `application` acting as `user`, whose credentials epoch is
+    /// `epoch`; returns it with its lifetime.
+    pub fn issue(
+        &self,
+        user: Uuid,
+        application: Uuid,
+        epoch: i32,
+    ) -> AppResult<(String, Duration)> {
+        self.issue_at(user, application, epoch, time::OffsetDateTime::now_utc())
     }
 
     /// Like [`TokenKeys::issue`], as if at `issued_at` (tests make expired tokens with it).
@@ -105,12 +115,12 @@ impl TokenKeys {
         &self,
         user: Uuid,
         application: Uuid,
+        epoch: i32,
         issued_at: time::OffsetDateTime,
     ) -> AppResult<(String, Duration)> {
         self.sign(
             API_AUDIENCE,
-            user,
-            application,
+            (user, application, epoch),
             API_TOKEN_LIFETIME,
             issued_at,
         )
@@ -124,18 +134,17 @@ impl TokenKeys {
     ) -> AppResult<(String, Duration)> {
         self.sign(
             DATA_PLANE_AUDIENCE,
-            data_plane,
-            credential,
+            (data_plane, credential, 0),
             DATA_PLANE_TOKEN_LIFETIME,
             time::OffsetDateTime::now_utc(),
         )
     }
 
+    /// Signs a token for (subject, client, epoch).
     fn sign(
         &self,
         audience: &str,
-        subject: Uuid,
-        client: Uuid,
+        (subject, client, epoch): (Uuid, Uuid, i32),
         lifetime: Duration,
         issued_at: time::OffsetDateTime,
     ) -> AppResult<(String, Duration)> {
@@ -147,6 +156,7 @@ impl TokenKeys {
             iss: ISSUER.into(),
             iat: now,
             exp: now + lifetime.as_secs() as i64,
+            ep: epoch,
         };
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.signer.kid.clone());

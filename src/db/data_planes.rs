@@ -174,21 +174,17 @@ pub async fn organization_of(
     .await
 }
 
-/// Data planes `user_id` may see (all for instance admins), optionally only those of
-/// `region_ids`, by region and name.
+/// An organization's data planes, optionally only those of `region_ids`, by region and name.
 pub async fn list_visible(
     db: impl PgExecutor<'_>,
-    user_id: Uuid,
-    is_instance_admin: bool,
+    organization_id: Uuid,
     region_ids: &[Uuid],
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
     select_data_planes!(
-        "where (cardinality($3::uuid[]) = 0 or d.region_id = any($3))
-           and ($2 or r.organization_id in
-                (select organization_id from organization_members where user_id = $1))
-         order by r.organization_id, lower(r.name), d.region_id, lower(d.name), d.id",
-        user_id,
-        is_instance_admin,
+        "where (cardinality($2::uuid[]) = 0 or d.region_id = any($2))
+           and r.organization_id = $1
+         order by lower(r.name), d.region_id, lower(d.name), d.id",
+        organization_id,
         region_ids
     )
     .fetch_all(db)

@@ -46,9 +46,12 @@ impl Constraint {
 /// Every constraint of the schema that a request can run into, by the module owning its table.
 /// A test checks that each unique index and foreign key of the schema is listed here.
 pub const CONSTRAINTS: &[&[Constraint]] = &[
+    super::abuse::CONSTRAINTS,
     super::applications::CONSTRAINTS,
     super::audit::CONSTRAINTS,
     super::data_planes::CONSTRAINTS,
+    super::domains::CONSTRAINTS,
+    super::invitations::CONSTRAINTS,
     super::keys::CONSTRAINTS,
     super::organizations::CONSTRAINTS,
     super::permissions::CONSTRAINTS,

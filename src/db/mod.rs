@@ -1,10 +1,13 @@
 //! All SQL lives here, one file per aggregate. Functions take any executor (a pool, a
 //! connection or a transaction) so callers decide transaction boundaries.
 
+pub mod abuse;
 pub mod applications;
 pub mod audit;
 pub mod data_planes;
+pub mod domains;
 pub mod errors;
+pub mod invitations;
 pub mod keys;
 pub mod organizations;
 pub mod permissions;

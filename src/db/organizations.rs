@@ -71,9 +71,14 @@ pub async fn add_member(
     user_id: Uuid,
     role: OrgRole,
 ) -> Result<(), sqlx::Error> {
+    // The membership's period starts with it (see `membership_periods`).
     sqlx::query!(
-        "insert into organization_members (organization_id, user_id, role) values ($1, $2, $3)
-         on conflict (organization_id, user_id) do nothing",
+        "with added as (
+             insert into organization_members (organization_id, user_id, role) values ($1, $2, $3)
+             on conflict (organization_id, user_id) do nothing
+             returning organization_id, user_id)
+         insert into membership_periods (organization_id, user_id)
+         select organization_id, user_id from added",
         organization_id,
         user_id,
         role as OrgRole,
@@ -242,12 +247,22 @@ pub async fn remove_member(
     organization_id: Uuid,
     user_id: Uuid,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!(
-        "delete from organization_members where organization_id = $1 and user_id = $2",
+    // The membership's period ends with it; the period stays (see `membership_periods`).
+    let removed = sqlx::query_scalar!(
+        r#"with removed as (
+               delete from organization_members where organization_id = $1 and user_id = $2
+               returning organization_id, user_id),
+           closed as (
+               update membership_periods p set left_at = now()
+               from removed r
+               where p.organization_id = r.organization_id and p.user_id = r.user_id
+                 and p.left_at is null
+               returning 1)
+           select count(*) as "removed!" from removed"#,
         organization_id,
         user_id
     )
-    .execute(db)
+    .fetch_one(db)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(removed == 1)
 }

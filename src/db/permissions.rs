@@ -203,30 +203,3 @@ pub async fn in_organization(
     .fetch_all(db)
     .await
 }
-
-/// Every permission one user holds, in any organization.
-pub async fn of_user(
-    db: impl PgExecutor<'_>,
-    user_id: Uuid,
-) -> Result<Vec<Permission>, sqlx::Error> {
-    sqlx::query_as!(
-        Permission,
-        r#"select * from (
-             select m.id as "id!", m.user_id as "user_id!", u.email as "email!",
-                    m.organization_id as "organization_id!", null::uuid as workspace_id,
-                    m.role as "role!"
-             from organization_members m join users u on u.id = m.user_id
-             where m.user_id = $1
-             union all
-             select p.id, p.user_id, u.email, w.organization_id, p.workspace_id, p.role
-             from workspace_permissions p
-             join workspaces w on w.id = p.workspace_id
-             join users u on u.id = p.user_id
-             where p.user_id = $1
-           ) all_permissions
-           order by "organization_id!", workspace_id nulls first, "id!""#,
-        user_id
-    )
-    .fetch_all(db)
-    .await
-}

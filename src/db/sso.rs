@@ -15,11 +15,6 @@ pub const CONSTRAINTS: &[Constraint] = &[
         "issuer",
         "Someone else saved single sign-on settings meanwhile. Reload and try again.",
     ),
-    Constraint::on(
-        "sso_domains_pkey",
-        "domains",
-        "Another organization's single sign-on already covers one of these domains.",
-    ),
     // Two first sign-ins of one identity at the same moment: the second is refused.
     Constraint::not_from_input("user_identities_pkey"),
 ];
@@ -33,7 +28,10 @@ pub struct SsoConfig {
     pub client_secret_encrypted: Vec<u8>,
     pub default_role: OrgRole,
     pub require_sso: bool,
+    /// Every domain the organization claims, proven or not.
     pub domains: Vec<String>,
+    /// The claimed domains proven in DNS: the only ones the provider may speak for.
+    pub proven_domains: Vec<String>,
     pub updated_at: time::OffsetDateTime,
     pub revision: i32,
 }
@@ -58,8 +56,11 @@ pub async fn get(
         SsoConfig,
         r#"select c.organization_id, c.issuer, c.client_id, c.client_secret_encrypted,
                   c.default_role as "default_role: OrgRole", c.require_sso,
-                  array(select d.domain from sso_domains d
+                  array(select d.domain from organization_domains d
                         where d.organization_id = c.organization_id order by d.domain) as "domains!",
+                  array(select d.domain from organization_domains d
+                        where d.organization_id = c.organization_id and d.verified_at is not null
+                        order by d.domain) as "proven_domains!",
                   c.updated_at, c.revision
            from sso_configurations c where c.organization_id = $1"#,
         organization_id
@@ -68,14 +69,15 @@ pub async fn get(
     .await
 }
 
-/// An organization's claim on an email domain, and whether it refuses passwords.
+/// The organization whose single sign-on an email domain signs in with (it proved it controls
+/// the domain), and whether it refuses passwords.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DomainClaim {
     pub organization_id: Uuid,
     pub require_sso: bool,
 }
 
-/// The organization whose SSO covers an email domain (lower case).
+/// The organization with single sign-on that proved it controls an email domain (lower case).
 pub async fn for_domain(
     db: impl PgExecutor<'_>,
     domain: &str,
@@ -83,15 +85,17 @@ pub async fn for_domain(
     sqlx::query_as!(
         DomainClaim,
         "select d.organization_id, c.require_sso
-         from sso_domains d join sso_configurations c on c.organization_id = d.organization_id
-         where d.domain = $1",
+         from organization_domains d
+         join sso_configurations c on c.organization_id = d.organization_id
+         where d.domain = $1 and d.verified_at is not null",
         domain
     )
     .fetch_optional(db)
     .await
 }
 
-/// An organization that requires SSO and has `user_id` as a member, if any.
+/// An organization that requires SSO, has `user_id` as a member and proved it controls the
+/// domain of their address (so its provider can sign them in), if any.
 pub async fn required_for(
     db: impl PgExecutor<'_>,
     user_id: Uuid,
@@ -99,6 +103,10 @@ pub async fn required_for(
     sqlx::query_scalar!(
         "select c.organization_id from sso_configurations c
          join organization_members m on m.organization_id = c.organization_id
+         join users u on u.id = m.user_id
+         join organization_domains d
+           on d.organization_id = c.organization_id and d.verified_at is not null
+          and d.domain = lower(split_part(u.email, '@', 2))
          where m.user_id = $1 and c.require_sso
          order by c.organization_id limit 1",
         user_id
@@ -164,45 +172,7 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// Of `domains`, those another organization's SSO already covers.
-pub async fn domains_taken(
-    db: impl PgExecutor<'_>,
-    organization_id: Uuid,
-    domains: &[String],
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "select domain from sso_domains where domain = any($2) and organization_id <> $1
-         order by domain",
-        organization_id,
-        domains
-    )
-    .fetch_all(db)
-    .await
-}
-
-/// Replaces the domains an organization's SSO covers.
-pub async fn set_domains(
-    conn: &mut sqlx::PgConnection,
-    organization_id: Uuid,
-    domains: &[String],
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "delete from sso_domains where organization_id = $1",
-        organization_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query!(
-        "insert into sso_domains (domain, organization_id) select unnest($2::text[]), $1",
-        organization_id,
-        domains
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// Turns SSO off for an organization (its domains go with it).
+/// Turns SSO off for an organization. Its domain claims stay, proofs included.
 pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         "delete from sso_configurations where organization_id = $1",
@@ -213,14 +183,21 @@ pub async fn delete(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<bo
     Ok(done.rows_affected() == 1)
 }
 
+/// A provider identity: the user it belongs to, and whether the provider created the account.
+pub struct Identity {
+    pub user_id: Uuid,
+    pub created_user: bool,
+}
+
 /// The user a provider identity belongs to.
-pub async fn identity_user(
+pub async fn identity(
     db: impl PgExecutor<'_>,
     issuer: &str,
     subject: &str,
-) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "select user_id from user_identities where issuer = $1 and subject = $2",
+) -> Result<Option<Identity>, sqlx::Error> {
+    sqlx::query_as!(
+        Identity,
+        "select user_id, created_user from user_identities where issuer = $1 and subject = $2",
         issuer,
         subject
     )
@@ -228,18 +205,23 @@ pub async fn identity_user(
     .await
 }
 
+/// A user's identity at a provider; `created_user` when the provider's sign-in created the
+/// account (a provider may always speak for accounts it created).
 pub async fn link_identity(
     db: impl PgExecutor<'_>,
     issuer: &str,
     subject: &str,
     user_id: Uuid,
+    created_user: bool,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "insert into user_identities (issuer, subject, user_id) values ($1, $2, $3)
+        "insert into user_identities (issuer, subject, user_id, created_user)
+         values ($1, $2, $3, $4)
          on conflict (issuer, subject) do nothing",
         issuer,
         subject,
-        user_id
+        user_id,
+        created_user
     )
     .execute(db)
     .await?;

@@ -22,6 +22,7 @@ pub struct Credentials {
     pub id: Uuid,
     pub password_hash: Option<String>,
     pub is_instance_admin: bool,
+    pub credentials_epoch: i32,
 }
 
 #[derive(Clone, Debug)]
@@ -30,6 +31,9 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub is_instance_admin: bool,
+    /// Sessions and API tokens issued under another value no longer work (see
+    /// [`end_sessions`]).
+    pub credentials_epoch: i32,
 }
 
 pub async fn create(
@@ -59,7 +63,8 @@ pub async fn find_credentials(
 ) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as!(
         Credentials,
-        "select id, password_hash, is_instance_admin from users where lower(email) = lower($1)",
+        "select id, password_hash, is_instance_admin, credentials_epoch
+         from users where lower(email) = lower($1)",
         email.as_str()
     )
     .fetch_optional(db)
@@ -72,7 +77,8 @@ pub async fn find_by_email(
 ) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
-        "select id, email, name, is_instance_admin from users where lower(email) = lower($1)",
+        "select id, email, name, is_instance_admin, credentials_epoch
+         from users where lower(email) = lower($1)",
         email.as_str()
     )
     .fetch_optional(db)
@@ -82,26 +88,40 @@ pub async fn find_by_email(
 pub async fn get(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     sqlx::query_as!(
         User,
-        "select id, email, name, is_instance_admin from users where id = $1",
+        "select id, email, name, is_instance_admin, credentials_epoch from users where id = $1",
         id
     )
     .fetch_optional(db)
     .await
 }
 
+/// Sets a new password, which also ends every session and API token of the user (see
+/// [`end_sessions`]); returns the new epoch.
 pub async fn set_password(
     db: impl PgExecutor<'_>,
     id: Uuid,
     password_hash: &str,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query!(
-        "update users set password_hash = $2 where id = $1",
+) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "update users set password_hash = $2, credentials_epoch = credentials_epoch + 1
+         where id = $1 returning credentials_epoch",
         id,
         password_hash
     )
-    .execute(db)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .fetch_optional(db)
+    .await
+}
+
+/// Ends every session and API token of a user at once: they carry the epoch they were issued
+/// under, and this moves it on. Returns the new epoch.
+pub async fn end_sessions(db: impl PgExecutor<'_>, id: Uuid) -> Result<Option<i32>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "update users set credentials_epoch = credentials_epoch + 1 where id = $1
+         returning credentials_epoch",
+        id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 pub async fn record_sign_in(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sqlx::Error> {

@@ -178,31 +178,25 @@ pub async fn find_any_org(
         .await
 }
 
-/// Which workspaces a listing asks for.
+/// Which workspaces of an organization a listing asks for.
 pub struct WorkspaceFilter<'a> {
     /// Only these; all when empty.
     pub ids: &'a [Uuid],
-    pub organization_id: Option<Uuid>,
+    pub organization_id: Uuid,
     pub limit: i64,
     pub offset: i64,
 }
 
-/// One page of the workspaces `user_id` may see (all for instance admins), by name.
+/// One page of an organization's workspaces (all, or those named), by name.
 pub async fn list_visible(
     db: impl PgExecutor<'_>,
-    user_id: Uuid,
-    is_instance_admin: bool,
     filter: &WorkspaceFilter<'_>,
 ) -> Result<Vec<Workspace>, sqlx::Error> {
     select_workspaces!(
-        "where (cardinality($3::uuid[]) = 0 or w.id = any($3))
-           and ($4::uuid is null or w.organization_id = $4)
-           and ($2 or w.organization_id in
-                (select organization_id from organization_members where user_id = $1))
+        "where (cardinality($1::uuid[]) = 0 or w.id = any($1))
+           and w.organization_id = $2
          order by lower(w.name), w.id
-         limit $5 offset $6",
-        user_id,
-        is_instance_admin,
+         limit $3 offset $4",
         filter.ids,
         filter.organization_id,
         filter.limit,

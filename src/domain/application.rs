@@ -10,6 +10,8 @@ use uuid::Uuid;
 pub struct Application {
     pub id: Uuid,
     pub user_id: Uuid,
+    /// The one organization its tokens act in.
+    pub organization_id: Uuid,
     pub name: String,
     pub client_id: String,
     #[serde(with = "time::serde::rfc3339")]

@@ -3,11 +3,12 @@
 
 use uuid::Uuid;
 
+use crate::auth::OrgAccess;
 use crate::auth::secrets::{
     ClientSecret, LAST_USED_RESOLUTION, generate_client_id, plausible_client_id,
 };
-use crate::db::{self, audit::Actor, audit::Event, users::User};
-use crate::domain::{Action, Application, Name};
+use crate::db;
+use crate::domain::{Action, Application, Name, OrgRole};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::state::AppState;
 
@@ -29,71 +30,62 @@ impl std::fmt::Debug for IssuedToken {
     }
 }
 
-/// Creates an application owned by `user`; returns it with its secret in the clear, to be
-/// shown once.
-/// `organization_id` is where the request was made from (the settings page's organization), so
-/// that organization's audit trail shows it; `None` from the command line.
+/// Creates an application of the caller in the caller's organization (its tokens act there
+/// and nowhere else); returns it with its secret in the clear, to be shown once.
 pub async fn create(
     state: &AppState,
-    user: &User,
-    actor: &Actor,
-    organization_id: Option<Uuid>,
+    access: &OrgAccess,
     name: &Name,
 ) -> AppResult<(Application, ClientSecret)> {
+    access.require(OrgRole::Member)?;
     let client_id = generate_client_id(CLIENT_ID_PREFIX);
     let secret = ClientSecret::generate();
     let mut tx = state.pool.begin().await?;
     let application = db::applications::create(
         &mut *tx,
-        user.id,
+        access.organization_id,
+        access.user.id,
         name,
         &client_id,
         &state.hasher.hash(&client_id, secret.expose()),
     )
     .await?;
-    db::audit::record(
-        &mut tx,
-        actor,
-        Event::new(
-            organization_id,
-            Action::ApplicationCreate,
-            Some(application.id),
-            &application.name,
-        )
-        .after(&application),
-    )
-    .await?;
+    let event = super::event(
+        access,
+        Action::ApplicationCreate,
+        application.id,
+        &application.name,
+    );
+    super::record(&mut tx, access, event.after(&application)).await?;
     tx.commit().await?;
     Ok((application, secret))
 }
 
-/// Deletes one of `user`'s applications: its credentials stop working at once, and tokens
-/// already issued to it at once on this replica and within a second on others (see
-/// [`crate::auth::api_access`]).
+/// Deletes one of the caller's applications in their organization: its credentials stop
+/// working at once, and tokens already issued to it at once on this replica and within a
+/// second on others (see [`crate::auth::api_access`]).
 pub async fn delete(
     state: &AppState,
-    user: &User,
-    actor: &Actor,
-    organization_id: Option<Uuid>,
+    access: &OrgAccess,
     application_id: Uuid,
 ) -> AppResult<Application> {
     let mut tx = state.pool.begin().await?;
-    let application = db::applications::get(&mut *tx, user.id, application_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("application"))?;
-    db::applications::delete(&mut *tx, user.id, application_id).await?;
-    db::audit::record(
-        &mut tx,
-        actor,
-        Event::new(
-            organization_id,
-            Action::ApplicationDelete,
-            Some(application.id),
-            &application.name,
-        )
-        .before(&application),
+    let application = db::applications::get(
+        &mut *tx,
+        access.organization_id,
+        access.user.id,
+        application_id,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| AppError::not_found("application"))?;
+    db::applications::delete(&mut *tx, access.user.id, application_id).await?;
+    let event = super::event(
+        access,
+        Action::ApplicationDelete,
+        application.id,
+        &application.name,
+    );
+    super::record(&mut tx, access, event.before(&application)).await?;
     tx.commit().await?;
     state.api_access.forget_application(application_id);
     Ok(application)
@@ -129,7 +121,11 @@ pub async fn exchange(state: &AppState, client_id: &str, secret: &str) -> AppRes
     {
         db::applications::touch(&state.pool, application.id).await?;
     }
-    let (access_token, lifetime) = state.tokens.issue(application.user_id, application.id)?;
+    let (access_token, lifetime) = state.tokens.issue(
+        application.user_id,
+        application.id,
+        application.credentials_epoch,
+    )?;
     Ok(IssuedToken {
         access_token,
         expires_in: lifetime.as_secs(),

@@ -1,11 +1,12 @@
-//! Members of an organization: added by email (before they ever sign in), their role changed,
-//! removed. An organization always keeps at least one admin.
+//! Members of an organization: their role changed, removed (which ends their sessions), and
+//! signed out everywhere. People join by accepting an invitation (see `ops::invitations`). An
+//! organization always keeps at least one admin.
 
 use uuid::Uuid;
 
 use crate::auth::OrgAccess;
 use crate::db::{self, organizations::Member};
-use crate::domain::{Action, Email, OrgRole};
+use crate::domain::{Action, OrgRole};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -14,73 +15,6 @@ fn last_admin() -> AppError {
         None,
         "An organization needs at least one admin: make someone else an admin first.",
     )
-}
-
-/// Adds a member by email, creating the user (without a password: they will sign in through
-/// SSO, or an operator sets one) when nobody has that email yet.
-pub async fn add(
-    state: &AppState,
-    access: &OrgAccess,
-    email: &Email,
-    role: OrgRole,
-) -> AppResult<Member> {
-    access.require(OrgRole::Admin)?;
-    let mut tx = state.pool.begin().await?;
-    let user_id = match db::users::find_by_email(&mut *tx, email).await? {
-        Some(user) => user.id,
-        None => db::users::create(&mut *tx, email, "", None, false).await?,
-    };
-    let member = insert(&mut tx, access, user_id, email.as_str(), role, "email").await?;
-    tx.commit().await?;
-    Ok(member)
-}
-
-/// Adds an existing user (the public API names users by id).
-pub async fn add_user(
-    state: &AppState,
-    access: &OrgAccess,
-    user_id: Uuid,
-    role: OrgRole,
-) -> AppResult<Member> {
-    access.require(OrgRole::Admin)?;
-    let mut tx = state.pool.begin().await?;
-    let user = db::users::get(&mut *tx, user_id)
-        .await?
-        .ok_or_else(|| AppError::invalid("user_id", "No user has that id."))?;
-    let member = insert(&mut tx, access, user.id, &user.email, role, "user_id").await?;
-    tx.commit().await?;
-    Ok(member)
-}
-
-/// The membership itself and its audit event; a duplicate is a conflict on `field`.
-async fn insert(
-    tx: &mut sqlx::PgConnection,
-    access: &OrgAccess,
-    user_id: Uuid,
-    email: &str,
-    role: OrgRole,
-    field: &str,
-) -> AppResult<Member> {
-    if db::organizations::member(&mut *tx, access.organization_id, user_id)
-        .await?
-        .is_some()
-    {
-        return Err(AppError::conflict(
-            Some(field),
-            format!("{email} is already a member."),
-        ));
-    }
-    db::organizations::add_member(&mut *tx, access.organization_id, user_id, role).await?;
-    super::record(
-        tx,
-        access,
-        super::event(access, Action::MemberAdd, user_id, email)
-            .after(&serde_json::json!({"role": role})),
-    )
-    .await?;
-    db::organizations::member(&mut *tx, access.organization_id, user_id)
-        .await?
-        .ok_or_else(AppError::internal)
 }
 
 /// Changes a member's role; the last admin cannot be demoted.
@@ -129,6 +63,9 @@ pub async fn remove(state: &AppState, access: &OrgAccess, user_id: Uuid) -> AppR
     db::organizations::remove_member(&mut *tx, access.organization_id, user_id).await?;
     // Roles on the organization's workspaces go with the membership.
     db::permissions::revoke_in_organization(&mut *tx, access.organization_id, user_id).await?;
+    // Whatever the person is signed in with stops: a browser session or a token could still
+    // hold pages or answers of this organization.
+    db::users::end_sessions(&mut *tx, user_id).await?;
     super::record(
         &mut tx,
         access,
@@ -137,5 +74,28 @@ pub async fn remove(state: &AppState, access: &OrgAccess, user_id: Uuid) -> AppR
     )
     .await?;
     tx.commit().await?;
+    state.api_access.forget_user(user_id);
+    Ok(member)
+}
+
+/// Ends every session and API token of a member ("sign out everywhere"), for example when a
+/// device was lost. They can sign in again at once.
+pub async fn sign_out_everywhere(
+    state: &AppState,
+    access: &OrgAccess,
+    user_id: Uuid,
+) -> AppResult<Member> {
+    if user_id != access.user.id {
+        access.require(OrgRole::Admin)?;
+    }
+    let mut tx = state.pool.begin().await?;
+    let member = db::organizations::member(&mut *tx, access.organization_id, user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("member"))?;
+    db::users::end_sessions(&mut *tx, user_id).await?;
+    let event = super::event(access, Action::UserEndSessions, user_id, &member.email);
+    super::record(&mut tx, access, event).await?;
+    tx.commit().await?;
+    state.api_access.forget_user(user_id);
     Ok(member)
 }

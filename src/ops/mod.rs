@@ -12,6 +12,8 @@ pub mod applications;
 mod change;
 pub use change::NameAndEnabled;
 pub mod data_planes;
+pub mod domains;
+pub mod invitations;
 pub mod members;
 pub mod organizations;
 pub mod permissions;

@@ -5,7 +5,7 @@
 
 use uuid::Uuid;
 
-use crate::auth::password;
+use crate::auth::{limits, password, session::SignedIn};
 use crate::db::{
     self,
     audit::{Actor, Event},
@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PasswordSignIn {
     /// The password was right: this user is signed in (and it is recorded).
-    SignedIn(Uuid),
+    SignedIn(SignedIn),
     /// The address signs in through this organization's identity provider.
     UseSso(Uuid),
 }
@@ -31,6 +31,8 @@ pub async fn with_password(
     password: String,
     source_ip: Option<String>,
 ) -> AppResult<PasswordSignIn> {
+    let address = source_ip.as_deref().unwrap_or("unknown");
+    state.limit(limits::SIGN_IN_PER_ADDRESS, address).await?;
     // Email first: a domain under an organization's SSO goes to its identity provider, unless
     // a password was typed and the organization still allows passwords.
     if let Some(claim) = super::sso::organization_for(state, email).await?
@@ -41,6 +43,9 @@ pub async fn with_password(
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
+    state
+        .limit(limits::SIGN_IN_PER_ACCOUNT, email.as_str())
+        .await?;
     let found = db::users::find_credentials(&state.pool, email).await?;
     // A member of an organization that requires SSO signs in there, whatever their address
     // (instance admins excepted: their password is the way in when SSO is broken). Decided
@@ -51,20 +56,35 @@ pub async fn with_password(
         return Ok(PasswordSignIn::UseSso(org));
     }
     let stored = found.as_ref().and_then(|c| c.password_hash.clone());
-    let password_ok =
-        tokio::task::spawn_blocking(move || password::verify(&password, stored.as_deref()))
-            .await
-            .map_err(|_| AppError::internal())?;
+    let password_ok = password::verify_limited(password, stored).await?;
     let mut tx = state.pool.begin().await?;
-    let user_id = match found {
-        Some(c) if password_ok => c.id,
-        _ => {
-            db::audit::record(
-                &mut tx,
-                &Actor::anonymous(email.as_str(), source_ip),
-                Event::new(None, Action::UserSignInFailed, None, email.as_str()),
-            )
-            .await?;
+    let who = match found {
+        Some(c) if password_ok => SignedIn {
+            user_id: c.id,
+            credentials_epoch: c.credentials_epoch,
+        },
+        found => {
+            // An address without an account is nobody's to see, and a flood of them would fill
+            // the trail: the first failure of each hour is recorded, the rest counted (see
+            // `summarize_unknown_sign_ins`).
+            let record = match &found {
+                Some(_) => true,
+                None => {
+                    db::abuse::count_unknown_sign_in(&mut *tx, email.as_str(), source_ip.as_deref())
+                        .await?
+                        == 1
+                }
+            };
+            if record {
+                let event = Event::new(
+                    None,
+                    Action::UserSignInFailed,
+                    found.as_ref().map(|c| c.id),
+                    email.as_str(),
+                );
+                db::audit::record(&mut tx, &Actor::anonymous(email.as_str(), source_ip), event)
+                    .await?;
+            }
             tx.commit().await?;
             // One message for unknown email and wrong password: no hint which it was.
             return Err(AppError::new(
@@ -73,13 +93,21 @@ pub async fn with_password(
             ));
         }
     };
-    db::users::record_sign_in(&mut *tx, user_id).await?;
+    db::users::record_sign_in(&mut *tx, who.user_id).await?;
     db::audit::record(
         &mut tx,
-        &Actor::user(user_id, email.as_str(), source_ip),
-        Event::new(None, Action::UserSignIn, Some(user_id), email.as_str()),
+        &Actor::user(who.user_id, email.as_str(), source_ip),
+        Event::new(None, Action::UserSignIn, Some(who.user_id), email.as_str()),
     )
     .await?;
     tx.commit().await?;
-    Ok(PasswordSignIn::SignedIn(user_id))
+    Ok(PasswordSignIn::SignedIn(who))
+}
+
+/// Records, for each address without an account, one event summing up an hour of failed
+/// sign-ins once the hour is over (the first of the hour was recorded when it happened).
+/// Returns how many summaries were written.
+pub async fn summarize_unknown_sign_ins(pool: &sqlx::PgPool) -> AppResult<u64> {
+    let action = Action::UserSignInFailed;
+    Ok(db::abuse::summarize_unknown_sign_ins(pool, action.as_str(), action.object_type()).await?)
 }

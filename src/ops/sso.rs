@@ -1,11 +1,12 @@
 //! Single sign-on, the rules half: saving an organization's provider settings (admins only,
 //! the client secret encrypted), turning SSO off, and deciding who a verified ID token makes
-//! the user (just-in-time accounts and memberships, identity linking).
+//! the user (just-in-time accounts and memberships, identity linking), only within the email
+//! domains the organization proved it controls (see `ops::domains`).
 
 use uuid::Uuid;
 
-use crate::auth::OrgAccess;
 use crate::auth::oidc::Verified;
+use crate::auth::{OrgAccess, session::SignedIn};
 use crate::db::{self, audit::Actor, audit::Event, sso::SsoChange};
 use crate::domain::{Action, Email, OrgRole};
 use crate::error::{AppError, AppResult};
@@ -20,43 +21,6 @@ pub struct SsoInput {
     pub domains: Vec<String>,
     pub default_role: OrgRole,
     pub require_sso: bool,
-}
-
-/// Email domains as typed: separated by commas, spaces or new lines, `@` prefixes allowed.
-pub fn parse_domains(raw: &str) -> Result<Vec<String>, String> {
-    let mut domains: Vec<String> = Vec::new();
-    for part in raw.split([',', ' ', '\n', '\r', '\t', ';']) {
-        let domain = part.trim().trim_start_matches('@').to_ascii_lowercase();
-        if domain.is_empty() {
-            continue;
-        }
-        let valid = domain.len() <= 253
-            && domain.contains('.')
-            && domain.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-                    && label
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-            });
-        if !valid {
-            return Err(format!(
-                "'{domain}' is not an email domain like example.com."
-            ));
-        }
-        if !domains.contains(&domain) {
-            domains.push(domain);
-        }
-    }
-    if domains.is_empty() {
-        return Err("Enter at least one email domain, e.g. example.com.".into());
-    }
-    if domains.len() > 50 {
-        return Err("At most 50 domains.".into());
-    }
-    Ok(domains)
 }
 
 /// The settings as the audit trail records them: never the secret itself.
@@ -107,12 +71,13 @@ pub async fn save(
             "Enter the client secret again: the issuer or client ID changed.",
         ));
     }
-    let taken = db::sso::domains_taken(&mut *tx, access.organization_id, &input.domains).await?;
+    let taken =
+        db::domains::proven_elsewhere(&mut *tx, access.organization_id, &input.domains).await?;
     if !taken.is_empty() {
         return Err(AppError::conflict(
             Some("domains"),
             format!(
-                "Another organization's single sign-on already covers {}.",
+                "Another organization has already proven it controls {}.",
                 taken.join(", ")
             ),
         ));
@@ -138,8 +103,8 @@ pub async fn save(
             }
         }
     }
-    // A domain claimed by another organization since the check is a conflict on `domains`.
-    db::sso::set_domains(&mut tx, access.organization_id, &input.domains).await?;
+    // Claims of domains kept keep their proof; new ones wait for theirs (see `ops::domains`).
+    db::domains::set(&mut tx, access.organization_id, &input.domains).await?;
     let after = db::sso::get(&mut *tx, access.organization_id)
         .await?
         .ok_or_else(AppError::internal)?;
@@ -188,25 +153,9 @@ pub async fn delete(state: &AppState, access: &OrgAccess) -> AppResult<()> {
     Ok(())
 }
 
-/// Whether organization `org`'s identity provider may speak for an existing account: never
-/// for an instance admin (their password is the way in when SSO breaks), and only for an
-/// account that belongs to `org` alone or to no organization. An organization admin controls
-/// their provider and its claims, so it must never reach accounts other organizations count
-/// as theirs.
-pub async fn speaks_for(
-    conn: &mut sqlx::PgConnection,
-    org: Uuid,
-    user: &db::users::User,
-) -> AppResult<bool> {
-    if user.is_instance_admin {
-        return Ok(false);
-    }
-    let memberships = db::organizations::memberships(&mut *conn, user.id).await?;
-    Ok(memberships.iter().all(|m| m.organization_id == org))
-}
-
-/// The organization whose SSO an address signs in with: the one whose domains cover it, when
-/// its provider may speak for the account (a new person, or see [`speaks_for`]).
+/// The organization whose single sign-on an address signs in with: the one with SSO that
+/// proved it controls the address's domain. Instance admins always keep their password (it is
+/// the way in when SSO breaks), so they are never sent there.
 pub async fn organization_for(
     state: &AppState,
     email: &Email,
@@ -214,12 +163,10 @@ pub async fn organization_for(
     let Some(claim) = db::sso::for_domain(&state.pool, email.domain()).await? else {
         return Ok(None);
     };
-    let Some(user) = db::users::find_by_email(&state.pool, email).await? else {
-        return Ok(Some(claim));
-    };
-    let mut conn = state.pool.acquire().await?;
-    let speaks = speaks_for(&mut conn, claim.organization_id, &user).await?;
-    Ok(speaks.then_some(claim))
+    let instance_admin = db::users::find_by_email(&state.pool, email)
+        .await?
+        .is_some_and(|u| u.is_instance_admin);
+    Ok((!instance_admin).then_some(claim))
 }
 
 /// Why a verified identity was not let in; each maps to a message on the sign-in page.
@@ -229,19 +176,23 @@ pub enum Refusal {
     NoEmail,
     /// The provider says the address is not verified.
     Unverified,
-    /// The address is outside the organization's SSO domains and not a member's.
+    /// The address is not of a domain the organization proved it controls (and the account
+    /// was not created by this provider), or it is an instance admin's.
     NotCovered,
 }
 
-/// Lets a verified identity in: finds its user (by identity, else by email) or creates one,
-/// makes them a member with the configured role when their domain is covered, records the
-/// sign-in. Returns the user's id.
+/// Lets a verified identity in. A provider speaks only for addresses of the domains its
+/// organization proved it controls, and for accounts it created itself; never for an instance
+/// admin, and never for any other address, whatever it says of `email_verified`. So it finds
+/// its user (by identity, else by a proven address the provider vouches for) or creates one
+/// (just in time, for a proven domain), makes them a member (with the role of their pending
+/// invitation, or the configured one) and records the sign-in.
 pub async fn admit(
     state: &AppState,
     config: &db::sso::SsoConfig,
     verified: &Verified,
     source_ip: Option<String>,
-) -> AppResult<Result<Uuid, Refusal>> {
+) -> AppResult<Result<SignedIn, Refusal>> {
     let org = config.organization_id;
     let Some(email) = verified.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
         return Ok(Err(Refusal::NoEmail));
@@ -249,75 +200,88 @@ pub async fn admit(
     if verified.email_verified == Some(false) {
         return Ok(Err(Refusal::Unverified));
     }
-    let covered = config.domains.iter().any(|d| d == email.domain());
+    let proven = |address: &str| {
+        Email::parse(address)
+            .map(|e| config.proven_domains.iter().any(|d| d == e.domain()))
+            .unwrap_or(false)
+    };
     let mut tx = state.pool.begin().await?;
-    let linked = db::sso::identity_user(&mut *tx, &verified.issuer, &verified.subject).await?;
-    let user_id = match linked {
-        Some(id) => {
-            // Checked on every sign-in, not only the first: the account may have become an
-            // instance admin or joined another organization since.
-            let user = db::users::get(&mut *tx, id)
+    let identity = db::sso::identity(&mut *tx, &verified.issuer, &verified.subject).await?;
+    let user = match identity {
+        Some(identity) => {
+            // Checked at every sign-in, not only the first: the account may have become an
+            // instance admin, or the organization may have given up the domain, since.
+            let user = db::users::get(&mut *tx, identity.user_id)
                 .await?
                 .ok_or_else(AppError::internal)?;
-            if !speaks_for(&mut tx, org, &user).await? {
+            if user.is_instance_admin || !(identity.created_user || proven(&user.email)) {
                 return Ok(Err(Refusal::NotCovered));
             }
-            id
+            user
         }
         None => match db::users::find_by_email(&mut *tx, &email).await? {
+            // Linking an existing account: only for an address of a proven domain that the
+            // provider vouches for.
             Some(user) => {
-                // Linking an existing account: only one this provider may speak for, with an
-                // address the provider vouches for, that this organization already counts as
-                // its own or whose domain it covers.
-                let member = db::organizations::member(&mut *tx, org, user.id)
-                    .await?
-                    .is_some();
-                if verified.email_verified != Some(true)
-                    || !(member || covered)
-                    || !speaks_for(&mut tx, org, &user).await?
+                if user.is_instance_admin
+                    || !proven(&user.email)
+                    || verified.email_verified != Some(true)
                 {
                     return Ok(Err(Refusal::NotCovered));
                 }
-                db::sso::link_identity(&mut *tx, &verified.issuer, &verified.subject, user.id)
-                    .await?;
-                user.id
+                db::sso::link_identity(
+                    &mut *tx,
+                    &verified.issuer,
+                    &verified.subject,
+                    user.id,
+                    false,
+                )
+                .await?;
+                user
             }
-            None if covered => {
+            None if proven(email.as_str()) => {
                 let name = verified.name.as_deref().unwrap_or("");
                 let id = db::users::create(&mut *tx, &email, name, None, false).await?;
-                db::sso::link_identity(&mut *tx, &verified.issuer, &verified.subject, id).await?;
-                id
+                db::sso::link_identity(&mut *tx, &verified.issuer, &verified.subject, id, true)
+                    .await?;
+                db::users::get(&mut *tx, id)
+                    .await?
+                    .ok_or_else(AppError::internal)?
             }
             None => return Ok(Err(Refusal::NotCovered)),
         },
     };
-    let actor = Actor::user(user_id, email.as_str(), source_ip);
-    if db::organizations::member(&mut *tx, org, user_id)
+    let actor = Actor::user(user.id, email.as_str(), source_ip);
+    if db::organizations::member(&mut *tx, org, user.id)
         .await?
         .is_none()
     {
-        if !covered {
-            return Ok(Err(Refusal::NotCovered));
+        match db::invitations::lock_pending_for(&mut tx, org, &user.email).await? {
+            Some(invitation) if invitation.is_open_at(time::OffsetDateTime::now_utc()) => {
+                super::invitations::accept_in(&mut tx, &actor, &invitation, user.id, "sso").await?;
+            }
+            _ if proven(&user.email) => {
+                db::organizations::add_member(&mut *tx, org, user.id, config.default_role).await?;
+                let added = serde_json::json!({"role": config.default_role, "via": "sso"});
+                let event = Event::new(Some(org), Action::MemberAdd, Some(user.id), email.as_str());
+                db::audit::record(&mut tx, &actor, event.after(&added)).await?;
+            }
+            _ => return Ok(Err(Refusal::NotCovered)),
         }
-        db::organizations::add_member(&mut *tx, org, user_id, config.default_role).await?;
-        db::audit::record(
-            &mut tx,
-            &actor,
-            Event::new(Some(org), Action::MemberAdd, Some(user_id), email.as_str())
-                .after(&serde_json::json!({"role": config.default_role, "via": "sso"})),
-        )
-        .await?;
     }
-    db::users::record_sign_in(&mut *tx, user_id).await?;
+    db::users::record_sign_in(&mut *tx, user.id).await?;
     db::audit::record(
         &mut tx,
         &actor,
-        Event::new(None, Action::UserSignIn, Some(user_id), email.as_str())
+        Event::new(None, Action::UserSignIn, Some(user.id), email.as_str())
             .after(&serde_json::json!({"method": "sso", "issuer": verified.issuer})),
     )
     .await?;
     tx.commit().await?;
-    Ok(Ok(user_id))
+    Ok(Ok(SignedIn {
+        user_id: user.id,
+        credentials_epoch: user.credentials_epoch,
+    }))
 }
 
 /// Records a failed SSO sign-in in the organization's trail. `who` is what is known of the
@@ -339,21 +303,4 @@ pub async fn record_failure(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn domains_are_parsed_lowercased_and_deduplicated() {
-        assert_eq!(
-            parse_domains("Example.com, @corp.example.org\nexample.com").unwrap(),
-            vec!["example.com", "corp.example.org"]
-        );
-        assert!(parse_domains("").is_err());
-        assert!(parse_domains("localhost").is_err());
-        assert!(parse_domains("-bad.example.com").is_err());
-        assert!(parse_domains("bad_char.example.com").is_err());
-    }
 }

@@ -8,7 +8,7 @@ pub mod regions;
 use uuid::Uuid;
 
 /// Where to go after signing in: the page first asked for when it is a same-site path, else
-/// the user's first organization.
+/// the user's first organization, else their open invitations if they have some.
 #[cfg(feature = "ssr")]
 pub async fn landing_path(
     pool: &sqlx::PgPool,
@@ -19,8 +19,18 @@ pub async fn landing_path(
         return Ok(next.to_owned());
     }
     let memberships = crate::db::organizations::memberships(pool, user_id).await?;
-    Ok(match memberships.first() {
-        Some(m) => crate::paths::general(m.organization_id),
-        None => "/no-organization".to_owned(),
+    if let Some(m) = memberships.first() {
+        return Ok(crate::paths::general(m.organization_id));
+    }
+    let invited = match crate::db::users::get(pool, user_id).await? {
+        Some(user) => !crate::db::invitations::open_for(pool, &user.email)
+            .await?
+            .is_empty(),
+        None => false,
+    };
+    Ok(if invited {
+        crate::paths::INVITATIONS.to_owned()
+    } else {
+        "/no-organization".to_owned()
     })
 }

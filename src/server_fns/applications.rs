@@ -1,9 +1,9 @@
 //! Settings > Applications: the signed-in user's API applications. Create (revealing the
 //! client secret once), list with created and last-used times, delete (revoking).
 //!
-//! Applications belong to a user, not an organization: a token acts with its owner's
-//! permissions in every organization they belong to. The page sits in each organization's
-//! settings for convenience and shows the same list in all of them.
+//! Applications belong to a user and act in the one organization they were created in: a token
+//! acts with its owner's permissions there and nowhere else. Each organization's page lists the
+//! user's applications for that organization.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::server_fns::PageMeta;
 #[cfg(feature = "ssr")]
 use crate::{
-    auth, db,
+    db,
     domain::OrgRole,
     ops, paths,
     server_fns::context::{Ctx, parse_name},
@@ -62,7 +62,8 @@ const REVEAL_SLOT: &str = "application";
 pub async fn applications_page(organization_id: Uuid) -> Result<ApplicationsData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let applications = db::applications::list_for_user(ctx.pool(), access.user.id).await?;
+    let applications =
+        db::applications::list_for_user(ctx.pool(), organization_id, access.user.id).await?;
     let mut meta = PageMeta::load(&ctx, &access, &paths::applications(organization_id)).await?;
     // Everyone manages their own applications.
     meta.can_manage = true;
@@ -80,9 +81,10 @@ pub async fn application_page(
 ) -> Result<ApplicationData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let application = db::applications::get(ctx.pool(), access.user.id, application_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("application"))?;
+    let application =
+        db::applications::get(ctx.pool(), organization_id, access.user.id, application_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("application"))?;
     let mut meta = PageMeta::load(&ctx, &access, &paths::applications(organization_id)).await?;
     meta.can_manage = true;
     Ok(ApplicationData { meta, application })
@@ -93,15 +95,9 @@ pub async fn create_application(organization_id: Uuid, name: String) -> Result<(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let parsed = parse_name("name", &name)?;
-    let (application, secret) = ops::applications::create(
-        &ctx.state,
-        &access.user,
-        &access.actor,
-        Some(organization_id),
-        &parsed,
-    )
-    .await
-    .map_err(|e| e.with_input([("name", name.as_str())]))?;
+    let (application, secret) = ops::applications::create(&ctx.state, &access, &parsed)
+        .await
+        .map_err(|e| e.with_input([("name", name.as_str())]))?;
     let reveal = NewApplication {
         application_id: application.id,
         name: application.name,
@@ -109,7 +105,7 @@ pub async fn create_application(organization_id: Uuid, name: String) -> Result<(
         client_secret: secret.expose().to_owned(),
         public_url: ctx.base_url().await,
     };
-    auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
+    ctx.stash_secret(REVEAL_SLOT, &reveal).await?;
     leptos_axum::redirect(&paths::application_secret(organization_id, application.id));
     Ok(())
 }
@@ -123,12 +119,11 @@ pub async fn reveal_application(
 ) -> Result<Option<NewApplication>, AppError> {
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Member).await?;
-    let pending: Option<NewApplication> =
-        auth::session::take_once(&ctx.session, REVEAL_SLOT).await?;
+    let pending: Option<NewApplication> = ctx.take_secret(REVEAL_SLOT).await?;
     match pending {
         Some(a) if a.application_id == application_id => Ok(Some(a)),
         Some(other) => {
-            auth::session::stash_once(&ctx.session, REVEAL_SLOT, &other).await?;
+            ctx.stash_secret(REVEAL_SLOT, &other).await?;
             Ok(None)
         }
         None => Ok(None),
@@ -142,14 +137,7 @@ pub async fn delete_application(
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let application = ops::applications::delete(
-        &ctx.state,
-        &access.user,
-        &access.actor,
-        Some(organization_id),
-        application_id,
-    )
-    .await?;
+    let application = ops::applications::delete(&ctx.state, &access, application_id).await?;
     ctx.redirect_with_notice(
         &paths::applications(organization_id),
         format!(

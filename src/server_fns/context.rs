@@ -1,14 +1,12 @@
 //! What every server function needs before it starts: the app state, the session, who is
 //! calling, and how to answer.
 
-use axum::extract::ConnectInfo;
 use leptos::prelude::*;
-use std::net::SocketAddr;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use crate::auth::{self, OrgAccess};
-use crate::db::{self, users::User};
+use crate::auth::{self, OrgAccess, client::ClientAddr};
+use crate::db::users::User;
 use crate::domain::OrgRole;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -30,10 +28,10 @@ impl Ctx {
             tracing::error!(error = %e, "session layer missing");
             AppError::internal()
         })?;
-        let source_ip = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        let source_ip = leptos_axum::extract::<axum::Extension<ClientAddr>>()
             .await
             .ok()
-            .map(|ConnectInfo(addr)| addr.ip().to_string());
+            .map(|axum::Extension(addr)| addr.to_string());
         Ok(Ctx {
             state,
             session,
@@ -53,12 +51,9 @@ impl Ctx {
         &self.state.pool
     }
 
-    /// The signed-in user, or `Unauthenticated`.
+    /// The signed-in user, or `Unauthenticated` (also once their sessions were ended).
     pub async fn user(&self) -> AppResult<User> {
-        let id = auth::session::user_id(&self.session)
-            .await?
-            .ok_or_else(AppError::unauthenticated)?;
-        db::users::get(self.pool(), id)
+        auth::session::user(&self.session, self.pool())
             .await?
             .ok_or_else(AppError::unauthenticated)
     }
@@ -76,6 +71,12 @@ impl Ctx {
         .await
     }
 
+    /// Counts an attempt from this request's client against a rate limit.
+    pub async fn limit_by_address(&self, limit: crate::auth::limits::Limit) -> AppResult<()> {
+        let address = self.source_ip.as_deref().unwrap_or("unknown");
+        self.state.limit(limit, address).await
+    }
+
     /// After a successful change: leave a notice for the next page and redirect there.
     pub async fn redirect_with_notice(
         &self,
@@ -90,6 +91,77 @@ impl Ctx {
     pub async fn take_notice(&self, path: &str) -> AppResult<Option<String>> {
         auth::session::take_notice(&self.session, path).await
     }
+
+    /// Holds a secret (new credentials, a sign-up link) for exactly one later read by this
+    /// browser: the page that shows it once. It waits in the session sealed (AES-256-GCM) with
+    /// a fresh key that only the browser holds, in a short-lived cookie: the session store
+    /// never holds it readable, and a copy of the store is worth nothing.
+    pub async fn stash_secret<T: serde::Serialize>(&self, slot: &str, value: &T) -> AppResult<()> {
+        use base64::Engine;
+        use rand::RngCore;
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        let plain = serde_json::to_vec(value).map_err(|_| AppError::internal())?;
+        let sealed = auth::sealed::SecretBox::new(&key).seal(&plain, slot.as_bytes());
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        auth::session::stash_once(&self.session, slot, &engine.encode(sealed)).await?;
+        self.set_cookie(&reveal_cookie(slot), &engine.encode(key), 900);
+        Ok(())
+    }
+
+    /// Takes what [`Ctx::stash_secret`] left for `slot`, if this browser holds its key.
+    pub async fn take_secret<T: serde::de::DeserializeOwned>(
+        &self,
+        slot: &str,
+    ) -> AppResult<Option<T>> {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let name = reveal_cookie(slot);
+        let headers = leptos_axum::extract::<axum::http::HeaderMap>()
+            .await
+            .unwrap_or_default();
+        let key = headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| engine.decode(v).ok())
+            .and_then(|k| <[u8; 32]>::try_from(k).ok());
+        let sealed: Option<String> = auth::session::take_once(&self.session, slot).await?;
+        self.set_cookie(&name, "", 0);
+        let (Some(key), Some(sealed)) = (key, sealed.and_then(|s| engine.decode(s).ok())) else {
+            return Ok(None);
+        };
+        let plain = match auth::sealed::SecretBox::new(&key).open(&sealed, slot.as_bytes()) {
+            Ok(plain) => plain,
+            Err(_) => return Ok(None),
+        };
+        Ok(serde_json::from_slice(&plain).ok())
+    }
+
+    /// Adds a `Set-Cookie` to the answer: HttpOnly, for the whole site, `max_age` seconds.
+    fn set_cookie(&self, name: &str, value: &str, max_age: u32) {
+        let secure = if self.state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        let cookie =
+            format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+        if let (Some(options), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            axum::http::HeaderValue::from_str(&cookie),
+        ) {
+            options.append_header(axum::http::header::SET_COOKIE, value);
+        }
+    }
+}
+
+/// The cookie holding the key to a stashed secret (see [`Ctx::stash_secret`]).
+fn reveal_cookie(slot: &str) -> String {
+    format!("meridian_reveal_{slot}")
 }
 
 /// Parses a name field, echoing the typed value in the error.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::{
-    auth, db,
+    db,
     domain::OrgRole,
     ops,
     server_fns::context::{Ctx, parse_name, parse_name_and_enabled},
@@ -65,7 +65,7 @@ pub async fn create_data_plane(
         public_url: ctx.base_url().await,
         rotated: false,
     };
-    auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
+    ctx.stash_secret(REVEAL_SLOT, &reveal).await?;
     leptos_axum::redirect(&crate::paths::credentials(
         organization_id,
         region_id,
@@ -83,13 +83,12 @@ pub async fn reveal_credentials(
 ) -> Result<Option<NewCredentials>, AppError> {
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Admin).await?;
-    let pending: Option<NewCredentials> =
-        auth::session::take_once(&ctx.session, REVEAL_SLOT).await?;
+    let pending: Option<NewCredentials> = ctx.take_secret(REVEAL_SLOT).await?;
     match pending {
         Some(c) if c.data_plane_id == data_plane_id => Ok(Some(c)),
         // Credentials of another data plane stay stashed for their own page.
         Some(other) => {
-            auth::session::stash_once(&ctx.session, REVEAL_SLOT, &other).await?;
+            ctx.stash_secret(REVEAL_SLOT, &other).await?;
             Ok(None)
         }
         None => Ok(None),
@@ -227,7 +226,7 @@ pub async fn rotate_secret(organization_id: Uuid, data_plane_id: Uuid) -> Result
         public_url: ctx.base_url().await,
         rotated: true,
     };
-    auth::session::stash_once(&ctx.session, REVEAL_SLOT, &reveal).await?;
+    ctx.stash_secret(REVEAL_SLOT, &reveal).await?;
     leptos_axum::redirect(&crate::paths::credentials(
         organization_id,
         region.id,

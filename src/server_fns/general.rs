@@ -50,7 +50,10 @@ pub async fn general_page(
 ) -> Result<GeneralData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let page = page.unwrap_or(0).max(0);
+    // Bounded, so a page number from the address bar cannot overflow the offset.
+    let page = page
+        .unwrap_or(0)
+        .clamp(0, i64::MAX / WORKSPACES_PER_PAGE - 1);
     let (organization, regions, counts, workspaces) = tokio::try_join!(
         db::organizations::get(ctx.pool(), organization_id),
         db::regions::list(ctx.pool(), organization_id),

@@ -1,5 +1,7 @@
-//! Settings > Members: who belongs to the organization and with which role. Admins add
-//! members by email, change roles and remove members; the last admin stays.
+//! Settings > Members: who belongs to the organization and with which role, and who is
+//! invited. Admins invite by email, revoke invitations, change roles, sign members out
+//! everywhere and remove them; the last admin stays. Operators (instance admins) can issue a
+//! one-time sign-up link for an invited person without an account.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -25,13 +27,53 @@ pub struct MemberView {
     pub last_sign_in_at: Option<time::OffsetDateTime>,
 }
 
+/// An invitation not accepted yet, as the page lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub id: Uuid,
+    pub email: String,
+    pub role: crate::domain::OrgRole,
+    pub invited_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: time::OffsetDateTime,
+    /// Whether an operator issued a sign-up link for it.
+    pub has_link: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MembersData {
     pub meta: PageMeta,
     pub members: Vec<MemberView>,
+    /// Invitations not accepted or revoked yet (admins only; expired ones included).
+    pub invitations: Vec<InvitationView>,
     /// The signed-in user, so the page can say "you".
     pub me: Uuid,
+    /// Whether the signed-in user is an operator, who may issue sign-up links.
+    pub is_operator: bool,
 }
+
+/// A sign-up link just issued, shown once.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct NewSignUpLink {
+    pub invitation_id: Uuid,
+    pub email: String,
+    pub url: String,
+}
+
+impl std::fmt::Debug for NewSignUpLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewSignUpLink")
+            .field("invitation_id", &self.invitation_id)
+            .field("url", &"<redacted>")
+            .finish()
+    }
+}
+
+/// Where a new sign-up link waits for the page that shows it.
+#[cfg(feature = "ssr")]
+const LINK_SLOT: &str = "signup";
 
 #[cfg(feature = "ssr")]
 fn view_of(m: db::organizations::Member) -> MemberView {
@@ -53,16 +95,40 @@ fn parse_role(raw: &str) -> crate::error::AppResult<OrgRole> {
 pub async fn members_page(organization_id: Uuid) -> Result<MembersData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let members = db::organizations::members(ctx.pool(), organization_id).await?;
+    let admin = access.role == OrgRole::Admin;
+    let (members, invitations) = tokio::try_join!(
+        db::organizations::members(ctx.pool(), organization_id),
+        async {
+            if admin {
+                db::invitations::pending_in(ctx.pool(), organization_id).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+    )?;
     Ok(MembersData {
         meta: PageMeta::load(&ctx, &access, &paths::members(organization_id)).await?,
         members: members.into_iter().map(view_of).collect(),
+        invitations: invitations
+            .into_iter()
+            .map(|i| InvitationView {
+                id: i.id,
+                email: i.email,
+                role: i.role,
+                invited_by: i.invited_by,
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+                has_link: i.has_link,
+            })
+            .collect(),
         me: access.user.id,
+        is_operator: access.user.is_instance_admin,
     })
 }
 
-#[server(endpoint = "members/add")]
-pub async fn add_member(
+/// Invites an email address; the person becomes a member when they accept.
+#[server(endpoint = "members/invite")]
+pub async fn invite_member(
     organization_id: Uuid,
     email: String,
     role: String,
@@ -73,14 +139,72 @@ pub async fn add_member(
     let parsed =
         Email::parse(&email).map_err(|m| AppError::invalid("email", m).with_input(echo))?;
     let role = parse_role(&role).map_err(|e| e.with_input(echo))?;
-    let member = ops::members::add(&ctx.state, &access, &parsed, role)
+    let invitation = ops::invitations::invite(&ctx.state, &access, &parsed, role)
         .await
         .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
         &paths::members(organization_id),
-        format!("{} added as {}.", member.email, member.role),
+        format!(
+            "{} is invited as {}. They see the invitation when they sign in; it expires in 7 days.",
+            invitation.email, invitation.role
+        ),
     )
     .await
+}
+
+#[server(endpoint = "members/revoke-invitation")]
+pub async fn revoke_invitation(organization_id: Uuid, invitation_id: Uuid) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let invitation = ops::invitations::revoke(&ctx.state, &access, invitation_id).await?;
+    ctx.redirect_with_notice(
+        &paths::members(organization_id),
+        format!("The invitation of {} is revoked.", invitation.email),
+    )
+    .await
+}
+
+/// Issues a one-time sign-up link for an invited person without an account (operators only)
+/// and shows it once.
+#[server(endpoint = "members/sign-up-link")]
+pub async fn issue_sign_up_link(
+    organization_id: Uuid,
+    invitation_id: Uuid,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let path = ops::invitations::issue_sign_up_link(
+        &ctx.state,
+        &access.actor,
+        access.user.is_instance_admin,
+        invitation_id,
+    )
+    .await?;
+    let invitation = db::invitations::pending_in(ctx.pool(), organization_id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == invitation_id)
+        .ok_or_else(|| AppError::not_found("invitation"))?;
+    let reveal = NewSignUpLink {
+        invitation_id,
+        email: invitation.email,
+        url: format!("{}{path}", ctx.base_url().await),
+    };
+    ctx.stash_secret(LINK_SLOT, &reveal).await?;
+    leptos_axum::redirect(&paths::sign_up_link(organization_id, invitation_id));
+    Ok(())
+}
+
+/// The sign-up link just issued for an invitation, once.
+#[server(endpoint = "members/reveal-sign-up-link")]
+pub async fn reveal_sign_up_link(
+    organization_id: Uuid,
+    invitation_id: Uuid,
+) -> Result<Option<NewSignUpLink>, AppError> {
+    let ctx = Ctx::load().await?;
+    ctx.access(organization_id, OrgRole::Admin).await?;
+    let pending: Option<NewSignUpLink> = ctx.take_secret(LINK_SLOT).await?;
+    Ok(pending.filter(|l| l.invitation_id == invitation_id))
 }
 
 #[server(endpoint = "members/set-role")]
@@ -96,6 +220,22 @@ pub async fn set_member_role(
     ctx.redirect_with_notice(
         &paths::members(organization_id),
         format!("{} is now {}.", member.email, member.role),
+    )
+    .await
+}
+
+/// Ends every session and API token of a member.
+#[server(endpoint = "members/sign-out")]
+pub async fn sign_out_member(organization_id: Uuid, user_id: Uuid) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let member = ops::members::sign_out_everywhere(&ctx.state, &access, user_id).await?;
+    ctx.redirect_with_notice(
+        &paths::members(organization_id),
+        format!(
+            "{} is signed out everywhere: their sessions ended and their API tokens stopped.",
+            member.email
+        ),
     )
     .await
 }

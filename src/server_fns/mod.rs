@@ -5,10 +5,12 @@
 //!
 //! Endpoints are stable (`/api/...`), not hashed, so tests and plain HTML forms can name them.
 
+pub mod account;
 pub mod applications;
 pub mod audit;
 pub mod data_planes;
 pub mod general;
+pub mod invitations;
 pub mod members;
 pub mod regions;
 pub mod session;

@@ -23,25 +23,28 @@ pub struct Viewer {
     pub name: String,
     pub is_instance_admin: bool,
     pub memberships: Vec<Membership>,
+    /// How many open invitations wait for them.
+    pub invitations: usize,
 }
 
 /// Who is signed in, or `None`.
 #[server(endpoint = "session/viewer")]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
     let ctx = Ctx::load().await?;
-    let Some(user_id) = auth::session::user_id(&ctx.session).await? else {
+    let Some(user) = auth::session::user(&ctx.session, ctx.pool()).await? else {
         return Ok(None);
     };
-    let Some(user) = db::users::get(ctx.pool(), user_id).await? else {
-        return Ok(None);
-    };
-    let memberships = db::organizations::memberships(ctx.pool(), user.id).await?;
+    let (memberships, invitations) = tokio::try_join!(
+        db::organizations::memberships(ctx.pool(), user.id),
+        db::invitations::open_for(ctx.pool(), &user.email),
+    )?;
     Ok(Some(Viewer {
         user_id: user.id,
         email: user.email,
         name: user.name,
         is_instance_admin: user.is_instance_admin,
         memberships,
+        invitations: invitations.len(),
     }))
 }
 
@@ -67,9 +70,9 @@ pub async fn sign_in(
                 auth::session::sso_start_path(&ctx.session, organization_id, parsed.as_str(), next)
                     .await?
             }
-            PasswordSignIn::SignedIn(user_id) => {
-                auth::session::establish(&ctx.session, user_id).await?;
-                read::landing_path(ctx.pool(), user_id, next).await?
+            PasswordSignIn::SignedIn(who) => {
+                auth::session::establish(&ctx.session, who).await?;
+                read::landing_path(ctx.pool(), who.user_id, next).await?
             }
         };
     leptos_axum::redirect(&path);

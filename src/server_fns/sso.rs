@@ -33,10 +33,26 @@ pub struct SsoSettings {
     pub revision: i32,
 }
 
+/// A claimed email domain and what proves it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DomainView {
+    pub domain: String,
+    /// When the proof was found; `None` while it is missing.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub verified_at: Option<time::OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub checked_at: Option<time::OffsetDateTime>,
+    /// The TXT record to publish: its name and value.
+    pub record_name: String,
+    pub record_value: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SsoData {
     pub meta: PageMeta,
     pub settings: Option<SsoSettings>,
+    /// The organization's claimed domains, proven or waiting for their proof.
+    pub domains: Vec<DomainView>,
     /// The redirect URI to register at the provider.
     pub callback_url: String,
     /// Where the provider may send users back after signing out.
@@ -61,7 +77,19 @@ pub async fn sso_page(organization_id: Uuid) -> Result<SsoData, AppError> {
             revision: c.revision,
         });
     let base = ctx.base_url().await;
+    let (claims, token) = ops::domains::claims(&ctx.state, organization_id).await?;
+    let domains = claims
+        .into_iter()
+        .map(|c| DomainView {
+            record_name: ops::domains::challenge_name(&c.domain),
+            record_value: ops::domains::challenge_value(&token),
+            domain: c.domain,
+            verified_at: c.verified_at,
+            checked_at: c.checked_at,
+        })
+        .collect();
     Ok(SsoData {
+        domains,
         meta: PageMeta::load(&ctx, &access, &paths::sso(organization_id)).await?,
         settings,
         callback_url: format!("{base}{}", paths::SSO_CALLBACK),
@@ -104,8 +132,7 @@ pub async fn save_sso(
         "" => Ok(None),
         s => Ok(Some(s.to_owned())),
     };
-    let parsed_domains =
-        ops::sso::parse_domains(&domains).map_err(|m| AppError::invalid("domains", m));
+    let parsed_domains = ops::domains::parse(&domains).map_err(|m| AppError::invalid("domains", m));
     let parsed_role =
         OrgRole::parse(&default_role).map_err(|m| AppError::invalid("default_role", m));
     let parsed_require = parse_enabled(require_sso.as_deref());
@@ -211,4 +238,26 @@ pub async fn delete_sso(organization_id: Uuid) -> Result<(), AppError> {
         "Single sign-on turned off. Members sign in with their passwords.",
     )
     .await
+}
+
+/// Looks for a claimed domain's DNS proof now.
+#[server(endpoint = "sso/verify-domain")]
+pub async fn verify_domain(organization_id: Uuid, domain: String) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let notice = match ops::domains::verify(&ctx.state, &access, domain.trim()).await? {
+        ops::domains::Proof::Found(_) => format!(
+            "{domain} is verified: your identity provider may now sign in people with addresses there."
+        ),
+        ops::domains::Proof::Missing { name, value } => {
+            return Err(AppError::invalid(
+                "domain",
+                format!(
+                    "No TXT record {name} with the value {value} was found yet. DNS changes can take a few minutes to appear."
+                ),
+            ));
+        }
+    };
+    ctx.redirect_with_notice(&paths::sso(organization_id), notice)
+        .await
 }

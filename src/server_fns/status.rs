@@ -31,11 +31,15 @@ pub async fn real_error_status(request: Request, next: Next) -> Response {
     let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
         return Response::from_parts(parts, Body::from("internal error"));
     };
-    if let Some(status) = serde_json::from_slice::<AppError>(&bytes)
-        .ok()
-        .and_then(|e| StatusCode::from_u16(e.status()).ok())
-    {
-        parts.status = status;
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = StatusCode::from_u16(error.status()) {
+            parts.status = status;
+        }
+        if let Some(seconds) = error.retry_after {
+            parts
+                .headers
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

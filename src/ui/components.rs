@@ -100,6 +100,8 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         ErrorKind::NotFound => "Not found",
         ErrorKind::Forbidden => "Not allowed",
         ErrorKind::Unauthenticated => "Signed out",
+        ErrorKind::TooManyRequests => "Too many attempts",
+        ErrorKind::Unavailable => "Temporarily unavailable",
         _ => "Something went wrong",
     };
     let sign_in = (error.kind == ErrorKind::Unauthenticated)

@@ -10,15 +10,19 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Name;
+use crate::server_fns::account::{ChangePassword, SignOutEverywhere};
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
 use crate::server_fns::data_planes::{
     CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, UpdateDataPlane,
 };
 use crate::server_fns::general::{CreateOrganization, RenameOrganization};
-use crate::server_fns::members::{AddMember, RemoveMember, SetMemberRole};
+use crate::server_fns::invitations::{AcceptInvitation, DeclineInvitation, SignUp};
+use crate::server_fns::members::{
+    InviteMember, IssueSignUpLink, RemoveMember, RevokeInvitation, SetMemberRole, SignOutMember,
+};
 use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
 use crate::server_fns::session::{SignIn, SignOut};
-use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso};
+use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso, VerifyDomain};
 use crate::server_fns::workspaces::{
     CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MemberChoice, MoveWorkspace,
     RenameWorkspace, RevokeWorkspaceRole, SetWorkspaceRole,
@@ -31,6 +35,28 @@ use crate::ui::components::{FieldMessage, FormError, TextField, email_rule, fail
 macro_rules! fields {
     ($($name:ident),* $(,)?) => {
         vec![$((stringify!($name), $name.to_string())),*]
+    };
+}
+
+/// A form that is one button doing one thing at once (revoke, accept, verify), with the
+/// values it acts on as hidden fields; `class` defaults to a small button.
+macro_rules! button_form {
+    ($island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal) => {
+        button_form!($island($($id: $ty),*) => $server_fn, $label, "button small");
+    };
+    ($island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal, $class:literal) => {
+        #[island]
+        pub fn $island($($id: $ty),*) -> impl IntoView {
+            let action = ServerAction::<$server_fn>::new();
+            let error = failure(action);
+            view! {
+                <ActionForm action attr:class="inline">
+                    <FormError error/>
+                    <Hidden fields=fields![$($id),*]/>
+                    <button type="submit" class=$class>{$label}</button>
+                </ActionForm>
+            }
+        }
     };
 }
 
@@ -229,23 +255,74 @@ pub fn RotateSecretForm(organization_id: Uuid, data_plane_id: Uuid) -> impl Into
 confirm_form!(RevokeSecretForm(organization_id: Uuid, data_plane_id: Uuid, secret_id: Uuid) => RevokeSecret, "Revoke secret");
 
 #[island]
-pub fn AddMemberForm(organization_id: Uuid) -> impl IntoView {
-    let action = ServerAction::<AddMember>::new();
+pub fn InviteMemberForm(organization_id: Uuid) -> impl IntoView {
+    let action = ServerAction::<InviteMember>::new();
     let error = failure(action);
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
             <Hidden fields=fields![organization_id]/>
-            <TextField name="email" check=email_rule id="new-member-email".into() label="Email" kind="email" help="They can sign in once they have a password or SSO is set up." required=true error/>
+            <TextField name="email" check=email_rule id="invite-email".into() label="Email" kind="email" help="They become a member once they accept, after signing in." required=true error/>
             <div class="field">
-                <label for="new-member-role">"Role"</label>
-                <select id="new-member-role" name="role">
+                <label for="invite-role">"Role"</label>
+                <select id="invite-role" name="role">
                     <option value="member" selected=true>"Member: may look"</option>
                     <option value="admin">"Admin: may change everything"</option>
                 </select>
-                <FieldMessage name="role" id="new-member-role-error".into() error/>
+                <FieldMessage name="role" id="invite-role-error".into() error/>
             </div>
-            <button type="submit" class="button primary">"Add member"</button>
+            <button type="submit" class="button primary">"Invite"</button>
+        </ActionForm>
+    }
+}
+
+button_form!(RevokeInvitationForm(organization_id: Uuid, invitation_id: Uuid) => RevokeInvitation, "Revoke");
+button_form!(IssueSignUpLinkForm(organization_id: Uuid, invitation_id: Uuid) => IssueSignUpLink, "Sign-up link");
+button_form!(SignOutMemberForm(organization_id: Uuid, user_id: Uuid) => SignOutMember, "Sign out everywhere");
+button_form!(AcceptInvitationForm(invitation_id: Uuid) => AcceptInvitation, "Accept", "button small primary");
+button_form!(DeclineInvitationForm(invitation_id: Uuid) => DeclineInvitation, "Decline");
+button_form!(VerifyDomainForm(organization_id: Uuid, domain: String) => VerifyDomain, "Verify now");
+
+/// Sets the password of an account created through a sign-up link.
+#[island]
+pub fn SignUpForm(token: String) -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <Hidden fields=fields![token]/>
+            <TextField name="name" id="sign-up-name".into() label="Your name" autocomplete="name" error/>
+            <TextField name="password" id="sign-up-password".into() label="Password" kind="password" autocomplete="new-password" help="At least 12 characters." required=true error/>
+            <TextField name="password_again" id="sign-up-password-again".into() label="Password, again" kind="password" autocomplete="new-password" required=true error/>
+            <button type="submit" class="button primary wide">"Create account and join"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn ChangePasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <TextField name="current_password" id="current-password".into() label="Current password" kind="password" autocomplete="current-password" required=true error/>
+            <TextField name="new_password" id="new-password".into() label="New password" kind="password" autocomplete="new-password" help="At least 12 characters. Your other sessions end and your API tokens stop working." required=true error/>
+            <TextField name="new_password_again" id="new-password-again".into() label="New password, again" kind="password" autocomplete="new-password" required=true error/>
+            <button type="submit" class="button primary">"Change password"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn SignOutEverywhereForm() -> impl IntoView {
+    let action = ServerAction::<SignOutEverywhere>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <button type="submit" class="button danger">"Sign out everywhere"</button>
         </ActionForm>
     }
 }

@@ -135,7 +135,12 @@ fn TopBar(viewer: Option<Viewer>, current: Option<Uuid>) -> impl IntoView {
             {switcher}
             {single}
             <div class="spacer"></div>
-            <span class="user" title=viewer.email.clone()>{viewer.email.clone()}</span>
+            {(viewer.invitations > 0).then(|| view! {
+                <a class="invitations-link" href=crate::paths::INVITATIONS>
+                    {format!("Invitations ({})", viewer.invitations)}
+                </a>
+            })}
+            <a class="user" href=crate::paths::ACCOUNT title=format!("Your account: {}", viewer.email)>{viewer.email.clone()}</a>
             <SignOutForm/>
         </header>
     }

@@ -51,10 +51,7 @@ async fn export(
     organization_id: Uuid,
     params: ExportParams,
 ) -> AppResult<Response> {
-    let user_id = auth::session::user_id(session)
-        .await?
-        .ok_or_else(AppError::unauthenticated)?;
-    let user = db::users::get(&state.pool, user_id)
+    let user = auth::session::user(session, &state.pool)
         .await?
         .ok_or_else(AppError::unauthenticated)?;
     auth::authorize(&state.pool, user, None, organization_id, OrgRole::Admin).await?;

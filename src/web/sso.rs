@@ -5,17 +5,17 @@
 //! logged; failures that involved the provider are also audited. Nothing from the provider is
 //! echoed.
 
+use axum::Extension;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use crate::auth::{self, oidc};
+use crate::auth::{self, client::ClientAddr, oidc};
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::ops::sso::Refusal;
@@ -88,11 +88,19 @@ pub async fn start(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    Extension(client): Extension<ClientAddr>,
     query: Result<Query<StartQuery>, QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = query else {
         return fail("expired");
     };
+    if state
+        .limit(auth::limits::SSO_START_PER_ADDRESS, &client.to_string())
+        .await
+        .is_err()
+    {
+        return fail("too_many");
+    }
     if !auth::session::take_sso_start_ticket(&session, query.organization, &query.ticket).await {
         return fail("expired");
     }
@@ -133,13 +141,20 @@ pub struct CallbackQuery {
 pub async fn callback(
     State(state): State<AppState>,
     session: Session,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(client): Extension<ClientAddr>,
     query: Result<Query<CallbackQuery>, QueryRejection>,
 ) -> Response {
     let Ok(Query(query)) = query else {
         return fail("expired");
     };
-    let source_ip = Some(peer.ip().to_string());
+    let source_ip = Some(client.to_string());
+    if let Err(e) = state
+        .limit(auth::limits::SSO_CALLBACK_PER_ADDRESS, &client.to_string())
+        .await
+    {
+        tracing::warn!(%client, "SSO callbacks over the limit: {}", e.message);
+        return fail("too_many");
+    }
     // Taken out at once: a state is good for one return, so a replayed callback finds none.
     let pending: Option<oidc::Pending> = session.remove(PENDING).await.unwrap_or_else(|e| {
         tracing::warn!(error = %e, "reading the SSO sign-in in progress");
@@ -209,9 +224,10 @@ pub async fn callback(
         .email
         .clone()
         .unwrap_or_else(|| format!("subject {}", verified.subject));
-    let user_id = match crate::ops::sso::admit(&state, &config, &verified, source_ip.clone()).await
+    let who_signed_in = match crate::ops::sso::admit(&state, &config, &verified, source_ip.clone())
+        .await
     {
-        Ok(Ok(id)) => id,
+        Ok(Ok(signed_in)) => signed_in,
         Ok(Err(refusal)) => {
             let (code, reason) = match refusal {
                 Refusal::NoEmail => ("no_email", "no email address"),
@@ -227,7 +243,7 @@ pub async fn callback(
             return fail("unavailable");
         }
     };
-    if let Err(e) = auth::session::establish(&session, user_id).await {
+    if let Err(e) = auth::session::establish(&session, who_signed_in).await {
         tracing::error!(error = %e.message, "starting the session after SSO");
         return fail("unavailable");
     }
@@ -236,11 +252,13 @@ pub async fn callback(
         &config.client_id,
         Some(&verified.id_token),
         &format!("{}/login", base_of(&pending.redirect_uri)),
+        state.oidc.allow_local(),
     );
     auth::session::remember_sso_sign_out(&session, end_session_url).await;
-    let landing = crate::read::landing_path(&state.pool, user_id, pending.next.as_deref())
-        .await
-        .unwrap_or_else(|_| "/".to_owned());
+    let landing =
+        crate::read::landing_path(&state.pool, who_signed_in.user_id, pending.next.as_deref())
+            .await
+            .unwrap_or_else(|_| "/".to_owned());
     Redirect::to(&landing).into_response()
 }
 

@@ -155,9 +155,9 @@ async fn expired_tokens_and_tokens_of_other_instances_are_refused(pool: PgPool) 
         .unwrap();
     let an_hour_ago = time::OffsetDateTime::now_utc() - time::Duration::hours(1);
     let (expired, _) = keys
-        .issue_at(api.user_id, api.application_id, an_hour_ago)
+        .issue_at(api.user_id, api.application_id, 0, an_hour_ago)
         .unwrap();
-    let (fresh, _) = keys.issue(api.user_id, api.application_id).unwrap();
+    let (fresh, _) = keys.issue(api.user_id, api.application_id, 0).unwrap();
     api.token = expired;
     assert_eq!(api.get("/organizations").await.0, StatusCode::UNAUTHORIZED);
     api.token = fresh;
@@ -180,7 +180,7 @@ async fn expired_tokens_and_tokens_of_other_instances_are_refused(pool: PgPool) 
     let stranger = meridian::auth::tokens::TokenKeys::load(&pool)
         .await
         .unwrap();
-    let (foreign, _) = stranger.issue(api.user_id, api.application_id).unwrap();
+    let (foreign, _) = stranger.issue(api.user_id, api.application_id, 0).unwrap();
     sqlx::query("delete from token_signing_keys where not (kid = any($1))")
         .bind(&ours)
         .execute(&pool)

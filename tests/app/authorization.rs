@@ -357,18 +357,11 @@ impl Fixture {
 
     /// A new API application of `user`.
     async fn fresh_application(&self, user: Uuid) -> Uuid {
-        let user = db::users::get(&self.pool, user).await.unwrap().unwrap();
-        meridian::ops::applications::create(
-            &self.state,
-            &user,
-            &db::audit::Actor::system("test"),
-            None,
-            &Name::parse(&unique("app")).unwrap(),
-        )
-        .await
-        .unwrap()
-        .0
-        .id
+        let organization = first_organization(&self.pool, user).await;
+        create_application(&self.state, organization, user, &unique("app"))
+            .await
+            .0
+            .id
     }
 
     /// SSO settings for the default organization, so that there is something to turn off.

@@ -14,6 +14,35 @@ use sqlx::PgPool;
 use std::net::SocketAddr;
 use uuid::Uuid;
 
+/// The first organization a user belongs to (the default one for an instance admin in none).
+pub async fn first_organization(pool: &PgPool, user_id: Uuid) -> Uuid {
+    db::organizations::memberships(pool, user_id)
+        .await
+        .unwrap()
+        .first()
+        .map(|m| m.organization_id)
+        .unwrap_or(DEFAULT_ORGANIZATION_ID)
+}
+
+/// An application of `user_id` acting in `organization`, as if made on its settings page.
+pub async fn create_application(
+    state: &AppState,
+    organization: Uuid,
+    user_id: Uuid,
+    name: &str,
+) -> (
+    meridian::domain::Application,
+    meridian::auth::secrets::ClientSecret,
+) {
+    let user = db::users::get(&state.pool, user_id).await.unwrap().unwrap();
+    let access = meridian::auth::authorize(&state.pool, user, None, organization, OrgRole::Member)
+        .await
+        .unwrap();
+    meridian::ops::applications::create(state, &access, &Name::parse(name).unwrap())
+        .await
+        .unwrap()
+}
+
 /// A form body: field names and values.
 pub type Form<'a> = Vec<(&'a str, &'a str)>;
 
@@ -349,17 +378,17 @@ impl TestApp {
         self.api_for(user.id).await
     }
 
+    /// An application of `user_id` in their first organization, with a token.
     pub async fn api_for(&self, user_id: Uuid) -> Api {
-        let user = db::users::get(&self.pool, user_id).await.unwrap().unwrap();
-        let (application, secret) = meridian::ops::applications::create(
-            &self.state,
-            &user,
-            &db::audit::Actor::system("test"),
-            None,
-            &Name::parse(&format!("app {}", Uuid::new_v4().simple())).unwrap(),
-        )
-        .await
-        .unwrap();
+        let organization = first_organization(&self.pool, user_id).await;
+        self.api_in(organization, user_id).await
+    }
+
+    /// An application of `user_id` acting in `organization`, with a token.
+    pub async fn api_in(&self, organization: Uuid, user_id: Uuid) -> Api {
+        let name = format!("app {}", Uuid::new_v4().simple());
+        let (application, secret) =
+            create_application(&self.state, organization, user_id, &name).await;
         let mut api = Api {
             http: http_client(),
             base: format!("http://{}/api/public/v1", self.addr),

@@ -1,16 +1,22 @@
-//! Settings > Members: the organization's people with their role and last sign-in; admins
-//! add members by email, change roles and remove members.
+//! Settings > Members: the organization's people with their role and last sign-in, and who is
+//! invited; admins invite by email, revoke invitations, change roles, sign members out
+//! everywhere and remove them. Operators also issue sign-up links (shown once).
 
 use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::domain::OrgRole;
 use crate::paths;
-use crate::server_fns::members::{MembersData, members_page};
-use crate::ui::components::{
-    Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+use crate::server_fns::members::{
+    InvitationView, MembersData, NewSignUpLink, members_page, reveal_sign_up_link,
 };
-use crate::ui::forms::{AddMemberForm, RemoveMemberForm, SetMemberRoleForm};
+use crate::ui::components::{
+    CredentialsGone, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+};
+use crate::ui::forms::{
+    InviteMemberForm, IssueSignUpLinkForm, RemoveMemberForm, RevokeInvitationForm,
+    SetMemberRoleForm, SignOutMemberForm,
+};
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
@@ -47,6 +53,7 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
                 };
                 view! {
                     <SetMemberRoleForm organization_id=org user_id=m.user_id role=role.into() label=label.into()/>
+                    <SignOutMemberForm organization_id=org user_id=m.user_id/>
                     <a href=paths::member_remove(org, m.user_id) class="danger-link">"Remove"</a>
                 }
             });
@@ -61,17 +68,24 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
             }
         })
         .collect_view();
-    let add = manage.then(|| {
+    let invite = manage.then(|| {
         view! {
-            <section class="panel" aria-labelledby="add-member-heading">
-                <h2 id="add-member-heading">"Add a member"</h2>
-                <AddMemberForm organization_id=org/>
+            <section class="panel" aria-labelledby="invite-heading">
+                <h2 id="invite-heading">"Invite someone"</h2>
+                <InviteMemberForm organization_id=org/>
+                <p class="help">
+                    "Someone with an account accepts after signing in. Someone new signs up through your single sign-on when your verified domain covers their address, or with a one-time sign-up link from your Meridian operator."
+                </p>
             </section>
         }
     });
+    let invitations = (manage && !data.invitations.is_empty()).then(|| {
+        view! { <Invitations invitations=data.invitations.clone() org now is_operator=data.is_operator/> }
+    });
     view! {
         <Notice notice=data.meta.notice/>
-        {add}
+        {invite}
+        {invitations}
         <section class="panel" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
             <table class="table">
@@ -87,6 +101,100 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </section>
+    }
+}
+
+/// Invitations not accepted yet, with what admins (and operators) can do about each.
+#[component]
+fn Invitations(
+    invitations: Vec<InvitationView>,
+    org: Uuid,
+    now: time::OffsetDateTime,
+    is_operator: bool,
+) -> impl IntoView {
+    let rows = invitations
+        .into_iter()
+        .map(|i| {
+            let expired = i.expires_at <= now;
+            let status = if expired {
+                view! { <span class="badge badge-unhealthy">"Expired"</span> }.into_any()
+            } else {
+                view! { <span class="badge badge-unknown">"Pending"</span> }.into_any()
+            };
+            let link = (is_operator && !expired)
+                .then(|| view! { <IssueSignUpLinkForm organization_id=org invitation_id=i.id/> });
+            view! {
+                <tr>
+                    <td>{i.email.clone()}</td>
+                    <td>{i.role.to_string()}</td>
+                    <td>{i.invited_by.clone().unwrap_or_default()}</td>
+                    <td>{status}" "<span class="small muted">{if expired { "since " } else { "until " }}<RelativeTime at=i.expires_at now/></span></td>
+                    <td class="row-actions">{link}<RevokeInvitationForm organization_id=org invitation_id=i.id/></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="invitations-heading">
+            <h2 id="invitations-heading">"Invitations"</h2>
+            <p class="lead">"Invited people are not members until they accept: they hold no role and see nothing."</p>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Invited by"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
+
+/// A sign-up link just issued, shown once.
+#[component]
+pub fn SignUpLinkPage() -> impl IntoView {
+    let org = use_id_param("org");
+    let data = path_resource(
+        ["org", "invitation"],
+        "invitation",
+        || (),
+        |[org, invitation], ()| reveal_sign_up_link(org, invitation),
+    );
+    let back = move || paths::members(org.get().unwrap_or_default());
+    view! {
+        {loaded(data, move |revealed: Option<NewSignUpLink>| match revealed {
+            Some(link) => view! {
+                <PageHeader title=format!("Sign-up link for {}", link.email) lead="Pass it to this person only, over a channel you trust."/>
+                <section class="panel secret-card" aria-labelledby="link-heading">
+                    <h2 id="link-heading">"One-time sign-up link"</h2>
+                    <p class="warning" role="note">
+                        <strong>"Copy the link now."</strong>
+                        " It will not be shown again. Whoever opens it chooses the password of the account for this address and joins the organization; it works once, until the invitation expires."
+                    </p>
+                    <dl class="secret-fields">
+                        <dt>"Link"</dt>
+                        <dd>
+                            <code id="sign-up-link">{link.url}</code>
+                            <button type="button" class="button small copy" data-copy="sign-up-link">"Copy"</button>
+                        </dd>
+                    </dl>
+                    <p><a class="button" href=back()>"Back to members"</a></p>
+                </section>
+            }.into_any(),
+            None => view! {
+                <CredentialsGone
+                    title="Link no longer shown"
+                    lead="A sign-up link is shown exactly once, right after it is issued."
+                    remedy="If it was lost, issue a new one: the old link stops working."
+                    back=back()
+                    back_label="Back to members"
+                />
+            }.into_any(),
+        })}
     }
 }
 
@@ -116,6 +224,7 @@ pub fn RemoveMemberPage() -> impl IntoView {
                     <ul class="consequences">
                         <li>"They can no longer see or change this organization's regions, data planes and workspaces."</li>
                         <li>"Their API applications stop working for this organization within a second."</li>
+                        <li>"They are signed out everywhere: their sessions end and their API tokens stop, in every organization."</li>
                     </ul>
                     <RemoveMemberForm organization_id=org user_id=m.user_id cancel=back/>
                 </section>

@@ -1,9 +1,11 @@
 //! Pages, one module per settings area.
 
+pub mod account;
 pub mod applications;
 pub mod audit;
 pub mod data_planes;
 pub mod general;
+pub mod invitations;
 pub mod members;
 pub mod organizations;
 pub mod regions;

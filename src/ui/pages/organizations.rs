@@ -21,7 +21,7 @@ pub fn NoOrganizationPage() -> impl IntoView {
     view! {
         <PageHeader title="No organization yet" lead="Your account does not belong to any organization."/>
         <section class="panel">
-            <p>"Ask an administrator of your organization to add you as a member, then sign in again."</p>
+            <p>"Ask an administrator of your organization to invite you: the invitation appears here, under Invitations, once you sign in again."</p>
         </section>
     }
 }

@@ -46,6 +46,7 @@ pub fn sso_failure_message(code: &str) -> Option<&'static str> {
             "Single sign-on for your organization is not set up correctly. Ask your administrator to check its settings."
         }
         "expired" => "That sign-in link has already been used or has expired. Start again.",
+        "too_many" => "Too many sign-in attempts from your address. Wait a minute, then try again.",
         "cancelled" => "Sign-in was cancelled at the identity provider.",
         "refused" => {
             "The identity provider did not complete the sign-in. Try again, or ask your administrator."

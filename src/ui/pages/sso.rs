@@ -4,11 +4,11 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::server_fns::sso::{SsoData, sso_page};
+use crate::server_fns::sso::{DomainView, SsoData, sso_page};
 use crate::ui::components::{
     Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
 };
-use crate::ui::forms::{DeleteSsoForm, SsoSettingsForm, TestSsoForm};
+use crate::ui::forms::{DeleteSsoForm, SsoSettingsForm, TestSsoForm, VerifyDomainForm};
 
 #[component]
 pub fn SsoPage() -> impl IntoView {
@@ -82,11 +82,62 @@ fn Sso(data: SsoData, org: Uuid) -> impl IntoView {
             <h2 id="sso-settings-heading">"Provider"</h2>
             <SsoSettingsForm organization_id=org revision issuer=issuer.clone() client_id domains default_role=role require_sso=require/>
         </section>
+        {(!data.domains.is_empty()).then(|| view! { <Domains domains=data.domains.clone() org now/> })}
         <section class="panel" aria-labelledby="sso-test-heading">
             <h2 id="sso-test-heading">"Test connection"</h2>
             <p class="muted">"Fetches the provider's discovery document and signing keys now."</p>
             <TestSsoForm organization_id=org issuer/>
         </section>
         {turn_off}
+    }
+}
+
+/// The claimed domains: proven ones count; for the others, the TXT record to publish.
+#[component]
+fn Domains(domains: Vec<DomainView>, org: Uuid, now: time::OffsetDateTime) -> impl IntoView {
+    let rows = domains
+        .into_iter()
+        .map(|d| {
+            let status = match d.verified_at {
+                Some(at) => view! {
+                    <span class="badge badge-healthy">"Verified"</span>" "<span class="small muted"><RelativeTime at now/></span>
+                }
+                .into_any(),
+                None => view! {
+                    <span class="badge badge-degraded">"Not verified"</span>
+                    {d.checked_at.map(|at| view! { " "<span class="small muted">"looked "<RelativeTime at now/></span> })}
+                }
+                .into_any(),
+            };
+            let proof = d.verified_at.is_none().then(|| view! {
+                <div class="small">
+                    "TXT "<code>{d.record_name.clone()}</code>" = "<code>{d.record_value.clone()}</code>
+                </div>
+                <VerifyDomainForm organization_id=org domain=d.domain.clone()/>
+            });
+            view! {
+                <tr>
+                    <td>{d.domain.clone()}</td>
+                    <td>{status}</td>
+                    <td>{proof}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="panel" aria-labelledby="sso-domains-heading">
+            <h2 id="sso-domains-heading">"Email domains"</h2>
+            <p class="muted">"Your provider signs in people of a domain only once you proved you control it: publish the TXT record in the domain's DNS, then verify. A verified domain belongs to this organization alone."</p>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Domain"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Proof"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
     }
 }
