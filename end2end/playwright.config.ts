@@ -16,7 +16,8 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from './tests/admin';
-import { IDP_DISCOVERY_URL, IDP_PORT } from './tests/idp';
+import { IDP_DISCOVERY_URL, IDP_PORT, IDP_CONFORMANT_PORT, idpDiscoveryUrl } from './tests/idp';
+import { DNS_PORT, DNS_HTTP_PORT } from './tests/dns';
 
 const baseURL = (process.env.MERIDIAN_E2E_URL ?? 'http://127.0.0.1:3100').replace(/\/+$/, '');
 const listen = new URL(baseURL);
@@ -96,6 +97,38 @@ export default defineConfig({
   ],
   // Started in this order, each once the one before answers; all stopped when the run ends.
   webServer: [
+    // A DNS server the tests publish domain proofs in (dns/server.mjs); Meridian looks them up
+    // there (MERIDIAN_DNS_SERVER).
+    {
+      name: 'dns',
+      command: 'exec node dns/server.mjs',
+      cwd: __dirname,
+      url: `http://127.0.0.1:${DNS_HTTP_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+      env: { DNS_PORT: String(DNS_PORT), DNS_HTTP_PORT: String(DNS_HTTP_PORT) },
+    },
+    // The same provider configured the conformant way: claims only from userinfo, ES256 and
+    // EdDSA keys, client_secret_post.
+    {
+      name: 'idp-conformant',
+      command: 'exec node idp/provider.mjs',
+      cwd: __dirname,
+      url: idpDiscoveryUrl(IDP_CONFORMANT_PORT),
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      gracefulShutdown: { signal: 'SIGTERM', timeout: 5_000 },
+      env: {
+        IDP_PORT: String(IDP_CONFORMANT_PORT),
+        IDP_CONFORMANT: 'true',
+        MERIDIAN_E2E_URL: baseURL,
+      },
+    },
     // The OpenID Connect identity provider for the SSO tests: oidc-provider, all in memory, so
     // each run starts with no sessions. It knows Meridian as the client in tests/idp.ts, with
     // redirect URIs under MERIDIAN_E2E_URL. First, so it answers by the time the server starts
@@ -138,6 +171,8 @@ export default defineConfig({
       MERIDIAN_ENCRYPTION_KEY: 'ZTJlLW9ubHkta2V5LWZvci1tZXJpZGlhbi10ZXN0cyE=',
       // The test identity provider listens on 127.0.0.1.
       MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS: 'true',
+      // Domain proofs are looked up at the test DNS server.
+      MERIDIAN_DNS_SERVER: `127.0.0.1:${DNS_PORT}`,
       },
     },
   ],

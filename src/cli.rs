@@ -321,9 +321,15 @@ async fn admin(task: Admin, state: &AppState) -> anyhow::Result<()> {
             .await?
             .filter(|i| i.is_open_at(time::OffsetDateTime::now_utc()))
             .with_context(|| format!("{email} has no open invitation to {organization}"))?;
-            let path = ops::invitations::issue_sign_up_link(state, &actor, true, invitation.id)
-                .await
-                .map_err(failed)?;
+            let path = ops::invitations::issue_sign_up_link(
+                state,
+                &actor,
+                true,
+                organization,
+                invitation.id,
+            )
+            .await
+            .map_err(failed)?;
             let base = state
                 .config
                 .public_url

@@ -54,7 +54,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(
             crate::server_fns::status::real_error_status,
         ))
-        .layer(middleware::from_fn(require_sign_in))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_sign_in,
+        ))
         .layer(middleware::from_fn(never_cache_pages))
         .layer(middleware::from_fn(auth::csrf::reject_cross_site))
         .layer(sessions);
@@ -75,8 +78,8 @@ pub fn router(state: AppState) -> Router {
 
 /// `/`: the user's first organization when signed in, the sign-in page otherwise.
 async fn root(State(state): State<AppState>, session: Session) -> Response {
-    match auth::session::user_id(&session).await {
-        Ok(Some(user_id)) => match crate::read::landing_path(&state.pool, user_id, None).await {
+    match auth::session::user(&session, &state.pool).await {
+        Ok(Some(user)) => match crate::read::landing_path(&state.pool, user.id, None).await {
             Ok(path) => Redirect::to(&path).into_response(),
             Err(e) => e.into_response(),
         },
@@ -85,14 +88,20 @@ async fn root(State(state): State<AppState>, session: Session) -> Response {
     }
 }
 
-/// Settings pages need a signed-in user: send everyone else to sign in, and back afterwards.
-async fn require_sign_in(session: Session, request: Request, next: Next) -> Response {
+/// Settings pages need a signed-in user whose session is still theirs: send everyone else to
+/// sign in, and back afterwards.
+async fn require_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path();
     let protected = path.starts_with("/orgs/")
         || path.starts_with("/organizations/")
         || path == crate::paths::ACCOUNT
         || path == crate::paths::INVITATIONS;
-    if protected && matches!(auth::session::user_id(&session).await, Ok(None)) {
+    if protected && matches!(auth::session::user(&session, &state.pool).await, Ok(None)) {
         let wanted = request
             .uri()
             .path_and_query()

@@ -11,12 +11,18 @@
 // Environment (all optional):
 //   IDP_PORT           the port it listens on, on 127.0.0.1 (default 3200); the issuer is
 //                      exactly http://127.0.0.1:<port>, no trailing slash
+//   IDP_CONFORMANT     when "true", the provider behaves as OpenID Connect Core says by default
+//                      and as Microsoft Entra often does: the ID token carries only `sub` (email
+//                      and name come from the userinfo endpoint), it is signed with non-RSA keys
+//                      (ES256 and EdDSA), and the client authenticates with client_secret_post
+//                      only. Otherwise: claims in the ID token, RS256, client_secret_basic.
 //   MERIDIAN_E2E_URL   where Meridian runs (default http://127.0.0.1:3100); decides the client's
 //                      redirect URI (<url>/auth/sso/callback) and post-logout URI (<url>/login)
 //
 // Client: client_id `meridian-e2e`, client_secret `meridian-e2e-secret`, client_secret_basic at
-// the token endpoint, authorization code flow with PKCE (S256) required. Scopes: openid, email
-// (email, email_verified) and profile (name); those claims are also put in the ID token.
+// the token endpoint (client_secret_post when conformant), authorization code flow with PKCE
+// (S256) required. Scopes: openid, email (email, email_verified) and profile (name); unless
+// conformant, those claims are also put in the ID token.
 //
 // Routes that matter to the tests (the rest is in /.well-known/openid-configuration):
 //   /auth                          authorization endpoint
@@ -35,6 +41,7 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 }
 const host = '127.0.0.1';
 const issuer = `http://${host}:${port}`;
+const conformant = process.env.IDP_CONFORMANT === 'true';
 const appUrl = (process.env.MERIDIAN_E2E_URL || 'http://127.0.0.1:3100').replace(/\/+$/, '');
 
 // Keep in step with tests/idp.ts.
@@ -235,20 +242,31 @@ function consentPage({ uid, client, details }) {
 // ---------------------------------------------------------------------------------------------
 // The provider
 
-// A new RSA key on every start: the key set is published at /jwks, and nothing outlives a run.
-const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
-const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
+// New keys on every start: the key set is published at /jwks, and nothing outlives a run. RSA
+// by default; conformant, an ES256 (P-256) key and an Ed25519 (EdDSA) one, the first signing.
+function jwk(type, options, alg) {
+  const { privateKey } = crypto.generateKeyPairSync(type, options);
+  return { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg };
+}
+const signingKeys = conformant
+  ? [jwk('ec', { namedCurve: 'P-256' }, 'ES256'), jwk('ed25519', {}, 'EdDSA')]
+  : [jwk('rsa', { modulusLength: 2048 }, 'RS256')];
+const idTokenAlgs = conformant ? ['ES256', 'EdDSA'] : ['RS256'];
+const clientAuth = conformant ? 'client_secret_post' : 'client_secret_basic';
 
 const configuration = {
   adapter: MemoryAdapter,
-  jwks: { keys: [signingKey] },
+  jwks: { keys: signingKeys },
+  enabledJWA: { idTokenSigningAlgValues: idTokenAlgs },
+  clientAuthMethods: [clientAuth],
 
   clients: [
     {
       client_id: CLIENT_ID,
       client_secret: CLIENT_SECRET,
       client_name: 'Meridian (end-to-end tests)',
-      token_endpoint_auth_method: 'client_secret_basic',
+      token_endpoint_auth_method: clientAuth,
+      id_token_signed_response_alg: idTokenAlgs[0],
       grant_types: ['authorization_code'],
       response_types: ['code'],
       redirect_uris: [`${appUrl}/auth/sso/callback`],
@@ -268,9 +286,9 @@ const configuration = {
     email: ['email', 'email_verified'],
     profile: ['name'],
   },
-  // Put the scope's claims (email, email_verified, name) in the ID token itself, not only at the
-  // userinfo endpoint as OpenID Connect Core says by default.
-  conformIdTokenClaims: false,
+  // Unless conformant, put the scope's claims (email, email_verified, name) in the ID token
+  // itself, not only at the userinfo endpoint as OpenID Connect Core says by default.
+  conformIdTokenClaims: conformant,
 
   // Our own interaction pages (below) instead of oidc-provider's development ones.
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },

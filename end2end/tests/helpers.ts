@@ -4,7 +4,7 @@
 // WebAssembly has hydrated it, which the app marks with <body data-hydrated="true">) and
 // `no-js` (plain HTML forms, full page loads). Helpers here hide the difference: a test
 // describes what a person does and sees, and works in both.
-import { test as base, expect, type Page, type TestInfo } from '@playwright/test';
+import { test as base, expect, type Browser, type Page, type TestInfo } from '@playwright/test';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, DEFAULT_ORG } from './admin';
 
 export { expect };
@@ -125,3 +125,37 @@ export const test = base.extend<{ pageWatch: void }>({
     { auto: true },
   ],
 });
+
+/**
+ * Makes `email` a member of the seeded organization the way people join: the admin (signed in
+ * on `page`, an operator) invites them and issues a one-time sign-up link, and the person opens
+ * it in a browser of their own and chooses a password. Returns that browser's page, signed in
+ * as the new member; `page` is back on Settings > Members.
+ */
+export async function joinThroughInvitation(
+  page: Page,
+  browser: Browser,
+  email: string,
+  password = 'a long enough password',
+): Promise<Page> {
+  await visit(page, settings('members'));
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Role', { exact: true }).selectOption('member');
+  await page.getByRole('button', { name: 'Invite', exact: true }).click();
+  await arrive(page, /\/settings\/members$/);
+  await expect(notice(page)).toContainText(`${email} is invited as member.`);
+  await page.getByRole('row').filter({ hasText: email }).getByRole('button', { name: 'Sign-up link', exact: true }).click();
+  await arrive(page, new RegExp(`/settings/members/invitations/${UUID}/link$`));
+  const link = await page.locator('#sign-up-link').innerText();
+  await visit(page, settings('members'));
+
+  const context = await browser.newContext({ javaScriptEnabled: jsEnabled(), baseURL: base.info().project.use.baseURL });
+  const newcomer = await context.newPage();
+  await newcomer.goto(link);
+  await ready(newcomer);
+  await newcomer.getByLabel('Password', { exact: true }).fill(password);
+  await newcomer.getByLabel('Password, again', { exact: true }).fill(password);
+  await newcomer.getByRole('button', { name: 'Create account and join', exact: true }).click();
+  await arrive(newcomer, /\/settings\/general$/);
+  return newcomer;
+}

@@ -9,11 +9,21 @@ import type { Page } from '@playwright/test';
 /** The provider's port on 127.0.0.1. */
 export const IDP_PORT = 3200;
 
+/** The same provider the conformant way (IDP_CONFORMANT): claims from userinfo only, ES256
+ * and EdDSA keys, client_secret_post. */
+export const IDP_CONFORMANT_PORT = 3201;
+
+/** The issuer on `port`, exactly as in the discovery document and the ID tokens. */
+export const idpIssuer = (port: number) => `http://127.0.0.1:${port}`;
+
+/** The discovery document on `port`. */
+export const idpDiscoveryUrl = (port: number) => `${idpIssuer(port)}/.well-known/openid-configuration`;
+
 /** The issuer, exactly as in the discovery document and the ID tokens (no trailing slash). */
-export const IDP_ISSUER = `http://127.0.0.1:${IDP_PORT}`;
+export const IDP_ISSUER = idpIssuer(IDP_PORT);
 
 /** The discovery document. */
-export const IDP_DISCOVERY_URL = `${IDP_ISSUER}/.well-known/openid-configuration`;
+export const IDP_DISCOVERY_URL = idpDiscoveryUrl(IDP_PORT);
 
 /**
  * Meridian's client at the provider: confidential, client_secret_basic at the token endpoint,
@@ -24,8 +34,9 @@ export const IDP_DISCOVERY_URL = `${IDP_ISSUER}/.well-known/openid-configuration
 export const IDP_CLIENT_ID = 'meridian-e2e';
 export const IDP_CLIENT_SECRET = 'meridian-e2e-secret';
 
-/** Whether a URL is on the provider. */
-const onIdp = (url: URL | string) => new URL(url).origin === IDP_ISSUER;
+/** Whether a URL is on one of the providers. */
+const onIdp = (url: URL | string) =>
+  [IDP_PORT, IDP_CONFORMANT_PORT].some((port) => new URL(url).origin === idpIssuer(port));
 
 /**
  * Signs in on the provider's sign-in page as `email` (any password), once Meridian has sent the

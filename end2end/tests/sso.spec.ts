@@ -1,12 +1,28 @@
 // Single sign-on through a real OpenID Connect provider (idp/provider.mjs, started beside the
-// server): an admin configures and tests it under Settings > SSO, then a new person signs in
-// with only their email, is created on the way in, lands on the page they asked for, and signs
-// out at the provider too. Runs with JavaScript on and off.
+// server twice: as most providers are set up, and the conformant way, with claims only at the
+// userinfo endpoint, ES256/EdDSA keys and client_secret_post): an admin configures and tests it
+// under Settings > SSO and proves the email domain in DNS; then a new person signs in with only
+// their email, is created on the way in, lands on the page they asked for, and signs out at the
+// provider too. Runs with JavaScript on and off.
 import { test, expect, arrive, notice, settings, signIn, visit, escapeRe } from './helpers';
-import { IDP_CLIENT_ID, IDP_CLIENT_SECRET, IDP_ISSUER, idpConfirmSignOut, idpSignIn } from './idp';
+import { publishTxt } from './dns';
+import {
+  IDP_CLIENT_ID,
+  IDP_CLIENT_SECRET,
+  IDP_CONFORMANT_PORT,
+  IDP_PORT,
+  idpConfirmSignOut,
+  idpIssuer,
+  idpSignIn,
+} from './idp';
 
-test('an admin sets up SSO and a new member signs in through the identity provider', async ({ page }, info) => {
-  const email = `alice-${info.project.name.replace(/[^a-z]/g, '')}-${Math.random().toString(36).slice(2, 7)}@sso.example`;
+for (const { kind, port, domain } of [
+  { kind: 'claims in the ID token, RS256', port: IDP_PORT, domain: 'sso.example' },
+  { kind: 'conformant: userinfo, ES256 and EdDSA, client_secret_post', port: IDP_CONFORMANT_PORT, domain: 'sso-conformant.example' },
+]) {
+test(`an admin sets up SSO, proves the domain, and a new member signs in (${kind})`, async ({ page }, info) => {
+  const IDP_ISSUER = idpIssuer(port);
+  const email = `alice-${info.project.name.replace(/[^a-z]/g, '')}-${Math.random().toString(36).slice(2, 7)}@${domain}`;
 
   await signIn(page);
   await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'SSO', exact: true }).click();
@@ -26,16 +42,27 @@ test('an admin sets up SSO and a new member signs in through the identity provid
 
   await page.getByLabel('Issuer URL', { exact: true }).fill(IDP_ISSUER);
   await page.getByLabel('Client ID', { exact: true }).fill(IDP_CLIENT_ID);
-  // A saved secret is never shown again; saving with the field empty keeps it.
-  const saved = (await page.getByText('Saved and encrypted').count()) > 0;
-  if (!saved) await page.getByLabel('Client secret', { exact: true }).fill(IDP_CLIENT_SECRET);
-  await page.getByLabel('Email domains', { exact: true }).fill('sso.example');
+  // The secret goes only to the provider it was entered for: a changed issuer needs it again.
+  await page.getByLabel('Client secret', { exact: true }).fill(IDP_CLIENT_SECRET);
+  await page.getByLabel('Email domains', { exact: true }).fill(domain);
   await page.getByLabel('Role for new users', { exact: true }).selectOption('member');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
   await arrive(page, /\/settings\/sso$/);
   await expect(notice(page)).toHaveText('Single sign-on settings saved.');
   await expect(page.getByLabel('Client secret', { exact: true })).toHaveValue('');
-  await expect(page.getByText('for sso.example')).toBeVisible();
+  await expect(page.getByText(`for ${domain}`)).toBeVisible();
+
+  // The domain counts once proven: the page says which TXT record to publish.
+  const row = page.getByRole('row').filter({ hasText: domain });
+  await expect(row).toContainText('Not verified');
+  await row.getByRole('button', { name: 'Verify now', exact: true }).click();
+  await expect(page.locator('.form-error, .field-error').first()).toContainText(`_meridian-challenge.${domain}`);
+  const record = (await row.locator('code').allInnerTexts());
+  await publishTxt(record[0], record[1]);
+  await page.getByRole('row').filter({ hasText: domain }).getByRole('button', { name: 'Verify now', exact: true }).click();
+  await arrive(page, /\/settings\/sso$/);
+  await expect(notice(page)).toHaveText(`${domain} is verified: your identity provider may now sign in people with addresses there.`);
+  await expect(page.getByRole('row').filter({ hasText: domain })).toContainText('Verified');
 
   await page.getByRole('banner').getByRole('button', { name: 'Sign out', exact: true }).click();
   await arrive(page, /\/login$/);
@@ -60,10 +87,11 @@ test('an admin sets up SSO and a new member signs in through the identity provid
   // The admin sees the new member, created on first sign-in with the configured role.
   await signIn(page);
   await visit(page, settings('members'));
-  const row = page.getByRole('row').filter({ hasText: new RegExp(escapeRe(email)) });
-  await expect(row).toContainText('member');
-  await expect(row).not.toContainText('Never');
+  const memberRow = page.getByRole('row').filter({ hasText: new RegExp(escapeRe(email)) });
+  await expect(memberRow).toContainText('member');
+  await expect(memberRow).not.toContainText('Never');
 });
+}
 
 test('a failed SSO sign-in shows why on the sign-in page', async ({ page }) => {
   // Coming back with a state this browser never started is refused, with a clear reason.

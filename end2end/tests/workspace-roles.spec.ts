@@ -1,18 +1,16 @@
 // A workspace's Access section: an admin gives a member a role on one workspace, changes it,
 // then takes it away. Runs with JavaScript on and off.
-import { test, expect, UUID, arrive, notice, openSettings, signIn, visit, settings } from './helpers';
+import { test, expect, UUID, arrive, joinThroughInvitation, notice, openSettings, signIn } from './helpers';
 
-test('an admin gives a member a role on a workspace, changes it and takes it away', async ({ page }, info) => {
+test('an admin gives a member a role on a workspace, changes it and takes it away', async ({ page, browser }, info) => {
   const tag = `${info.project.name.replace(/[^a-z]/g, '')}${Math.random().toString(36).slice(2, 7)}`;
   const email = `ws-${tag}@example.com`;
   const workspace = `Roles ${tag}`;
   await signIn(page);
 
-  // A member, and a workspace of their organization.
-  await visit(page, settings('members'));
-  await page.getByLabel('Email', { exact: true }).fill(email);
-  await page.getByRole('button', { name: 'Add member', exact: true }).click();
-  await expect(notice(page)).toHaveText(`${email} added as member.`);
+  // A member (joined by invitation), and a workspace of their organization.
+  const member = await joinThroughInvitation(page, browser, email);
+  await member.context().close();
   await openSettings(page, 'Workspaces');
   await page.getByLabel('Workspace name', { exact: true }).fill(workspace);
   await page.getByRole('button', { name: 'Create workspace', exact: true }).click();

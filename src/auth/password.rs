@@ -1,14 +1,16 @@
 //! Password hashing for local accounts (argon2id).
 //!
 //! Each hash or check takes about 19 MiB and tens of milliseconds of one core. They run on the
-//! blocking pool under a small limit ([`MAX_CONCURRENT`]): a flood of sign-ins then waits in
-//! line, holding only its request, instead of holding hundreds of Argon2 buffers at once; a
-//! request that waited too long is told to come back later.
+//! blocking pool under a small limit ([`MAX_CONCURRENT`]): a flood of sign-ins waits in a short
+//! line, holding only its request, instead of holding hundreds of Argon2 buffers at once. When
+//! the line is full ([`MAX_WAITING`]) or a request waited too long, it is told at once to come
+//! back in a moment (503 with `Retry-After`), so everyone keeps getting answers.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::rngs::OsRng;
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -16,18 +18,42 @@ use crate::error::{AppError, AppResult};
 
 /// Hashes and checks running at once, at most.
 pub const MAX_CONCURRENT: usize = 4;
+/// Requests waiting for a turn, at most; more are turned away at once.
+pub const MAX_WAITING: usize = 32;
 /// How long a request waits for its turn before it is told to come back.
 const MAX_WAIT: Duration = Duration::from_secs(5);
 /// Longer passwords are refused: hashing megabytes is a cheap way to burn our CPU.
 pub const MAX_LENGTH: usize = 1024;
 
 static TURNS: Semaphore = Semaphore::const_new(MAX_CONCURRENT);
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts a request in line while it lives.
+struct InLine;
+
+impl InLine {
+    fn join() -> Option<InLine> {
+        let before = WAITING.fetch_add(1, Ordering::SeqCst);
+        if before >= MAX_WAITING + MAX_CONCURRENT {
+            WAITING.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(InLine)
+    }
+}
+
+impl Drop for InLine {
+    fn drop(&mut self) {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// Runs `work` on the blocking pool once a turn is free.
 async fn in_turn<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _in_line = InLine::join().ok_or_else(|| AppError::busy(1))?;
     let _turn = tokio::time::timeout(MAX_WAIT, TURNS.acquire())
         .await
-        .map_err(|_| AppError::busy(5))?
+        .map_err(|_| AppError::busy(2))?
         .map_err(|_| AppError::internal())?;
     tokio::task::spawn_blocking(work)
         .await

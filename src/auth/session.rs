@@ -43,7 +43,7 @@ pub async fn establish(session: &Session, who: SignedIn) -> AppResult<()> {
 
 /// The id of the user the session was signed in as, if any, without checking that the session
 /// is still valid: for deciding where to send a browser, never for access (see [`user`]).
-pub async fn user_id(session: &Session) -> AppResult<Option<Uuid>> {
+async fn user_id(session: &Session) -> AppResult<Option<Uuid>> {
     Ok(session.get::<Uuid>(USER_ID).await?)
 }
 

@@ -137,7 +137,8 @@ pub struct AuditEvent {
 }
 
 /// An organization's events, newest first: those recorded in it, and the sign-ins (and failed
-/// sign-ins) of its members, which belong to no organization.
+/// sign-ins) of its members, which belong to no organization, from while they were its
+/// members only (a person's history before joining, or after leaving, is not its to see).
 pub async fn search(
     db: impl sqlx::PgExecutor<'_>,
     organization_id: Uuid,
@@ -147,18 +148,22 @@ pub async fn search(
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
     sqlx::query_as!(
         AuditEvent,
-        r#"with members as (
-               select u.id, lower(u.email) as email
-               from organization_members m join users u on u.id = m.user_id
-               where m.organization_id = $1)
+        r#"with periods as (
+               select p.user_id, lower(u.email) as email, p.joined_at, p.left_at
+               from membership_periods p join users u on u.id = p.user_id
+               where p.organization_id = $1)
            select e.id, e.occurred_at, e.organization_id, e.actor, e.action, e.object_type,
                   e.object_id, e.object_name, e.source_ip
            from audit_events e
            where (e.organization_id = $1
                   or (e.organization_id is null
-                      and (e.actor_user_id in (select id from members)
-                           or (e.action = 'user.sign_in_failed'
-                               and lower(e.object_name) in (select email from members)))))
+                      and exists (
+                          select 1 from periods p
+                          where (e.actor_user_id = p.user_id or e.object_id = p.user_id
+                                 or (e.action = 'user.sign_in_failed' and e.object_id is null
+                                     and lower(e.object_name) = p.email))
+                            and e.occurred_at >= p.joined_at
+                            and (p.left_at is null or e.occurred_at < p.left_at))))
              and ($2::text is null or e.actor ilike '%' || $2 || '%' escape '\')
              and ($3::text is null or e.action = $3 or e.action like $3 || '.%')
              and ($4::text is null or e.object_name ilike '%' || $4 || '%' escape '\'

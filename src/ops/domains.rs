@@ -110,8 +110,8 @@ pub async fn verify(state: &AppState, access: &OrgAccess, domain: &str) -> AppRe
     let (name, value) = (challenge_name(domain), challenge_value(&token));
     let found = state.dns.txt(&name).await.map_err(|problem| {
         tracing::warn!(%domain, %problem, "looking up a domain proof");
-        AppError::invalid(
-            "domain",
+        AppError::new(
+            crate::error::ErrorKind::Invalid,
             format!("DNS did not answer for {name}; try again in a moment."),
         )
     })?;

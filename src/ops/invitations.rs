@@ -227,6 +227,7 @@ pub async fn issue_sign_up_link(
     state: &AppState,
     operator: &Actor,
     is_operator: bool,
+    organization_id: Uuid,
     invitation_id: Uuid,
 ) -> AppResult<String> {
     if !is_operator {
@@ -234,7 +235,7 @@ pub async fn issue_sign_up_link(
     }
     let mut tx = state.pool.begin().await?;
     let now = time::OffsetDateTime::now_utc();
-    let invitation = db::invitations::lock_any_org(&mut tx, invitation_id)
+    let invitation = db::invitations::lock(&mut tx, organization_id, invitation_id)
         .await?
         .filter(|i| i.is_open_at(now))
         .ok_or_else(|| AppError::not_found("invitation"))?;

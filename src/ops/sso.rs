@@ -214,7 +214,18 @@ pub async fn admit(
             let user = db::users::get(&mut *tx, identity.user_id)
                 .await?
                 .ok_or_else(AppError::internal)?;
-            if user.is_instance_admin || !(identity.created_user || proven(&user.email)) {
+            // An account the provider created stays its own, until another organization proves
+            // it controls the address's domain: from then on that organization's provider
+            // speaks for it.
+            let created_and_still_ours = identity.created_user && {
+                let domain = Email::parse(&user.email)
+                    .map(|e| e.domain().to_owned())
+                    .unwrap_or_default();
+                db::domains::owner(&mut *tx, &domain)
+                    .await?
+                    .is_none_or(|owner| owner == org)
+            };
+            if user.is_instance_admin || !(created_and_still_ours || proven(&user.email)) {
                 return Ok(Err(Refusal::NotCovered));
             }
             user

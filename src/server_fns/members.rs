@@ -177,6 +177,7 @@ pub async fn issue_sign_up_link(
         &ctx.state,
         &access.actor,
         access.user.is_instance_admin,
+        organization_id,
         invitation_id,
     )
     .await?;

@@ -250,8 +250,8 @@ pub async fn verify_domain(organization_id: Uuid, domain: String) -> Result<(), 
             "{domain} is verified: your identity provider may now sign in people with addresses there."
         ),
         ops::domains::Proof::Missing { name, value } => {
-            return Err(AppError::invalid(
-                "domain",
+            return Err(AppError::new(
+                crate::error::ErrorKind::Invalid,
                 format!(
                     "No TXT record {name} with the value {value} was found yet. DNS changes can take a few minutes to appear."
                 ),

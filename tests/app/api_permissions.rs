@@ -1,10 +1,14 @@
 //! Public API: `/users` and `/permissions` in Airbyte's shapes. Organization permissions are
 //! memberships, workspace permissions roles on one workspace; what each request changes, how
 //! listings filter, the scope and last-admin rules, and what a workspace role then lets a
-//! member do through `/workspaces`. (Who may call each endpoint is `authorization`'s matter.)
+//! member do through `/workspaces`. Asking for an organization permission invites the person
+//! (202, `/invitations`): they become a member only once they accept it, signed in as
+//! themselves. An application acts in the one organization it was created in. (Who may call
+//! each endpoint is `authorization`'s matter.)
 
 use crate::common::*;
 use meridian::auth::api_access::ACCESS_TTL;
+use meridian::auth::password;
 use meridian::db;
 use meridian::domain::{DEFAULT_ORGANIZATION_ID, Email, OrgRole};
 use reqwest::StatusCode;
@@ -36,6 +40,83 @@ async fn new_member(app: &TestApp, organization: Uuid, email: &str, role: OrgRol
         .await
         .unwrap();
     id
+}
+
+/// A person with a password who belongs to no organization yet, and a browser signed in as
+/// them.
+async fn person(app: &TestApp, email: &str, name: &str) -> (Uuid, Client) {
+    let id = db::users::create(
+        &app.pool,
+        &Email::parse(email).unwrap(),
+        name,
+        Some(&password::hash(PASSWORD)),
+        false,
+    )
+    .await
+    .unwrap();
+    let client = app.client();
+    client.sign_in(email, PASSWORD).await;
+    (id, client)
+}
+
+/// Asks for an organization permission for `who` (`{"userId": ...}` or `{"email": ...}`):
+/// 202 with the invitation. Returns its id and the body.
+async fn invite(api: &Api, who: Value, organization: Uuid, permission_type: &str) -> (Uuid, Value) {
+    let mut body = json!({
+        "permissionType": permission_type,
+        "organizationId": organization,
+    });
+    for (key, value) in who.as_object().unwrap() {
+        body[key.as_str()] = value.clone();
+    }
+    let (status, invitation) = api.post("/permissions", body).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{invitation}");
+    let id = invitation["invitationId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not an invitation: {invitation}"))
+        .parse()
+        .unwrap();
+    (id, invitation)
+}
+
+/// The invited person accepts, in their own session.
+async fn accept(person: &Client, invitation: Uuid) {
+    let res = person
+        .call(
+            "invitations/accept",
+            &[("invitation_id", &invitation.to_string())],
+        )
+        .await;
+    let status = res.status();
+    assert_eq!(status, StatusCode::OK, "{}", res.text().await.unwrap());
+}
+
+/// `user` joins `organization` the only way there is: `api` invites them, and they accept
+/// signed in as themselves (`person`). Returns their membership: their organization
+/// permission's id.
+async fn join(
+    app: &TestApp,
+    api: &Api,
+    person: &Client,
+    user: Uuid,
+    organization: Uuid,
+    permission_type: &str,
+) -> Uuid {
+    let (invitation, _) = invite(api, json!({"userId": user}), organization, permission_type).await;
+    accept(person, invitation).await;
+    db::organizations::membership_id(&app.pool, organization, user)
+        .await
+        .unwrap()
+        .expect("a member once the invitation is accepted")
+}
+
+/// An application of the instance admin acting in `organization`.
+async fn admin_in(app: &TestApp, organization: Uuid) -> Api {
+    let admin = db::users::find_by_email(&app.pool, &Email::parse(ADMIN_EMAIL).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.api_in(organization, admin.id).await
 }
 
 async fn default_workspace_of(app: &TestApp, organization: Uuid) -> Uuid {
@@ -204,41 +285,91 @@ async fn users_are_an_organizations_members_filtered_by_id_and_email(pool: PgPoo
 }
 
 #[sqlx::test]
-async fn an_organization_permission_makes_an_existing_user_a_member(pool: PgPool) {
+async fn an_organization_permission_invites_the_user_who_becomes_a_member_on_accepting(
+    pool: PgPool,
+) {
     let app = TestApp::spawn(pool).await;
     let api = app.api_admin().await;
-    let ada = new_user(&app, "ada@example.com", "Ada").await;
+    let (ada, ada_browser) = person(&app, "ada@example.com", "Ada").await;
     let workspace = default_workspace_of(&app, DEFAULT_ORGANIZATION_ID).await;
 
-    let (status, created) = api
+    let (invitation, created) = invite(
+        &api,
+        json!({"userId": ada}),
+        DEFAULT_ORGANIZATION_ID,
+        "organization_member",
+    )
+    .await;
+    for field in ["createdAt", "expiresAt"] {
+        assert!(
+            created[field]
+                .as_str()
+                .is_some_and(|t| time::OffsetDateTime::parse(
+                    t,
+                    &time::format_description::well_known::Rfc3339
+                )
+                .is_ok()),
+            "{field} is RFC 3339: {created}"
+        );
+    }
+    assert_eq!(
+        created,
+        json!({
+            "invitationId": invitation,
+            "organizationId": org(),
+            "email": "ada@example.com",
+            "permissionType": "organization_member",
+            "status": "pending",
+            "createdAt": created["createdAt"],
+            "expiresAt": created["expiresAt"],
+        }),
+        "an invitation, not a permission"
+    );
+    // Not a member until she accepts: no membership, not among the organization's users.
+    assert_eq!(
+        db::organizations::membership_role(&app.pool, DEFAULT_ORGANIZATION_ID, ada)
+            .await
+            .unwrap(),
+        Some(None)
+    );
+    let (_, users) = api
+        .get(&format!("/users?organizationId={}&ids={ada}", org()))
+        .await;
+    assert_eq!(users["data"], json!([]));
+    let (status, pending) = api
+        .get(&format!("/invitations?organizationId={}", org()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{pending}");
+    assert_eq!(pending["data"], json!([created]));
+    // Asked again while pending: the one invitation stays, whatever the role asked for.
+    let (status, problem) = api
         .post(
             "/permissions",
             json!({
-                "permissionType": "organization_member",
+                "permissionType": "organization_admin",
                 "userId": ada,
                 "organizationId": org(),
             }),
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{created}");
-    let id: Uuid = created["permissionId"].as_str().unwrap().parse().unwrap();
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+
+    accept(&ada_browser, invitation).await;
+    let id = db::organizations::membership_id(&app.pool, DEFAULT_ORGANIZATION_ID, ada)
+        .await
+        .unwrap()
+        .expect("a member once she accepted");
+    let (status, got) = api.get(&format!("/permissions/{id}")).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
     assert_eq!(
-        created,
+        got,
         json!({
             "permissionId": id,
             "permissionType": "organization_member",
             "userId": ada,
             "organizationId": org(),
         }),
-        "an organization permission has no workspaceId"
-    );
-    let membership = db::organizations::membership_id(&app.pool, DEFAULT_ORGANIZATION_ID, ada)
-        .await
-        .unwrap();
-    assert_eq!(
-        membership,
-        Some(id),
-        "the permission is the membership itself"
+        "the permission is the membership itself, and has no workspaceId"
     );
     let (_, users) = api
         .get(&format!("/users?organizationId={}&ids={ada}", org()))
@@ -246,6 +377,14 @@ async fn an_organization_permission_makes_an_existing_user_a_member(pool: PgPool
     assert_eq!(
         users["data"],
         json!([{"id": ada, "name": "Ada", "email": "ada@example.com"}])
+    );
+    let (_, pending) = api
+        .get(&format!("/invitations?organizationId={}", org()))
+        .await;
+    assert_eq!(
+        pending["data"],
+        json!([]),
+        "the accepted invitation is closed"
     );
 
     // Once only, whatever the role asked for.
@@ -281,24 +420,34 @@ async fn an_organization_permission_makes_an_existing_user_a_member(pool: PgPool
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(problem_field(&problem, "userId").is_some(), "{problem}");
 
-    // An admin, straight away.
-    let bob = new_user(&app, "bob@example.com", "Bob").await;
-    let (status, created) = api
-        .post(
-            "/permissions",
-            json!({
-                "permissionType": "organization_admin",
-                "userId": bob,
-                "organizationId": org(),
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{created}");
+    // An admin, by email, before the person even has an account: an admin once they accept.
+    let (invitation, created) = invite(
+        &api,
+        json!({"email": "Bob@Example.com"}),
+        DEFAULT_ORGANIZATION_ID,
+        "organization_admin",
+    )
+    .await;
     assert_eq!(created["permissionType"], "organization_admin");
+    assert_eq!(created["email"], "bob@example.com");
+    assert_eq!(
+        app.count("select count(*) from users where email = 'bob@example.com'")
+            .await,
+        0,
+        "inviting makes no account"
+    );
+    let (bob, bob_browser) = person(&app, "bob@example.com", "Bob").await;
+    accept(&bob_browser, invitation).await;
+    assert_eq!(
+        db::organizations::membership_role(&app.pool, DEFAULT_ORGANIZATION_ID, bob)
+            .await
+            .unwrap(),
+        Some(Some(OrgRole::Admin))
+    );
 
-    // The scope and the fields must agree.
+    // The scope and the fields must agree, and the person is named once.
     let carol = new_user(&app, "carol@example.com", "Carol").await;
-    let wrong: [(Value, &str); 5] = [
+    let wrong: [(Value, &str); 8] = [
         (
             json!({"permissionType": "organization_member", "userId": carol,
                    "organizationId": org(), "workspaceId": workspace}),
@@ -323,6 +472,20 @@ async fn an_organization_permission_makes_an_existing_user_a_member(pool: PgPool
                    "organizationId": org()}),
             "permissionType",
         ),
+        (
+            json!({"permissionType": "organization_member", "userId": carol,
+                   "email": "carol@example.com", "organizationId": org()}),
+            "userId",
+        ),
+        (
+            json!({"permissionType": "organization_member", "organizationId": org()}),
+            "userId",
+        ),
+        (
+            json!({"permissionType": "organization_member", "email": "not an email",
+                   "organizationId": org()}),
+            "email",
+        ),
     ];
     for (body, field) in wrong {
         let (status, problem) = api.post("/permissions", body.clone()).await;
@@ -342,6 +505,12 @@ async fn an_organization_permission_makes_an_existing_user_a_member(pool: PgPool
             .unwrap(),
         Some(None),
         "refused requests add nobody"
+    );
+    assert_eq!(
+        app.count("select count(*) from invitations where email = 'carol@example.com'")
+            .await,
+        0,
+        "and invite nobody"
     );
     assert_eq!(
         app.count("select count(*) from workspace_permissions")
@@ -460,19 +629,35 @@ async fn permissions_are_listed_by_organization_by_user_or_for_the_caller(pool: 
     let workspace = default_workspace_of(&app, org_id).await;
     let (_, second) = admin.post("/workspaces", json!({"name": "Second"})).await;
     let second: Uuid = second["workspaceId"].as_str().unwrap().parse().unwrap();
-    let member = app.api_as(org_id, OrgRole::Member).await;
-    let ada = member.user_id;
+    let (ada, ada_browser) = person(&app, "ada@example.com", "Ada").await;
+    join(
+        &app,
+        &admin,
+        &ada_browser,
+        ada,
+        org_id,
+        "organization_member",
+    )
+    .await;
+    let member = app.api_in(org_id, ada).await;
     let bob = new_member(&app, org_id, "bob@example.com", OrgRole::Admin).await;
     grant(&admin, ada, workspace, "workspace_editor").await;
     grant(&admin, ada, second, "workspace_admin").await;
     grant(&admin, bob, second, "workspace_reader").await;
     // In another organization, ada has a membership and a role too.
     let other = app.other_organization().await;
-    db::organizations::add_member(&app.pool, other, ada, OrgRole::Member)
-        .await
-        .unwrap();
+    let admin_there = admin_in(&app, other).await;
+    join(
+        &app,
+        &admin_there,
+        &ada_browser,
+        ada,
+        other,
+        "organization_member",
+    )
+    .await;
     let other_workspace = default_workspace_of(&app, other).await;
-    grant(&admin, ada, other_workspace, "workspace_reader").await;
+    grant(&admin_there, ada, other_workspace, "workspace_reader").await;
 
     let everyone = vec![
         row(admin_id, "organization_admin", org_id),
@@ -524,26 +709,45 @@ async fn permissions_are_listed_by_organization_by_user_or_for_the_caller(pool: 
         .await;
     assert_eq!(list["data"], json!([]));
 
-    // Without an organization: the caller's own, in every organization.
-    let own = sorted(vec![
+    // Without an organization: the caller's own, in the organization the application acts in.
+    let own_here = sorted(vec![
         row(ada, "organization_member", org_id),
         row(ada, "workspace_editor", workspace),
         row(ada, "workspace_admin", second),
-        row(ada, "organization_member", other),
-        row(ada, "workspace_reader", other_workspace),
     ]);
     let (status, list) = member.get("/permissions").await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!(rows(&list), own);
+    assert_eq!(rows(&list), own_here);
     let (status, list) = member.get(&format!("/permissions?userId={ada}")).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!(rows(&list), own, "naming oneself is fine");
+    assert_eq!(rows(&list), own_here, "naming oneself is fine");
     let (_, list) = admin.get("/permissions").await;
     assert_eq!(
         rows(&list),
         [row(admin_id, "organization_admin", org_id)],
         "the instance admin's own: its one membership"
     );
+    // Ada's application in the other organization lists hers there, and only those.
+    let member_there = app.api_in(other, ada).await;
+    let (status, list) = member_there.get("/permissions").await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(
+        rows(&list),
+        sorted(vec![
+            row(ada, "organization_member", other),
+            row(ada, "workspace_reader", other_workspace),
+        ])
+    );
+    // An application does not speak for its owner in another organization, even one they
+    // belong to: as if they were no member there.
+    let (status, problem) = member
+        .get(&format!("/permissions?organizationId={other}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    let (status, problem) = member_there
+        .get(&format!("/permissions?organizationId={org_id}"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
 
     for caller in [&member, &admin] {
         let (status, problem) = caller.get(&format!("/permissions?userId={bob}")).await;
@@ -743,8 +947,9 @@ async fn the_last_admin_of_an_organization_stays(pool: PgPool) {
         .unwrap()
         .unwrap();
     let path = format!("/permissions/{membership}");
-    // Neither the admin themselves nor the instance admin may leave it without one.
-    let instance_admin = app.api_admin().await;
+    // Neither the admin themselves nor the instance admin (through an application of that
+    // organization) may leave it without one.
+    let instance_admin = admin_in(&app, other).await;
     for caller in [&sole, &instance_admin] {
         let (status, problem) = caller
             .patch(&path, json!({"permissionType": "organization_member"}))
@@ -760,17 +965,32 @@ async fn the_last_admin_of_an_organization_stays(pool: PgPool) {
         let (status, _) = caller.delete(&path).await;
         assert_eq!(status, StatusCode::CONFLICT);
     }
+    // The instance admin's application of the default organization does not reach it at all.
+    let elsewhere = app.api_admin().await;
+    assert_eq!(
+        elsewhere
+            .patch(&path, json!({"permissionType": "organization_member"}))
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(elsewhere.delete(&path).await.0, StatusCode::NOT_FOUND);
     let (_, still) = sole.get(&path).await;
     assert_eq!(still["permissionType"], "organization_admin");
     assert_eq!(app.audit_count("member.role").await, 0);
     assert_eq!(app.audit_count("member.remove").await, 0);
 
     // With a second admin, the first may step down.
-    let second = new_member(&app, other, "second@example.com", OrgRole::Member).await;
-    let second_membership = db::organizations::membership_id(&app.pool, other, second)
-        .await
-        .unwrap()
-        .unwrap();
+    let (second, second_browser) = person(&app, "second@example.com", "Second").await;
+    let second_membership = join(
+        &app,
+        &sole,
+        &second_browser,
+        second,
+        other,
+        "organization_member",
+    )
+    .await;
     let (status, _) = sole
         .patch(
             &format!("/permissions/{second_membership}"),
@@ -798,8 +1018,17 @@ async fn deleting_a_permission_takes_the_role_or_the_membership_away(pool: PgPoo
     let workspace = default_workspace_of(&app, org_id).await;
     let (_, second) = admin.post("/workspaces", json!({"name": "Second"})).await;
     let second: Uuid = second["workspaceId"].as_str().unwrap().parse().unwrap();
-    let member = app.api_as(org_id, OrgRole::Member).await;
-    let ada = member.user_id;
+    let (ada, ada_browser) = person(&app, "ada@example.com", "Ada").await;
+    let membership = join(
+        &app,
+        &admin,
+        &ada_browser,
+        ada,
+        org_id,
+        "organization_member",
+    )
+    .await;
+    let member = app.api_in(org_id, ada).await;
 
     // A workspace permission: gone, and ada is a reader there again.
     let granted = grant(&admin, ada, workspace, "workspace_editor").await;
@@ -837,20 +1066,23 @@ async fn deleting_a_permission_takes_the_role_or_the_membership_away(pool: PgPoo
         grant(&admin, ada, second, "workspace_admin").await,
     ];
     let other = app.other_organization().await;
-    db::organizations::add_member(&app.pool, other, ada, OrgRole::Member)
-        .await
-        .unwrap();
+    let admin_there = admin_in(&app, other).await;
+    join(
+        &app,
+        &admin_there,
+        &ada_browser,
+        ada,
+        other,
+        "organization_member",
+    )
+    .await;
     let elsewhere = grant(
-        &admin,
+        &admin_there,
         ada,
         default_workspace_of(&app, other).await,
         "workspace_editor",
     )
     .await;
-    let membership = db::organizations::membership_id(&app.pool, org_id, ada)
-        .await
-        .unwrap()
-        .unwrap();
     let (status, _) = admin.delete(&format!("/permissions/{membership}")).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(
@@ -874,20 +1106,30 @@ async fn deleting_a_permission_takes_the_role_or_the_membership_away(pool: PgPoo
         ))
         .await;
     assert_eq!(list["data"], json!([]));
-    let (status, still) = admin.get(&format!("/permissions/{elsewhere}")).await;
+    let (status, still) = admin_there.get(&format!("/permissions/{elsewhere}")).await;
     assert_eq!(status, StatusCode::OK, "{still}");
     assert_eq!(user_count_with_workspace_roles(&app, ada).await, 1);
     assert!(
         db::users::get(&app.pool, ada).await.unwrap().is_some(),
         "the user remains"
     );
-    // Once the access cache lets go, ada has no say in the organization any more.
-    tokio::time::sleep(ACCESS_TTL + std::time::Duration::from_millis(100)).await;
+    // Removing her ended whatever she was signed in with: her token stops at once, and her
+    // browser is signed out.
     let (status, _) = member
         .get(&format!("/permissions?organizationId={org_id}"))
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let (_, own) = member.get("/permissions").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(member.get("/permissions").await.0, StatusCode::UNAUTHORIZED);
+    let viewer: Value = ada_browser
+        .call("session/viewer", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(viewer.is_null(), "{viewer}");
+    // What she holds in the other organization, through a new token there.
+    let member_there = app.api_in(other, ada).await;
+    let (_, own) = member_there.get("/permissions").await;
     let mut expected = vec![
         row(ada, "organization_member", other),
         row(
@@ -898,6 +1140,14 @@ async fn deleting_a_permission_takes_the_role_or_the_membership_away(pool: PgPoo
     ];
     expected.sort();
     assert_eq!(rows(&own), expected);
+    let (status, _) = member_there
+        .get(&format!("/permissions?organizationId={org_id}"))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "and no say in the one she left"
+    );
 
     // The instance admin is the default organization's last admin.
     let own_membership = db::organizations::membership_id(&app.pool, org_id, admin.user_id)
@@ -1021,20 +1271,20 @@ async fn permission_and_membership_changes_are_audited(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.api_admin().await;
     let workspace = default_workspace_of(&app, DEFAULT_ORGANIZATION_ID).await;
-    let ada = new_user(&app, "ada@example.com", "Ada").await;
+    let (ada, ada_browser) = person(&app, "ada@example.com", "Ada").await;
 
-    let (status, member) = admin
-        .post(
-            "/permissions",
-            json!({
-                "permissionType": "organization_member",
-                "userId": ada,
-                "organizationId": org(),
-            }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    let membership = member["permissionId"].as_str().unwrap().to_owned();
+    let (invitation, _) = invite(
+        &admin,
+        json!({"userId": ada}),
+        DEFAULT_ORGANIZATION_ID,
+        "organization_member",
+    )
+    .await;
+    accept(&ada_browser, invitation).await;
+    let membership = db::organizations::membership_id(&app.pool, DEFAULT_ORGANIZATION_ID, ada)
+        .await
+        .unwrap()
+        .unwrap();
     let granted = grant(&admin, ada, workspace, "workspace_reader").await;
     admin
         .patch(
@@ -1070,6 +1320,8 @@ async fn permission_and_membership_changes_are_audited(pool: PgPool) {
         StatusCode::NO_CONTENT
     );
     for action in [
+        "invitation.create",
+        "invitation.accept",
         "permission.grant",
         "permission.update",
         "permission.revoke",
@@ -1083,6 +1335,7 @@ async fn permission_and_membership_changes_are_audited(pool: PgPool) {
     let events: Vec<AuditRow> = sqlx::query_as(
         "select action, object_type, object_id, before, after, actor from audit_events
              where action like 'permission.%' or action like 'member.%'
+                or action like 'invitation.%'
              order by occurred_at, action",
     )
     .fetch_all(&app.pool)
@@ -1095,6 +1348,14 @@ async fn permission_and_membership_changes_are_audited(pool: PgPool) {
             .unwrap_or_else(|| panic!("no {action}"))
             .clone()
     };
+    let invited = find("invitation.create");
+    assert_eq!(
+        (invited.1.as_str(), invited.2),
+        ("invitation", Some(invitation))
+    );
+    assert_eq!(invited.4.as_ref().unwrap()["role"], "member");
+    let accepted = find("invitation.accept");
+    assert_eq!(accepted.2, Some(invitation));
     let grant_event = find("permission.grant");
     assert_eq!(grant_event.1, "workspace");
     assert_eq!(grant_event.2, Some(workspace));
@@ -1108,16 +1369,22 @@ async fn permission_and_membership_changes_are_audited(pool: PgPool) {
     assert_eq!(find("permission.revoke").3.unwrap()["role"], "editor");
     let add = find("member.add");
     assert_eq!((add.1.as_str(), add.2), ("user", Some(ada)));
-    assert_eq!(add.4, Some(json!({"role": "member"})));
+    assert_eq!(add.4, Some(json!({"role": "member", "via": "invitation"})));
     let role = find("member.role");
     assert_eq!(role.3, Some(json!({"role": "member"})));
     assert_eq!(role.4, Some(json!({"role": "admin"})));
     assert_eq!(find("member.remove").3, Some(json!({"role": "admin"})));
+    // Ada joined herself, by accepting; everything else the application did, and the trail
+    // names it as the actor.
     for event in &events {
-        assert!(
-            event.5.contains(&admin.client_id),
-            "the application is named as the actor: {}",
-            event.5
-        );
+        if ["invitation.accept", "member.add"].contains(&event.0.as_str()) {
+            assert_eq!(event.5, "ada@example.com", "{event:?}");
+        } else {
+            assert!(
+                event.5.contains(&admin.client_id),
+                "the application is named as the actor: {}",
+                event.5
+            );
+        }
     }
 }

@@ -364,19 +364,43 @@ impl Fixture {
             .id
     }
 
-    /// SSO settings for the default organization, so that there is something to turn off.
-    async fn sso_configured(&self) {
+    /// SSO settings for the default organization, so that there is something to turn off;
+    /// returns the email domain they claim (not proven).
+    async fn sso_configured(&self) -> String {
+        let domain = format!("{}.test", unique("authz"));
         let input = meridian::ops::sso::SsoInput {
             issuer: self.provider.clone(),
             client_id: "meridian".into(),
             client_secret: Some("s3cret".into()),
-            domains: vec![format!("{}.test", unique("authz"))],
+            domains: vec![domain.clone()],
             default_role: OrgRole::Member,
             require_sso: false,
         };
         meridian::ops::sso::save(&self.state, &self.ours, input, None)
             .await
             .unwrap();
+        domain
+    }
+
+    /// A claimed email domain of the default organization whose proof is already found, so
+    /// that looking for it again succeeds without DNS.
+    async fn proven_domain(&self) -> String {
+        let domain = self.sso_configured().await;
+        sqlx::query("update organization_domains set verified_at = now() where domain = $1")
+            .bind(&domain)
+            .execute(&self.pool)
+            .await
+            .unwrap();
+        domain
+    }
+
+    /// A new open invitation of the default organization, for an address without an account.
+    async fn fresh_invitation(&self) -> Uuid {
+        let email = Email::parse(&format!("{}@example.com", unique("invited"))).unwrap();
+        meridian::ops::invitations::invite(&self.state, &self.ours, &email, OrgRole::Member)
+            .await
+            .unwrap()
+            .id
     }
 
     /// Ids the principal must never see.
@@ -867,16 +891,66 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
-            name: "members/add",
+            name: "members/invite",
             expect: [E401, E404, E403, E403, E403, E403, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
                     ("organization_id", s(org)),
-                    ("email", format!("{}@example.com", unique("added"))),
+                    ("email", format!("{}@example.com", unique("invited"))),
                     ("role", s("member")),
                 ];
-                f.sf(w, "members/add", &form).await
+                f.sf(w, "members/invite", &form).await
+            }),
+        },
+        Case {
+            name: "members/revoke-invitation",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("invitation_id", s(f.fresh_invitation().await)),
+                ];
+                f.sf(w, "members/revoke-invitation", &form).await
+            }),
+        },
+        Case {
+            name: "members/sign-up-link",
+            // Operators (instance admins) only: an organization's admin never holds a way into
+            // the account of the person they invite.
+            expect: [E401, E404, E403, E403, E403, E403, E403],
+            own_org: Some(E403),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("invitation_id", s(f.fresh_invitation().await)),
+                ];
+                f.sf(w, "members/sign-up-link", &form).await
+            }),
+        },
+        Case {
+            name: "members/reveal-sign-up-link",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("invitation_id", s(f.fresh_invitation().await)),
+                ];
+                f.sf(w, "members/reveal-sign-up-link", &form).await
+            }),
+        },
+        Case {
+            name: "members/sign-out",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("user_id", s(f.fresh_member().await)),
+                ];
+                f.sf(w, "members/sign-out", &form).await
             }),
         },
         Case {
@@ -1273,6 +1347,18 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "sso/verify-domain",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("domain", f.proven_domain().await),
+                ];
+                f.sf(w, "sso/verify-domain", &form).await
+            }),
+        },
+        Case {
             name: "applications/page",
             expect: [E401, E404, OK, OK, OK, OK, OK],
             own_org: None,
@@ -1349,6 +1435,53 @@ fn server_functions() -> Vec<Case> {
                     ("application_id", s(f.fresh_application(f.bystander).await)),
                 ];
                 f.sf(w, "applications/delete", &form).await
+            }),
+        },
+        Case {
+            name: "invitations/mine",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: call!(|f, w, _| f.sf(w, "invitations/mine", &[]).await),
+        },
+        Case {
+            name: "invitations/accept (someone else's)",
+            // Only the person an invitation is addressed to, signed in, may take it up;
+            // to anyone else it does not exist, whatever their role in the organization.
+            expect: [E401, E404, E404, E404, E404, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let form = [("invitation_id", s(f.fresh_invitation().await))];
+                f.sf(w, "invitations/accept", &form).await
+            }),
+        },
+        Case {
+            name: "invitations/decline (someone else's)",
+            expect: [E401, E404, E404, E404, E404, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let form = [("invitation_id", s(f.fresh_invitation().await))];
+                f.sf(w, "invitations/decline", &form).await
+            }),
+        },
+        Case {
+            name: "account/page",
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: call!(|f, w, _| f.sf(w, "account/page", &[]).await),
+        },
+        Case {
+            name: "account/password",
+            // Each their own, to the same password again, so the other rows still sign in
+            // with it; the session that changes it stays signed in.
+            expect: [E401, OK, OK, OK, OK, OK, OK],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let form = [
+                    ("current_password", s(PASSWORD)),
+                    ("new_password", s(PASSWORD)),
+                    ("new_password_again", s(PASSWORD)),
+                ];
+                f.sf(w, "account/password", &form).await
             }),
         },
     ]
@@ -1652,6 +1785,44 @@ fn api_endpoints() -> Vec<Case> {
             call: call!(|f, w, _| {
                 let path = format!("/users?organizationId={}", org_id());
                 f.api(w, M::GET, &path, None).await
+            }),
+        },
+        Case {
+            name: "POST /users/{id}/sign-out",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/users/{}/sign-out", f.fresh_member().await);
+                f.api(w, M::POST, &path, None).await
+            }),
+        },
+        Case {
+            name: "PUT /users/{id}/password",
+            // Operators (instance admins) only, never an organization's admin.
+            expect: [E401, E403, E403, E403, E403, E403, E403],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/users/{}/password", f.fresh_member().await);
+                let body = json!({"password": "a brand new passphrase"});
+                f.api(w, M::PUT, &path, Some(body)).await
+            }),
+        },
+        Case {
+            name: "GET /invitations?organizationId=",
+            expect: [E401, E403, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/invitations?organizationId={}", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
+        },
+        Case {
+            name: "DELETE /invitations/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/invitations/{}", f.fresh_invitation().await);
+                f.api(w, M::DELETE, &path, None).await
             }),
         },
         Case {

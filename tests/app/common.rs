@@ -102,7 +102,21 @@ impl TestApp {
 
     /// Boots the app the way `meridian serve` does (first-start setup included) on port 0.
     pub async fn spawn(pool: PgPool) -> TestApp {
-        let config = Self::config();
+        Self::spawn_with(pool, Self::config()).await
+    }
+
+    /// Like [`TestApp::spawn`], looking up domain proofs at a DNS server of its own.
+    pub async fn spawn_with_dns(pool: PgPool) -> (TestApp, super::dns::DnsServer) {
+        let dns = super::dns::DnsServer::start().await;
+        let config = Config {
+            dns_server: Some(dns.addr),
+            ..Self::config()
+        };
+        (Self::spawn_with(pool, config).await, dns)
+    }
+
+    /// Boots the app with `config` (see [`TestApp::config`]).
+    pub async fn spawn_with(pool: PgPool, config: Config) -> TestApp {
         meridian::bootstrap::run(&pool, &config)
             .await
             .expect("first-start setup");
@@ -197,6 +211,23 @@ impl TestApp {
         let client = self.client();
         client.sign_in(&email, PASSWORD).await;
         client
+    }
+
+    /// A person with an account (password [`PASSWORD`]) who belongs to no organization yet;
+    /// returns their id and a client signed in as them.
+    pub async fn person(&self, email: &str) -> (Uuid, Client) {
+        let id = db::users::create(
+            &self.pool,
+            &Email::parse(email).unwrap(),
+            "Someone",
+            Some(&password::hash(PASSWORD)),
+            false,
+        )
+        .await
+        .unwrap();
+        let client = self.client();
+        client.sign_in(email, PASSWORD).await;
+        (id, client)
     }
 
     /// A second organization (with its own region `auto` and default workspace).

@@ -3,9 +3,9 @@
 //! and a token endpoint that checks client credentials, the code and PKCE), and a browser-like
 //! client goes from the sign-in form to the provider and back, following every redirect by
 //! hand. Covered: just-in-time accounts and identity linking, session rotation, `next`, forged
-//! or mismatched ID tokens, replayed or mismatched callbacks, addresses outside the SSO
-//! domains, unverified addresses, errors from the provider, and organizations that require
-//! SSO.
+//! or mismatched ID tokens, replayed or mismatched callbacks, addresses outside the domains
+//! the organization proved it controls (which its provider never speaks for), unverified
+//! addresses, errors from the provider, and organizations that require SSO.
 
 use crate::common::*;
 use axum::extract::{Form, Query, State};
@@ -426,11 +426,14 @@ fn id_token(issuer: &str, mode: Mode, person: &Person, nonce: Option<&str>) -> S
 // ---------------------------------------------------------------------------------------------
 
 /// Saves the default organization's SSO settings as its admin would, pointing at `provider`
-/// and covering [`SSO_DOMAIN`].
+/// and covering [`SSO_DOMAIN`], proven.
 async fn configure_sso(app: &TestApp, provider: &Provider, require_sso: bool) {
     configure_sso_for(app, provider, &[SSO_DOMAIN], require_sso).await;
 }
 
+/// Saves the settings with `domains`, and marks them proven as if their DNS records had been
+/// found (finding them is `dns`'s matter): only a proven domain's addresses are the
+/// provider's to speak for.
 async fn configure_sso_for(
     app: &TestApp,
     provider: &Provider,
@@ -464,6 +467,23 @@ async fn configure_sso_for(
         .expect("SSO settings saved");
     assert_eq!(saved.issuer, provider.url);
     assert_eq!(saved.require_sso, require_sso);
+    sqlx::query(
+        "update organization_domains set verified_at = coalesce(verified_at, now())
+         where organization_id = $1",
+    )
+    .bind(DEFAULT_ORGANIZATION_ID)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+}
+
+/// Takes back the proof of `domain`, as if the organization had given it up.
+async fn unprove(app: &TestApp, domain: &str) {
+    sqlx::query("update organization_domains set verified_at = null where domain = $1")
+        .bind(domain)
+        .execute(&app.pool)
+        .await
+        .unwrap();
 }
 
 /// `(actor, after)` of each sign-in through SSO (the admin who configures SSO signs in with
@@ -1004,7 +1024,7 @@ async fn a_callback_serves_once_and_only_for_its_own_state(pool: PgPool) {
 }
 
 #[sqlx::test]
-async fn addresses_outside_the_sso_domains_are_let_in_only_as_existing_members(pool: PgPool) {
+async fn addresses_outside_the_proven_domains_are_refused_even_for_members(pool: PgPool) {
     let (app, provider) = app_with_sso(pool).await;
 
     // Not covered, not a member: refused, no account.
@@ -1029,7 +1049,8 @@ async fn addresses_outside_the_sso_domains_are_let_in_only_as_existing_members(p
     assert_eq!(sso_error(&res).as_deref(), Some("not_covered"));
     assert!(viewer(&client).await.is_null());
 
-    // Not covered but already a member of the organization: let in, and linked.
+    // Not covered, though a member of the organization: the provider does not speak for an
+    // address its organization has not proven it controls, so it is refused and not linked.
     let carol = member_with_password(&app, "carol@partner.example").await;
     provider.set_person(Person::new(
         "carol-subject",
@@ -1038,10 +1059,17 @@ async fn addresses_outside_the_sso_domains_are_let_in_only_as_existing_members(p
     ));
     let client = app.client();
     let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
-    assert_eq!(sso_error(&res), None, "{:?}", redirect_target(&res));
-    assert_eq!(viewer(&client).await["user_id"], carol.to_string());
-    assert_eq!(app.count("select count(*) from user_identities").await, 1);
+    assert_eq!(sso_error(&res).as_deref(), Some("not_covered"));
+    assert!(viewer(&client).await.is_null());
+    assert_eq!(app.count("select count(*) from user_identities").await, 0);
     assert_eq!(app.audit_count("member.add").await, 0);
+    // Carol keeps her password as her way in.
+    let client = app.client();
+    assert_eq!(
+        sign_in_form(&client, "carol@partner.example", PASSWORD, None).await,
+        format!("/orgs/{DEFAULT_ORGANIZATION_ID}/settings/general")
+    );
+    assert_eq!(viewer(&client).await["user_id"], carol.to_string());
 }
 
 #[sqlx::test]
@@ -1079,7 +1107,7 @@ async fn an_unverified_or_missing_email_is_refused(pool: PgPool) {
 }
 
 #[sqlx::test]
-async fn requiring_sso_sends_members_with_passwords_to_the_provider(pool: PgPool) {
+async fn requiring_sso_sends_members_of_proven_domains_to_the_provider(pool: PgPool) {
     let (app, provider) = app_with_sso(pool).await;
     let org = DEFAULT_ORGANIZATION_ID;
     let dave = "dave@sso.example";
@@ -1095,20 +1123,24 @@ async fn requiring_sso_sends_members_with_passwords_to_the_provider(pool: PgPool
 
     configure_sso(&app, &provider, true).await;
     let sign_ins = app.audit_count("user.sign_in").await;
-    for email in [dave, erin] {
-        let client = app.client();
-        let target = sign_in_form(&client, email, PASSWORD, None).await;
-        assert_eq!(without_ticket(&target), start_path(email, None), "{email}");
-        assert!(viewer(&client).await.is_null(), "{email} is not signed in");
-        // ...and the way it points leads to the provider.
-        let trip = to_provider_and_back(&app, &provider, &client, &target).await;
-        assert!(trip.callback_url.contains("code="));
-    }
+    let client = app.client();
+    let target = sign_in_form(&client, dave, PASSWORD, None).await;
+    assert_eq!(without_ticket(&target), start_path(dave, None));
+    assert!(viewer(&client).await.is_null(), "{dave} is not signed in");
+    // ...and the way it points leads to the provider.
+    let trip = to_provider_and_back(&app, &provider, &client, &target).await;
+    assert!(trip.callback_url.contains("code="));
     assert_eq!(
         app.audit_count("user.sign_in").await,
         sign_ins,
         "no password sign-in happened"
     );
+
+    // A member whose address is of no domain the organization proved keeps the password: its
+    // provider could not sign them in.
+    let client = app.client();
+    assert_eq!(sign_in_form(&client, erin, PASSWORD, None).await, general);
+    assert_eq!(viewer(&client).await["email"], erin);
 
     // The instance admin keeps the password as the way in.
     let client = app.client();
@@ -1171,12 +1203,44 @@ async fn an_instance_admin_on_a_domain_that_requires_sso_keeps_the_password(pool
 }
 
 #[sqlx::test]
-async fn a_provider_never_reaches_accounts_another_organization_counts_as_its_own(pool: PgPool) {
-    let (app, provider) = app_with_sso(pool).await;
+async fn a_provider_reaches_only_addresses_of_proven_domains_and_accounts_it_created(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let provider = Provider::start().await;
+    let admin_domain = ADMIN_EMAIL.split_once('@').unwrap().1;
+    configure_sso_for(
+        &app,
+        &provider,
+        &[SSO_DOMAIN, "gone.example", "claimed.example", admin_domain],
+        false,
+    )
+    .await;
+    // Claimed, never proven.
+    unprove(&app, "claimed.example").await;
     let other = app.other_organization().await;
 
-    // A member of this organization who also belongs to another one: this organization's
-    // provider cannot speak for them (its admin controls what the provider claims).
+    // A member of the organization at an address it only claimed: refused, even as an admin
+    // of it.
+    let gil = member_with_password(&app, "gil@claimed.example").await;
+    db::organizations::set_role(&app.pool, DEFAULT_ORGANIZATION_ID, gil, OrgRole::Admin)
+        .await
+        .unwrap();
+    provider.set_person(Person::new("gil-subject", "gil@claimed.example", "Gil"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res).as_deref(), Some("not_covered"));
+    assert!(viewer(&client).await.is_null());
+    assert_eq!(app.count("select count(*) from user_identities").await, 0);
+
+    // The instance admin, even at a proven address: never.
+    provider.set_person(Person::new("admin-subject", ADMIN_EMAIL, "Impostor"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res).as_deref(), Some("not_covered"));
+    assert!(viewer(&client).await.is_null());
+    assert_eq!(app.count("select count(*) from user_identities").await, 0);
+
+    // Belonging to another organization as well no longer matters: the address is of a
+    // proven domain, so the provider speaks for it.
     let both = member_with_password(&app, "both@sso.example").await;
     db::organizations::add_member(&app.pool, other, both, OrgRole::Admin)
         .await
@@ -1184,12 +1248,36 @@ async fn a_provider_never_reaches_accounts_another_organization_counts_as_its_ow
     provider.set_person(Person::new("both-subject", "both@sso.example", "Both"));
     let client = app.client();
     let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res), None, "{:?}", redirect_target(&res));
+    assert_eq!(viewer(&client).await["user_id"], both.to_string());
+
+    // Once the organization gives a domain up, an account its provider only linked there is
+    // out of its reach; one it created there itself is still its own.
+    let ivy = member_with_password(&app, "ivy@gone.example").await;
+    provider.set_person(Person::new("ivy-subject", "ivy@gone.example", "Ivy"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res), None, "{:?}", redirect_target(&res));
+    assert_eq!(viewer(&client).await["user_id"], ivy.to_string());
+    provider.set_person(Person::new("hal-subject", "hal@gone.example", "Hal"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, "hal@gone.example").await;
+    assert_eq!(sso_error(&res), None, "{:?}", redirect_target(&res));
+    let hal = viewer(&client).await["user_id"].clone();
+    assert_eq!(users_with_email(&app, "hal@gone.example").await, 1);
+    unprove(&app, "gone.example").await;
+    provider.set_person(Person::new("ivy-subject", "ivy@gone.example", "Ivy"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
     assert_eq!(sso_error(&res).as_deref(), Some("not_covered"));
     assert!(viewer(&client).await.is_null());
-    assert_eq!(app.count("select count(*) from user_identities").await, 0);
+    provider.set_person(Person::new("hal-subject", "hal@gone.example", "Hal"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res), None, "{:?}", redirect_target(&res));
+    assert_eq!(viewer(&client).await["user_id"], hal);
 
-    // An account already linked that later becomes an instance admin (or joins another
-    // organization) is refused from then on.
+    // An account it created that later becomes an instance admin is refused from then on.
     provider.set_person(Person::new("dana-subject", "dana@sso.example", "Dana"));
     let client = app.client();
     let res = sign_in_with_sso(&app, &provider, &client, "dana@sso.example").await;
@@ -1227,6 +1315,7 @@ async fn a_provider_never_reaches_accounts_another_organization_counts_as_its_ow
     let client = app.client();
     let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
     assert_eq!(sso_error(&res).as_deref(), Some("not_covered"));
+    assert!(viewer(&client).await.is_null());
 }
 
 #[sqlx::test]

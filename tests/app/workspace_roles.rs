@@ -477,10 +477,10 @@ async fn leaving_the_organization_takes_the_workspace_roles_along(pool: PgPool) 
     );
     assert_eq!(detail(&bob, second).await["role"], "editor");
 
-    // Back in the organization, ada starts over as a reader.
+    // Invited back, ada accepts and starts over as a reader.
     let res = admin
         .call(
-            "members/add",
+            "members/invite",
             &[
                 ("organization_id", &org()),
                 ("email", "ada@example.com"),
@@ -491,6 +491,20 @@ async fn leaving_the_organization_takes_the_workspace_roles_along(pool: PgPool) 
     assert_eq!(res.status(), StatusCode::OK);
     let ada = app.client();
     ada.sign_in("ada@example.com", PASSWORD).await;
+    let mine: Value = ada
+        .call("invitations/mine", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitation = mine["invitations"][0]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("ada sees her invitation: {mine}"))
+        .to_owned();
+    let res = ada
+        .call("invitations/accept", &[("invitation_id", &invitation)])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         roles_by_name(&ada).await,
         [
