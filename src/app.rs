@@ -36,8 +36,10 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
 }
 
 /// Pages run only our own scripts: the bundle and `copy.js` from this origin, and Leptos' inline
-/// hydration script with this response's nonce. Nothing may frame them, and forms post only
-/// here, so an injected `javascript:` address or inline script does not run.
+/// hydration script with this response's nonce, so an injected `javascript:` address or inline
+/// script does not run; nothing may frame them. (No `form-action`: browsers apply it to the
+/// redirects after a post too, and the sign-in form's leads to an organization's identity
+/// provider, wherever that is.)
 #[cfg(feature = "ssr")]
 fn content_security_policy() {
     let (Some(nonce), Some(options)) = (
@@ -50,7 +52,7 @@ fn content_security_policy() {
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-         frame-ancestors 'none'; form-action 'self'"
+         frame-ancestors 'none'"
     );
     if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
         options.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);

@@ -7,8 +7,8 @@
 //!
 //! Its own test binary, so the process's peak memory is this test's alone.
 
+// The harness of the app tests (only a part of it is used here).
 #[path = "app/common.rs"]
-#[allow(dead_code)]
 mod common;
 #[path = "app/dns.rs"]
 #[allow(dead_code)]

@@ -16,12 +16,14 @@ import {
   idpSignIn,
 } from './idp';
 
-for (const { kind, port, domain } of [
-  { kind: 'claims in the ID token, RS256', port: IDP_PORT, domain: 'sso.example' },
-  { kind: 'conformant: userinfo, ES256 and EdDSA, client_secret_post', port: IDP_CONFORMANT_PORT, domain: 'sso-conformant.example' },
+for (const { kind, port, name } of [
+  { kind: 'claims in the ID token, RS256', port: IDP_PORT, name: 'sso' },
+  { kind: 'conformant: userinfo, ES256 and EdDSA, client_secret_post', port: IDP_CONFORMANT_PORT, name: 'sso-conformant' },
 ]) {
 test(`an admin sets up SSO, proves the domain, and a new member signs in (${kind})`, async ({ page }, info) => {
   const IDP_ISSUER = idpIssuer(port);
+  // Each project proves a domain of its own: the database and the DNS server outlive a project.
+  const domain = `${name}-${info.project.name.replace(/[^a-z]/g, '')}.example`;
   const email = `alice-${info.project.name.replace(/[^a-z]/g, '')}-${Math.random().toString(36).slice(2, 7)}@${domain}`;
 
   await signIn(page);

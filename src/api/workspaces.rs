@@ -12,7 +12,7 @@ use super::extract::{Caller, JsonBody, Params, PathParams, name_field, path_id};
 use super::problem::{ApiError, ApiResult};
 use crate::auth::OrgAccess;
 use crate::db::{self, workspaces::WorkspaceFilter};
-use crate::domain::{DEFAULT_ORGANIZATION_ID, DEFAULT_REGION_NAME, OrgRole, Workspace};
+use crate::domain::{DEFAULT_REGION_NAME, OrgRole, Workspace};
 use crate::error::AppError;
 use crate::ops::{self, workspaces::WorkspaceChange};
 use crate::state::AppState;
@@ -69,7 +69,7 @@ pub struct WorkspaceCreateRequest {
     /// 1 to 64 characters: letters, digits, spaces, '-', '_' and '.' (unique regardless of case).
     #[schema(min_length = 1, max_length = 64)]
     pub name: String,
-    /// Defaults to the default organization.
+    /// Defaults to the organization the application acts in.
     #[serde(default)]
     pub organization_id: Option<Uuid>,
     /// Defaults to the organization's region `auto`.
@@ -201,7 +201,10 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<WorkspaceCreateRequest>,
 ) -> ApiResult<Json<WorkspaceResponse>> {
-    let organization_id = body.organization_id.unwrap_or(DEFAULT_ORGANIZATION_ID);
+    let organization_id = match body.organization_id {
+        Some(id) => id,
+        None => caller.home(&state).await?.organization_id,
+    };
     let access = caller
         .access_named(&state, organization_id, OrgRole::Admin)
         .await?;

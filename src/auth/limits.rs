@@ -16,7 +16,8 @@ pub struct Limit {
     pub what: &'static str,
 }
 
-/// Password sign-ins for one account: a guesser gets a handful of tries.
+/// Password sign-ins for one account: a guesser gets a handful of tries. A successful sign-in
+/// starts the count again (see [`forget`]), so only failures add up.
 pub const SIGN_IN_PER_ACCOUNT: Limit = Limit {
     name: "sign-in:account",
     attempts: 10,
@@ -93,4 +94,24 @@ fn in_words(seconds: i32) -> String {
     } else {
         format!("{} minutes", (seconds + 59) / 60)
     }
+}
+
+/// Starts the count of `limit` for `subject` again: the attempt succeeded.
+pub async fn forget(
+    pool: &sqlx::PgPool,
+    enabled: bool,
+    limit: Limit,
+    subject: &str,
+) -> AppResult<()> {
+    if enabled {
+        crate::db::abuse::forget(pool, &key(limit, subject)).await?;
+    }
+    Ok(())
+}
+
+/// The counter of `limit` for `subject`. Subjects are bounded, so a long one cannot bloat the
+/// table.
+fn key(limit: Limit, subject: &str) -> String {
+    let subject: String = subject.chars().take(320).collect::<String>().to_lowercase();
+    format!("{}:{subject}", limit.name)
 }

@@ -38,6 +38,15 @@ pub async fn hit(
     Ok((row.hits, row.retry_after.max(1)))
 }
 
+/// Forgets the attempts counted under `key` (a success that the limit should not hold against
+/// the next attempts).
+pub async fn forget(db: impl PgExecutor<'_>, key: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("delete from rate_limits where key = $1", key)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Forgets windows that ended before `older_than` seconds ago.
 pub async fn prune_rate_limits(
     db: impl PgExecutor<'_>,

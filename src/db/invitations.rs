@@ -39,6 +39,8 @@ pub struct Invitation {
     pub revoked_at: Option<OffsetDateTime>,
     /// Whether an operator issued a sign-up link for it.
     pub has_link: bool,
+    /// Whether the address has an account already (who then signs in and accepts).
+    pub has_account: bool,
 }
 
 impl Invitation {
@@ -57,7 +59,8 @@ macro_rules! select_invitations {
             r#"select i.id, i.organization_id, o.name as organization_name, i.email,
                       i.role as "role: OrgRole", u.email as "invited_by?", i.created_at,
                       i.expires_at, i.accepted_at, i.revoked_at,
-                      (i.link_hash is not null) as "has_link!"
+                      (i.link_hash is not null) as "has_link!",
+                      exists (select 1 from users a where lower(a.email) = i.email) as "has_account!"
                from invitations i join organizations o on o.id = i.organization_id
                left join users u on u.id = i.invited_by "# + $rest
             $(, $arg)*

@@ -299,6 +299,10 @@ pub async fn sign_up(
     );
     db::audit::record(&mut tx, &actor, created).await?;
     accept_in(&mut tx, &actor, &invitation, user_id, "sign-up link").await?;
+    db::users::record_sign_in(&mut *tx, user_id).await?;
+    let signed_in = Event::new(None, Action::UserSignIn, Some(user_id), email.as_str())
+        .after(&serde_json::json!({"method": "sign-up link"}));
+    db::audit::record(&mut tx, &actor, signed_in).await?;
     tx.commit().await?;
     Ok(SignedIn {
         user_id,

@@ -93,6 +93,13 @@ pub async fn with_password(
             ));
         }
     };
+    limits::forget(
+        &state.pool,
+        state.config.rate_limits,
+        limits::SIGN_IN_PER_ACCOUNT,
+        email.as_str(),
+    )
+    .await?;
     db::users::record_sign_in(&mut *tx, who.user_id).await?;
     db::audit::record(
         &mut tx,

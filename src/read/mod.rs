@@ -7,19 +7,21 @@ pub mod regions;
 #[cfg(feature = "ssr")]
 use uuid::Uuid;
 
-/// Where to go after signing in: the page first asked for when it is a same-site path, else
-/// the user's first organization, else their open invitations if they have some.
+/// Where to go after signing in: the page first asked for when it is a same-site path and the
+/// user belongs to an organization, else their first organization; someone who belongs to none
+/// yet goes to their open invitations if they have some (any other page would only say "not
+/// found").
 #[cfg(feature = "ssr")]
 pub async fn landing_path(
     pool: &sqlx::PgPool,
     user_id: Uuid,
     next: Option<&str>,
 ) -> crate::error::AppResult<String> {
-    if let Some(next) = next.filter(|n| crate::paths::is_local_path(n)) {
-        return Ok(next.to_owned());
-    }
     let memberships = crate::db::organizations::memberships(pool, user_id).await?;
     if let Some(m) = memberships.first() {
+        if let Some(next) = next.filter(|n| crate::paths::is_local_path(n)) {
+            return Ok(next.to_owned());
+        }
         return Ok(crate::paths::general(m.organization_id));
     }
     let invited = match crate::db::users::get(pool, user_id).await? {

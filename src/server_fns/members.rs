@@ -40,6 +40,8 @@ pub struct InvitationView {
     pub expires_at: time::OffsetDateTime,
     /// Whether an operator issued a sign-up link for it.
     pub has_link: bool,
+    /// Whether the address has an account (no sign-up link then: they sign in and accept).
+    pub has_account: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -119,6 +121,7 @@ pub async fn members_page(organization_id: Uuid) -> Result<MembersData, AppError
                 created_at: i.created_at,
                 expires_at: i.expires_at,
                 has_link: i.has_link,
+                has_account: i.has_account,
             })
             .collect(),
         me: access.user.id,

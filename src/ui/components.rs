@@ -306,6 +306,17 @@ pub fn format_utc(at: OffsetDateTime) -> String {
 /// How long ago `at` was, relative to `now`, in the largest whole unit.
 pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
     let seconds = (now - at).whole_seconds();
+    if seconds <= -5 {
+        // Ahead (an expiry): the same units, the other way.
+        let ahead = -seconds;
+        return match ahead {
+            s if s < 60 => format!("in {s} s"),
+            s if s < 3600 => format!("in {} min", s / 60),
+            s if s < 86_400 => format!("in {} h", s / 3600),
+            s if s < 2 * 86_400 => "tomorrow".to_owned(),
+            s => format!("in {} days", s / 86_400),
+        };
+    }
     match seconds {
         s if s < 5 => "just now".to_owned(),
         s if s < 60 => format!("{s} s ago"),
@@ -352,6 +363,14 @@ mod tests {
         assert_eq!(
             relative(datetime!(2026-11-12 12:00:00 UTC), now),
             "10 days ago"
+        );
+        assert_eq!(
+            relative(datetime!(2026-11-29 12:00:00 UTC), now),
+            "in 7 days"
+        );
+        assert_eq!(
+            relative(datetime!(2026-11-22 12:10:00 UTC), now),
+            "in 10 min"
         );
     }
 }

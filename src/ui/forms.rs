@@ -598,7 +598,7 @@ pub fn SsoSettingsForm(
             <TextField name="issuer" id="sso-issuer".into() label="Issuer URL" kind="url" value=issuer help="Exactly as the provider states it, e.g. https://example.okta.com or https://login.microsoftonline.com/<tenant>/v2.0." required=true error/>
             <TextField name="client_id" id="sso-client-id".into() label="Client ID" value=client_id required=true error/>
             <TextField name="client_secret" id="sso-client-secret".into() label="Client secret" kind="password" autocomplete="new-password" help=secret_help required=!saved error/>
-            <TextField name="domains" id="sso-domains".into() label="Email domains" value=domains help="Whose addresses sign in here, separated by commas, e.g. example.com, example.org." required=true error/>
+            <TextField name="domains" id="sso-domains".into() label="Email domains" value=domains help="Whose addresses sign in here, separated by commas, e.g. example.com, example.org. Each domain counts once verified in its DNS (see Domain verification)." required=true error/>
             <div class="field">
                 <label for="sso-default-role">"Role for new users"</label>
                 <select id="sso-default-role" name="default_role">{roles}</select>

@@ -181,11 +181,18 @@ async fn workspaces_of_other_organizations_never_come_back(pool: PgPool) {
             .0,
         StatusCode::FORBIDDEN
     );
-    // Creating in the default organization (the default when none is named) is refused.
+    // Creating in the default organization is refused; without one named, the workspace goes
+    // to the organization the application acts in, never ours.
     assert_eq!(
-        outsider.post("/workspaces", json!({"name": "x"})).await.0,
+        outsider
+            .post("/workspaces", json!({"name": "x", "organizationId": org()}))
+            .await
+            .0,
         StatusCode::FORBIDDEN
     );
+    let (status, created) = outsider.post("/workspaces", json!({"name": "x"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(created["organizationId"], org());
 
     let member = app.api_as(DEFAULT_ORGANIZATION_ID, OrgRole::Member).await;
     assert_eq!(

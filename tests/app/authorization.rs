@@ -5,19 +5,25 @@
 //! query or body); members lacking the role 403; the rest succeed. Organization members read
 //! everything in their organization; a workspace role adds to that on one workspace (editors
 //! rename, admins also move, delete and decide who holds a role); organization admins may do
-//! everything.
+//! everything. A person invited to the organization who has not accepted is still a stranger
+//! to it, answered exactly like one. A member of two organizations is a member of ours in the
+//! browser, but through an API application made in the other organization as good as a
+//! stranger to ours (an application acts only in the organization it was made for).
 //!
 //! Every successful answer is also searched for the ids of the organization the caller does
 //! not belong to (organization, regions, workspaces, data planes, their secrets, permissions):
-//! nothing of another organization ever comes back.
+//! nothing of another organization ever comes back. (The invited see our organization's id in
+//! their invitation; the member of both, the other organization's in their list of
+//! organizations; an application of the other organization, nothing of ours.)
 //!
 //! One row per endpoint, with one expectation per principal. A row's call runs once per
 //! principal, and whenever it changes something it first makes objects of its own (a fresh
 //! workspace, region, data plane, member...), so rows do not depend on each other or on their
-//! order. Server function rows with an `own_org` expectation run once more as the other
-//! organization's admin naming *their own* organization with our object ids, which must not
-//! reach our objects either. Every mismatch is collected and reported at the end, with its row,
-//! principal and answer.
+//! order. Server function rows with an `own_org` expectation run once more as each admin of
+//! the other organization (the outsider, and the member of both) naming *their own*
+//! organization with our object ids, which must not reach our objects either, even for
+//! someone who may see them in ours. Every mismatch is collected and reported at the end,
+//! with its row, principal and answer.
 //!
 //! To cover a new endpoint, add a row to [`server_functions`] or [`api_endpoints`].
 //!
@@ -54,12 +60,20 @@ enum Who {
     WsAdmin,
     /// An admin of the default organization (not an instance admin).
     OrgAdmin,
+    /// The outsider again (an admin of the other organization, where their API application
+    /// acts), but holding an open invitation to be an admin of ours, not accepted: still a
+    /// stranger to ours, answered exactly like the outsider.
+    Invited,
+    /// A member of the default organization and an admin of the other one, whose API
+    /// application was made in the other one: in the browser a member of ours, through the
+    /// API as good as a stranger to ours.
+    TwoOrgs,
 }
 
 use Who::*;
 
-const PRINCIPALS: [Who; 7] = [
-    Anonymous, Outsider, Member, Reader, Editor, WsAdmin, OrgAdmin,
+const PRINCIPALS: [Who; 9] = [
+    Anonymous, Outsider, Member, Reader, Editor, WsAdmin, OrgAdmin, Invited, TwoOrgs,
 ];
 
 impl Who {
@@ -136,9 +150,10 @@ macro_rules! call {
 /// A row: an endpoint, how to call it, and what each principal gets (in [`PRINCIPALS`] order).
 struct Case {
     name: &'static str,
-    expect: [Expect; 7],
-    /// What the other organization's admin gets naming their own organization instead of
-    /// ours, with our objects' ids; `None` when the row has no object id to misuse.
+    expect: [Expect; 9],
+    /// What the other organization's admins (the outsider, and the member of both) get naming
+    /// their own organization instead of ours, with our objects' ids; `None` when the row has
+    /// no object id to misuse.
     own_org: Option<Expect>,
     call: Call,
 }
@@ -210,7 +225,18 @@ impl Fixture {
             .unwrap_or_else(|| self.p(OrgAdmin).user_id.unwrap())
     }
 
-    /// The principal's own API application (the organization admin's for the anonymous).
+    /// The organization the principal's browser session acts in when not naming ours: the
+    /// other one for those who are not members of ours, else ours (the organization admin's
+    /// for the anonymous).
+    fn home(&self, who: Who) -> Uuid {
+        match who {
+            Outsider | Invited => self.other_org,
+            _ => org_id(),
+        }
+    }
+
+    /// The principal's own API application (the organization admin's for the anonymous). The
+    /// member of both organizations made theirs in the other one.
     fn application(&self, who: Who) -> Uuid {
         self.p(who)
             .api
@@ -355,9 +381,8 @@ impl Fixture {
             .unwrap()
     }
 
-    /// A new API application of `user`.
-    async fn fresh_application(&self, user: Uuid) -> Uuid {
-        let organization = first_organization(&self.pool, user).await;
+    /// A new API application of `user`, acting in `organization`.
+    async fn fresh_application(&self, organization: Uuid, user: Uuid) -> Uuid {
         create_application(&self.state, organization, user, &unique("app"))
             .await
             .0
@@ -403,11 +428,27 @@ impl Fixture {
             .id
     }
 
-    /// Ids the principal must never see.
-    fn foreign_ids(&self, who: Who) -> Vec<&(String, Uuid)> {
+    /// Ids the principal must never see in an answer about ours (through the API when
+    /// `api`, else in the browser).
+    fn foreign_ids(&self, who: Who, api: bool) -> Vec<&(String, Uuid)> {
         match who {
             Anonymous => self.their_ids.iter().chain(&self.our_ids).collect(),
             Outsider => self.our_ids.iter().collect(),
+            // Their invitation names our organization (its id and name), nothing else of it.
+            Invited => self
+                .our_ids
+                .iter()
+                .filter(|(_, id)| *id != org_id())
+                .collect(),
+            // Their application is the other organization's: ours is foreign to it.
+            TwoOrgs if api => self.our_ids.iter().collect(),
+            // In the browser they belong to both; what they are told of ours carries nothing
+            // of the other organization but its id (in the list of their organizations).
+            TwoOrgs => self
+                .their_ids
+                .iter()
+                .filter(|(_, id)| *id != self.other_org)
+                .collect(),
             _ => self.their_ids.iter().collect(),
         }
     }
@@ -613,6 +654,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
         let membership = match who {
             Anonymous => None,
             Outsider => Some((other_org, OrgRole::Admin)),
+            Invited => Some((other_org, OrgRole::Admin)),
             OrgAdmin => Some((org_id(), OrgRole::Admin)),
             _ => Some((org_id(), OrgRole::Member)),
         };
@@ -636,6 +678,22 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
                     .await
                     .unwrap();
             }
+            if who == Invited {
+                let address = Email::parse(&email).unwrap();
+                meridian::ops::invitations::invite(&state, &ours, &address, OrgRole::Admin)
+                    .await
+                    .unwrap();
+            }
+            if who == TwoOrgs {
+                db::organizations::add_member(&pool, other_org, id, OrgRole::Admin)
+                    .await
+                    .unwrap();
+            }
+            let api = if who == TwoOrgs {
+                app.api_in(other_org, id).await
+            } else {
+                app.api_for(id).await
+            };
             let client = app.client();
             client.sign_in(&email, PASSWORD).await;
             Principal {
@@ -643,7 +701,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
                 user_id: Some(id),
                 email,
                 client,
-                api: Some(app.api_for(id).await),
+                api: Some(api),
             }
         };
         principals.push(principal);
@@ -671,9 +729,10 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
     })
 }
 
-/// Runs every row as every principal (and, where a row says so, as the outsider naming their
-/// own organization); returns the number of calls and every mismatch.
-async fn run(fixture: &Arc<Fixture>, cases: &[Case]) -> (usize, Vec<String>) {
+/// Runs every row as every principal (and, where a row says so, as the other organization's
+/// admins naming their own organization); `api` says whether the rows call the public API.
+/// Returns the number of calls and every mismatch.
+async fn run(fixture: &Arc<Fixture>, cases: &[Case], api: bool) -> (usize, Vec<String>) {
     let mut calls = 0;
     let mut failures = Vec::new();
     for case in cases {
@@ -681,30 +740,35 @@ async fn run(fixture: &Arc<Fixture>, cases: &[Case]) -> (usize, Vec<String>) {
             let answer = (case.call)(fixture.clone(), who, org_id()).await;
             calls += 1;
             check(
-                fixture,
                 case.name,
                 who,
                 case.expect[column],
                 &answer,
+                &fixture.foreign_ids(who, api),
                 &mut failures,
             );
         }
         if let Some(expect) = case.own_org {
-            let answer = (case.call)(fixture.clone(), Outsider, fixture.other_org).await;
-            calls += 1;
-            let name = format!("{} [naming their own organization]", case.name);
-            check(fixture, &name, Outsider, expect, &answer, &mut failures);
+            // Naming their own organization, nothing of ours may come back, even to the
+            // member of both.
+            let ours: Vec<_> = fixture.our_ids.iter().collect();
+            for who in [Outsider, TwoOrgs] {
+                let answer = (case.call)(fixture.clone(), who, fixture.other_org).await;
+                calls += 1;
+                let name = format!("{} [naming their own organization]", case.name);
+                check(&name, who, expect, &answer, &ours, &mut failures);
+            }
         }
     }
     (calls, failures)
 }
 
 fn check(
-    fixture: &Fixture,
     row: &str,
     who: Who,
     expect: Expect,
     answer: &Answer,
+    foreign: &[&(String, Uuid)],
     failures: &mut Vec<String>,
 ) {
     let body: String = answer.body.chars().take(600).collect();
@@ -715,24 +779,45 @@ fn check(
         ));
     }
     if answer.status.is_success() {
-        for (what, id) in fixture.foreign_ids(who) {
+        for (what, id) in foreign {
             if answer.body.contains(&id.to_string()) {
                 failures.push(format!(
                     "{row} as {who:?}: the answer holds {what} {id} of an organization \
-                     they are not in: {body}"
+                     they may not see here: {body}"
                 ));
             }
         }
     }
 }
 
-async fn assert_table(pool: PgPool, table: fn() -> Vec<Case>) {
+async fn assert_table(pool: PgPool, table: fn() -> Vec<Case>, api: bool) {
     let mut app = TestApp::spawn(pool).await;
     let started = Instant::now();
     let fixture = fixture(&app).await;
     let set_up = started.elapsed();
     let cases = table();
-    let (calls, failures) = run(&fixture, &cases).await;
+    let (calls, mut failures) = run(&fixture, &cases, api).await;
+    // The invited principal was a stranger to ours throughout: no row took up their
+    // invitation.
+    let invited = fixture.p(Invited).user_id.unwrap();
+    let open: i64 = sqlx::query_scalar(
+        "select count(*) from invitations
+         where organization_id = $1 and email = $2 and accepted_at is null and revoked_at is null",
+    )
+    .bind(org_id())
+    .bind(&fixture.p(Invited).email)
+    .fetch_one(&fixture.pool)
+    .await
+    .unwrap();
+    let member = db::organizations::member(&fixture.pool, org_id(), invited)
+        .await
+        .unwrap();
+    if open != 1 || member.is_some() {
+        failures.push(format!(
+            "the invited principal's invitation is no longer open ({open}) or they became a \
+             member ({member:?})"
+        ));
+    }
     app.stop().await;
     eprintln!(
         "{} rows, {calls} calls in {:.1?} (fixture {:.1?})",
@@ -750,12 +835,12 @@ async fn assert_table(pool: PgPool, table: fn() -> Vec<Case>) {
 
 #[sqlx::test]
 async fn every_server_function_answers_each_caller_as_the_table_says(pool: PgPool) {
-    assert_table(pool, server_functions).await;
+    assert_table(pool, server_functions, false).await;
 }
 
 #[sqlx::test]
 async fn every_api_endpoint_answers_each_caller_as_the_table_says(pool: PgPool) {
-    assert_table(pool, api_endpoints).await;
+    assert_table(pool, api_endpoints, true).await;
 }
 
 /// Single sign-on is an organization's own business: an admin of another organization who
@@ -818,16 +903,17 @@ async fn another_organizations_sso_does_not_take_over_our_members_sign_in(pool: 
 /// Every `#[server(endpoint = ...)]` of `src/server_fns`.
 fn server_functions() -> Vec<Case> {
     vec![
-        // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin]
+        // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin,
+        //          invited, member of both]
         Case {
             name: "session/viewer",
-            expect: [OK, OK, OK, OK, OK, OK, OK],
+            expect: [OK, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.sf(w, "session/viewer", &[]).await),
         },
         Case {
             name: "session/sign-in",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             // Each signs in as themselves in a new browser; the anonymous with an unknown email.
             call: call!(|f, w, _| {
@@ -838,7 +924,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "session/sign-out",
-            expect: [OK, OK, OK, OK, OK, OK, OK],
+            expect: [OK, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             // In a session of its own, so the principal's stays signed in.
             call: call!(|f, w, _| {
@@ -851,7 +937,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "organizations/create",
-            expect: [E401, E403, E403, E403, E403, E403, E403],
+            expect: [E401, E403, E403, E403, E403, E403, E403, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 f.sf(w, "organizations/create", &[("name", unique("org"))])
@@ -860,7 +946,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "general/page",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 f.sf(w, "general/page", &[("organization_id", s(org))])
@@ -869,7 +955,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "general/rename-organization",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 let revision = f.revision("organizations", org).await;
@@ -883,7 +969,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "members/page",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 f.sf(w, "members/page", &[("organization_id", s(org))])
@@ -892,7 +978,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "members/invite",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
@@ -905,7 +991,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "members/revoke-invitation",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -919,7 +1005,7 @@ fn server_functions() -> Vec<Case> {
             name: "members/sign-up-link",
             // Operators (instance admins) only: an organization's admin never holds a way into
             // the account of the person they invite.
-            expect: [E401, E404, E403, E403, E403, E403, E403],
+            expect: [E401, E404, E403, E403, E403, E403, E403, E404, E403],
             own_org: Some(E403),
             call: call!(|f, w, org| {
                 let form = [
@@ -931,7 +1017,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "members/reveal-sign-up-link",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
@@ -943,7 +1029,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "members/sign-out",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -955,7 +1041,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "members/set-role",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -968,7 +1054,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "members/remove",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -980,7 +1066,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "regions/page",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 f.sf(w, "regions/page", &[("organization_id", s(org))])
@@ -989,7 +1075,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "regions/detail",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [("organization_id", s(org)), ("region_id", s(f.region))];
@@ -998,7 +1084,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "regions/liveness",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             // Their own organization's liveness, narrowed to a region it does not have: empty.
             own_org: Some(OK),
             call: call!(|f, w, org| {
@@ -1008,7 +1094,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "regions/create",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [("organization_id", s(org)), ("name", unique("region"))];
@@ -1017,7 +1103,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "regions/update",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let region = f.fresh_region().await;
@@ -1032,7 +1118,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "regions/delete",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1044,7 +1130,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "dataplanes/create",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1057,7 +1143,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "dataplanes/reveal",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
@@ -1069,7 +1155,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "dataplanes/detail",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1081,7 +1167,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "dataplanes/update",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let plane = f.fresh_plane().await;
@@ -1096,7 +1182,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "dataplanes/delete",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1108,7 +1194,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "dataplanes/rotate",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1120,7 +1206,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "dataplanes/revoke-secret",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let (plane, secret) = f.fresh_plane_with_second_secret().await;
@@ -1134,7 +1220,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/page",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 f.sf(w, "workspaces/page", &[("organization_id", s(org))])
@@ -1143,7 +1229,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/detail",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1155,7 +1241,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/create",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             // Their own organization, our region: not a region of theirs.
             own_org: Some(E422),
             call: call!(|f, w, org| {
@@ -1169,7 +1255,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/rename",
-            expect: [E401, E404, E403, E403, OK, OK, OK],
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let workspace = f.fresh_workspace(w).await;
@@ -1184,7 +1270,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/move",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let workspace = f.fresh_workspace(w).await;
@@ -1199,7 +1285,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/delete",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let workspace = f.fresh_workspace(w).await;
@@ -1213,7 +1299,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/grant",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1227,7 +1313,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/set-role",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let workspace = f.fresh_workspace(w).await;
@@ -1242,7 +1328,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/revoke",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let workspace = f.fresh_workspace(w).await;
@@ -1258,7 +1344,7 @@ fn server_functions() -> Vec<Case> {
             name: "workspaces/set-role (a permission on another workspace)",
             // The form names one workspace and the permission is on another: not found, for
             // everyone (administering one workspace gives no say over the roles on another).
-            expect: [E401, E404, E404, E404, E404, E404, E404],
+            expect: [E401, E404, E404, E404, E404, E404, E404, E404, E404],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let administered = f.fresh_workspace(w).await;
@@ -1274,7 +1360,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "workspaces/revoke (a permission on another workspace)",
-            expect: [E401, E404, E404, E404, E404, E404, E404],
+            expect: [E401, E404, E404, E404, E404, E404, E404, E404, E404],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let administered = f.fresh_workspace(w).await;
@@ -1289,7 +1375,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "audit/page",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 let mut form = vec![("organization_id", s(org)), ("page", s(0))];
@@ -1307,13 +1393,13 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "sso/page",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| f.sf(w, "sso/page", &[("organization_id", s(org))]).await),
         },
         Case {
             name: "sso/test",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [("organization_id", s(org)), ("issuer", f.provider.clone())];
@@ -1322,7 +1408,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "sso/save",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             // Domains of its own each time, which no one signs in with.
             call: call!(|f, w, org| {
@@ -1339,7 +1425,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "sso/delete",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
             call: call!(|f, w, org| {
                 f.sso_configured().await;
@@ -1348,7 +1434,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "sso/verify-domain",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [
@@ -1360,7 +1446,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "applications/page",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 f.sf(w, "applications/page", &[("organization_id", s(org))])
@@ -1369,7 +1455,9 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "applications/detail",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            // The member of both made their application in the other organization: in ours
+            // it does not exist.
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
@@ -1381,7 +1469,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "applications/create",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [("organization_id", s(org)), ("name", unique("app"))];
@@ -1390,7 +1478,10 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "applications/reveal",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            // Hands out only what this session stashed when it made an application (here
+            // nothing, `null`) to a member of the organization named: the member of both is
+            // one, whichever organization their application is in.
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
@@ -1402,12 +1493,15 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "applications/delete",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
                     ("organization_id", s(org)),
-                    ("application_id", s(f.fresh_application(f.user(w)).await)),
+                    (
+                        "application_id",
+                        s(f.fresh_application(f.home(w), f.user(w)).await),
+                    ),
                 ];
                 f.sf(w, "applications/delete", &form).await
             }),
@@ -1415,31 +1509,37 @@ fn server_functions() -> Vec<Case> {
         Case {
             name: "applications/detail (someone else's)",
             // Applications are their owner's alone, whatever the caller's role.
-            expect: [E401, E404, E404, E404, E404, E404, E404],
+            expect: [E401, E404, E404, E404, E404, E404, E404, E404, E404],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
                     ("organization_id", s(org)),
-                    ("application_id", s(f.fresh_application(f.bystander).await)),
+                    (
+                        "application_id",
+                        s(f.fresh_application(org_id(), f.bystander).await),
+                    ),
                 ];
                 f.sf(w, "applications/detail", &form).await
             }),
         },
         Case {
             name: "applications/delete (someone else's)",
-            expect: [E401, E404, E404, E404, E404, E404, E404],
+            expect: [E401, E404, E404, E404, E404, E404, E404, E404, E404],
             own_org: None,
             call: call!(|f, w, org| {
                 let form = [
                     ("organization_id", s(org)),
-                    ("application_id", s(f.fresh_application(f.bystander).await)),
+                    (
+                        "application_id",
+                        s(f.fresh_application(org_id(), f.bystander).await),
+                    ),
                 ];
                 f.sf(w, "applications/delete", &form).await
             }),
         },
         Case {
             name: "invitations/mine",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.sf(w, "invitations/mine", &[]).await),
         },
@@ -1447,7 +1547,7 @@ fn server_functions() -> Vec<Case> {
             name: "invitations/accept (someone else's)",
             // Only the person an invitation is addressed to, signed in, may take it up;
             // to anyone else it does not exist, whatever their role in the organization.
-            expect: [E401, E404, E404, E404, E404, E404, E404],
+            expect: [E401, E404, E404, E404, E404, E404, E404, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let form = [("invitation_id", s(f.fresh_invitation().await))];
@@ -1456,7 +1556,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "invitations/decline (someone else's)",
-            expect: [E401, E404, E404, E404, E404, E404, E404],
+            expect: [E401, E404, E404, E404, E404, E404, E404, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let form = [("invitation_id", s(f.fresh_invitation().await))];
@@ -1465,7 +1565,7 @@ fn server_functions() -> Vec<Case> {
         },
         Case {
             name: "account/page",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.sf(w, "account/page", &[]).await),
         },
@@ -1473,7 +1573,7 @@ fn server_functions() -> Vec<Case> {
             name: "account/password",
             // Each their own, to the same password again, so the other rows still sign in
             // with it; the session that changes it stays signed in.
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| {
                 let form = [
@@ -1491,10 +1591,11 @@ fn server_functions() -> Vec<Case> {
 fn api_endpoints() -> Vec<Case> {
     use Method as M;
     vec![
-        // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin]
+        // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin,
+        //          invited, member of both]
         Case {
             name: "POST /applications/token",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             // Each principal's own application; the anonymous with made-up credentials.
             call: call!(|f, w, _| {
@@ -1512,7 +1613,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /regions?organizationId=",
-            expect: [E401, E403, OK, OK, OK, OK, OK],
+            expect: [E401, E403, OK, OK, OK, OK, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/regions?organizationId={}", org_id());
@@ -1521,7 +1622,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "POST /regions",
-            expect: [E401, E403, E403, E403, E403, E403, OK],
+            expect: [E401, E403, E403, E403, E403, E403, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let body = json!({"name": unique("region"), "organizationId": org_id()});
@@ -1530,7 +1631,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /regions/{id}",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/regions/{}", f.region);
@@ -1539,7 +1640,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "PATCH /regions/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/regions/{}", f.fresh_region().await);
@@ -1549,7 +1650,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /regions/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/regions/{}", f.fresh_region().await);
@@ -1558,7 +1659,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /regions/{id}/dataplanes",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/regions/{}/dataplanes", f.region);
@@ -1567,7 +1668,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "POST /regions/{id}/dataplanes",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/regions/{}/dataplanes", f.region);
@@ -1577,7 +1678,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /regions/{id}/dataplanes/{id}",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/regions/{}/dataplanes/{}", f.region, f.data_plane);
@@ -1586,7 +1687,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "PATCH /regions/{id}/dataplanes/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let plane = f.fresh_plane().await;
@@ -1597,7 +1698,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /regions/{id}/dataplanes/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let plane = f.fresh_plane().await;
@@ -1607,14 +1708,14 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /dataplanes",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.api(w, M::GET, "/dataplanes", None).await),
         },
         Case {
             name: "GET /dataplanes?regionIds=",
             // The outsider asks for our region by id and gets nothing of it.
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/dataplanes?regionIds={}", f.region);
@@ -1623,7 +1724,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "POST /dataplanes",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let body = json!({"regionId": f.region, "name": unique("plane")});
@@ -1632,7 +1733,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /dataplanes/{id}",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/dataplanes/{}", f.data_plane);
@@ -1641,7 +1742,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "PATCH /dataplanes/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/dataplanes/{}", f.fresh_plane().await);
@@ -1651,7 +1752,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /dataplanes/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/dataplanes/{}", f.fresh_plane().await);
@@ -1660,7 +1761,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /dataplanes/{id}/secrets",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/dataplanes/{}/secrets", f.data_plane);
@@ -1669,7 +1770,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "POST /dataplanes/{id}/secrets",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/dataplanes/{}/secrets", f.fresh_plane().await);
@@ -1678,7 +1779,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /dataplanes/{id}/secrets/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let (plane, secret) = f.fresh_plane_with_second_secret().await;
@@ -1688,14 +1789,14 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /workspaces",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.api(w, M::GET, "/workspaces", None).await),
         },
         Case {
             name: "GET /workspaces?workspaceIds=",
             // The outsider asks for our workspaces by id and gets nothing of them.
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!(
@@ -1708,7 +1809,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /workspaces?organizationId=",
-            expect: [E401, E403, OK, OK, OK, OK, OK],
+            expect: [E401, E403, OK, OK, OK, OK, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/workspaces?organizationId={}", org_id());
@@ -1717,8 +1818,9 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "POST /workspaces",
-            // No organizationId: the default organization.
-            expect: [E401, E403, E403, E403, E403, E403, OK],
+            // No organizationId: the organization the caller's application acts in (the other
+            // one for the outsider, the invited and the member of two).
+            expect: [E401, OK, E403, E403, E403, E403, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| {
                 let body = json!({"name": unique("ws")});
@@ -1727,7 +1829,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /workspaces/{id}",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/workspaces/{}", f.workspace);
@@ -1736,7 +1838,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "PATCH /workspaces/{id} (rename)",
-            expect: [E401, E404, E403, E403, OK, OK, OK],
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
@@ -1746,7 +1848,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "PATCH /workspaces/{id} (move)",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
@@ -1756,7 +1858,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /workspaces/{id}",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/workspaces/{}", f.fresh_workspace(w).await);
@@ -1765,13 +1867,13 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /organizations",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.api(w, M::GET, "/organizations", None).await),
         },
         Case {
             name: "GET /audit-events?organizationId=",
-            expect: [E401, E403, E403, E403, E403, E403, OK],
+            expect: [E401, E403, E403, E403, E403, E403, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/audit-events?organizationId={}", org_id());
@@ -1780,7 +1882,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /users?organizationId=",
-            expect: [E401, E403, OK, OK, OK, OK, OK],
+            expect: [E401, E403, OK, OK, OK, OK, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/users?organizationId={}", org_id());
@@ -1789,7 +1891,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "POST /users/{id}/sign-out",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/users/{}/sign-out", f.fresh_member().await);
@@ -1799,7 +1901,7 @@ fn api_endpoints() -> Vec<Case> {
         Case {
             name: "PUT /users/{id}/password",
             // Operators (instance admins) only, never an organization's admin.
-            expect: [E401, E403, E403, E403, E403, E403, E403],
+            expect: [E401, E403, E403, E403, E403, E403, E403, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/users/{}/password", f.fresh_member().await);
@@ -1809,7 +1911,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /invitations?organizationId=",
-            expect: [E401, E403, E403, E403, E403, E403, OK],
+            expect: [E401, E403, E403, E403, E403, E403, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/invitations?organizationId={}", org_id());
@@ -1818,7 +1920,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /invitations/{id}",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/invitations/{}", f.fresh_invitation().await);
@@ -1827,13 +1929,13 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /permissions (own)",
-            expect: [E401, OK, OK, OK, OK, OK, OK],
+            expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.api(w, M::GET, "/permissions", None).await),
         },
         Case {
             name: "GET /permissions?organizationId=",
-            expect: [E401, E403, OK, OK, OK, OK, OK],
+            expect: [E401, E403, OK, OK, OK, OK, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/permissions?organizationId={}", org_id());
@@ -1842,7 +1944,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "POST /permissions (organization)",
-            expect: [E401, E403, E403, E403, E403, E403, OK],
+            expect: [E401, E403, E403, E403, E403, E403, OK, E403, E403],
             own_org: None,
             call: call!(|f, w, _| {
                 let body = json!({
@@ -1857,7 +1959,7 @@ fn api_endpoints() -> Vec<Case> {
             name: "POST /permissions (workspace)",
             // A workspace in the body that the outsider cannot see reads as no such
             // workspace (422), exactly like an unknown id: nothing is revealed.
-            expect: [E401, E422, E403, E403, E403, OK, OK],
+            expect: [E401, E422, E403, E403, E403, OK, OK, E422, E422],
             own_org: None,
             call: call!(|f, w, _| {
                 let body = json!({
@@ -1870,7 +1972,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "GET /permissions/{id}",
-            expect: [E401, E404, OK, OK, OK, OK, OK],
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/permissions/{}", f.reader_permission);
@@ -1879,7 +1981,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "PATCH /permissions/{id} (workspace)",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let workspace = f.fresh_workspace(w).await;
@@ -1890,7 +1992,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "PATCH /permissions/{id} (organization)",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/permissions/{}", f.fresh_membership().await);
@@ -1900,7 +2002,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /permissions/{id} (workspace)",
-            expect: [E401, E404, E403, E403, E403, OK, OK],
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let workspace = f.fresh_workspace(w).await;
@@ -1912,7 +2014,7 @@ fn api_endpoints() -> Vec<Case> {
             name: "PATCH /permissions/{id} (a workspace the caller has no role on)",
             // The form names one workspace and the permission is on another: not found, for
             // everyone (administering one workspace gives no say over the roles on another).
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let elsewhere = f.fresh_workspace(Member).await;
@@ -1923,7 +2025,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /permissions/{id} (a workspace the caller has no role on)",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let elsewhere = f.fresh_workspace(Member).await;
@@ -1933,7 +2035,7 @@ fn api_endpoints() -> Vec<Case> {
         },
         Case {
             name: "DELETE /permissions/{id} (organization)",
-            expect: [E401, E404, E403, E403, E403, E403, OK],
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
             own_org: None,
             call: call!(|f, w, _| {
                 let path = format!("/permissions/{}", f.fresh_membership().await);

@@ -1,11 +1,17 @@
 //! Single sign-on over OpenID Connect, end to end. A small but real OpenID provider runs in the
-//! test process (discovery, JWKS, an authorization endpoint that signs everyone in at once,
-//! and a token endpoint that checks client credentials, the code and PKCE), and a browser-like
-//! client goes from the sign-in form to the provider and back, following every redirect by
-//! hand. Covered: just-in-time accounts and identity linking, session rotation, `next`, forged
-//! or mismatched ID tokens, replayed or mismatched callbacks, addresses outside the domains
-//! the organization proved it controls (which its provider never speaks for), unverified
-//! addresses, errors from the provider, and organizations that require SSO.
+//! test process (discovery, JWKS, an authorization endpoint that signs everyone in at once, a
+//! token endpoint that checks client credentials, the code and PKCE, and a userinfo endpoint),
+//! and a browser-like client goes from the sign-in form to the provider and back, following
+//! every redirect by hand. Each test chooses what the provider is like: the algorithm it signs
+//! ID tokens with (RS256, PS256, ES256, EdDSA, or HS256 keyed with the client secret), whether
+//! the email and name are in the ID token or only at userinfo, the client authentication
+//! methods it takes, its end-session endpoint, and how far its clock is off ours. Covered:
+//! just-in-time accounts and identity linking, session rotation, `next`, forged or mismatched
+//! ID tokens, signature algorithms, clock skew, claims from userinfo, `client_secret_post`,
+//! replayed or mismatched callbacks, addresses outside the domains the organization proved it
+//! controls (which its provider never speaks for, even when another organization's admin
+//! claims them), unverified addresses, errors from the provider, sign-out at the provider, and
+//! organizations that require SSO.
 
 use crate::common::*;
 use axum::extract::{Form, Query, State};
@@ -99,6 +105,15 @@ const ROGUE_KEY_N: &str = "k1KANLOO97JGo10-E8i-cMwBJ5sHZzXbIWV6CMrUmdrv7YZxpNn-6
 /// Both keys' public exponent, 65537.
 const KEY_E: &str = "AQAB";
 const KEY_ID: &str = "test-key-1";
+/// The provider's P-256 key for ES256, PKCS#8 DER in base64, generated for this file with
+/// `openssl ecparam -name prime256v1 -genkey -noout | openssl pkcs8 -topk8 -nocrypt -outform DER`.
+/// Test only, like the RSA keys.
+const EC_KEY_PKCS8: &str = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgzrgAHJxjxNnTy0RLi44+ucZ9qm4RajNvsUrLrZv2P2ShRANCAAT6jZKvo8iCheNNYXMGCDO7sLRrHq1ycvoPC6X99uD9fC6G7Go7W3akq7Me22kKj0OE8FUII0zy2B6h885TS+/q";
+/// The public point of [`EC_KEY_PKCS8`] (`openssl ec -pubout`), coordinates in base64url.
+const EC_KEY_X: &str = "-o2Sr6PIgoXjTWFzBggzu7C0ax6tcnL6Dwul_fbg_Xw";
+const EC_KEY_Y: &str = "LobsajtbdqSrsx7baQqPQ4TwVQgjTPLYHqHzzlNL7-o";
+/// The seed of the provider's Ed25519 key for EdDSA (its public half is derived from it).
+const ED25519_SEED: [u8; 32] = *b"meridian-test-only-ed25519-seed!";
 
 const CLIENT_ID: &str = "meridian-test-client";
 /// Only characters that need no escaping in HTTP basic authentication, where OAuth clients
@@ -115,6 +130,16 @@ fn der_of(pem: &str) -> Vec<u8> {
     STANDARD.decode(body).expect("embedded PEM is base64")
 }
 
+/// The Ed25519 key derived from [`ED25519_SEED`].
+fn ed25519_key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&ED25519_SEED)
+}
+
+/// `x` of the Ed25519 key's JWK: its public key, base64url.
+fn ed25519_x() -> String {
+    URL_SAFE_NO_PAD.encode(ed25519_key().verifying_key().to_bytes())
+}
+
 // ---------------------------------------------------------------------------------------------
 // The identity provider.
 // ---------------------------------------------------------------------------------------------
@@ -125,13 +150,52 @@ enum Mode {
     Good,
     /// `alg: none` and no signature.
     AlgNone,
-    /// Signed by a key the JWKS does not hold, under the JWKS key's `kid`.
+    /// Signed (RS256) by a key the JWKS does not hold, under the JWKS key's `kid`.
     BadSignature,
     WrongIssuer,
     WrongAudience,
     /// Expired an hour ago.
     Expired,
     WrongNonce,
+}
+
+/// How the provider signs its ID tokens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Alg {
+    /// RSA PKCS#1 v1.5 with [`PROVIDER_KEY_PEM`].
+    RS256,
+    /// RSA-PSS with the same RSA key.
+    PS256,
+    /// ECDSA P-256 with [`EC_KEY_PKCS8`].
+    ES256,
+    /// Ed25519 with the key of [`ED25519_SEED`].
+    EdDSA,
+    /// HMAC with the client secret as the key (which OpenID Connect allows, but which anyone
+    /// holding the secret can forge, so a relying party should not accept it for sign-in).
+    HS256,
+}
+
+impl Alg {
+    fn name(self) -> &'static str {
+        match self {
+            Alg::RS256 => "RS256",
+            Alg::PS256 => "PS256",
+            Alg::ES256 => "ES256",
+            Alg::EdDSA => "EdDSA",
+            Alg::HS256 => "HS256",
+        }
+    }
+
+    /// The `kid` its key has in the JWKS (HS256 has no published key).
+    fn key_id(self) -> &'static str {
+        match self {
+            Alg::RS256 => KEY_ID,
+            Alg::PS256 => "test-key-ps256",
+            Alg::ES256 => "test-key-es256",
+            Alg::EdDSA => "test-key-eddsa",
+            Alg::HS256 => "client-secret",
+        }
+    }
 }
 
 /// Who the provider says signed in.
@@ -171,13 +235,42 @@ struct TokenCall {
     error: Option<&'static str>,
 }
 
+/// A call to the userinfo endpoint, as the provider saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct UserinfoCall {
+    /// Whether it came with an access token the token endpoint issued.
+    authorized: bool,
+}
+
+/// The provider's state. What its discovery document says (`algorithms`, `auth_methods`,
+/// `end_session`) is remembered by the application for minutes once it has read it, so
+/// tests set those before configuring SSO.
 struct ProviderState {
     issuer: String,
     mode: Mode,
+    /// What ID tokens are signed with.
+    alg: Alg,
+    /// `id_token_signing_alg_values_supported`.
+    algorithms: Vec<Alg>,
+    /// `token_endpoint_auth_methods_supported`; the token endpoint refuses the others.
+    auth_methods: Vec<&'static str>,
+    /// `end_session_endpoint`, if any.
+    end_session: Option<String>,
+    /// Whether `email`, `email_verified` and `name` go in the ID token; if not, only the
+    /// userinfo endpoint tells them.
+    claims_in_id_token: bool,
+    /// A `sub` the userinfo endpoint answers with instead of the person's.
+    userinfo_subject: Option<String>,
+    /// Seconds added to now for the ID token's `iat` and `exp`.
+    iat_offset: i64,
+    exp_offset: i64,
     person: Person,
     grants: HashMap<String, Grant>,
+    /// Access tokens issued, with whom they were issued for.
+    access_tokens: HashMap<String, Person>,
     authorize_requests: Vec<HashMap<String, String>>,
     token_calls: Vec<TokenCall>,
+    userinfo_calls: Vec<UserinfoCall>,
 }
 
 type Shared = Arc<Mutex<ProviderState>>;
@@ -195,16 +288,27 @@ impl Provider {
         let state = Arc::new(Mutex::new(ProviderState {
             issuer: url.clone(),
             mode: Mode::Good,
+            alg: Alg::RS256,
+            algorithms: vec![Alg::RS256],
+            auth_methods: vec!["client_secret_basic", "client_secret_post"],
+            end_session: Some(format!("{url}/logout")),
+            claims_in_id_token: true,
+            userinfo_subject: None,
+            iat_offset: 0,
+            exp_offset: 300,
             person: Person::new("alice-subject", ALICE, "Alice Example"),
             grants: HashMap::new(),
+            access_tokens: HashMap::new(),
             authorize_requests: Vec::new(),
             token_calls: Vec::new(),
+            userinfo_calls: Vec::new(),
         }));
         let router = Router::new()
             .route("/.well-known/openid-configuration", get(discovery))
             .route("/jwks", get(jwks))
             .route("/authorize", get(authorize))
             .route("/token", post(token))
+            .route("/userinfo", get(userinfo))
             .route("/logout", get(|| async { "Signed out." }))
             .with_state(state.clone());
         tokio::spawn(async move {
@@ -221,6 +325,46 @@ impl Provider {
         self.state.lock().unwrap().person = person;
     }
 
+    /// Signs with `alg` and announces only it. (Before SSO is configured.)
+    fn set_algorithm(&self, alg: Alg) {
+        let mut state = self.state.lock().unwrap();
+        state.alg = alg;
+        state.algorithms = vec![alg];
+    }
+
+    /// Signs with `alg` but announces `announced`. (Before SSO is configured.)
+    fn set_algorithms(&self, alg: Alg, announced: &[Alg]) {
+        let mut state = self.state.lock().unwrap();
+        state.alg = alg;
+        state.algorithms = announced.to_vec();
+    }
+
+    /// The client authentication methods announced and accepted. (Before SSO is configured.)
+    fn set_auth_methods(&self, methods: &[&'static str]) {
+        self.state.lock().unwrap().auth_methods = methods.to_vec();
+    }
+
+    /// The end-session endpoint announced. (Before SSO is configured.)
+    fn set_end_session(&self, url: Option<&str>) {
+        self.state.lock().unwrap().end_session = url.map(str::to_owned);
+    }
+
+    /// Whether the ID token carries the email and name, or only the userinfo endpoint does.
+    fn set_claims_in_id_token(&self, in_id_token: bool) {
+        self.state.lock().unwrap().claims_in_id_token = in_id_token;
+    }
+
+    fn set_userinfo_subject(&self, subject: Option<&str>) {
+        self.state.lock().unwrap().userinfo_subject = subject.map(str::to_owned);
+    }
+
+    /// `iat` and `exp` of the next ID tokens, in seconds from now.
+    fn set_clock(&self, iat_offset: i64, exp_offset: i64) {
+        let mut state = self.state.lock().unwrap();
+        state.iat_offset = iat_offset;
+        state.exp_offset = exp_offset;
+    }
+
     fn last_authorize_request(&self) -> HashMap<String, String> {
         let state = self.state.lock().unwrap();
         state
@@ -233,35 +377,73 @@ impl Provider {
     fn token_calls(&self) -> Vec<TokenCall> {
         self.state.lock().unwrap().token_calls.clone()
     }
+
+    fn userinfo_calls(&self) -> Vec<UserinfoCall> {
+        self.state.lock().unwrap().userinfo_calls.clone()
+    }
 }
 
 async fn discovery(State(state): State<Shared>) -> Json<Value> {
-    let issuer = state.lock().unwrap().issuer.clone();
-    Json(json!({
+    let state = state.lock().unwrap();
+    let issuer = &state.issuer;
+    let mut document = json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
+        "userinfo_endpoint": format!("{issuer}/userinfo"),
         "jwks_uri": format!("{issuer}/jwks"),
-        "end_session_endpoint": format!("{issuer}/logout"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported":
+            state.algorithms.iter().map(|a| a.name()).collect::<Vec<_>>(),
         "scopes_supported": ["openid", "email", "profile"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": state.auth_methods,
         "code_challenge_methods_supported": ["S256"],
-    }))
+    });
+    if let Some(end_session) = &state.end_session {
+        document["end_session_endpoint"] = json!(end_session);
+    }
+    Json(document)
 }
 
+/// Every key the provider signs with, each under its own `kid` and `alg`.
 async fn jwks() -> Json<Value> {
     Json(json!({
-        "keys": [{
-            "kty": "RSA",
-            "use": "sig",
-            "alg": "RS256",
-            "kid": KEY_ID,
-            "n": PROVIDER_KEY_N,
-            "e": KEY_E,
-        }]
+        "keys": [
+            {
+                "kty": "RSA",
+                "use": "sig",
+                "alg": "RS256",
+                "kid": Alg::RS256.key_id(),
+                "n": PROVIDER_KEY_N,
+                "e": KEY_E,
+            },
+            {
+                "kty": "RSA",
+                "use": "sig",
+                "alg": "PS256",
+                "kid": Alg::PS256.key_id(),
+                "n": PROVIDER_KEY_N,
+                "e": KEY_E,
+            },
+            {
+                "kty": "EC",
+                "use": "sig",
+                "alg": "ES256",
+                "kid": Alg::ES256.key_id(),
+                "crv": "P-256",
+                "x": EC_KEY_X,
+                "y": EC_KEY_Y,
+            },
+            {
+                "kty": "OKP",
+                "use": "sig",
+                "alg": "EdDSA",
+                "kid": Alg::EdDSA.key_id(),
+                "crv": "Ed25519",
+                "x": ed25519_x(),
+            },
+        ]
     }))
 }
 
@@ -307,8 +489,9 @@ async fn authorize(
     (StatusCode::FOUND, [(header::LOCATION, back.to_string())]).into_response()
 }
 
-/// Redeems a code: client credentials (basic or form), the code once, the same redirect URI,
-/// and the PKCE verifier against the challenge.
+/// Redeems a code: client credentials (basic or form, whichever the discovery document
+/// announces), the code once, the same redirect URI, and the PKCE verifier against the
+/// challenge.
 async fn token(
     State(state): State<Shared>,
     headers: HeaderMap,
@@ -329,7 +512,11 @@ async fn token(
         }
         None => ("post", field("client_id"), field("client_secret")),
     };
-    let error = if client_id != CLIENT_ID || client_secret != CLIENT_SECRET {
+    let method_allowed = state
+        .auth_methods
+        .iter()
+        .any(|m| m.strip_prefix("client_secret_") == Some(client_auth));
+    let error = if client_id != CLIENT_ID || client_secret != CLIENT_SECRET || !method_allowed {
         Some("invalid_client")
     } else if field("grant_type") != "authorization_code" {
         Some("unsupported_grant_type")
@@ -346,18 +533,16 @@ async fn token(
                 Some("invalid_grant")
             }
             Some(grant) => {
-                let id_token = id_token(
-                    &state.issuer,
-                    state.mode,
-                    &state.person,
-                    grant.nonce.as_deref(),
-                );
+                let id_token = id_token(&state, grant.nonce.as_deref());
+                let access_token = Uuid::new_v4().simple().to_string();
+                let person = state.person.clone();
+                state.access_tokens.insert(access_token.clone(), person);
                 state.token_calls.push(TokenCall {
                     client_auth,
                     error: None,
                 });
                 return Json(json!({
-                    "access_token": Uuid::new_v4().simple().to_string(),
+                    "access_token": access_token,
                     "token_type": "Bearer",
                     "expires_in": 3600,
                     "id_token": id_token,
@@ -375,23 +560,36 @@ async fn token(
     (status, Json(json!({ "error": error }))).into_response()
 }
 
-fn id_token(issuer: &str, mode: Mode, person: &Person, nonce: Option<&str>) -> String {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut claims = json!({
-        "iss": if mode == Mode::WrongIssuer { "https://impostor.example" } else { issuer },
-        "sub": person.subject,
-        "aud": if mode == Mode::WrongAudience { "someone-else" } else { CLIENT_ID },
-        "iat": if mode == Mode::Expired { now - 7200 } else { now },
-        "exp": if mode == Mode::Expired { now - 3600 } else { now + 300 },
+/// Tells who an access token it issued was issued for: `sub`, and `email`, `email_verified`
+/// and `name` where the provider knows them. 401 without such a token.
+async fn userinfo(State(state): State<Shared>, headers: HeaderMap) -> ServerResponse {
+    let mut state = state.lock().unwrap();
+    let person = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|token| state.access_tokens.get(token).cloned());
+    state.userinfo_calls.push(UserinfoCall {
+        authorized: person.is_some(),
     });
-    let nonce = if mode == Mode::WrongNonce {
-        Some("not-the-nonce-we-were-given")
-    } else {
-        nonce
+    let Some(person) = person else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+        )
+            .into_response();
     };
-    if let Some(nonce) = nonce {
-        claims["nonce"] = json!(nonce);
-    }
+    let subject = state
+        .userinfo_subject
+        .clone()
+        .unwrap_or(person.subject.clone());
+    let mut claims = json!({ "sub": subject });
+    add_profile(&mut claims, &person);
+    Json(claims).into_response()
+}
+
+/// `email`, `email_verified` and `name`, those the person has.
+fn add_profile(claims: &mut Value, person: &Person) {
     if let Some(email) = &person.email {
         claims["email"] = json!(email);
     }
@@ -401,24 +599,80 @@ fn id_token(issuer: &str, mode: Mode, person: &Person, nonce: Option<&str>) -> S
     if let Some(name) = &person.name {
         claims["name"] = json!(name);
     }
+}
+
+fn id_token(state: &ProviderState, nonce: Option<&str>) -> String {
+    let (mode, person) = (state.mode, &state.person);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (iat, exp) = if mode == Mode::Expired {
+        (now - 7200, now - 3600)
+    } else {
+        (now + state.iat_offset, now + state.exp_offset)
+    };
+    let mut claims = json!({
+        "iss": if mode == Mode::WrongIssuer { "https://impostor.example" } else { &state.issuer },
+        "sub": person.subject,
+        "aud": if mode == Mode::WrongAudience { "someone-else" } else { CLIENT_ID },
+        "iat": iat,
+        "exp": exp,
+    });
+    let nonce = if mode == Mode::WrongNonce {
+        Some("not-the-nonce-we-were-given")
+    } else {
+        nonce
+    };
+    if let Some(nonce) = nonce {
+        claims["nonce"] = json!(nonce);
+    }
+    if state.claims_in_id_token {
+        add_profile(&mut claims, person);
+    }
     if mode == Mode::AlgNone {
         let header = URL_SAFE_NO_PAD.encode(json!({"alg": "none", "typ": "JWT"}).to_string());
         let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
         return format!("{header}.{payload}.");
     }
-    let key = if mode == Mode::BadSignature {
-        ROGUE_KEY_PEM
-    } else {
-        PROVIDER_KEY_PEM
+    if mode == Mode::BadSignature {
+        return sign(Alg::RS256, ROGUE_KEY_PEM, &claims);
+    }
+    sign(state.alg, PROVIDER_KEY_PEM, &claims)
+}
+
+/// A JWS of `claims` with `alg` under its `kid`; `rsa_pem` is the key for RS256 and PS256.
+fn sign(alg: Alg, rsa_pem: &str, claims: &Value) -> String {
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    let (algorithm, key) = match alg {
+        Alg::RS256 => (
+            Algorithm::RS256,
+            EncodingKey::from_rsa_der(&der_of(rsa_pem)),
+        ),
+        Alg::PS256 => (
+            Algorithm::PS256,
+            EncodingKey::from_rsa_der(&der_of(rsa_pem)),
+        ),
+        Alg::ES256 => (
+            Algorithm::ES256,
+            EncodingKey::from_ec_der(&STANDARD.decode(EC_KEY_PKCS8).unwrap()),
+        ),
+        Alg::HS256 => (
+            Algorithm::HS256,
+            EncodingKey::from_secret(CLIENT_SECRET.as_bytes()),
+        ),
+        Alg::EdDSA => {
+            use ed25519_dalek::Signer;
+            let header = json!({"alg": "EdDSA", "typ": "JWT", "kid": alg.key_id()});
+            let input = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header.to_string()),
+                URL_SAFE_NO_PAD.encode(claims.to_string())
+            );
+            let signature = ed25519_key().sign(input.as_bytes());
+            return format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()));
+        }
     };
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(KEY_ID.to_owned());
-    jsonwebtoken::encode(
-        &header,
-        &claims,
-        &jsonwebtoken::EncodingKey::from_rsa_der(&der_of(key)),
-    )
-    .expect("signing a test ID token")
+    let mut header = Header::new(algorithm);
+    header.kid = Some(alg.key_id().to_owned());
+    jsonwebtoken::encode(&header, claims, &key).expect("signing a test ID token")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,6 +759,40 @@ async fn app_with_sso(pool: PgPool) -> (TestApp, Provider) {
     let provider = Provider::start().await;
     configure_sso(&app, &provider, false).await;
     (app, provider)
+}
+
+/// A new provider, set up by `set_up` (what its discovery document says), made the default
+/// organization's (in place of the one before, if any).
+async fn new_provider_for(app: &TestApp, set_up: impl FnOnce(&Provider)) -> Provider {
+    let provider = Provider::start().await;
+    set_up(&provider);
+    configure_sso(app, &provider, false).await;
+    provider
+}
+
+/// The default organization's settings page, where a member lands after signing in.
+fn general_page() -> String {
+    format!("/orgs/{DEFAULT_ORGANIZATION_ID}/settings/general")
+}
+
+/// Signs `client` out; returns where the browser is sent.
+async fn sign_out(client: &Client) -> String {
+    let res = client.call("session/sign-out", &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    redirect_target(&res).expect("signing out answers with a redirect")
+}
+
+/// The header of the ID token a sign-out address hands the provider as `id_token_hint`.
+fn id_token_hint_header(sign_out_target: &str) -> Value {
+    let url = reqwest::Url::parse(sign_out_target).expect("the provider's sign-out address");
+    let hint = url
+        .query_pairs()
+        .find(|(k, _)| k == "id_token_hint")
+        .expect("an id_token_hint")
+        .1
+        .into_owned();
+    let header = hint.split('.').next().unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap()
 }
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
@@ -703,6 +991,45 @@ fn the_embedded_test_keys_match_their_published_moduli() {
     }
 }
 
+#[test]
+fn the_embedded_ec_key_and_the_ed25519_seed_match_their_published_jwks() {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+    let claims = json!({"sub": "x", "exp": 4_000_000_000u64});
+    let forged_payload =
+        URL_SAFE_NO_PAD.encode(json!({"sub": "y", "exp": 4_000_000_000u64}).to_string());
+    for (alg, algorithm, published) in [
+        (
+            Alg::ES256,
+            Algorithm::ES256,
+            DecodingKey::from_ec_components(EC_KEY_X, EC_KEY_Y).unwrap(),
+        ),
+        (
+            Alg::EdDSA,
+            Algorithm::EdDSA,
+            DecodingKey::from_ed_components(&ed25519_x()).unwrap(),
+        ),
+        (
+            Alg::PS256,
+            Algorithm::PS256,
+            DecodingKey::from_rsa_components(PROVIDER_KEY_N, KEY_E).unwrap(),
+        ),
+    ] {
+        let mut validation = Validation::new(algorithm);
+        validation.validate_aud = false;
+        let token = sign(alg, PROVIDER_KEY_PEM, &claims);
+        let verified = decode::<Value>(&token, &published, &validation)
+            .unwrap_or_else(|e| panic!("{alg:?}: the published key verifies: {e}"));
+        assert_eq!(verified.header.kid.as_deref(), Some(alg.key_id()));
+        // The signature is really checked: the same signature over other claims fails.
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged = format!("{}.{forged_payload}.{}", parts[0], parts[2]);
+        assert!(
+            decode::<Value>(&forged, &published, &validation).is_err(),
+            "{alg:?}"
+        );
+    }
+}
+
 #[sqlx::test]
 async fn sso_sign_in_creates_the_user_just_in_time_and_rotates_the_session(pool: PgPool) {
     let (app, provider) = app_with_sso(pool).await;
@@ -771,6 +1098,8 @@ async fn sso_sign_in_creates_the_user_just_in_time_and_rotates_the_session(pool:
         calls[0].client_auth, "basic",
         "openidconnect's default, client_secret_basic"
     );
+    // The ID token told the email: the userinfo endpoint was not needed.
+    assert!(provider.userinfo_calls().is_empty());
 
     // Signed in as a new user, made a member with the default role.
     let me = viewer(&client).await;
@@ -1383,4 +1712,338 @@ async fn the_saved_secret_is_never_sent_to_a_new_issuer_or_client(pool: PgPool) 
         .unwrap();
     assert_eq!(saved.issuer, provider.url);
     assert_eq!(saved.client_id, CLIENT_ID);
+}
+
+#[sqlx::test]
+async fn id_tokens_signed_with_es256_ps256_or_eddsa_sign_the_person_in(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for alg in [Alg::ES256, Alg::PS256, Alg::EdDSA] {
+        let provider = new_provider_for(&app, |p| p.set_algorithm(alg)).await;
+        let email = format!("{}@{SSO_DOMAIN}", alg.name().to_lowercase());
+        provider.set_person(Person::new(
+            &format!("{}-subject", alg.name()),
+            &email,
+            alg.name(),
+        ));
+        let client = app.client();
+        let res = sign_in_with_sso(&app, &provider, &client, &email).await;
+        assert_eq!(
+            redirect_target(&res),
+            Some(general_page()),
+            "{alg:?} signs in"
+        );
+        assert_eq!(viewer(&client).await["email"], email, "{alg:?}");
+        // The token that got them in was the one signed so (it is the hint at sign-out).
+        let header = id_token_hint_header(&sign_out(&client).await);
+        assert_eq!(header["alg"], alg.name());
+        assert_eq!(header["kid"], alg.key_id());
+    }
+    assert_eq!(app.audit_count("user.sign_in_failed").await, 0);
+    assert_eq!(sso_sign_ins(&app).await.len(), 3);
+}
+
+#[sqlx::test]
+async fn id_tokens_signed_with_an_unannounced_algorithm_or_the_client_secret_are_refused(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    for (alg, announced) in [
+        // Its key is in the JWKS, but the provider says it signs with RS256 only.
+        (Alg::ES256, &[Alg::RS256][..]),
+        // HMAC keyed with the client secret: anyone holding the secret could sign these.
+        (Alg::HS256, &[Alg::HS256][..]),
+        (Alg::HS256, &[Alg::RS256, Alg::HS256][..]),
+    ] {
+        let provider = new_provider_for(&app, |p| p.set_algorithms(alg, announced)).await;
+        let client = app.client();
+        let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+        assert_eq!(
+            sso_error(&res).as_deref(),
+            Some("unverified"),
+            "{alg:?} announcing {announced:?}: {:?}",
+            redirect_target(&res)
+        );
+        assert!(viewer(&client).await.is_null());
+        assert_eq!(provider.token_calls().len(), 1, "the code itself was good");
+    }
+    assert_eq!(users_with_email(&app, ALICE).await, 0);
+    assert!(sso_sign_ins(&app).await.is_empty());
+}
+
+#[sqlx::test]
+async fn a_provider_that_tells_the_email_only_at_userinfo_signs_the_person_in(pool: PgPool) {
+    let (app, provider) = app_with_sso(pool).await;
+    // Its userinfo endpoint answers only with an access token it issued.
+    let http = http_client();
+    let userinfo = format!("{}/userinfo", provider.url);
+    let res = http.get(&userinfo).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = http
+        .get(&userinfo)
+        .bearer_auth("made-up")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let probes = provider.userinfo_calls().len();
+
+    provider.set_claims_in_id_token(false);
+    let ulla = "ulla@sso.example";
+    provider.set_person(Person::new("ulla-subject", ulla, "Ulla Userinfo"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ulla).await;
+    assert_eq!(
+        redirect_target(&res),
+        Some(general_page()),
+        "signed in with the email from userinfo"
+    );
+    let me = viewer(&client).await;
+    assert_eq!(me["email"], ulla);
+    assert_eq!(me["name"], "Ulla Userinfo", "the name from userinfo too");
+    assert_eq!(
+        provider.userinfo_calls()[probes..],
+        [UserinfoCall { authorized: true }],
+        "asked once, with the access token it issued"
+    );
+    let identity: (String, String, bool) = sqlx::query_as(
+        "select issuer, subject, created_user from user_identities where user_id = $1",
+    )
+    .bind(Uuid::parse_str(me["user_id"].as_str().unwrap()).unwrap())
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        identity,
+        (provider.url.clone(), "ulla-subject".into(), true)
+    );
+
+    // What userinfo says is held to the same rules as an ID token: a verified address ...
+    let mut unverified = Person::new("uma-subject", "uma@sso.example", "Uma");
+    unverified.email_verified = Some(false);
+    provider.set_person(unverified);
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res).as_deref(), Some("no_email"));
+    assert!(viewer(&client).await.is_null());
+    // ... of a proven domain ...
+    provider.set_person(Person::new("bob-subject", "bob@elsewhere.example", "Bob"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res).as_deref(), Some("not_covered"));
+    assert!(viewer(&client).await.is_null());
+    // ... and about the subject the ID token named (OpenID Connect Core 5.3.4): an answer
+    // about someone else is not taken.
+    provider.set_person(Person::new("vic-subject", "vic@sso.example", "Vic"));
+    provider.set_userinfo_subject(Some("ulla-subject"));
+    let client = app.client();
+    let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+    assert_eq!(sso_error(&res).as_deref(), Some("refused"));
+    assert!(viewer(&client).await.is_null());
+    assert_eq!(users_with_email(&app, "uma@sso.example").await, 0);
+    assert_eq!(users_with_email(&app, "bob@elsewhere.example").await, 0);
+    assert_eq!(users_with_email(&app, "vic@sso.example").await, 0);
+    assert_eq!(sso_sign_ins(&app).await.len(), 1);
+}
+
+#[sqlx::test]
+async fn a_provider_that_takes_only_client_secret_post_gets_the_secret_in_the_body(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for (announced, expected) in [
+        (&["client_secret_post"][..], "post"),
+        (&["client_secret_basic"][..], "basic"),
+    ] {
+        let provider = new_provider_for(&app, |p| p.set_auth_methods(announced)).await;
+        let client = app.client();
+        let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+        assert_eq!(redirect_target(&res), Some(general_page()), "{announced:?}");
+        assert_eq!(viewer(&client).await["email"], ALICE);
+        let calls = provider.token_calls();
+        assert_eq!(calls.len(), 1, "{calls:?}");
+        assert_eq!(calls[0].client_auth, expected, "{announced:?}");
+        assert_eq!(calls[0].error, None, "{calls:?}");
+    }
+}
+
+#[sqlx::test]
+async fn id_tokens_up_to_a_minute_off_our_clock_verify_and_further_off_do_not(pool: PgPool) {
+    let (app, provider) = app_with_sso(pool).await;
+    // (what, iat and exp in seconds from now, whether it signs in)
+    for (what, iat, exp, signs_in) in [
+        ("expired 30 s ago", -600, -30, true),
+        ("issued 30 s in the future", 30, 330, true),
+        ("expired 120 s ago", -600, -120, false),
+        ("issued 120 s in the future", 120, 420, false),
+    ] {
+        provider.set_clock(iat, exp);
+        let client = app.client();
+        let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+        if signs_in {
+            assert_eq!(redirect_target(&res), Some(general_page()), "{what}");
+            assert_eq!(viewer(&client).await["email"], ALICE, "{what}");
+        } else {
+            assert_eq!(
+                sso_error(&res).as_deref(),
+                Some("unverified"),
+                "{what}: {:?}",
+                redirect_target(&res)
+            );
+            assert!(viewer(&client).await.is_null(), "{what}");
+        }
+    }
+    assert_eq!(sso_sign_ins(&app).await.len(), 2);
+    assert_eq!(app.audit_count("user.sign_in_failed").await, 2);
+}
+
+#[sqlx::test]
+async fn an_end_session_endpoint_that_is_not_a_web_address_is_never_used_at_sign_out(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for endpoint in [
+        "javascript:alert(document.cookie)",
+        "data:text/html,<script>alert(document.cookie)</script>",
+    ] {
+        let provider = new_provider_for(&app, |p| p.set_end_session(Some(endpoint))).await;
+        let client = app.client();
+        let res = sign_in_with_sso(&app, &provider, &client, ALICE).await;
+        assert_eq!(
+            redirect_target(&res),
+            Some(general_page()),
+            "signing in is not hindered: {endpoint}"
+        );
+        assert_eq!(viewer(&client).await["email"], ALICE);
+        assert_eq!(sign_out(&client).await, "/login", "{endpoint}");
+        assert!(viewer(&client).await.is_null());
+    }
+}
+
+/// The attack of the product issue: the admin of another organization (not an instance
+/// admin) invites an address of a domain they do not control, points their organization's
+/// SSO at a provider of their own that claims that domain without proving it, and has the
+/// provider vouch for the address. Nobody is signed in and no account is made or linked,
+/// whether or not the address already has an account elsewhere.
+#[sqlx::test]
+async fn another_organizations_admin_cannot_sign_in_as_an_address_they_only_claim(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let provider = Provider::start().await;
+    let other = app.other_organization().await;
+    let mallory = "mallory@attacker.example";
+    let (mallory_id, mallory_browser) = app.person(mallory).await;
+    db::organizations::add_member(&app.pool, other, mallory_id, OrgRole::Admin)
+        .await
+        .unwrap();
+    assert_eq!(viewer(&mallory_browser).await["is_instance_admin"], false);
+    let other_id = other.to_string();
+
+    let victim = "victim@corp.example";
+    let res = mallory_browser
+        .call(
+            "members/invite",
+            &[
+                ("organization_id", other_id.as_str()),
+                ("email", victim),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let res = mallory_browser
+        .call(
+            "sso/save",
+            &[
+                ("organization_id", other_id.as_str()),
+                ("issuer", provider.url.as_str()),
+                ("client_id", CLIENT_ID),
+                ("client_secret", CLIENT_SECRET),
+                ("domains", "corp.example, attacker.example"),
+                ("default_role", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    // corp.example stays merely claimed. The attacker's own domain is proven, so that their
+    // browser can be sent to their provider at all.
+    sqlx::query(
+        "update organization_domains set verified_at = now()
+         where organization_id = $1 and domain = 'attacker.example'",
+    )
+    .bind(other)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    provider.set_person(Person::new("victim-subject", victim, "Victim"));
+
+    // The sign-in form never sends the victim's address to that provider.
+    let res = app
+        .client()
+        .call("session/sign-in", &[("email", victim), ("password", "")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let open_invitations = "select count(*) from invitations
+        where email = 'victim@corp.example' and accepted_at is null and revoked_at is null";
+    for (case, accounts) in [("no account yet", 0), ("an account elsewhere", 1)] {
+        let victim_id = if accounts == 1 {
+            Some(member_with_password(&app, victim).await)
+        } else {
+            None
+        };
+        // The attacker starts from their own address; their provider answers with the
+        // victim's, "verified".
+        let browser = app.client();
+        let start = sign_in_form(&browser, mallory, "", None).await;
+        let trip = to_provider_and_back(&app, &provider, &browser, &start).await;
+        let res = get_url(&browser, &trip.callback_url).await;
+        assert_eq!(
+            redirect_target(&res).as_deref(),
+            Some("/login?sso_error=not_covered"),
+            "{case}"
+        );
+        assert_no_new_session(&res, Some(&trip.session_before));
+        assert!(viewer(&browser).await.is_null(), "{case}: nobody signed in");
+        assert_eq!(users_with_email(&app, victim).await, accounts, "{case}");
+        assert_eq!(
+            app.count("select count(*) from user_identities").await,
+            0,
+            "{case}"
+        );
+        assert_eq!(app.count(open_invitations).await, 1, "{case}: not accepted");
+        assert_eq!(app.audit_count("member.add").await, 0, "{case}");
+        assert!(sso_sign_ins(&app).await.is_empty(), "{case}");
+        if let Some(victim_id) = victim_id {
+            assert!(
+                db::organizations::member(&app.pool, other, victim_id)
+                    .await
+                    .unwrap()
+                    .is_none(),
+                "{case}: not made a member of the attacker's organization"
+            );
+        }
+    }
+    let refused = audit_events(&app, "user.sign_in_failed").await;
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().all(|(actor, _, after)| actor == victim
+        && after.as_ref().unwrap()["reason"] == "not covered by SSO"));
+
+    // The victim still signs in with their password, into their own organization only.
+    let client = app.client();
+    assert_eq!(
+        sign_in_form(&client, victim, PASSWORD, None).await,
+        general_page()
+    );
+    let me = viewer(&client).await;
+    assert_eq!(me["email"], victim);
+    assert_eq!(me["memberships"].as_array().unwrap().len(), 1, "{me}");
+    assert_eq!(
+        me["memberships"][0]["organization_id"],
+        DEFAULT_ORGANIZATION_ID.to_string()
+    );
 }

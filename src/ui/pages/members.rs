@@ -121,7 +121,7 @@ fn Invitations(
             } else {
                 view! { <span class="badge badge-unknown">"Pending"</span> }.into_any()
             };
-            let link = (is_operator && !expired)
+            let link = (is_operator && !expired && !i.has_account)
                 .then(|| view! { <IssueSignUpLinkForm organization_id=org invitation_id=i.id/> });
             view! {
                 <tr>

@@ -126,7 +126,7 @@ fn Domains(domains: Vec<DomainView>, org: Uuid, now: time::OffsetDateTime) -> im
         .collect_view();
     view! {
         <section class="panel" aria-labelledby="sso-domains-heading">
-            <h2 id="sso-domains-heading">"Email domains"</h2>
+            <h2 id="sso-domains-heading">"Domain verification"</h2>
             <p class="muted">"Your provider signs in people of a domain only once you proved you control it: publish the TXT record in the domain's DNS, then verify. A verified domain belongs to this organization alone."</p>
             <table class="table">
                 <thead>
