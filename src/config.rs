@@ -28,7 +28,7 @@ pub struct Config {
     /// How recent a data plane's last heartbeat must be to count as healthy or degraded.
     pub health: crate::domain::HealthThresholds,
     /// `MERIDIAN_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` names the client.
-    pub trusted_proxies: Vec<crate::auth::client::Network>,
+    pub trusted_proxies: Vec<crate::domain::Network>,
     /// `MERIDIAN_RATE_LIMITS`: whether sign-ins and token exchanges are rate limited (on,
     /// unless turned off for a benchmark).
     pub rate_limits: bool,
@@ -113,7 +113,7 @@ impl Config {
             .map(|raw| {
                 raw.split(',')
                     .filter(|p| !p.trim().is_empty())
-                    .map(crate::auth::client::Network::parse)
+                    .map(crate::domain::Network::parse)
                     .collect::<Result<Vec<_>, _>>()
             })
             .transpose()

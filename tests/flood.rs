@@ -39,7 +39,7 @@ const FLOOD: usize = 200;
 #[sqlx::test]
 async fn a_flood_of_sign_ins_keeps_answering_and_memory_stays_bounded(pool: sqlx::PgPool) {
     let config = Config {
-        trusted_proxies: vec![meridian::auth::client::Network::parse("127.0.0.1").unwrap()],
+        trusted_proxies: vec![meridian::domain::Network::parse("127.0.0.1").unwrap()],
         ..TestApp::config()
     };
     let app = TestApp::spawn_with(pool, config).await;

@@ -5,6 +5,7 @@ mod application;
 mod audit;
 mod email;
 mod name;
+mod network;
 mod residency;
 mod role;
 
@@ -12,6 +13,7 @@ pub use application::Application;
 pub use audit::{Action, AuditFilter, AuditQuery};
 pub use email::Email;
 pub use name::Name;
+pub use network::Network;
 pub use residency::{
     DataPlane, Health, HealthThresholds, Membership, Organization, Region, Workspace,
 };

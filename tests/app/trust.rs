@@ -687,7 +687,7 @@ async fn password_sign_in_is_limited_per_account_and_per_address(pool: PgPool) {
 #[sqlx::test]
 async fn password_sign_in_is_limited_per_client_address_behind_a_trusted_proxy(pool: PgPool) {
     let config = meridian::config::Config {
-        trusted_proxies: vec![meridian::auth::client::Network::parse("127.0.0.1").unwrap()],
+        trusted_proxies: vec![meridian::domain::Network::parse("127.0.0.1").unwrap()],
         ..TestApp::config()
     };
     let app = TestApp::spawn_with(pool, config).await;
