@@ -35,11 +35,8 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Pages run only our own scripts: the bundle and `copy.js` from this origin, and Leptos' inline
-/// hydration script with this response's nonce, so an injected `javascript:` address or inline
-/// script does not run; nothing may frame them. (No `form-action`: browsers apply it to the
-/// redirects after a post too, and the sign-in form's leads to an organization's identity
-/// provider, wherever that is.)
+/// Every page's security policy (see `auth::csp`); a page that frames a data plane's console
+/// widens it while it renders (`Ctx::allow_frames_from`).
 #[cfg(feature = "ssr")]
 fn content_security_policy() {
     let (Some(nonce), Some(options)) = (
@@ -48,12 +45,7 @@ fn content_security_policy() {
     ) else {
         return;
     };
-    // WebAssembly needs 'wasm-unsafe-eval' to be compiled; it allows nothing else.
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-         frame-ancestors 'none'"
-    );
+    let policy = crate::auth::csp::page_policy(&nonce.to_string(), &[]);
     if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
         options.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
     }

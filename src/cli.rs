@@ -36,6 +36,77 @@ enum Command {
     /// Operator tasks.
     #[command(subcommand)]
     Admin(Admin),
+    /// A workspace's secrets, kept in its region: straight to the region's data plane with a
+    /// scoped token (needs MERIDIAN_URL, MERIDIAN_CLIENT_ID, MERIDIAN_CLIENT_SECRET).
+    #[command(subcommand)]
+    Secrets(Secrets),
+    /// A workspace's configuration, kept in its region (same credentials as `secrets`).
+    #[command(subcommand)]
+    Config(ConfigTask),
+}
+
+/// Where the control plane is and which API application calls it.
+#[derive(clap::Args)]
+struct ClientArgs {
+    /// The control plane, e.g. https://meridian.example.com.
+    #[arg(long, env = "MERIDIAN_URL", default_value = "http://127.0.0.1:3000")]
+    url: String,
+    /// An API application's client id (Settings > Applications).
+    #[arg(long, env = "MERIDIAN_CLIENT_ID")]
+    client_id: String,
+    /// Its client secret. Use the environment variable: arguments are visible to other users
+    /// of the machine.
+    #[arg(long, env = "MERIDIAN_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: String,
+    /// The workspace.
+    #[arg(long)]
+    workspace: Uuid,
+}
+
+#[derive(Subcommand)]
+enum Secrets {
+    /// List the workspace's secrets (names and times; values are never shown).
+    List {
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Set a secret; its value is read from standard input (never from an argument, which
+    /// other users of the machine can see), without the final newline.
+    Set {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// Like DATABASE_PASSWORD.
+        name: String,
+    },
+    /// Delete a secret.
+    Delete {
+        #[command(flatten)]
+        client: ClientArgs,
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigTask {
+    /// Print the workspace's configuration as KEY=value lines, or one value.
+    Get {
+        #[command(flatten)]
+        client: ClientArgs,
+        key: Option<String>,
+    },
+    /// Set a configuration value.
+    Set {
+        #[command(flatten)]
+        client: ClientArgs,
+        key: String,
+        value: String,
+    },
+    /// Delete a configuration value.
+    Delete {
+        #[command(flatten)]
+        client: ClientArgs,
+        key: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -93,6 +164,9 @@ enum Admin {
         #[arg(long)]
         email: String,
     },
+    /// Rotate the key tokens are signed with. Running replicas sign with the new key within
+    /// 30 s; the old key stays published and accepted until every token it signed has expired.
+    RotateSigningKey,
     /// Create an organization (with region `auto` and a default workspace).
     CreateOrganization {
         #[arg(long)]
@@ -105,16 +179,26 @@ enum Admin {
 
 /// Runs the command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // The region's data is reached as any client would: no database, no server configuration.
+    match cli.command {
+        Some(Command::Secrets(task)) => return secrets(task).await,
+        Some(Command::Config(task)) => return configuration(task).await,
+        _ => {}
+    }
     let config = Config::from_env()?;
     let (pool, embedded) = open_database(&config).await?;
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(&config, pool, embedded.is_some() && !cli.no_local_dataplane).await,
+        Command::Serve => {
+            let local = embedded.as_ref().filter(|_| !cli.no_local_dataplane);
+            serve(&config, pool, local).await
+        }
         Command::Migrate => db::migrate(&pool)
             .await
             .context("migrating the database")
             .map(|()| {
                 println!("database schema is up to date");
             }),
+        Command::Secrets(_) | Command::Config(_) => unreachable!("handled above"),
         Command::Admin(task) => {
             // An operator may run these before the first `serve`: set up the same defaults.
             db::migrate(&pool).await.context("migrating the database")?;
@@ -152,7 +236,15 @@ async fn open_database(
     }
 }
 
-async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> anyhow::Result<()> {
+/// The in-process data plane's store: a database beside the control plane's in the embedded
+/// cluster (the control plane's code never reads it).
+const LOCAL_STORE_DATABASE: &str = "meridian_dataplane";
+
+async fn serve(
+    config: &Config,
+    pool: sqlx::PgPool,
+    local_dataplane: Option<&EmbeddedPostgres>,
+) -> anyhow::Result<()> {
     db::migrate(&pool).await.context("migrating the database")?;
     crate::bootstrap::run(&pool, config)
         .await
@@ -161,7 +253,8 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
     crate::jobs::spawn_heartbeat_pruning(pool.clone());
     crate::jobs::spawn_housekeeping(pool.clone());
     let state = AppState::from_config(config, pool).await?;
-    let local = if local_dataplane {
+    crate::jobs::spawn_signer_reload(state.tokens.clone());
+    let local = if local_dataplane.is_some() {
         let local = ops::data_planes::local_agent_credentials(&state)
             .await
             .map_err(|e| anyhow::anyhow!("credentials for the local data plane: {e}"))?;
@@ -180,18 +273,12 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
         .with_context(|| format!("listening on {}", config.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!("Meridian is listening on http://{addr}");
-    if let Some((client_id, secret)) = local {
-        // The default data plane runs in-process, talking to this server like any agent.
-        let config = crate::dataplane::agent::AgentConfig {
-            url: format!("http://{addr}"),
-            client_id,
-            client_secret: secret.expose().to_owned(),
-            heartbeat_interval: std::time::Duration::from_secs(30),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            hostname: crate::dataplane::agent::hostname(),
-        };
+    if let (Some((client_id, secret)), Some(pg)) = (local, local_dataplane) {
+        // The default data plane runs in-process, talking to this server like any agent, and
+        // serves its regional API from its own database in the embedded cluster.
+        let node = local_node(config, pg, addr, client_id, secret.expose().to_owned()).await?;
         tokio::spawn(async move {
-            let exit = crate::dataplane::agent::run(config, std::future::pending()).await;
+            let exit = crate::dataplane::node::run(node, std::future::pending()).await;
             tracing::warn!(?exit, "the local data plane stopped");
         });
         tracing::info!(
@@ -206,6 +293,159 @@ async fn serve(config: &Config, pool: sqlx::PgPool, local_dataplane: bool) -> an
     .await?;
     tracing::info!("shut down");
     Ok(())
+}
+
+async fn open_workspace(args: &ClientArgs) -> anyhow::Result<crate::dataplane::client::Workspace> {
+    let credentials = crate::dataplane::client::Credentials {
+        control_plane: args.url.clone(),
+        client_id: args.client_id.clone(),
+        client_secret: args.client_secret.clone(),
+    };
+    crate::dataplane::client::Workspace::open(&credentials, args.workspace)
+        .await
+        .map_err(anyhow::Error::msg)
+}
+
+async fn secrets(task: Secrets) -> anyhow::Result<()> {
+    match task {
+        Secrets::List { client } => {
+            for secret in open_workspace(&client)
+                .await?
+                .secrets()
+                .await
+                .map_err(anyhow::Error::msg)?
+            {
+                println!("{}\t{}", secret.name, secret.updated_at);
+            }
+        }
+        Secrets::Set { client, name } => {
+            let mut value = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut value)
+                .context("reading the secret's value from standard input")?;
+            let value = value.strip_suffix('\n').unwrap_or(&value);
+            let value = value.strip_suffix('\r').unwrap_or(value);
+            if value.is_empty() {
+                anyhow::bail!("the secret's value is read from standard input, which was empty");
+            }
+            open_workspace(&client)
+                .await?
+                .set_secret(&name, value)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            eprintln!("secret {name} set");
+        }
+        Secrets::Delete { client, name } => {
+            open_workspace(&client)
+                .await?
+                .delete_secret(&name)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            eprintln!("secret {name} deleted");
+        }
+    }
+    Ok(())
+}
+
+async fn configuration(task: ConfigTask) -> anyhow::Result<()> {
+    match task {
+        ConfigTask::Get { client, key } => {
+            let entries = open_workspace(&client)
+                .await?
+                .config()
+                .await
+                .map_err(anyhow::Error::msg)?;
+            match key {
+                Some(key) => {
+                    let entry = entries
+                        .into_iter()
+                        .find(|e| e.key == key)
+                        .ok_or_else(|| anyhow::anyhow!("no configuration key {key}"))?;
+                    println!("{}", entry.value);
+                }
+                None => {
+                    for entry in entries {
+                        println!("{}={}", entry.key, entry.value);
+                    }
+                }
+            }
+        }
+        ConfigTask::Set { client, key, value } => {
+            open_workspace(&client)
+                .await?
+                .set_config(&key, &value)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            eprintln!("configuration {key} set");
+        }
+        ConfigTask::Delete { client, key } => {
+            open_workspace(&client)
+                .await?
+                .delete_config(&key)
+                .await
+                .map_err(anyhow::Error::msg)?;
+            eprintln!("configuration {key} deleted");
+        }
+    }
+    Ok(())
+}
+
+/// The in-process data plane: its agent reports to this server; its regional API listens on
+/// `MERIDIAN_LOCAL_DATAPLANE_LISTEN` (or not at all when that address is taken).
+async fn local_node(
+    config: &Config,
+    pg: &EmbeddedPostgres,
+    addr: std::net::SocketAddr,
+    client_id: String,
+    client_secret: String,
+) -> anyhow::Result<crate::dataplane::node::Node> {
+    let listener = match std::net::TcpListener::bind(config.local_dataplane_listen) {
+        Ok(listener) => Some(listener),
+        Err(e) => {
+            tracing::warn!(
+                listen = %config.local_dataplane_listen, error = %e,
+                "the local data plane cannot serve its regional API (set MERIDIAN_LOCAL_DATAPLANE_LISTEN): workspace secrets and configuration are unavailable in region auto"
+            );
+            None
+        }
+    };
+    let public_url = listener
+        .as_ref()
+        .and_then(|l| l.local_addr().ok())
+        .map(|bound| format!("http://{bound}"));
+    let url = pg
+        .ensure_database(LOCAL_STORE_DATABASE)
+        .await
+        .context("the local data plane's store")?;
+    let store = db::connect(&url)
+        .await
+        .context("connecting to the local data plane's store")?;
+    let sealer = crate::sealed::key_file(&config.data_dir.join("dataplane-encryption.key"))?;
+    // People reach this server at its public URL, or (by default) at its own address, which
+    // browsers may call localhost or 127.0.0.1.
+    let control_plane_origins = match &config.public_url {
+        Some(url) => vec![crate::dataplane::node::origin_of(url)],
+        None => vec![
+            format!("http://127.0.0.1:{}", addr.port()),
+            format!("http://localhost:{}", addr.port()),
+            format!("http://{addr}"),
+        ],
+    };
+    Ok(crate::dataplane::node::Node {
+        agent: crate::dataplane::agent::AgentConfig {
+            url: format!("http://{addr}"),
+            client_id,
+            client_secret,
+            heartbeat_interval: std::time::Duration::from_secs(30),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            hostname: crate::dataplane::agent::hostname(),
+            public_url,
+        },
+        pool: store,
+        sealer,
+        listener,
+        tls: None,
+        control_plane_origins,
+    })
 }
 
 async fn shutdown_signal() {
@@ -350,6 +590,14 @@ async fn admin(task: Admin, state: &AppState) -> anyhow::Result<()> {
                 .await
                 .map_err(failed)?;
             println!("{email} is signed out everywhere");
+        }
+        Admin::RotateSigningKey => {
+            let kid = ops::keys::rotate_signing_key(state, &actor)
+                .await
+                .map_err(failed)?;
+            println!(
+                "tokens are now signed with key {kid}; the previous keys stay published until their tokens have expired"
+            );
         }
         Admin::CreateOrganization { name, admin_email } => {
             let name = Name::parse(&name).map_err(|m| anyhow::anyhow!("--name: {m}"))?;

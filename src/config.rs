@@ -35,6 +35,9 @@ pub struct Config {
     /// `MERIDIAN_DNS_SERVER`: the DNS server that domain proofs are looked up at, instead of
     /// the system's resolver.
     pub dns_server: Option<SocketAddr>,
+    /// `MERIDIAN_LOCAL_DATAPLANE_LISTEN`: where the in-process data plane (embedded database
+    /// only) serves its regional API.
+    pub local_dataplane_listen: SocketAddr,
 }
 
 impl std::fmt::Debug for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             rate_limits: true,
             dns_server: None,
+            local_dataplane_listen: SocketAddr::from(([127, 0, 0, 1], 4100)),
         }
     }
 }
@@ -168,6 +172,14 @@ impl Config {
             trusted_proxies,
             rate_limits: flag("MERIDIAN_RATE_LIMITS", true)?,
             dns_server,
+            local_dataplane_listen: match var("MERIDIAN_LOCAL_DATAPLANE_LISTEN") {
+                Some(raw) => raw.parse().map_err(|_| {
+                    anyhow::anyhow!(
+                        "MERIDIAN_LOCAL_DATAPLANE_LISTEN must be host:port, got {raw:?}"
+                    )
+                })?,
+                None => defaults.local_dataplane_listen,
+            },
         })
     }
 }

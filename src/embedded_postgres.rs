@@ -48,12 +48,23 @@ pub struct EmbeddedPostgres {
     endpoint: Endpoint,
     /// A cluster that was already running belongs to whoever started it, so `stop` leaves it alone.
     started_here: bool,
+    /// The database [`database_url`](Self::database_url) names.
+    database: &'static str,
 }
 
 impl EmbeddedPostgres {
     /// Starts (or reuses, when already running) the cluster under `data_dir.join("postgres")`,
     /// creates database `meridian` if missing, returns when it accepts connections.
     pub async fn start(data_dir: &Path) -> Result<EmbeddedPostgres> {
+        Self::start_with_database(data_dir, APP_DATABASE).await
+    }
+
+    /// Like [`start`](Self::start), for a database of another name (a data plane's store is
+    /// `meridian_dataplane`). `database` is one of our own constants, never input.
+    pub async fn start_with_database(
+        data_dir: &Path,
+        database: &'static str,
+    ) -> Result<EmbeddedPostgres> {
         let data_dir = data_dir.to_path_buf();
         let cluster = tokio::task::spawn_blocking(move || Cluster::prepare(&data_dir))
             .await
@@ -68,7 +79,7 @@ impl EmbeddedPostgres {
             cluster.start().await?;
         }
 
-        let endpoint = match cluster.provision(started_here).await {
+        let endpoint = match cluster.provision(started_here, database).await {
             Ok(endpoint) => endpoint,
             Err(err) => {
                 // Don't leave behind a server that the caller has no handle to stop.
@@ -92,12 +103,24 @@ impl EmbeddedPostgres {
             cluster,
             endpoint,
             started_here,
+            database,
         })
     }
 
     /// A sqlx-compatible connection URL for the `meridian` database over the Unix socket.
     pub fn database_url(&self) -> String {
-        self.endpoint.url(APP_DATABASE)
+        self.endpoint.url(self.database)
+    }
+
+    /// Another database in the same cluster, created if missing: the in-process data plane's
+    /// store beside the control plane's database. `name` is one of our own constants.
+    pub async fn ensure_database(&self, name: &'static str) -> Result<String> {
+        let mut conn = self.endpoint.connect(MAINTENANCE_DATABASE).await?;
+        create_database_if_missing(&mut conn, name)
+            .await
+            .with_context(|| format!("could not create database `{name}`"))?;
+        conn.close().await.ok();
+        Ok(self.endpoint.url(name))
     }
 
     /// Stops the cluster cleanly (`pg_ctl stop -m fast`) if this process started it; a no-op when
@@ -319,7 +342,7 @@ impl Cluster {
     }
 
     /// Waits until the server accepts connections and creates the application database.
-    async fn provision(&self, started_here: bool) -> Result<Endpoint> {
+    async fn provision(&self, started_here: bool, database: &str) -> Result<Endpoint> {
         let (endpoint, mut conn) = retry(READY_TIMEOUT, async || {
             // postmaster.pid says where the server actually listens, which for a reused cluster
             // may differ from where we would have put it.
@@ -342,9 +365,9 @@ impl Cluster {
             )
         })?;
 
-        create_database_if_missing(&mut conn)
+        create_database_if_missing(&mut conn, database)
             .await
-            .with_context(|| format!("could not create database `{APP_DATABASE}`"))?;
+            .with_context(|| format!("could not create database `{database}`"))?;
         conn.close()
             .await
             .context("could not close the provisioning connection")?;
@@ -413,18 +436,18 @@ impl Endpoint {
     }
 }
 
-async fn create_database_if_missing(conn: &mut PgConnection) -> Result<()> {
+async fn create_database_if_missing(conn: &mut PgConnection, database: &str) -> Result<()> {
     // Checking first keeps an "already exists" error out of the server log on every start.
     let exists: bool =
         sqlx::query_scalar("select exists (select from pg_database where datname = $1)")
-            .bind(APP_DATABASE)
+            .bind(database)
             .fetch_one(&mut *conn)
             .await?;
     if exists {
         return Ok(());
     }
     match conn
-        .execute(sqlx::raw_sql(&format!("create database {APP_DATABASE}")))
+        .execute(sqlx::raw_sql(&format!("create database {database}")))
         .await
     {
         Ok(_) => Ok(()),

@@ -101,3 +101,18 @@ pub async fn housekeeping(pool: &sqlx::PgPool) -> Result<bool, crate::error::App
     crate::ops::sign_in::summarize_unknown_sign_ins(pool).await?;
     Ok(true)
 }
+
+/// Every replica looks for a rotated signing key now and then (a per-replica cache, so no
+/// lock: each replica refreshes its own copy).
+pub fn spawn_signer_reload(tokens: std::sync::Arc<crate::auth::tokens::TokenKeys>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::auth::tokens::SIGNER_RELOAD_INTERVAL);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(e) = tokens.reload().await {
+                tracing::warn!(error = %e, "looking for a rotated signing key failed");
+            }
+        }
+    });
+}

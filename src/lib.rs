@@ -13,6 +13,8 @@ pub mod domain;
 pub mod error;
 pub mod paths;
 pub mod read;
+#[cfg(feature = "ssr")]
+pub mod sealed;
 pub mod server_fns;
 pub mod ui;
 

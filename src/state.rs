@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use crate::auth::api_access::ApiAccessCache;
 use crate::auth::oidc::Providers;
-use crate::auth::sealed::SecretBox;
 use crate::auth::secrets::SecretHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::cache::RegionLists;
 use crate::config::Config;
+use crate::sealed::SecretBox;
 
 /// Shared by the router, page rendering and server functions (through Leptos context).
 #[derive(Clone, FromRef)]
@@ -55,7 +55,7 @@ impl AppState {
         crate::cache::follow_changes(pool.clone(), region_lists.clone());
         Ok(AppState {
             leptos_options: leptos_options(config.listen),
-            secret_box: SecretBox::from_config(config)?.map(Arc::new),
+            secret_box: crate::auth::sealed::from_config(config)?.map(Arc::new),
             config: Arc::new(config.clone()),
             hasher,
             tokens: Arc::new(tokens),

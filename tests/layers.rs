@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // The one error type.
     &["error"],
-    // Plain types parsed from input, and page addresses (compiled for the browser too).
-    &["domain", "paths"],
-    // Configuration; the agent with the protocol it shares with the control plane; the
-    // private Postgres cluster.
+    // Plain types parsed from input, page addresses (compiled for the browser too), and the
+    // encryption of secrets kept at rest.
+    &["domain", "paths", "sealed"],
+    // Configuration; the data plane (its agent, the protocol it shares with the control plane,
+    // its regional API and store); the private Postgres cluster.
     &["config", "dataplane", "embedded_postgres"],
     // All SQL.
     &["db"],

@@ -12,7 +12,7 @@ use super::problem::{ApiError, ApiResult};
 use crate::auth::tokens::{Claims, DATA_PLANE_AUDIENCE};
 use crate::auth::{client::ClientAddr, limits};
 use crate::dataplane::protocol::{Identity, Report, TokenRequest, TokenResponse};
-use crate::db;
+
 use crate::ops;
 use crate::state::AppState;
 
@@ -77,16 +77,13 @@ pub async fn heartbeat(
 }
 
 async fn report_in(state: &AppState, agent: &Agent, report: &Report) -> ApiResult<Json<Identity>> {
-    let version = clip(&report.version);
-    let hostname = clip(&report.hostname);
-    let found =
-        db::data_planes::record_heartbeat(&state.pool, agent.claims.client, version, hostname)
-            .await?
-            .ok_or_else(|| {
-                ApiError::unauthenticated(
-                    "These credentials were revoked or the data plane was deleted.",
-                )
-            })?;
+    let found = ops::data_planes::report_in(&state.pool, agent.claims.client, report)
+        .await?
+        .ok_or_else(|| {
+            ApiError::unauthenticated(
+                "These credentials were revoked or the data plane was deleted.",
+            )
+        })?;
     Ok(Json(Identity {
         dataplane_id: found.dataplane_id,
         dataplane_name: found.dataplane_name,
@@ -95,29 +92,4 @@ async fn report_in(state: &AppState, agent: &Agent, report: &Report) -> ApiResul
         organization_id: found.organization_id,
         enabled: found.dataplane_enabled && found.region_enabled,
     }))
-}
-
-/// Reported strings are shown in the dashboard: keep them short and free of control
-/// characters (which Postgres would also refuse, in the case of NUL).
-fn clip(raw: &str) -> &str {
-    let end = raw
-        .char_indices()
-        .take_while(|(i, c)| *i < 128 && !c.is_control())
-        .map(|(i, c)| i + c.len_utf8())
-        .last()
-        .unwrap_or(0);
-    &raw[..end]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::clip;
-
-    #[test]
-    fn reports_are_clipped_before_storing() {
-        assert_eq!(clip("1.2.3"), "1.2.3");
-        assert_eq!(clip("host\0name"), "host");
-        assert_eq!(clip(&"x".repeat(500)).len(), 128);
-        assert_eq!(clip(""), "");
-    }
 }

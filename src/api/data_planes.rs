@@ -31,6 +31,9 @@ pub struct DataplaneResponse {
     /// RFC 3339.
     pub updated_at: String,
     pub health: DataplaneHealth,
+    /// Where clients reach this data plane's regional API (secrets, configuration), as its
+    /// agent reports it; null until an agent serving one reports in.
+    pub url: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -64,6 +67,7 @@ impl DataplaneResponse {
             created_at: timestamp(d.created_at),
             updated_at: timestamp(d.updated_at),
             health,
+            url: d.url,
         }
     }
 }

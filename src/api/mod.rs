@@ -80,6 +80,10 @@ pub fn router() -> Router<AppState> {
                 .patch(workspaces::update)
                 .delete(workspaces::delete),
         )
+        .route(
+            "/workspaces/{workspaceId}/scoped-token",
+            post(workspaces::scoped_token),
+        )
         .route("/organizations", get(organizations::list))
         .route("/audit-events", get(audit::list))
         .route("/users", get(users::list))
@@ -132,9 +136,26 @@ pub fn router() -> Router<AppState> {
             HeaderValue::from_static("no-store"),
         ));
     Router::new()
+        .route(crate::dataplane::scoped::JWKS_PATH, get(jwks))
         .nest(BASE_PATH, v1)
         .nest(crate::dataplane::protocol::BASE_PATH, agents)
         .merge(openapi::reference_page())
+}
+
+/// `GET /.well-known/jwks.json`: the public keys tokens are signed with, for data planes that
+/// check scoped tokens offline. Public keys only; a retired key stays listed until its tokens
+/// have expired. Caches may keep it briefly.
+async fn jwks(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Result<impl axum::response::IntoResponse, ApiError> {
+    let jwks = state.tokens.jwks().await?;
+    Ok((
+        [(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=60"),
+        )],
+        axum::Json(jwks),
+    ))
 }
 
 /// Timestamps as the API writes them: RFC 3339 in UTC.

@@ -31,7 +31,7 @@ use super::{
         data_planes::delete, data_planes::list_secrets, data_planes::rotate_secret,
         data_planes::revoke_secret,
         workspaces::list, workspaces::create, workspaces::get, workspaces::update,
-        workspaces::delete,
+        workspaces::delete, workspaces::scoped_token,
         organizations::list,
         audit::list,
         users::list, users::sign_out, users::set_password,

@@ -274,3 +274,44 @@ pub async fn delete(
     ops::workspaces::delete(&state, &access, workspace.id, None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A scoped token and the regional data planes to use it at.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopedTokenResponse {
+    /// Send to the region's data planes as `Authorization: Bearer <token>`. Valid for 5
+    /// minutes, for this workspace only, at this region's data planes only.
+    pub token: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    pub workspace_id: Uuid,
+    pub region_id: Uuid,
+    /// What the token allows: `read` (list secret names, read configuration) and, for
+    /// editors and admins of the workspace, `write`.
+    pub access: Vec<String>,
+    /// The regional API of each enabled data plane of the region, the one heard from most
+    /// recently first. Empty when no data plane of the region serves one yet.
+    pub dataplane_urls: Vec<String>,
+}
+
+/// Get a scoped token for a workspace: talk to its region's data planes directly (secrets,
+/// configuration), with what your role on the workspace allows. The control plane never
+/// relays what they hold. Every issue is recorded in the audit trail.
+#[utoipa::path(post, path = "/workspaces/{workspaceId}/scoped-token", tag = "Workspaces",
+    params(("workspaceId" = Uuid, Path)), responses((status = 200, body = ScopedTokenResponse)))]
+pub async fn scoped_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(id): PathParams<String>,
+) -> ApiResult<Json<ScopedTokenResponse>> {
+    let (workspace, access) = load(&state, &caller, &id, OrgRole::Member).await?;
+    let grant = ops::scoped_tokens::issue(&state, &access, workspace.id).await?;
+    Ok(Json(ScopedTokenResponse {
+        token: grant.token,
+        expires_at: super::timestamp(grant.expires_at),
+        workspace_id: grant.workspace_id,
+        region_id: grant.region_id,
+        access: grant.access.iter().map(|a| a.as_str().to_owned()).collect(),
+        dataplane_urls: grant.dataplane_urls,
+    }))
+}

@@ -9,6 +9,7 @@
 
 pub mod api_access;
 pub mod client;
+pub mod csp;
 pub mod csrf;
 pub mod limits;
 pub mod oidc;

@@ -1,8 +1,12 @@
 //! Bearer tokens: short-lived JWTs signed with Ed25519 (EdDSA), naming their key in the
-//! header (`kid`). Two kinds, told apart by audience: public API tokens (15 minutes, for an
-//! application acting as its owner) and data plane tokens (5 minutes, for a data plane's
-//! agent). Signing keys live in Postgres so every replica verifies every replica's tokens;
-//! verification itself needs no database round trip.
+//! header (`kid`). Three kinds, told apart by audience: public API tokens (15 minutes, for an
+//! application acting as its owner), data plane tokens (5 minutes, for a data plane's agent)
+//! and scoped tokens (5 minutes, for a client acting on one workspace at its region's data
+//! planes, which check them offline against the published keys, see [`TokenKeys::jwks`]).
+//! Signing keys live in Postgres so every replica verifies every replica's tokens;
+//! verification itself needs no database round trip. Keys are rotated with
+//! `meridian admin rotate-signing-key`: replicas pick the new one up within
+//! [`SIGNER_RELOAD_INTERVAL`], and the old one stays published until its tokens have expired.
 //!
 //! Verified tokens are remembered (by their SHA-256) until they expire, so a client reusing
 //! its token pays for the signature check once, not on every request.
@@ -28,7 +32,13 @@ pub const API_AUDIENCE: &str = "meridian-public-api";
 pub const DATA_PLANE_TOKEN_LIFETIME: Duration = Duration::from_secs(5 * 60);
 /// The audience of data plane tokens.
 pub const DATA_PLANE_AUDIENCE: &str = "meridian-dataplane";
-const ISSUER: &str = "meridian";
+const ISSUER: &str = crate::dataplane::scoped::ISSUER;
+/// How often every replica looks for a rotated signing key.
+pub const SIGNER_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
+/// How long a retired key stays published and accepted: the longest token lifetime, plus the
+/// time replicas may keep signing with it before they notice the rotation, plus a margin.
+const RETIRED_KEY_GRACE: Duration =
+    Duration::from_secs(API_TOKEN_LIFETIME.as_secs() + SIGNER_RELOAD_INTERVAL.as_secs() + 60);
 /// Verified tokens remembered at most; beyond that, expired ones are dropped first.
 const VERIFIED_CACHE_CAPACITY: usize = 50_000;
 /// Unknown key ids reload keys from the database at most this often, so forged `kid`s cannot
@@ -62,7 +72,7 @@ struct Signer {
 /// The signing key of this replica and the verifying keys of all.
 pub struct TokenKeys {
     pool: sqlx::PgPool,
-    signer: Signer,
+    signer: RwLock<Signer>,
     verifiers: RwLock<HashMap<String, DecodingKey>>,
     /// `None` until the first reload, so the first unknown key is looked up at once.
     last_reload: Mutex<Option<Instant>>,
@@ -72,7 +82,7 @@ pub struct TokenKeys {
 impl std::fmt::Debug for TokenKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenKeys")
-            .field("kid", &self.signer.kid)
+            .field("kid", &read(&self.signer).kid)
             .finish_non_exhaustive()
     }
 }
@@ -85,14 +95,9 @@ impl TokenKeys {
             db::keys::add_signing_key(pool, &new_signing_key()).await?;
             keys = db::keys::signing_keys(pool).await?;
         }
-        let newest = keys.first().ok_or_else(AppError::internal)?;
-        let signer = Signer {
-            kid: newest.kid.clone(),
-            key: encoding_key(&newest.private_key)?,
-        };
         Ok(TokenKeys {
             pool: pool.clone(),
-            signer,
+            signer: RwLock::new(signer(&keys)?),
             verifiers: RwLock::new(decoding_keys(&keys)),
             last_reload: Mutex::new(None),
             verified: RwLock::new(HashMap::new()),
@@ -158,13 +163,54 @@ impl TokenKeys {
             exp: now + lifetime.as_secs() as i64,
             ep: epoch,
         };
+        Ok((self.sign_claims(&claims)?, lifetime))
+    }
+
+    /// Signs a scoped token (see [`crate::dataplane::scoped`]): the caller fills in the
+    /// claims, this adds the issuer.
+    pub fn issue_scoped(
+        &self,
+        claims: &mut crate::dataplane::scoped::ScopedClaims,
+    ) -> AppResult<String> {
+        claims.iss = ISSUER.into();
+        self.sign_claims(claims)
+    }
+
+    fn sign_claims<C: Serialize>(&self, claims: &C) -> AppResult<String> {
+        let signer = read(&self.signer);
         let mut header = Header::new(Algorithm::EdDSA);
-        header.kid = Some(self.signer.kid.clone());
-        let token = jsonwebtoken::encode(&header, &claims, &self.signer.key).map_err(|e| {
-            tracing::error!(error = %e, audience, "signing a token");
+        header.kid = Some(signer.kid.clone());
+        jsonwebtoken::encode(&header, claims, &signer.key).map_err(|e| {
+            tracing::error!(error = %e, "signing a token");
             AppError::internal()
-        })?;
-        Ok((token, lifetime))
+        })
+    }
+
+    /// The public keys a data plane needs to check tokens offline: the signing key, and
+    /// retired keys whose tokens may not have expired yet.
+    pub async fn jwks(&self) -> AppResult<crate::dataplane::scoped::Jwks> {
+        let keys = db::keys::published_keys(&self.pool, RETIRED_KEY_GRACE.as_secs() as i64).await?;
+        Ok(crate::dataplane::scoped::Jwks {
+            keys: keys
+                .iter()
+                .map(|(kid, public)| crate::dataplane::scoped::Jwk::ed25519(kid, public))
+                .collect(),
+        })
+    }
+
+    /// Picks up a rotation (another replica's, or the command line's): signs with the newest
+    /// key from now on and accepts every key known.
+    pub async fn reload(&self) -> AppResult<()> {
+        let keys = db::keys::signing_keys(&self.pool).await?;
+        let next = signer(&keys)?;
+        let mut current = self.signer.write().unwrap_or_else(|e| e.into_inner());
+        if current.kid != next.kid {
+            tracing::info!(kid = %next.kid, "signing tokens with a rotated key");
+            *current = next;
+        }
+        drop(current);
+        *self.verifiers.write().unwrap_or_else(|e| e.into_inner()) = decoding_keys(&keys);
+        Ok(())
     }
 
     /// Checks a presented token: signature by one of our keys, algorithm, `audience`, issuer
@@ -244,8 +290,17 @@ fn invalid_token() -> AppError {
     )
 }
 
+/// The signer: the first key listed (the newest not retired).
+fn signer(keys: &[db::keys::SigningKey]) -> AppResult<Signer> {
+    let newest = keys.first().ok_or_else(AppError::internal)?;
+    Ok(Signer {
+        kid: newest.kid.clone(),
+        key: encoding_key(&newest.private_key)?,
+    })
+}
+
 /// A new Ed25519 key from the operating system's CSPRNG.
-fn new_signing_key() -> db::keys::SigningKey {
+pub fn new_signing_key() -> db::keys::SigningKey {
     use rand::RngCore;
     let mut seed = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);

@@ -2,6 +2,10 @@
 
 use clap::Parser;
 use meridian::dataplane::agent::{self, AgentConfig, EXIT_CONFIG};
+use meridian::dataplane::node::{self, Node};
+use meridian::domain::RegionalUrl;
+use meridian::embedded_postgres::EmbeddedPostgres;
+use meridian::sealed::SecretBox;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -9,7 +13,7 @@ use std::time::Duration;
 #[command(
     name = "meridian-dataplane",
     version,
-    about = "Registers this data plane with a Meridian control plane and keeps it reporting in.",
+    about = "Registers this data plane with a Meridian control plane, keeps it reporting in, and serves the region's secrets and configuration.",
     long_about = "Registers this data plane with a Meridian control plane and keeps it reporting in.\n\n\
         It only calls out to the control plane: it exchanges the data plane's client credentials \
         (shown once when the data plane was created or its secret rotated) for a short-lived token, \
@@ -17,7 +21,11 @@ use std::time::Duration;
         heartbeat every interval. When the control plane disables the data plane or its region, \
         the agent stops taking work and keeps reporting in. When the control plane cannot be \
         reached it retries with exponential backoff (with jitter, at most 60 s apart) and never \
-        gives up on its own.",
+        gives up on its own.\n\n\
+        With DATAPLANE_LISTEN it also serves the regional API: workspace secrets (write-only, \
+        encrypted at rest) and configuration, kept in the region's store, for clients holding a \
+        scoped token from the control plane. Tokens are checked offline against the control \
+        plane's published keys, so it keeps serving while the control plane is down.",
     after_help = "Exit codes:\n  0  stopped by SIGTERM or Ctrl-C\n  2  missing or invalid configuration\n  3  the control plane refused the credentials (revoked secret, deleted data plane, wrong secret)"
 )]
 struct Cli {
@@ -37,6 +45,123 @@ struct Cli {
     /// Log filter, e.g. debug.
     #[arg(long, env = "DATAPLANE_LOG", default_value = "info")]
     log: String,
+    /// Serve the regional API (secrets, configuration) on this address, e.g. 127.0.0.1:4100.
+    /// Without it the agent only reports in.
+    #[arg(long, env = "DATAPLANE_LISTEN")]
+    listen: Option<std::net::SocketAddr>,
+    /// How clients reach the regional API, e.g. https://dp1.eu.example.com (reported to the
+    /// control plane). Default: derived from DATAPLANE_LISTEN.
+    #[arg(long, env = "DATAPLANE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// PEM certificate chain for TLS on the regional API (with DATAPLANE_TLS_KEY). Without
+    /// both, it speaks plain HTTP, for a TLS terminator in front.
+    #[arg(long, env = "DATAPLANE_TLS_CERT")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key for DATAPLANE_TLS_CERT.
+    #[arg(long, env = "DATAPLANE_TLS_KEY")]
+    tls_key: Option<std::path::PathBuf>,
+    /// The region's store: a Postgres every data plane of the region points at. Without it, a
+    /// private embedded Postgres under DATAPLANE_DATA_DIR.
+    #[arg(long, env = "DATAPLANE_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Where the embedded store (and its generated encryption key) live.
+    #[arg(
+        long,
+        env = "DATAPLANE_DATA_DIR",
+        default_value = ".meridian-dataplane"
+    )]
+    data_dir: std::path::PathBuf,
+    /// Base64 of 32 bytes sealing secrets at rest; the same on every data plane of a region.
+    /// Required with DATAPLANE_DATABASE_URL; generated into DATAPLANE_DATA_DIR otherwise.
+    #[arg(long, env = "DATAPLANE_ENCRYPTION_KEY", hide_env_values = true)]
+    encryption_key: Option<String>,
+    /// Where people's browsers reach the control plane, when not at MERIDIAN_URL (e.g. the
+    /// agent uses an internal address): the only origin whose pages may use the regional API.
+    #[arg(long, env = "DATAPLANE_CONTROL_PLANE_ORIGIN")]
+    control_plane_origin: Option<String>,
+}
+
+/// Everything the regional API needs: listener, TLS, store, key. Errors are what to fix.
+async fn regional(
+    cli: &Cli,
+    listen: std::net::SocketAddr,
+) -> Result<(Node, Option<EmbeddedPostgres>), String> {
+    let tls = match (&cli.tls_cert, &cli.tls_key) {
+        (Some(cert), Some(key)) => Some(node::tls_config(cert, key)?),
+        (None, None) => None,
+        _ => return Err("DATAPLANE_TLS_CERT and DATAPLANE_TLS_KEY go together".into()),
+    };
+    let listener = std::net::TcpListener::bind(listen)
+        .map_err(|e| format!("DATAPLANE_LISTEN {listen}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = match &cli.public_url {
+        Some(url) => RegionalUrl::parse(url).map_err(|e| format!("DATAPLANE_PUBLIC_URL: {e}"))?,
+        None => {
+            let scheme = if tls.is_some() { "https" } else { "http" };
+            if bound.ip().is_unspecified() {
+                return Err(format!(
+                    "DATAPLANE_LISTEN {listen} names no address clients can use: set DATAPLANE_PUBLIC_URL"
+                ));
+            }
+            RegionalUrl::parse(&format!("{scheme}://{bound}")).map_err(|e| e.to_string())?
+        }
+    };
+    let (url, embedded, sealer) = match &cli.database_url {
+        Some(url) => {
+            let raw = cli.encryption_key.as_deref().ok_or(
+                "DATAPLANE_ENCRYPTION_KEY is required with DATAPLANE_DATABASE_URL (the same key on every data plane of the region)",
+            )?;
+            let sealer = SecretBox::from_base64(raw)
+                .map_err(|e| format!("DATAPLANE_ENCRYPTION_KEY: {e}"))?;
+            (url.clone(), None, sealer)
+        }
+        None => {
+            let pg = EmbeddedPostgres::start_with_database(&cli.data_dir, STORE_DATABASE)
+                .await
+                .map_err(|e| format!("the embedded store: {e:#}"))?;
+            let sealer = match &cli.encryption_key {
+                Some(raw) => SecretBox::from_base64(raw)
+                    .map_err(|e| format!("DATAPLANE_ENCRYPTION_KEY: {e}"))?,
+                None => meridian::sealed::key_file(&cli.data_dir.join("encryption.key"))
+                    .map_err(|e| format!("{e:#}"))?,
+            };
+            (pg.database_url(), Some(pg), sealer)
+        }
+    };
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&url)
+        .await
+        .map_err(|e| format!("connecting to the store: {e}"))?;
+    let node = Node {
+        agent: agent_config(cli, Some(public_url.as_str().to_owned())),
+        pool,
+        sealer,
+        listener: Some(listener),
+        tls,
+        control_plane_origins: cli
+            .control_plane_origin
+            .iter()
+            .map(|o| node::origin_of(o))
+            .collect(),
+    };
+    Ok((node, embedded))
+}
+
+/// The database of the embedded store.
+const STORE_DATABASE: &str = "meridian_dataplane";
+
+fn agent_config(cli: &Cli, public_url: Option<String>) -> AgentConfig {
+    AgentConfig {
+        url: cli.url.clone(),
+        client_id: cli.client_id.clone(),
+        client_secret: cli.client_secret.clone(),
+        heartbeat_interval: Duration::from_secs(cli.heartbeat_interval),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        hostname: agent::hostname(),
+        public_url,
+    }
 }
 
 #[tokio::main]
@@ -76,14 +201,6 @@ async fn main() -> ExitCode {
         );
         return ExitCode::from(EXIT_CONFIG);
     }
-    let config = AgentConfig {
-        url: cli.url,
-        client_id: cli.client_id,
-        client_secret: cli.client_secret,
-        heartbeat_interval: Duration::from_secs(cli.heartbeat_interval),
-        version: env!("CARGO_PKG_VERSION").to_owned(),
-        hostname: agent::hostname(),
-    };
     // Signal handlers are installed before the first call, so even an early SIGTERM is a
     // clean shutdown.
     use tokio::signal::unix::{SignalKind, signal};
@@ -100,7 +217,23 @@ async fn main() -> ExitCode {
             _ = interrupt.recv() => {},
         }
     };
-    tracing::info!(url = %config.url, client_id = %config.client_id, "starting");
-    let exit = agent::run(config, shutdown).await;
+    tracing::info!(url = %cli.url, client_id = %cli.client_id, "starting");
+    let Some(listen) = cli.listen else {
+        let exit = agent::run(agent_config(&cli, None), shutdown).await;
+        return ExitCode::from(exit.code());
+    };
+    let (node, embedded) = match regional(&cli, listen).await {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("meridian-dataplane: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let exit = node::run(node, shutdown).await;
+    if let Some(pg) = embedded
+        && let Err(e) = pg.stop().await
+    {
+        tracing::warn!(error = %format!("{e:#}"), "stopping the embedded store");
+    }
     ExitCode::from(exit.code())
 }

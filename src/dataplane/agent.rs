@@ -52,6 +52,9 @@ pub struct AgentConfig {
     pub heartbeat_interval: Duration,
     pub version: String,
     pub hostname: String,
+    /// Where clients reach this data plane's regional API, reported at every beat; `None`
+    /// when it serves none.
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for AgentConfig {
@@ -61,6 +64,7 @@ impl std::fmt::Debug for AgentConfig {
             .field("client_id", &self.client_id)
             .field("client_secret", &"<redacted>")
             .field("heartbeat_interval", &self.heartbeat_interval)
+            .field("public_url", &self.public_url)
             .finish()
     }
 }
@@ -80,6 +84,17 @@ struct Token {
 
 /// Runs until `shutdown` completes or the credentials are refused.
 pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output = ()>) -> Exit {
+    let (identities, _) = tokio::sync::watch::channel(None);
+    run_reporting(config, identities, shutdown).await
+}
+
+/// Like [`run`], telling `identities` who the data plane is each time the control plane
+/// answers (so its regional API learns its region).
+pub async fn run_reporting(
+    config: AgentConfig,
+    identities: tokio::sync::watch::Sender<Option<Identity>>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Exit {
     tokio::pin!(shutdown);
     let http = match reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -97,6 +112,7 @@ pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output 
     let report = Report {
         version: config.version.clone(),
         hostname: config.hostname.clone(),
+        public_url: config.public_url.clone(),
     };
     let mut token: Option<Token> = None;
     let mut initialized = false;
@@ -115,6 +131,11 @@ pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output 
                     );
                 }
                 backoff = FIRST_BACKOFF;
+                identities.send_if_modified(|known| {
+                    let changed = known.as_ref() != Some(&identity);
+                    *known = Some(identity.clone());
+                    changed
+                });
                 if taking_work != Some(identity.enabled) {
                     if identity.enabled {
                         tracing::info!(

@@ -49,6 +49,10 @@ pub struct Report {
     pub version: String,
     #[serde(default)]
     pub hostname: String,
+    /// Where clients reach this data plane's regional API (`DATAPLANE_PUBLIC_URL`); absent
+    /// when it serves none. Listed in scoped-token answers and shown on its page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
 }
 
 /// The answer to `initialize` and `heartbeat`: who the data plane is, and whether it may take

@@ -37,18 +37,20 @@ pub struct Regional {
     pub verifier: Arc<Verifier>,
     /// Seals secret values at rest with the data plane key.
     pub sealer: Arc<SecretBox>,
-    /// The control plane's origin (scheme, host, port): the only one whose pages may call this
-    /// API from a browser, frame its console, or be returned to from it.
-    pub control_plane_origin: String,
+    /// The control plane's origins (scheme, host, port): the only ones whose pages may call
+    /// this API from a browser or frame its console.
+    pub control_plane_origins: Vec<String>,
 }
 
 /// The API's routes.
 pub fn router(regional: Regional) -> Router {
+    let origins: Vec<HeaderValue> = regional
+        .control_plane_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
     let cors = tower_http::cors::CorsLayer::new()
-        .allow_origin(
-            HeaderValue::from_str(&regional.control_plane_origin)
-                .unwrap_or(HeaderValue::from_static("null")),
-        )
+        .allow_origin(origins)
         .allow_methods([
             axum::http::Method::GET,
             axum::http::Method::PUT,
@@ -69,8 +71,14 @@ pub fn router(regional: Regional) -> Router {
             put(put_config).delete(delete_config),
         )
         .route("/v1/workspaces/{workspaceId}/console", get(console))
-        .route("/v1/workspaces/{workspaceId}/console/secrets", post(console_secret))
-        .route("/v1/workspaces/{workspaceId}/console/config", post(console_config))
+        .route(
+            "/v1/workspaces/{workspaceId}/console/secrets",
+            post(console_secret),
+        )
+        .route(
+            "/v1/workspaces/{workspaceId}/console/config",
+            post(console_config),
+        )
         .layer(cors)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(regional)
@@ -166,16 +174,20 @@ impl FromRequestParts<Regional> for Scoped {
 }
 
 async fn verify(state: &Regional, token: &str) -> ApiResult<ScopedClaims> {
-    state.verifier.verify(token).await.map_err(|refused| match refused {
-        Refused::Invalid => Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "The scoped token is missing, invalid, expired, or for another region.",
-        ),
-        Refused::NotRegistered => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "This data plane has not registered with its control plane yet.",
-        ),
-    })
+    state
+        .verifier
+        .verify(token)
+        .await
+        .map_err(|refused| match refused {
+            Refused::Invalid => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "The scoped token is missing, invalid, expired, or for another region.",
+            ),
+            Refused::NotRegistered => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "This data plane has not registered with its control plane yet.",
+            ),
+        })
 }
 
 impl Scoped {
@@ -315,7 +327,7 @@ pub async fn put_secret(
     let workspace = workspace_id(&raw)?;
     let claims = caller.on(workspace, Access::Write)?;
     let name = parse_key("secret name", &name)?;
-    let Json(body) = body.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(body) = body.map_err(|e| Problem::new(e.status(), e.body_text()))?;
     let created = set_secret(&state, workspace, &name, &body.value).await?;
     tracing::info!(%workspace, secret = %name, by = %claims.name, "secret set");
     Ok(if created {
@@ -344,6 +356,7 @@ pub async fn delete_secret(
 ) -> ApiResult<StatusCode> {
     let workspace = workspace_id(&raw)?;
     let claims = caller.on(workspace, Access::Write)?;
+    let name = parse_key("secret name", &name)?;
     if !store::delete_secret(&state.pool, workspace, &name).await? {
         return Err(Problem::new(StatusCode::NOT_FOUND, "No such secret."));
     }
@@ -386,7 +399,7 @@ pub async fn put_config(
     let workspace = workspace_id(&raw)?;
     caller.on(workspace, Access::Write)?;
     let key = parse_key("configuration key", &key)?;
-    let Json(body) = body.map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let Json(body) = body.map_err(|e| Problem::new(e.status(), e.body_text()))?;
     check_value(&body.value)?;
     store::put_config(&state.pool, workspace, &key, &body.value).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -403,8 +416,12 @@ pub async fn delete_config(
 ) -> ApiResult<StatusCode> {
     let workspace = workspace_id(&raw)?;
     caller.on(workspace, Access::Write)?;
+    let key = parse_key("configuration key", &key)?;
     if !store::delete_config(&state.pool, workspace, &key).await? {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "No such configuration key."));
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "No such configuration key.",
+        ));
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -418,7 +435,14 @@ pub async fn delete_config(
             Send a scoped token from the control plane (POST /api/public/v1/workspaces/{workspaceId}/scoped-token) \
             as `Authorization: Bearer <token>`. Errors are `application/problem+json` (RFC 9457)."
     ),
-    paths(list_secrets, put_secret, delete_secret, list_config, put_config, delete_config),
+    paths(
+        list_secrets,
+        put_secret,
+        delete_secret,
+        list_config,
+        put_config,
+        delete_config
+    ),
     components(schemas(Problem))
 )]
 struct RegionalDoc;
@@ -438,7 +462,13 @@ pub struct ConsoleQuery {
     notice: Option<String>,
     #[serde(default)]
     error: Option<String>,
+    /// Which field the error belongs to (one of [`CONSOLE_FIELDS`]); none for the page.
+    #[serde(default)]
+    field: Option<String>,
 }
+
+/// The console's form fields, by id.
+const CONSOLE_FIELDS: [&str; 4] = ["secret-name", "secret-value", "config-key", "config-value"];
 
 /// Escapes text for HTML content and attribute values.
 fn html(value: &str) -> String {
@@ -466,12 +496,15 @@ fn console_headers(state: &Regional) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let policy = format!(
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors {}",
-        state.control_plane_origin
+        state.control_plane_origins.join(" ")
     );
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers
 }
@@ -489,7 +522,8 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e5e7eb;vertical-a
 code{font-family:ui-monospace,monospace}form.inline{display:inline}\
 label{display:block;font-weight:600;margin:8px 0 2px}input,textarea{font:inherit;padding:5px;width:100%;box-sizing:border-box}\
 button{font:inherit;padding:5px 10px;margin-top:8px;cursor:pointer}.notice{background:#ecfdf5;padding:6px 8px}\
-.error{background:#fef2f2;color:#991b1b;padding:6px 8px}.muted{color:#6b7280}.row{display:flex;gap:12px}.row>div{flex:1}";
+.error{background:#fef2f2;color:#991b1b;padding:6px 8px}.field-error{color:#991b1b;margin:2px 0 0}\
+[aria-invalid=true]{border:1px solid #b91c1c}.muted{color:#6b7280}.row{display:flex;gap:12px}.row>div{flex:1}";
 
 /// The console of a workspace: its secrets (names) and configuration, with forms to change them
 /// when the token allows.
@@ -520,7 +554,10 @@ pub async fn console(
             return console_page(
                 &state,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                format!(r#"<p class="error" role="alert">{}</p>"#, html(&Problem::internal(e).detail)),
+                format!(
+                    r#"<p class="error" role="alert">{}</p>"#,
+                    html(&Problem::internal(e).detail)
+                ),
             );
         }
     };
@@ -547,7 +584,12 @@ pub async fn console(
                     "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                     html(&s.name),
                     html(&rfc3339(s.updated_at)),
-                    delete_form(&secrets_path, "name", &s.name, &format!("Delete secret {}", s.name))
+                    delete_form(
+                        &secrets_path,
+                        "name",
+                        &s.name,
+                        &format!("Delete secret {}", s.name)
+                    )
                 )
             })
             .collect()
@@ -562,15 +604,71 @@ pub async fn console(
                     "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
                     html(&e.key),
                     html(&e.value),
-                    delete_form(&config_path, "key", &e.key, &format!("Delete configuration {}", e.key))
+                    delete_form(
+                        &config_path,
+                        "key",
+                        &e.key,
+                        &format!("Delete configuration {}", e.key)
+                    )
                 )
             })
             .collect()
     };
+    let field_error = query
+        .field
+        .as_deref()
+        .filter(|f| CONSOLE_FIELDS.contains(f))
+        .zip(query.error.as_deref());
+    // An input, with its error beside it when the last post failed because of it.
+    let input = |id: &str, name: &str, label: &str, extra: &str, textarea: bool| {
+        let error = field_error.filter(|(f, _)| *f == id).map(|(_, e)| e);
+        let (invalid, message) = match error {
+            Some(e) => (
+                format!(r#" aria-invalid="true" aria-describedby="{id}-error""#),
+                format!(r#"<p class="field-error" id="{id}-error">{}</p>"#, html(e)),
+            ),
+            None => (String::new(), String::new()),
+        };
+        let control = if textarea {
+            format!(r#"<textarea id="{id}" name="{name}" rows="2"{invalid} {extra}></textarea>"#)
+        } else {
+            format!(r#"<input id="{id}" name="{name}"{invalid} {extra}>"#)
+        };
+        format!(r#"<label for="{id}">{label}</label>{control}{message}"#)
+    };
+    let key_rule = r#"required pattern="[A-Za-z_][A-Za-z0-9_]{0,127}" autocomplete="off""#;
     let forms = if write {
         format!(
-            r#"<div class="row"><div><h2>Set a secret</h2><form method="post" action="{secrets_path}"><input type="hidden" name="token" value="{token}"><label for="secret-name">Secret name</label><input id="secret-name" name="name" required pattern="[A-Za-z_][A-Za-z0-9_]{{0,127}}" placeholder="DATABASE_PASSWORD"><label for="secret-value">Secret value</label><textarea id="secret-value" name="value" rows="2" required autocomplete="off"></textarea><button type="submit">Save secret</button></form></div>
-<div><h2>Set configuration</h2><form method="post" action="{config_path}"><input type="hidden" name="token" value="{token}"><label for="config-key">Configuration key</label><input id="config-key" name="key" required pattern="[A-Za-z_][A-Za-z0-9_]{{0,127}}" placeholder="BATCH_SIZE"><label for="config-value">Configuration value</label><input id="config-value" name="value" required><button type="submit">Save configuration</button></form></div></div>"#
+            r#"<div class="row"><div><h2>Set a secret</h2><form method="post" action="{secrets_path}"><input type="hidden" name="token" value="{token}">{}{}<button type="submit">Save secret</button></form></div>
+<div><h2>Set configuration</h2><form method="post" action="{config_path}"><input type="hidden" name="token" value="{token}">{}{}<button type="submit">Save configuration</button></form></div></div>"#,
+            input(
+                "secret-name",
+                "name",
+                "Secret name",
+                &format!(r#"{key_rule} placeholder="DATABASE_PASSWORD""#),
+                false
+            ),
+            input(
+                "secret-value",
+                "value",
+                "Secret value",
+                r#"required autocomplete="off""#,
+                true
+            ),
+            input(
+                "config-key",
+                "key",
+                "Configuration key",
+                &format!(r#"{key_rule} placeholder="BATCH_SIZE""#),
+                false
+            ),
+            input(
+                "config-value",
+                "value",
+                "Configuration value",
+                r#"autocomplete="off""#,
+                false
+            ),
         )
     } else {
         r#"<p class="muted">Your role on this workspace may only read.</p>"#.to_owned()
@@ -579,10 +677,14 @@ pub async fn console(
         .notice
         .map(|n| format!(r#"<p class="notice" role="status">{}</p>"#, html(&n)))
         .unwrap_or_default();
-    let error = query
-        .error
-        .map(|e| format!(r#"<p class="error" role="alert">{}</p>"#, html(&e)))
-        .unwrap_or_default();
+    // Errors of a field show beside it; the rest at the top.
+    let error = match (&query.error, field_error) {
+        (Some(_), Some(_)) => {
+            r#"<p class="error" role="alert">Not saved: see the field marked below.</p>"#.to_owned()
+        }
+        (Some(e), None) => format!(r#"<p class="error" role="alert">{}</p>"#, html(e)),
+        (None, _) => String::new(),
+    };
     console_page(
         &state,
         StatusCode::OK,
@@ -615,16 +717,16 @@ pub struct ConsoleForm {
     delete: Option<String>,
 }
 
-/// Back to the console, with what happened.
-fn back(workspace: Uuid, token: &str, outcome: Result<String, String>) -> Response {
-    let (field, text) = match outcome {
-        Ok(notice) => ("notice", notice),
-        Err(error) => ("error", error),
+/// Back to the console, with what happened (and which field an error is about). Only our
+/// own messages travel in the address, never what was typed.
+fn back(workspace: Uuid, token: &str, outcome: Result<String, (String, &str)>) -> Response {
+    let what = match outcome {
+        Ok(notice) => format!("notice={}", encode(&notice)),
+        Err((error, field)) => format!("error={}&field={field}", encode(&error)),
     };
     Redirect::to(&format!(
-        "/v1/workspaces/{workspace}/console?token={}&{field}={}",
-        encode(token),
-        encode(&text)
+        "/v1/workspaces/{workspace}/console?token={}&{what}",
+        encode(token)
     ))
     .into_response()
 }
@@ -651,12 +753,12 @@ fn console_outcome(
     state: &Regional,
     raw: &str,
     token: &str,
-    outcome: ApiResult<String>,
+    outcome: Result<String, (Problem, &'static str)>,
 ) -> Response {
     match (workspace_id(raw), outcome) {
         (Ok(workspace), Ok(notice)) => back(workspace, token, Ok(notice)),
         // A token that is no good cannot come back to the console either.
-        (_, Err(problem)) if problem.status == 401 || problem.status == 503 => console_page(
+        (_, Err((problem, _))) if problem.status == 401 || problem.status == 503 => console_page(
             state,
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNAUTHORIZED),
             format!(
@@ -664,43 +766,82 @@ fn console_outcome(
                 html(&problem.detail)
             ),
         ),
-        (Ok(workspace), Err(problem)) => back(workspace, token, Err(problem.detail)),
+        (Ok(workspace), Err((problem, field))) => {
+            back(workspace, token, Err((problem.detail, field)))
+        }
         (Err(problem), _) => problem.into_response(),
     }
 }
 
+/// A console post; an error names the field it is about ("" for none).
 async fn console_change(
     state: &Regional,
     raw: &str,
     form: &ConsoleForm,
     secret: bool,
-) -> ApiResult<String> {
-    let workspace = workspace_id(raw)?;
-    let claims = verify(state, &form.token).await?;
-    Scoped(claims.clone()).on(workspace, Access::Write)?;
+) -> Result<String, (Problem, &'static str)> {
+    let general = |p: Problem| (p, "");
+    let workspace = workspace_id(raw).map_err(general)?;
+    let claims = verify(state, &form.token).await.map_err(general)?;
+    Scoped(claims.clone())
+        .on(workspace, Access::Write)
+        .map_err(general)?;
     let deleting = form.delete.as_deref() == Some("true");
-    if secret {
-        let name = parse_key("secret name", form.name.as_deref().unwrap_or_default().trim())?;
-        if deleting {
-            store::delete_secret(&state.pool, workspace, &name).await?;
-            return Ok(format!("Secret {name} deleted."));
-        }
-        let value = form.value.as_deref().unwrap_or_default();
-        if value.is_empty() {
-            return Err(Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Enter the secret's value."));
-        }
-        set_secret(state, workspace, &name, value).await?;
-        tracing::info!(%workspace, secret = %name, by = %claims.name, "secret set");
-        Ok(format!("Secret {name} saved."))
+    let (what, key_field, value_field) = if secret {
+        ("secret name", "secret-name", "secret-value")
     } else {
-        let key = parse_key("configuration key", form.key.as_deref().unwrap_or_default().trim())?;
+        ("configuration key", "config-key", "config-value")
+    };
+    let raw_key = if secret { &form.name } else { &form.key };
+    let key = parse_key(what, raw_key.as_deref().unwrap_or_default().trim())
+        .map_err(|p| (p, key_field))?;
+    let value = form.value.as_deref().unwrap_or_default();
+    if secret {
         if deleting {
-            store::delete_config(&state.pool, workspace, &key).await?;
+            if !store::delete_secret(&state.pool, workspace, &key)
+                .await
+                .map_err(|e| general(e.into()))?
+            {
+                return Err(general(Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "No such secret.",
+                )));
+            }
+            tracing::info!(%workspace, secret = %key, by = %claims.name, "secret deleted");
+            return Ok(format!("Secret {key} deleted."));
+        }
+        if value.is_empty() {
+            return Err((
+                Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Enter the secret's value.",
+                ),
+                value_field,
+            ));
+        }
+        check_value(value).map_err(|p| (p, value_field))?;
+        set_secret(state, workspace, &key, value)
+            .await
+            .map_err(general)?;
+        tracing::info!(%workspace, secret = %key, by = %claims.name, "secret set");
+        Ok(format!("Secret {key} saved."))
+    } else {
+        if deleting {
+            if !store::delete_config(&state.pool, workspace, &key)
+                .await
+                .map_err(|e| general(e.into()))?
+            {
+                return Err(general(Problem::new(
+                    StatusCode::NOT_FOUND,
+                    "No such configuration key.",
+                )));
+            }
             return Ok(format!("Configuration {key} deleted."));
         }
-        let value = form.value.as_deref().unwrap_or_default();
-        check_value(value)?;
-        store::put_config(&state.pool, workspace, &key, value).await?;
+        check_value(value).map_err(|p| (p, value_field))?;
+        store::put_config(&state.pool, workspace, &key, value)
+            .await
+            .map_err(|e| general(e.into()))?;
         Ok(format!("Configuration {key} saved."))
     }
 }

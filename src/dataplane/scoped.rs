@@ -30,6 +30,15 @@ pub enum Access {
     Write,
 }
 
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
+}
+
 /// The claims of a scoped token.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ScopedClaims {

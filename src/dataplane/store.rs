@@ -51,7 +51,7 @@ pub async fn put_secret(
            values ($1, $2, $3)
            on conflict (workspace_id, name) do update
                set value_encrypted = excluded.value_encrypted, updated_at = now()
-           returning (s.created_at = s.updated_at) as "created!""#,
+           returning (s.xmax = 0) as "created!""#,
         workspace_id,
         name,
         sealed
@@ -86,7 +86,10 @@ pub async fn sealed_secrets(
     )
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.name, r.value_encrypted)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.name, r.value_encrypted))
+        .collect())
 }
 
 pub async fn config(
@@ -136,7 +139,9 @@ pub async fn delete_config(
 }
 
 /// The control plane's public keys as last fetched: (kid, public key).
-pub async fn control_plane_keys(db: impl PgExecutor<'_>) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
+pub async fn control_plane_keys(
+    db: impl PgExecutor<'_>,
+) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
     let rows = sqlx::query!("select kid, public_key from control_plane_keys")
         .fetch_all(db)
         .await?;
@@ -172,7 +177,10 @@ pub async fn region(db: impl PgExecutor<'_>) -> Result<Option<Uuid>, sqlx::Error
 
 /// Records the region of the data plane using the store; `Err` when the store already belongs
 /// to another region (a data plane pointed at another region's database).
-pub async fn claim_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result<Result<(), Uuid>, sqlx::Error> {
+pub async fn claim_region(
+    db: impl PgExecutor<'_>,
+    region_id: Uuid,
+) -> Result<Result<(), Uuid>, sqlx::Error> {
     let owner = sqlx::query_scalar!(
         r#"with claimed as (
                insert into store_region (only_row, region_id) values (true, $1)
@@ -184,5 +192,9 @@ pub async fn claim_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result<Re
     )
     .fetch_one(db)
     .await?;
-    Ok(if owner == region_id { Ok(()) } else { Err(owner) })
+    Ok(if owner == region_id {
+        Ok(())
+    } else {
+        Err(owner)
+    })
 }

@@ -71,6 +71,11 @@ impl Verifier {
         *self.region.write().unwrap_or_else(|e| e.into_inner()) = Some(region);
     }
 
+    /// Stops serving: the store turned out to belong to another region.
+    pub fn clear_region(&self) {
+        *self.region.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Fetches the control plane's JWKS now and keeps its keys. `false` when it could not be
     /// reached or read (the keys already known stay).
     pub async fn refresh(&self) -> bool {
@@ -119,6 +124,7 @@ impl Verifier {
             .unwrap_or_else(|e| e.into_inner())
             .get(&digest)
             && claims.exp > now
+            && claims.region == region
         {
             return Ok(claims.clone());
         }

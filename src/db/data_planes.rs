@@ -25,7 +25,7 @@ macro_rules! select_data_planes {
     ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
             DataPlane,
-            "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname from data_planes d join regions r on r.id = d.region_id " + $rest
+            "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname, d.url from data_planes d join regions r on r.id = d.region_id " + $rest
             $(, $arg)*
         )
     };
@@ -98,7 +98,7 @@ pub async fn create(
     sqlx::query_as!(
         DataPlane,
         "insert into data_planes (id, region_id, name, enabled) values ($1, $2, $3, $4)
-         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname",
+         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname, url",
         Uuid::new_v4(),
         region_id,
         name.as_str(),
@@ -122,7 +122,7 @@ pub async fn update(
         "update data_planes set name = coalesce($2, name), enabled = coalesce($3, enabled),
                 updated_at = now(), revision = revision + 1
          where id = $1 and revision = $4
-         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname",
+         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname, url",
         id,
         name.map(Name::as_str),
         enabled,
@@ -308,13 +308,14 @@ pub async fn record_heartbeat(
     credential_id: Uuid,
     version: &str,
     hostname: &str,
+    url: Option<&str>,
 ) -> Result<Option<ReportedIdentity>, sqlx::Error> {
     sqlx::query_as!(
         ReportedIdentity,
         r#"with plane as (
                update data_planes d
                set last_heartbeat_at = now(), version = coalesce(nullif($2, ''), d.version),
-                   hostname = coalesce(nullif($3, ''), d.hostname)
+                   hostname = coalesce(nullif($3, ''), d.hostname), url = $4
                from data_plane_credentials c
                where c.id = $1 and c.revoked_at is null and d.id = c.data_plane_id
                returning d.id, d.name, d.enabled, d.region_id),
@@ -327,7 +328,8 @@ pub async fn record_heartbeat(
            from plane p join regions r on r.id = p.region_id"#,
         credential_id,
         version,
-        hostname
+        hostname,
+        url
     )
     .fetch_optional(db)
     .await

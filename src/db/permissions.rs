@@ -203,3 +203,48 @@ pub async fn in_organization(
     .fetch_all(db)
     .await
 }
+
+/// What a scoped token for `user_id` on a workspace needs, in one query: the workspace's
+/// region, the role given on it (if any), and the regional URLs of the region's enabled data
+/// planes, those heard from most recently first, with how many of them reported in within
+/// `live_secs`. `None` for a workspace that is not this organization's.
+pub async fn workspace_scope(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    user_id: Uuid,
+    live_secs: i64,
+) -> Result<Option<WorkspaceScope>, sqlx::Error> {
+    sqlx::query_as!(
+        WorkspaceScope,
+        r#"select w.name as workspace_name, w.region_id, r.name as region_name,
+                  p.role as "role: Option<WorkspaceRole>",
+                  array(select d.url from data_planes d
+                        where d.region_id = w.region_id and d.enabled and d.url is not null
+                        order by d.last_heartbeat_at desc nulls last, d.id) as "urls!: Vec<String>",
+                  (select count(*) from data_planes d
+                   where d.region_id = w.region_id and d.enabled and d.url is not null
+                     and d.last_heartbeat_at > now() - make_interval(secs => $4)) as "live!: i64"
+           from workspaces w
+           join regions r on r.id = w.region_id
+           left join workspace_permissions p on p.workspace_id = w.id and p.user_id = $3
+           where w.organization_id = $1 and w.id = $2"#,
+        organization_id,
+        workspace_id,
+        user_id,
+        live_secs as f64
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// See [`workspace_scope`].
+pub struct WorkspaceScope {
+    pub workspace_name: String,
+    pub region_id: Uuid,
+    pub region_name: String,
+    pub role: Option<WorkspaceRole>,
+    pub urls: Vec<String>,
+    /// How many of `urls`, from the first, belong to data planes heard from lately.
+    pub live: i64,
+}

@@ -54,6 +54,7 @@ actions! {
     WorkspaceRename => "workspace.rename" on "workspace",
     WorkspaceMove => "workspace.move" on "workspace",
     WorkspaceDelete => "workspace.delete" on "workspace",
+    WorkspaceScopedToken => "workspace.scoped_token" on "workspace",
     ApplicationCreate => "application.create" on "application",
     ApplicationDelete => "application.delete" on "application",
     InvitationCreate => "invitation.create" on "invitation",
@@ -77,6 +78,7 @@ actions! {
     UserEndSessions => "user.end_sessions" on "user",
     UserSignIn => "user.sign_in" on "user",
     UserSignInFailed => "user.sign_in_failed" on "user",
+    SigningKeyRotate => "signing_key.rotate" on "signing_key",
 }
 
 impl std::fmt::Display for Action {

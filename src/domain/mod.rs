@@ -6,6 +6,7 @@ mod audit;
 mod email;
 mod name;
 mod network;
+mod regional_url;
 mod residency;
 mod role;
 
@@ -14,6 +15,7 @@ pub use audit::{Action, AuditFilter, AuditQuery};
 pub use email::Email;
 pub use name::Name;
 pub use network::Network;
+pub use regional_url::RegionalUrl;
 pub use residency::{
     DataPlane, Health, HealthThresholds, Membership, Organization, Region, Workspace,
 };

@@ -54,6 +54,8 @@ pub struct DataPlane {
     /// The agent's version and host as it last reported them.
     pub version: Option<String>,
     pub hostname: Option<String>,
+    /// Where clients reach its regional API, as its agent last reported it.
+    pub url: Option<String>,
 }
 
 impl DataPlane {

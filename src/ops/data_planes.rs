@@ -285,3 +285,55 @@ pub async fn local_agent_credentials(
     tx.commit().await?;
     Ok(Some((client_id, secret)))
 }
+
+/// An agent reports in (initialize or heartbeat) with the credential its token was exchanged
+/// with: records the beat, what it runs where, and where clients reach its regional API.
+/// `None` when the credential was revoked or its data plane deleted. A reported URL that is
+/// not a plain `http(s)://host[:port][/path]` is refused, since the dashboard and every
+/// scoped-token answer hand it to clients.
+pub async fn report_in(
+    pool: &sqlx::PgPool,
+    credential_id: Uuid,
+    report: &crate::dataplane::protocol::Report,
+) -> AppResult<Option<db::data_planes::ReportedIdentity>> {
+    let url = report
+        .public_url
+        .as_deref()
+        .map(|raw| {
+            crate::domain::RegionalUrl::parse(raw).map_err(|m| AppError::invalid("publicUrl", m))
+        })
+        .transpose()?;
+    Ok(db::data_planes::record_heartbeat(
+        pool,
+        credential_id,
+        clip(&report.version),
+        clip(&report.hostname),
+        url.as_ref().map(|u| u.as_str()),
+    )
+    .await?)
+}
+
+/// Reported strings are shown in the dashboard: keep them short and free of control
+/// characters (which Postgres would also refuse, in the case of NUL).
+fn clip(raw: &str) -> &str {
+    let end = raw
+        .char_indices()
+        .take_while(|(i, c)| *i < 128 && !c.is_control())
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    &raw[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip;
+
+    #[test]
+    fn reports_are_clipped_before_storing() {
+        assert_eq!(clip("1.2.3"), "1.2.3");
+        assert_eq!(clip("host\0name"), "host");
+        assert_eq!(clip(&"x".repeat(500)).len(), 128);
+        assert_eq!(clip(""), "");
+    }
+}

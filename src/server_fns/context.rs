@@ -47,6 +47,21 @@ impl Ctx {
         self.state.base_url(&headers)
     }
 
+    /// Lets the page being rendered frame pages of `origin` (a data plane's console): its
+    /// security policy otherwise frames nothing. A no-op outside page rendering.
+    pub fn allow_frames_from(&self, origin: &str) {
+        let (Some(nonce), Some(options)) = (
+            leptos::nonce::use_nonce(),
+            use_context::<leptos_axum::ResponseOptions>(),
+        ) else {
+            return;
+        };
+        let policy = auth::csp::page_policy(&nonce.to_string(), &[origin]);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+            options.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+
     pub fn pool(&self) -> &sqlx::PgPool {
         &self.state.pool
     }

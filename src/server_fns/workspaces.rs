@@ -55,6 +55,101 @@ pub struct WorkspaceData {
     /// choose from (empty for everyone else).
     pub grantable: Vec<MemberChoice>,
     pub regions: Vec<RegionOverview>,
+    /// What stays in the workspace's region, as the page frames it (when asked for).
+    pub regional: Option<RegionalConsole>,
+}
+
+/// The workspace page's window onto what stays in the region: the console of one of the
+/// region's data planes, framed with a scoped token so the browser talks to the data plane
+/// directly and the control plane never receives a value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegionalConsole {
+    pub region_name: String,
+    /// The console to frame, its scoped token included; `None` when no data plane of the
+    /// region serves a regional API and reported in lately.
+    pub console_url: Option<String>,
+    /// Where the console is served (for the page to name it).
+    pub dataplane_url: Option<String>,
+    /// Whether the caller's role lets them change secrets and configuration.
+    pub can_write: bool,
+}
+
+/// A scoped token for the caller on one workspace: for scripts in the browser that talk to the
+/// region's data planes directly. (Every issue is audited.)
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopedTokenGrant {
+    pub token: String,
+    /// RFC 3339.
+    pub expires_at: String,
+    pub workspace_id: Uuid,
+    pub region_id: Uuid,
+    pub access: Vec<String>,
+    pub dataplane_urls: Vec<String>,
+}
+
+impl std::fmt::Debug for ScopedTokenGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScopedTokenGrant")
+            .field("token", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("workspace_id", &self.workspace_id)
+            .field("region_id", &self.region_id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[server(endpoint = "workspaces/scoped-token")]
+pub async fn scoped_token(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+) -> Result<ScopedTokenGrant, AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Member).await?;
+    let grant = ops::scoped_tokens::issue(&ctx.state, &access, workspace_id).await?;
+    Ok(ScopedTokenGrant {
+        token: grant.token,
+        expires_at: grant
+            .expires_at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+        workspace_id: grant.workspace_id,
+        region_id: grant.region_id,
+        access: grant.access.iter().map(|a| a.as_str().to_owned()).collect(),
+        dataplane_urls: grant.dataplane_urls,
+    })
+}
+
+/// Issues the page's scoped token and points the frame at the freshest data plane that serves
+/// a regional API, allowing the page to frame it.
+#[cfg(feature = "ssr")]
+async fn regional_console(
+    ctx: &Ctx,
+    access: &auth::OrgAccess,
+    workspace_id: Uuid,
+) -> Result<RegionalConsole, AppError> {
+    let grant = ops::scoped_tokens::issue(&ctx.state, access, workspace_id).await?;
+    let can_write = grant
+        .access
+        .contains(&crate::dataplane::scoped::Access::Write);
+    let reachable = grant
+        .dataplane_urls
+        .iter()
+        .take(grant.live)
+        .find_map(|raw| crate::domain::RegionalUrl::parse(raw).ok());
+    let console_url = reachable.as_ref().map(|url| {
+        ctx.allow_frames_from(url.origin());
+        format!(
+            "{}/v1/workspaces/{workspace_id}/console?token={}",
+            url.as_str(),
+            grant.token
+        )
+    });
+    Ok(RegionalConsole {
+        region_name: grant.region_name,
+        console_url,
+        dataplane_url: reachable.map(|u| u.as_str().to_owned()),
+        can_write,
+    })
 }
 
 #[server(endpoint = "workspaces/page")]
@@ -90,6 +185,7 @@ pub async fn workspaces_page(organization_id: Uuid) -> Result<WorkspacesData, Ap
 pub async fn workspace_page(
     organization_id: Uuid,
     workspace_id: Uuid,
+    regional: bool,
 ) -> Result<WorkspaceData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
@@ -97,7 +193,7 @@ pub async fn workspace_page(
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let role = access.workspace_role(ctx.pool(), workspace_id).await?;
-    let (grants, members, regions) = tokio::try_join!(
+    let (grants, members, regions, regional) = tokio::try_join!(
         async {
             Ok::<_, AppError>(db::permissions::workspace_grants(ctx.pool(), workspace_id).await?)
         },
@@ -109,6 +205,15 @@ pub async fn workspace_page(
             })
         },
         crate::read::regions::overviews(ctx.pool(), organization_id),
+        async {
+            if regional {
+                regional_console(&ctx, &access, workspace_id)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        },
     )?;
     // Organization admins hold every role already; the rest may be given one.
     let grantable = members
@@ -139,6 +244,7 @@ pub async fn workspace_page(
         grants,
         grantable,
         regions,
+        regional,
     })
 }
 

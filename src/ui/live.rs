@@ -175,7 +175,10 @@ fn plane_row(d: &DataPlane, l: &Liveness, org: Uuid, manage: bool) -> impl IntoV
                 <HealthBadge health/>
                 <span class="muted small">{last}</span>
             </td>
-            <td>{agent} {skew}</td>
+            <td>
+                {agent} {skew}
+                {d.url.clone().map(|url| view! { <span class="muted small">" · "  <code>{url}</code></span> })}
+            </td>
             <td><Sparkline beats=l.beats_of(d.id).to_vec()/></td>
             <td class="row-actions">{actions}</td>
         </tr>

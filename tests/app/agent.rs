@@ -406,6 +406,7 @@ async fn a_first_run_shows_a_healthy_default_data_plane() {
             .env("MERIDIAN_LISTEN", addr.to_string())
             .env("MERIDIAN_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("MERIDIAN_ADMIN_PASSWORD", PASSWORD)
+            .env("MERIDIAN_LOCAL_DATAPLANE_LISTEN", "127.0.0.1:0")
             .env("MERIDIAN_LOG", "warn");
     };
     let mut server = tokio::process::Command::new(meridian);
@@ -472,6 +473,51 @@ async fn a_first_run_shows_a_healthy_default_data_plane() {
         assert!(started.elapsed() < Duration::from_secs(20), "{planes}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // The default data plane serves its regional API too: a workspace secret, with no setup.
+    let (_, workspaces) = read(
+        http.get(format!("http://{addr}/api/public/v1/workspaces"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let workspace = workspaces["data"][0]["workspaceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, grant) = read(
+        http.post(format!(
+            "http://{addr}/api/public/v1/workspaces/{workspace}/scoped-token"
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{grant}");
+    let url = grant["dataplaneUrls"][0]
+        .as_str()
+        .expect("the default data plane's URL");
+    let scoped = grant["token"].as_str().unwrap();
+    let set = http
+        .put(format!("{url}/v1/workspaces/{workspace}/secrets/API_KEY"))
+        .bearer_auth(scoped)
+        .json(&json!({"value": "first-run"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::CREATED);
+    let (_, listed) = read(
+        http.get(format!("{url}/v1/workspaces/{workspace}/secrets"))
+            .bearer_auth(scoped)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(listed["data"][0]["name"], "API_KEY");
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(server.id().unwrap() as i32),
         nix::sys::signal::Signal::SIGTERM,

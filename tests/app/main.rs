@@ -16,6 +16,7 @@ mod dns;
 mod members;
 mod organizations;
 mod pages;
+mod regional;
 mod regions;
 mod schema;
 mod seed_curls;

@@ -188,6 +188,17 @@ pub fn DataPlanePage() -> impl IntoView {
                     <h2 id="health-heading">"Health"</h2>
                     <RegionDataPlanes organization_id=org region_id=region.id liveness=d.liveness.for_region(region.id) only=Some(plane.id) manage=false/>
                 </section>
+                <section class="panel" aria-labelledby="regional-heading">
+                    <h2 id="regional-heading">"Regional API"</h2>
+                    {match plane.url.clone() {
+                        Some(url) => view! {
+                            <p>"Clients reach this data plane at " <code>{url}</code> " with a scoped token from the control plane. Secrets and configuration stay in the region there."</p>
+                        }.into_any(),
+                        None => view! {
+                            <p class="muted">"Not reported yet. Set " <code>"DATAPLANE_LISTEN"</code> " and " <code>"DATAPLANE_PUBLIC_URL"</code> " on the agent to serve the region's secrets and configuration."</p>
+                        }.into_any(),
+                    }}
+                </section>
                 <section class="panel" aria-labelledby="secrets-heading">
                     <h2 id="secrets-heading">"Secrets"</h2>
                     {secrets}

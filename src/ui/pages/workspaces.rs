@@ -11,7 +11,8 @@ use crate::error::AppError;
 use crate::paths;
 use crate::read::regions::RegionOverview;
 use crate::server_fns::workspaces::{
-    GrantView, MemberChoice, WorkspaceData, WorkspacesData, workspace_page, workspaces_page,
+    GrantView, MemberChoice, RegionalConsole, WorkspaceData, WorkspacesData, workspace_page,
+    workspaces_page,
 };
 use crate::ui::components::{
     EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
@@ -73,13 +74,14 @@ fn MoveTargetPicker(
     }
 }
 
-/// The data of the workspace named by the path.
-fn workspace_resource() -> Resource<Result<WorkspaceData, AppError>> {
+/// The data of the workspace named by the path; with `regional`, also a scoped token for the
+/// region's data plane console (only the page that shows it asks: every token is audited).
+fn workspace_resource(regional: bool) -> Resource<Result<WorkspaceData, AppError>> {
     path_resource(
         ["org", "workspace"],
         "workspace",
         || (),
-        |[org, workspace], ()| workspace_page(org, workspace),
+        move |[org, workspace], ()| workspace_page(org, workspace, regional),
     )
 }
 
@@ -159,7 +161,7 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
-    let data = workspace_resource();
+    let data = workspace_resource(true);
     view! {
         {loaded(data, move |d: WorkspaceData| view! { <WorkspaceDetail data=d/> })}
     }
@@ -183,6 +185,7 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
         }
     });
     let access = workspace_access(org, w.id, role, data.grants, data.grantable);
+    let regional = regional_section(data.regional);
     let manage = (role == WorkspaceRole::Admin).then(|| {
         let choices = region_choices(&data.regions, Some(w.region_id));
         view! {
@@ -217,10 +220,47 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
                 <dt>"Your role"</dt><dd>{role.as_str()}</dd>
             </dl>
         </section>
+        {regional}
         {rename}
         {manage}
         {access}
     }
+}
+
+/// "Secrets and configuration": the region's data plane console in a frame. The browser loads
+/// it from the data plane with the page's scoped token, and its forms post there, so what is
+/// typed into it never reaches the control plane (JavaScript or not).
+fn regional_section(console: Option<RegionalConsole>) -> Option<impl IntoView + use<>> {
+    let console = console?;
+    let heading = format!(
+        "Secrets and configuration (stored in region {})",
+        console.region_name
+    );
+    let body = match (console.console_url, console.dataplane_url) {
+        (Some(src), Some(at)) => {
+            let note = if console.can_write {
+                "Set and delete secrets and configuration below. Your browser sends them straight to the region's data plane; Meridian's control plane never receives them."
+            } else {
+                "Your role on this workspace may list secret names and read configuration."
+            };
+            view! {
+                <p class="muted">{note}</p>
+                <iframe class="regional-console" src=src title="Secrets and configuration, served by the region's data plane" sandbox="allow-forms allow-same-origin" referrerpolicy="no-referrer"></iframe>
+                <p class="help">"Served by " <code>{at}</code> ". If the frame shows an error, your browser cannot reach the region's data plane from where you are. The frame's access lasts 5 minutes: reload the page for more."</p>
+            }
+            .into_any()
+        }
+        _ => view! {
+            <p class="warning" role="status">"No data plane of region " <strong>{console.region_name.clone()}</strong> " is reachable right now: none has reported in lately with a regional API address. Secrets and configuration stay in the region, so they cannot be shown or changed until one is back."</p>
+        }
+        .into_any(),
+    };
+    Some(view! {
+        <section class="panel" aria-labelledby="regional-heading">
+            <h2 id="regional-heading">{heading}</h2>
+            {body}
+        </section>
+    })
 }
 
 /// Who may act on the workspace beyond reading it, and (for its admins) the forms to change
@@ -272,7 +312,7 @@ fn workspace_access(
 
 #[component]
 pub fn MoveWorkspacePage() -> impl IntoView {
-    let data = workspace_resource();
+    let data = workspace_resource(false);
     let query = use_query_map();
     view! {
         {loaded(data, move |d: WorkspaceData| {
@@ -331,7 +371,7 @@ pub fn MoveWorkspacePage() -> impl IntoView {
 
 #[component]
 pub fn DeleteWorkspacePage() -> impl IntoView {
-    let data = workspace_resource();
+    let data = workspace_resource(false);
     view! {
         {loaded(data, move |d: WorkspaceData| {
             let w = d.workspace;
