@@ -185,7 +185,8 @@ pub async fn workspaces_page(organization_id: Uuid) -> Result<WorkspacesData, Ap
 pub async fn workspace_page(
     organization_id: Uuid,
     workspace_id: Uuid,
-    regional: bool,
+    // Only the workspace page asks (see `RegionalConsole`); absent means no.
+    #[server(default)] regional: bool,
 ) -> Result<WorkspaceData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;

@@ -1240,6 +1240,18 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "workspaces/scoped-token",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(f.workspace)),
+                ];
+                f.sf(w, "workspaces/scoped-token", &form).await
+            }),
+        },
+        Case {
             name: "workspaces/create",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             // Their own organization, our region: not a region of theirs.

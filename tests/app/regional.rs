@@ -486,7 +486,9 @@ async fn tokens_for_another_region_workspace_or_purpose_are_refused(pool: PgPool
     let app = TestApp::spawn(pool).await;
     let api = app.api_admin().await;
     let (auto, workspace) = auto_and_default(&app).await;
-    let (status, eu) = api.post("/regions", json!({"name": "eu"})).await;
+    let (status, eu) = api
+        .post("/regions", json!({"name": "eu", "organizationId": org()}))
+        .await;
     assert_eq!(status, StatusCode::OK, "{eu}");
     let eu = eu["regionId"].as_str().unwrap().parse::<Uuid>().unwrap();
     let (status, in_eu) = api
@@ -739,7 +741,7 @@ async fn bad_input_is_refused_and_changes_nothing(pool: PgPool) {
             Some(json!({"wrong": 1})),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert!(problem["detail"].is_string());
     let (status, _) = plane
         .call(
@@ -952,7 +954,7 @@ async fn a_secret_never_reaches_the_control_plane(pool: PgPool) {
         client_secret: client_secret.clone(),
         user_id: Uuid::nil(),
     };
-    let (_, regions) = api.get("/regions").await;
+    let (_, regions) = api.get(&format!("/regions?organizationId={}", org())).await;
     let region: Uuid = regions["data"][0]["regionId"]
         .as_str()
         .unwrap()
@@ -1126,6 +1128,10 @@ async fn the_regional_api_speaks_tls_with_a_configured_certificate(pool: PgPool)
             "/CN=127.0.0.1",
             "-addext",
             "subjectAltName=IP:127.0.0.1",
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
         ])
         .arg("-keyout")
         .arg(&key)
