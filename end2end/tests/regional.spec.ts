@@ -28,7 +28,7 @@ test('secrets and configuration are set in the region, from the workspace page',
     const regionPath = new URL(page.url()).pathname;
     await openSettings(page, 'Workspaces');
     await page.getByLabel('Workspace name', { exact: true }).fill(workspace);
-    await page.getByLabel('Region', { exact: true }).selectOption({ label: region });
+    await page.getByLabel('Region', { exact: true }).selectOption({ label: `${region} (no enabled data plane)` });
     await page.getByRole('button', { name: 'Create workspace', exact: true }).click();
     await expect(page).toHaveURL(/\/settings\/workspaces$/);
     await page.getByRole('link', { name: workspace, exact: true }).click();

@@ -286,6 +286,19 @@ pub struct ValueRequest {
     pub value: String,
 }
 
+/// A time as people read it in the console: `2026-11-30 15:50 UTC`.
+fn readable(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
 fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -516,14 +529,20 @@ fn console_page(state: &Regional, status: StatusCode, body: String) -> Response 
     (status, console_headers(state), Html(page)).into_response()
 }
 
-const CONSOLE_STYLE: &str = "body{font-family:system-ui,sans-serif;font-size:14px;margin:0;padding:12px;color:#1f2937;background:#fff}\
+/// The dashboard's look (its colours, type and controls), so the framed console reads as part
+/// of the page around it.
+const CONSOLE_STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;margin:0;padding:4px 2px;color:#1c2330;background:#fff}\
 h2{font-size:15px;margin:16px 0 8px}table{border-collapse:collapse;width:100%}\
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e5e7eb;vertical-align:top}\
-code{font-family:ui-monospace,monospace}form.inline{display:inline}\
-label{display:block;font-weight:600;margin:8px 0 2px}input,textarea{font:inherit;padding:5px;width:100%;box-sizing:border-box}\
-button{font:inherit;padding:5px 10px;margin-top:8px;cursor:pointer}.notice{background:#ecfdf5;padding:6px 8px}\
-.error{background:#fef2f2;color:#991b1b;padding:6px 8px}.field-error{color:#991b1b;margin:2px 0 0}\
-[aria-invalid=true]{border:1px solid #b91c1c}.muted{color:#6b7280}.row{display:flex;gap:12px}.row>div{flex:1}";
+th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#5b6472}\
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d9dde3;vertical-align:middle}td:last-child{text-align:right}\
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}form.inline{display:inline}\
+label{display:block;font-weight:600;margin:10px 0 4px}input,textarea{font:inherit;padding:6px 8px;width:100%;box-sizing:border-box;border:1px solid #b8bfc9;border-radius:6px}\
+input:focus,textarea:focus,button:focus{outline:2px solid #1a73e8;outline-offset:1px}\
+button{font:inherit;padding:6px 12px;margin-top:10px;cursor:pointer;border-radius:6px;border:1px solid #2f5bd3;background:#2f5bd3;color:#fff}\
+form.inline button{margin:0;background:#fff;color:#b42318;border-color:#d9dde3}\
+.notice{background:#e6f4ea;color:#0d4d23;border:1px solid #b7dfc3;border-radius:6px;padding:6px 10px}\
+.error{background:#fdecea;color:#b42318;border:1px solid #f3bcb6;border-radius:6px;padding:6px 10px}.field-error{color:#b42318;margin:4px 0 0;font-size:13px}\
+[aria-invalid=true]{border-color:#b42318}.muted{color:#5b6472}.row{display:flex;flex-wrap:wrap;gap:16px}.row>div{flex:1 1 240px}";
 
 /// The console of a workspace: its secrets (names) and configuration, with forms to change them
 /// when the token allows.
@@ -583,7 +602,7 @@ pub async fn console(
                 format!(
                     "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                     html(&s.name),
-                    html(&rfc3339(s.updated_at)),
+                    html(&readable(s.updated_at)),
                     delete_form(
                         &secrets_path,
                         "name",
