@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[&[&str]] = &[
     // The one error type.
     &["error"],
-    // Plain types parsed from input, page addresses (compiled for the browser too), and the
-    // encryption of secrets kept at rest.
-    &["domain", "paths", "sealed"],
+    // Plain types parsed from input, page addresses (compiled for the browser too), the
+    // encryption of secrets kept at rest, and coherent copies of hot reads.
+    &["domain", "paths", "sealed", "coherent"],
     // Configuration; the data plane (its agent, the protocol it shares with the control plane,
     // its regional API and store); the private Postgres cluster.
     &["config", "dataplane", "embedded_postgres"],

@@ -126,7 +126,10 @@ pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + S
     });
 
     let server = node.listener.map(|listener| {
+        let listings = regional::Listings::default();
+        listings.follow(node.pool.clone());
         let app = regional::router(Regional {
+            listings,
             pool: node.pool.clone(),
             verifier: verifier.clone(),
             sealer: Arc::new(node.sealer.clone()),

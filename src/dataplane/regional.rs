@@ -40,6 +40,51 @@ pub struct Regional {
     /// The control plane's origins (scheme, host, port): the only ones whose pages may call
     /// this API from a browser or frame its console.
     pub control_plane_origins: Vec<String>,
+    /// Workspaces' secret listings and configuration, serialized, kept coherent with every
+    /// data plane sharing the store (see [`Listings::follow`]).
+    pub listings: Listings,
+}
+
+/// The hottest reads, from memory (see [`crate::coherent`]): clients poll them.
+#[derive(Clone, Default)]
+pub struct Listings {
+    secrets: Arc<crate::coherent::Copies>,
+    config: Arc<crate::coherent::Copies>,
+}
+
+impl Listings {
+    /// Drops what other data planes of the region change, as their notifications arrive.
+    pub fn follow(&self, pool: sqlx::PgPool) {
+        crate::coherent::follow(
+            pool,
+            store::CHANGES_CHANNEL,
+            vec![self.secrets.clone(), self.config.clone()],
+        );
+    }
+
+    /// Drops a workspace's copies after a change made here.
+    fn changed(&self, workspace: Uuid) {
+        self.secrets.invalidate(workspace);
+        self.config.invalidate(workspace);
+    }
+}
+
+/// A JSON answer already serialized.
+fn json_bytes(bytes: axum::body::Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        bytes,
+    )
+        .into_response()
+}
+
+fn serialized<T: Serialize>(value: &T) -> ApiResult<axum::body::Bytes> {
+    serde_json::to_vec(value)
+        .map(axum::body::Bytes::from)
+        .map_err(Problem::internal)
 }
 
 /// The API's routes.
@@ -311,20 +356,27 @@ pub async fn list_secrets(
     State(state): State<Regional>,
     Path(raw): Path<String>,
     caller: Scoped,
-) -> ApiResult<Json<SecretsResponse>> {
+) -> ApiResult<Response> {
     let workspace = workspace_id(&raw)?;
     caller.on(workspace, Access::Read)?;
-    let names = store::secret_names(&state.pool, workspace).await?;
-    Ok(Json(SecretsResponse {
-        data: names
-            .into_iter()
-            .map(|s| SecretResponse {
-                name: s.name,
-                created_at: rfc3339(s.created_at),
-                updated_at: rfc3339(s.updated_at),
+    let bytes = state
+        .listings
+        .secrets
+        .get_or_load(workspace, || async {
+            let names = store::secret_names(&state.pool, workspace).await?;
+            serialized(&SecretsResponse {
+                data: names
+                    .into_iter()
+                    .map(|s| SecretResponse {
+                        name: s.name,
+                        created_at: rfc3339(s.created_at),
+                        updated_at: rfc3339(s.updated_at),
+                    })
+                    .collect(),
             })
-            .collect(),
-    }))
+        })
+        .await?;
+    Ok(json_bytes(bytes))
 }
 
 /// Set a secret (its value is stored encrypted and never returned).
@@ -350,12 +402,48 @@ pub async fn put_secret(
     })
 }
 
+// Every change goes through these, so this data plane's copies drop it at once (the others
+// when the store's notification arrives).
+
+/// Seals and stores a secret; whether it was new.
 async fn set_secret(state: &Regional, workspace: Uuid, name: &str, value: &str) -> ApiResult<bool> {
     check_value(value)?;
     let sealed = state
         .sealer
         .seal(value.as_bytes(), &secret_context(workspace, name));
-    Ok(store::put_secret(&state.pool, workspace, name, &sealed).await?)
+    let created = store::put_secret(&state.pool, workspace, name, &sealed).await?;
+    state.listings.changed(workspace);
+    Ok(created)
+}
+
+/// Deletes a secret: 404 when there is none.
+async fn remove_secret(state: &Regional, workspace: Uuid, name: &str) -> ApiResult<()> {
+    let found = store::delete_secret(&state.pool, workspace, name).await?;
+    state.listings.changed(workspace);
+    if !found {
+        return Err(Problem::new(StatusCode::NOT_FOUND, "No such secret."));
+    }
+    Ok(())
+}
+
+async fn set_config(state: &Regional, workspace: Uuid, key: &str, value: &str) -> ApiResult<()> {
+    check_value(value)?;
+    store::put_config(&state.pool, workspace, key, value).await?;
+    state.listings.changed(workspace);
+    Ok(())
+}
+
+/// Deletes a configuration value: 404 when there is none.
+async fn remove_config(state: &Regional, workspace: Uuid, key: &str) -> ApiResult<()> {
+    let found = store::delete_config(&state.pool, workspace, key).await?;
+    state.listings.changed(workspace);
+    if !found {
+        return Err(Problem::new(
+            StatusCode::NOT_FOUND,
+            "No such configuration key.",
+        ));
+    }
+    Ok(())
 }
 
 /// Delete a secret.
@@ -370,9 +458,7 @@ pub async fn delete_secret(
     let workspace = workspace_id(&raw)?;
     let claims = caller.on(workspace, Access::Write)?;
     let name = parse_key("secret name", &name)?;
-    if !store::delete_secret(&state.pool, workspace, &name).await? {
-        return Err(Problem::new(StatusCode::NOT_FOUND, "No such secret."));
-    }
+    remove_secret(&state, workspace, &name).await?;
     tracing::info!(%workspace, secret = %name, by = %claims.name, "secret deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -384,19 +470,26 @@ pub async fn list_config(
     State(state): State<Regional>,
     Path(raw): Path<String>,
     caller: Scoped,
-) -> ApiResult<Json<ConfigsResponse>> {
+) -> ApiResult<Response> {
     let workspace = workspace_id(&raw)?;
     caller.on(workspace, Access::Read)?;
-    let entries = store::config(&state.pool, workspace).await?;
-    Ok(Json(ConfigsResponse {
-        data: entries
-            .into_iter()
-            .map(|e| ConfigResponse {
-                key: e.key,
-                value: e.value,
+    let bytes = state
+        .listings
+        .config
+        .get_or_load(workspace, || async {
+            let entries = store::config(&state.pool, workspace).await?;
+            serialized(&ConfigsResponse {
+                data: entries
+                    .into_iter()
+                    .map(|e| ConfigResponse {
+                        key: e.key,
+                        value: e.value,
+                    })
+                    .collect(),
             })
-            .collect(),
-    }))
+        })
+        .await?;
+    Ok(json_bytes(bytes))
 }
 
 /// Set a configuration value.
@@ -413,8 +506,7 @@ pub async fn put_config(
     caller.on(workspace, Access::Write)?;
     let key = parse_key("configuration key", &key)?;
     let Json(body) = body.map_err(|e| Problem::new(e.status(), e.body_text()))?;
-    check_value(&body.value)?;
-    store::put_config(&state.pool, workspace, &key, &body.value).await?;
+    set_config(&state, workspace, &key, &body.value).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -430,12 +522,7 @@ pub async fn delete_config(
     let workspace = workspace_id(&raw)?;
     caller.on(workspace, Access::Write)?;
     let key = parse_key("configuration key", &key)?;
-    if !store::delete_config(&state.pool, workspace, &key).await? {
-        return Err(Problem::new(
-            StatusCode::NOT_FOUND,
-            "No such configuration key.",
-        ));
-    }
+    remove_config(&state, workspace, &key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -817,15 +904,9 @@ async fn console_change(
     let value = form.value.as_deref().unwrap_or_default();
     if secret {
         if deleting {
-            if !store::delete_secret(&state.pool, workspace, &key)
+            remove_secret(state, workspace, &key)
                 .await
-                .map_err(|e| general(e.into()))?
-            {
-                return Err(general(Problem::new(
-                    StatusCode::NOT_FOUND,
-                    "No such secret.",
-                )));
-            }
+                .map_err(general)?;
             tracing::info!(%workspace, secret = %key, by = %claims.name, "secret deleted");
             return Ok(format!("Secret {key} deleted."));
         }
@@ -846,21 +927,15 @@ async fn console_change(
         Ok(format!("Secret {key} saved."))
     } else {
         if deleting {
-            if !store::delete_config(&state.pool, workspace, &key)
+            remove_config(state, workspace, &key)
                 .await
-                .map_err(|e| general(e.into()))?
-            {
-                return Err(general(Problem::new(
-                    StatusCode::NOT_FOUND,
-                    "No such configuration key.",
-                )));
-            }
+                .map_err(general)?;
             return Ok(format!("Configuration {key} deleted."));
         }
         check_value(value).map_err(|p| (p, value_field))?;
-        store::put_config(&state.pool, workspace, &key, value)
+        set_config(state, workspace, &key, value)
             .await
-            .map_err(|e| general(e.into()))?;
+            .map_err(general)?;
         Ok(format!("Configuration {key} saved."))
     }
 }

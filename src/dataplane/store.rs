@@ -10,6 +10,23 @@ use uuid::Uuid;
 /// The store's schema, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/dataplane");
 
+/// Where a change to a workspace's secrets or configuration is announced (the payload is the
+/// workspace id), so every data plane sharing the store drops what it keeps of it.
+pub const CHANGES_CHANNEL: &str = "meridian_dataplane_workspaces";
+
+/// Announces, when the transaction commits, that `workspace_id`'s secrets or configuration
+/// changed.
+async fn announce(conn: &mut sqlx::PgConnection, workspace_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "select pg_notify($1, $2)",
+        CHANGES_CHANNEL,
+        workspace_id.to_string()
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A secret as listed: never its value.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SecretName {
@@ -41,12 +58,13 @@ pub async fn secret_names(
 
 /// Stores a secret's sealed value; returns whether it was new.
 pub async fn put_secret(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     workspace_id: Uuid,
     name: &str,
     sealed: &[u8],
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
+    let mut tx = pool.begin().await?;
+    let created = sqlx::query_scalar!(
         r#"insert into workspace_secrets as s (workspace_id, name, value_encrypted)
            values ($1, $2, $3)
            on conflict (workspace_id, name) do update
@@ -56,22 +74,28 @@ pub async fn put_secret(
         name,
         sealed
     )
-    .fetch_one(db)
-    .await
+    .fetch_one(&mut *tx)
+    .await?;
+    announce(&mut tx, workspace_id).await?;
+    tx.commit().await?;
+    Ok(created)
 }
 
 pub async fn delete_secret(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     workspace_id: Uuid,
     name: &str,
 ) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query!(
         "delete from workspace_secrets where workspace_id = $1 and name = $2",
         workspace_id,
         name
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    announce(&mut tx, workspace_id).await?;
+    tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -106,11 +130,12 @@ pub async fn config(
 }
 
 pub async fn put_config(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     workspace_id: Uuid,
     key: &str,
     value: &str,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
     sqlx::query!(
         "insert into workspace_config (workspace_id, key, value) values ($1, $2, $3)
          on conflict (workspace_id, key) do update set value = excluded.value, updated_at = now()",
@@ -118,23 +143,27 @@ pub async fn put_config(
         key,
         value
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    announce(&mut tx, workspace_id).await?;
+    tx.commit().await
 }
 
 pub async fn delete_config(
-    db: impl PgExecutor<'_>,
+    pool: &PgPool,
     workspace_id: Uuid,
     key: &str,
 ) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query!(
         "delete from workspace_config where workspace_id = $1 and key = $2",
         workspace_id,
         key
     )
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
+    announce(&mut tx, workspace_id).await?;
+    tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
 

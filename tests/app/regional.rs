@@ -827,11 +827,21 @@ async fn two_data_planes_of_a_region_share_their_store(pool: PgPool) {
         "{grant}"
     );
     let token = token_of(&grant);
+    // The second keeps a copy of the (empty) listing; the first's change reaches it through
+    // the store's notification, well before the copy would expire.
+    assert!(two.secret_names(&token, &workspace).await.1.is_empty());
     assert_eq!(
         one.put_secret(&token, &workspace, "SHARED", "v").await,
         StatusCode::CREATED
     );
-    assert_eq!(two.secret_names(&token, &workspace).await.1, ["SHARED"]);
+    let changed = Instant::now();
+    while two.secret_names(&token, &workspace).await.1 != ["SHARED"] {
+        assert!(
+            changed.elapsed() < meridian::coherent::TTL / 2,
+            "the other data plane still lists the old secrets"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(
         two.put_secret(&token, &workspace, "SHARED", "w").await,
         StatusCode::NO_CONTENT
@@ -1186,4 +1196,76 @@ async fn the_regional_api_speaks_tls_with_a_configured_certificate(pool: PgPool)
         .await;
     assert!(refused.map(|r| !r.status().is_success()).unwrap_or(true));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An organization's admin controls what its agents report: a URL that is not a plain
+/// `http(s)://host[:port][/path]` is refused, so the dashboard never frames, and clients are
+/// never sent to, a `javascript:` address or one carrying credentials.
+#[sqlx::test]
+async fn a_data_plane_cannot_report_a_dangerous_url(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let (region, _) = auto_and_default(&app).await;
+    let (_, created) = api
+        .post(
+            &format!("/regions/{region}/dataplanes"),
+            json!({"name": "rogue"}),
+        )
+        .await;
+    let base = format!("http://{}/api/v1/dataplanes", app.addr);
+    let http = http_client();
+    let (_, token) = read(
+        http.post(format!("{base}/token"))
+            .json(&json!({
+                "client_id": created["clientId"],
+                "client_secret": created["clientSecret"],
+            }))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    for bad in [
+        "javascript:alert(1)",
+        "https://user:password@dp.example.com",
+        "https://dp.example.com/?next=https://evil.example",
+        "https://dp.example.com/\"><script>",
+        "data:text/html,hi",
+    ] {
+        let (status, problem) = read(
+            http.post(format!("{base}/initialize"))
+                .bearer_auth(&token)
+                .json(&json!({"version": "1", "hostname": "h", "publicUrl": bad}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {problem}");
+    }
+    let (_, got) = api
+        .get(&format!(
+            "/dataplanes/{}",
+            created["dataplaneId"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(got["url"], Value::Null);
+    let (status, _) = read(
+        http.post(format!("{base}/initialize"))
+            .bearer_auth(&token)
+            .json(&json!({"publicUrl": "https://dp1.eu.example.com:8443/"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, got) = api
+        .get(&format!(
+            "/dataplanes/{}",
+            created["dataplaneId"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(got["url"], "https://dp1.eu.example.com:8443");
 }

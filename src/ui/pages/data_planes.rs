@@ -58,7 +58,7 @@ pub fn CredentialsPage() -> impl IntoView {
                 <CredentialsGone
                     title="Credentials no longer shown"
                     lead="A data plane's client secret is shown exactly once, right after it is created."
-                    remedy="If it was lost, delete the data plane and create a new one."
+                    remedy="If it was lost, use Rotate secret on the data plane's page: a new secret is shown once, and the lost one can then be revoked."
                     back=back()
                     back_label="Back to the region"
                 />
@@ -94,8 +94,13 @@ fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
             format!("In region {region_name}. Configure its agent with these credentials."),
         )
     };
+    // The regional API lines are commented out: a data plane may only report in, but serving
+    // its workspaces' secrets and configuration needs an address clients can reach.
     let snippet = format!(
-        "MERIDIAN_URL={public_url}\nDATAPLANE_CLIENT_ID={client_id}\nDATAPLANE_CLIENT_SECRET={client_secret}"
+        "MERIDIAN_URL={public_url}\nDATAPLANE_CLIENT_ID={client_id}\nDATAPLANE_CLIENT_SECRET={client_secret}\n\
+         # To serve the region's secrets and configuration (see the README):\n\
+         # DATAPLANE_LISTEN=0.0.0.0:4100\n\
+         # DATAPLANE_PUBLIC_URL=https://dataplane.example.com:4100"
     );
     view! {
         <PageHeader title lead/>
