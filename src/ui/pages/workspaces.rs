@@ -251,7 +251,7 @@ fn regional_section(console: Option<RegionalConsole>) -> Option<impl IntoView + 
             .into_any()
         }
         _ => view! {
-            <p class="warning" role="status">"No data plane of region " <strong>{console.region_name.clone()}</strong> " is reachable right now: none has reported in lately with a regional API address. Secrets and configuration stay in the region, so they cannot be shown or changed until one is back."</p>
+            <p class="warning">"No data plane of region " <strong>{console.region_name.clone()}</strong> " is reachable right now: none has reported in lately with a regional API address. Secrets and configuration stay in the region, so they cannot be shown or changed until one is back."</p>
         }
         .into_any(),
     };
