@@ -370,6 +370,9 @@ pub async fn delete(
 pub struct SecretResponse {
     pub secret_id: Uuid,
     pub client_id: String,
+    /// `…` and the secret's last four characters, to tell two live secrets apart; null for
+    /// secrets issued before hints were kept.
+    pub secret_hint: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339; null until first used for a token exchange.
@@ -408,6 +411,7 @@ pub async fn list_secrets(
             .map(|c| SecretResponse {
                 secret_id: c.id,
                 client_id: c.client_id,
+                secret_hint: c.secret_hint,
                 created_at: timestamp(c.created_at),
                 last_used_at: c.last_used_at.map(timestamp),
             })

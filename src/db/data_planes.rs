@@ -146,14 +146,17 @@ pub async fn add_credential(
     data_plane_id: Uuid,
     client_id: &str,
     secret_hash: &[u8],
+    secret_hint: &str,
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
     sqlx::query!(
-        "insert into data_plane_credentials (id, data_plane_id, client_id, secret_hash) values ($1, $2, $3, $4)",
+        "insert into data_plane_credentials (id, data_plane_id, client_id, secret_hash, secret_hint)
+         values ($1, $2, $3, $4, $5)",
         id,
         data_plane_id,
         client_id,
-        secret_hash
+        secret_hash,
+        secret_hint
     )
     .execute(db)
     .await?;
@@ -229,6 +232,8 @@ pub async fn touch_credential(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), s
 pub struct CredentialRow {
     pub id: Uuid,
     pub client_id: String,
+    /// The secret's last four characters, to tell two live secrets apart.
+    pub secret_hint: Option<String>,
     pub created_at: time::OffsetDateTime,
     pub last_used_at: Option<time::OffsetDateTime>,
 }
@@ -247,7 +252,7 @@ pub async fn credentials_of(
 ) -> Result<Vec<CredentialRow>, sqlx::Error> {
     sqlx::query_as!(
         CredentialRow,
-        "select id, client_id, created_at, last_used_at from data_plane_credentials
+        "select id, client_id, secret_hint, created_at, last_used_at from data_plane_credentials
          where data_plane_id = $1 and revoked_at is null
          order by created_at, id",
         data_plane_id

@@ -19,6 +19,8 @@ pub const CLIENT_ID_PREFIX: &str = "dp_";
 pub struct Created {
     pub data_plane: DataPlane,
     pub region: Region,
+    /// The first credential's id.
+    pub credential_id: Uuid,
     pub client_id: String,
     pub client_secret: ClientSecret,
 }
@@ -40,12 +42,14 @@ pub async fn create(
         change::found(db::regions::get(&mut *tx, access.organization_id, region_id).await?)?;
     let data_plane = db::data_planes::create(&mut *tx, region.id, name, enabled).await?;
     let client_id = generate_client_id(CLIENT_ID_PREFIX);
-    let (_, client_secret) = issue_secret(&mut tx, state, data_plane.id, &client_id).await?;
+    let (credential_id, client_secret) =
+        issue_secret(&mut tx, state, data_plane.id, &client_id).await?;
     change::record_created(&mut tx, access, Action::DataPlaneCreate, &data_plane).await?;
     tx.commit().await?;
     Ok(Created {
         data_plane,
         region,
+        credential_id,
         client_id,
         client_secret,
     })
@@ -101,8 +105,29 @@ async fn issue_secret(
 ) -> AppResult<(Uuid, ClientSecret)> {
     let secret = ClientSecret::generate();
     let hash = state.hasher.hash(client_id, secret.expose());
-    let id = db::data_planes::add_credential(tx, data_plane_id, client_id, &hash).await?;
+    let id = db::data_planes::add_credential(
+        tx,
+        data_plane_id,
+        client_id,
+        &hash,
+        &secret_hint(secret.expose()),
+    )
+    .await?;
     Ok((id, secret))
+}
+
+/// What is kept in the clear of a secret, to tell it apart from the data plane's other one:
+/// its last four characters (of 43; the rest stays out of reach).
+pub fn secret_hint(secret: &str) -> String {
+    let tail: String = secret
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    format!("…{tail}")
 }
 
 /// A data plane of the caller's organization, locked until the transaction ends.

@@ -18,6 +18,9 @@ use crate::{
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 pub struct NewCredentials {
     pub data_plane_id: Uuid,
+    /// The credential shown, whose first use the page waits for.
+    #[serde(default)]
+    pub credential_id: Uuid,
     pub data_plane_name: String,
     pub region_id: Uuid,
     pub region_name: String,
@@ -57,6 +60,7 @@ pub async fn create_data_plane(
         .map_err(|e| e.with_input([("name", name.as_str())]))?;
     let reveal = NewCredentials {
         data_plane_id: created.data_plane.id,
+        credential_id: created.credential_id,
         data_plane_name: created.data_plane.name.clone(),
         region_id,
         region_name: created.region.name.clone(),
@@ -93,6 +97,37 @@ pub async fn reveal_credentials(
         }
         None => Ok(None),
     }
+}
+
+/// Whether an agent has used a credential yet, and what it reported: what the credentials
+/// page waits for.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionStatus {
+    pub connected: bool,
+    pub version: Option<String>,
+    pub hostname: Option<String>,
+}
+
+#[server(endpoint = "dataplanes/connection")]
+pub async fn agent_connection(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+    credential_id: Uuid,
+) -> Result<ConnectionStatus, AppError> {
+    let ctx = Ctx::load().await?;
+    ctx.access(organization_id, OrgRole::Member).await?;
+    let plane = db::data_planes::get(ctx.pool(), organization_id, data_plane_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("data plane"))?;
+    let used = db::data_planes::credentials_of(ctx.pool(), plane.id)
+        .await?
+        .into_iter()
+        .any(|c| c.id == credential_id && c.last_used_at.is_some());
+    Ok(ConnectionStatus {
+        connected: used && plane.last_heartbeat_at.is_some(),
+        version: plane.version.filter(|_| used),
+        hostname: plane.hostname.filter(|_| used),
+    })
 }
 
 #[server(endpoint = "dataplanes/update")]
@@ -156,6 +191,10 @@ pub struct DataPlaneData {
 pub struct SecretRow {
     pub id: Uuid,
     pub client_id: String,
+    /// `…` and the secret's last four characters; `None` for secrets from before hints.
+    pub hint: Option<String>,
+    /// The secret the agent exchanged most recently: the one in use.
+    pub in_use: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: time::OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
@@ -191,16 +230,21 @@ pub async fn data_plane_page(
         region,
         data_plane,
         liveness,
-        secrets: secrets
-            .into_iter()
-            .map(|c| SecretRow {
-                local: c.is_local(),
-                id: c.id,
-                client_id: c.client_id,
-                created_at: c.created_at,
-                last_used_at: c.last_used_at,
-            })
-            .collect(),
+        secrets: {
+            let latest = secrets.iter().filter_map(|c| c.last_used_at).max();
+            secrets
+                .into_iter()
+                .map(|c| SecretRow {
+                    local: c.is_local(),
+                    in_use: latest.is_some() && c.last_used_at == latest,
+                    id: c.id,
+                    client_id: c.client_id,
+                    hint: c.secret_hint,
+                    created_at: c.created_at,
+                    last_used_at: c.last_used_at,
+                })
+                .collect()
+        },
     })
 }
 
@@ -218,6 +262,7 @@ pub async fn rotate_secret(organization_id: Uuid, data_plane_id: Uuid) -> Result
         .ok_or_else(|| AppError::not_found("region"))?;
     let reveal = NewCredentials {
         data_plane_id: plane.id,
+        credential_id: issued.credential_id,
         data_plane_name: plane.name,
         region_id: region.id,
         region_name: region.name,

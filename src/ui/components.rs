@@ -433,3 +433,23 @@ pub fn CredentialsGone(
         </section>
     }
 }
+
+/// A block of text to paste elsewhere (a command, a configuration file), with a copy button.
+#[component]
+pub fn Snippet(
+    /// The element id the copy button copies from.
+    #[prop(into)]
+    id: String,
+    #[prop(into)] title: String,
+    #[prop(into)] help: String,
+    text: String,
+) -> impl IntoView {
+    view! {
+        <h3>{title}</h3>
+        <p class="help">{help}</p>
+        <div class="snippet">
+            <pre id=id.clone()>{text}</pre>
+            <button type="button" class="button small copy" data-copy=id>"Copy"</button>
+        </div>
+    }
+}

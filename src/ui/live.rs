@@ -1,5 +1,6 @@
 //! Parts of a page that keep themselves current: a region's data planes with their health,
-//! refreshed every few seconds while the page is hydrated. Without JavaScript the server
+//! refreshed every few seconds while the page is hydrated, and whether a new credential's
+//! agent has connected yet. Without JavaScript the server
 //! renders the same view, current as of the page load.
 
 use leptos::prelude::*;
@@ -8,6 +9,7 @@ use uuid::Uuid;
 use crate::domain::{DataPlane, Health};
 use crate::paths;
 use crate::read::regions::{Liveness, SPARKLINE_WINDOW};
+use crate::server_fns::data_planes::{ConnectionStatus, agent_connection};
 use crate::server_fns::regions::region_liveness;
 use crate::ui::components::{EmptyState, EnabledBadge, relative};
 
@@ -182,5 +184,64 @@ fn plane_row(d: &DataPlane, l: &Liveness, org: Uuid, manage: bool) -> impl IntoV
             <td><Sparkline beats=l.beats_of(d.id).to_vec()/></td>
             <td class="row-actions">{actions}</td>
         </tr>
+    }
+}
+
+/// How often the credentials page asks whether the agent has connected.
+const CONNECTION_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// On a credentials page: "Waiting for the agent to connect…" until an agent first uses the
+/// credential shown, then "Connected" with the version and host it reported; kept current
+/// while hydrated. The link to the data plane's page is the way to check without JavaScript.
+#[island]
+pub fn AgentConnectionStatus(
+    organization_id: Uuid,
+    region_id: Uuid,
+    data_plane_id: Uuid,
+    credential_id: Uuid,
+) -> impl IntoView {
+    let (status, set_status) = signal(ConnectionStatus::default());
+    Effect::new(move |_| {
+        let handle = set_interval_with_handle(
+            move || {
+                if status.get_untracked().connected {
+                    return;
+                }
+                leptos::task::spawn_local(async move {
+                    if let Ok(fresh) =
+                        agent_connection(organization_id, data_plane_id, credential_id).await
+                    {
+                        set_status.set(fresh);
+                    }
+                });
+            },
+            CONNECTION_EVERY,
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let page = paths::data_plane(organization_id, region_id, data_plane_id);
+    view! {
+        <div class="agent-connection" aria-live="polite" id="agent-connection">
+            {move || {
+                let s = status.get();
+                if s.connected {
+                    let agent = match (s.version, s.hostname) {
+                        (Some(v), Some(h)) => format!("version {v} on {h}"),
+                        (Some(v), None) => format!("version {v}"),
+                        _ => "the agent reported in".to_owned(),
+                    };
+                    view! { <p><HealthBadge health=Health::Healthy/> " Connected: " {agent} "."</p> }.into_any()
+                } else {
+                    view! { <p><HealthBadge health=Health::Unknown/> " Waiting for the agent to connect…"</p> }.into_any()
+                }
+            }}
+        </div>
+        <p class="help">
+            "Once the agent runs it connects within seconds. "
+            <a href=page>"Open the data plane's page"</a>
+            " to see its health (without JavaScript this page does not update by itself)."
+        </p>
     }
 }

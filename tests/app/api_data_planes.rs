@@ -26,6 +26,13 @@ async fn data_planes_work_in_the_nested_and_the_flat_form(pool: PgPool) {
     assert!(nested["clientId"].as_str().unwrap().starts_with("dp_"));
     assert_eq!(nested["clientSecret"].as_str().unwrap().len(), 43);
     let first = nested["dataplaneId"].as_str().unwrap().to_owned();
+    // Its secret is told apart from a later one by its last four characters, nothing more.
+    let secret = nested["clientSecret"].as_str().unwrap();
+    let (_, secrets) = api.get(&format!("/dataplanes/{first}/secrets")).await;
+    assert_eq!(
+        secrets["data"][0]["secretHint"],
+        format!("…{}", &secret[secret.len() - 4..])
+    );
 
     let (status, flat) = api
         .post(

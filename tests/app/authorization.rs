@@ -1166,6 +1166,19 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "dataplanes/connection",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(f.data_plane)),
+                    ("credential_id", s(uuid::Uuid::new_v4())),
+                ];
+                f.sf(w, "dataplanes/connection", &form).await
+            }),
+        },
+        Case {
             name: "dataplanes/update",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),

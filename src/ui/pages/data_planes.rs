@@ -2,6 +2,7 @@
 //! disabling and deleting a data plane.
 
 use leptos::prelude::*;
+use uuid::Uuid;
 
 use crate::domain::{DataPlane, Region};
 use crate::error::AppError;
@@ -11,13 +12,13 @@ use crate::server_fns::data_planes::{
 };
 use crate::server_fns::regions::{RegionData, region_page};
 use crate::ui::components::{
-    CredentialsGone, CredentialsOnce, EmptyState, Notice, PageHeader, RelativeTime, loaded,
-    path_resource, use_id_param,
+    CredentialsGone, CredentialsOnce, EmptyState, Notice, PageHeader, RelativeTime, Snippet,
+    loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
     DeleteDataPlaneForm, RevokeSecretForm, RotateSecretForm, SetDataPlaneEnabledForm,
 };
-use crate::ui::live::RegionDataPlanes;
+use crate::ui::live::{AgentConnectionStatus, RegionDataPlanes};
 
 /// The data plane named by the path, with its region.
 fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
@@ -53,7 +54,7 @@ pub fn CredentialsPage() -> impl IntoView {
     };
     view! {
         {loaded(data, move |credentials: Option<NewCredentials>| match credentials {
-            Some(c) => view! { <SecretCard credentials=c back=back()/> }.into_any(),
+            Some(c) => view! { <SecretCard credentials=c back=back() organization_id=org.get().unwrap_or_default()/> }.into_any(),
             None => view! {
                 <CredentialsGone
                     title="Credentials no longer shown"
@@ -71,8 +72,12 @@ pub fn CredentialsPage() -> impl IntoView {
 /// The client id and secret of a new data plane, with what to paste into the agent's
 /// environment.
 #[component]
-fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
+fn SecretCard(credentials: NewCredentials, back: String, organization_id: Uuid) -> impl IntoView {
+    let org = organization_id;
     let NewCredentials {
+        data_plane_id: plane,
+        credential_id: credential,
+        region_id: region,
         data_plane_name,
         region_name,
         client_id,
@@ -107,8 +112,57 @@ fn SecretCard(credentials: NewCredentials, back: String) -> impl IntoView {
         <CredentialsOnce client_id client_secret snippet_title="Agent environment" snippet back>
             "Paste into the environment of " <code>"meridian-dataplane"</code> " on the data plane's host."
         </CredentialsOnce>
+        <section class="panel" aria-labelledby="run-heading">
+            <h2 id="run-heading">"Run the agent"</h2>
+            <Snippet
+                id="systemd-snippet"
+                title="On a host, with systemd"
+                help="Save the agent environment above as /etc/meridian-dataplane.env (readable by root only), then:"
+                text=SYSTEMD_SNIPPET.to_owned()
+            />
+            <Snippet
+                id="container-snippet"
+                title="In a container"
+                help="Save the agent environment above as meridian-dataplane.env, then run your image of the agent:"
+                text=CONTAINER_SNIPPET.to_owned()
+            />
+        </section>
+        <section class="panel" aria-labelledby="connection-heading">
+            <h2 id="connection-heading">"Connection"</h2>
+            <AgentConnectionStatus organization_id=org region_id=region data_plane_id=plane credential_id=credential/>
+        </section>
     }
 }
+
+/// A systemd unit for the agent: restarts it unless its configuration or credentials are what
+/// is wrong (exit codes 2 and 3), keeps its store in a state directory of its own.
+const SYSTEMD_SNIPPET: &str = r#"sudo tee /etc/systemd/system/meridian-dataplane.service >/dev/null <<'UNIT'
+[Unit]
+Description=Meridian data plane agent
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+EnvironmentFile=/etc/meridian-dataplane.env
+Environment=DATAPLANE_DATA_DIR=/var/lib/meridian-dataplane
+StateDirectory=meridian-dataplane
+DynamicUser=yes
+ExecStart=/usr/local/bin/meridian-dataplane
+Restart=on-failure
+RestartPreventExitStatus=2 3
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+sudo systemctl daemon-reload && sudo systemctl enable --now meridian-dataplane
+journalctl -u meridian-dataplane -f"#;
+
+/// The same in a container: the store on a volume, the regional API published.
+const CONTAINER_SNIPPET: &str = r#"docker run -d --name meridian-dataplane --restart unless-stopped \
+  --env-file meridian-dataplane.env \
+  -e DATAPLANE_DATA_DIR=/data -v meridian-dataplane:/data \
+  -p 4100:4100 <your-registry>/meridian-dataplane
+docker logs -f meridian-dataplane"#;
 
 #[component]
 pub fn DisableDataPlanePage() -> impl IntoView {
@@ -235,9 +289,17 @@ fn secrets_table(d: &DataPlaneData, manage: bool) -> impl IntoView + use<> {
             let note = s
                 .local
                 .then(|| view! { <span class="muted small">" (this server's own agent)"</span> });
+            let hint = match &s.hint {
+                Some(hint) => view! { <code>{hint.clone()}</code> }.into_any(),
+                None => view! { <span class="muted">"—"</span> }.into_any(),
+            };
+            let in_use = s.in_use.then(|| {
+                view! { <span class="badge badge-healthy" title="The agent exchanged this secret most recently">"In use"</span> }
+            });
             view! {
                 <tr>
                     <td><code>{s.client_id.clone()}</code>{note}</td>
+                    <td>{hint} " " {in_use}</td>
                     <td><RelativeTime at=s.created_at now/></td>
                     <td>{last_used}</td>
                     <td class="row-actions">{revoke}</td>
@@ -250,6 +312,7 @@ fn secrets_table(d: &DataPlaneData, manage: bool) -> impl IntoView + use<> {
             <thead>
                 <tr>
                     <th scope="col">"Client ID"</th>
+                    <th scope="col">"Secret"</th>
                     <th scope="col">"Created"</th>
                     <th scope="col">"Last used"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
