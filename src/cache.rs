@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-pub use crate::coherent::TTL;
-
 /// Organizations' serialized region lists.
 pub type RegionLists = crate::coherent::Copies;
 

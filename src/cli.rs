@@ -423,7 +423,7 @@ async fn local_node(
     // People reach this server at its public URL, or (by default) at its own address, which
     // browsers may call localhost or 127.0.0.1.
     let control_plane_origins = match &config.public_url {
-        Some(url) => vec![crate::dataplane::node::origin_of(url)],
+        Some(url) => vec![crate::domain::origin_of(url).to_owned()],
         None => vec![
             format!("http://127.0.0.1:{}", addr.port()),
             format!("http://localhost:{}", addr.port()),

@@ -307,11 +307,11 @@ pub async fn scoped_token(
     let (workspace, access) = load(&state, &caller, &id, OrgRole::Member).await?;
     let grant = ops::scoped_tokens::issue(&state, &access, workspace.id).await?;
     Ok(Json(ScopedTokenResponse {
+        access: grant.access_names(),
         token: grant.token,
         expires_at: super::timestamp(grant.expires_at),
         workspace_id: grant.workspace_id,
         region_id: grant.region_id,
-        access: grant.access.iter().map(|a| a.as_str().to_owned()).collect(),
         dataplane_urls: grant.dataplane_urls,
     }))
 }

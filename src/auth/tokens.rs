@@ -13,14 +13,14 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::RwLock;
+use std::time::Duration;
 use uuid::Uuid;
 
+use crate::dataplane::scoped::{self, Expiring, Throttle, Verified};
 use crate::db;
 use crate::error::{AppError, AppResult};
 
@@ -39,8 +39,6 @@ pub const SIGNER_RELOAD_INTERVAL: Duration = Duration::from_secs(30);
 /// time replicas may keep signing with it before they notice the rotation, plus a margin.
 const RETIRED_KEY_GRACE: Duration =
     Duration::from_secs(API_TOKEN_LIFETIME.as_secs() + SIGNER_RELOAD_INTERVAL.as_secs() + 60);
-/// Verified tokens remembered at most; beyond that, expired ones are dropped first.
-const VERIFIED_CACHE_CAPACITY: usize = 50_000;
 /// Unknown key ids reload keys from the database at most this often, so forged `kid`s cannot
 /// turn into a query per request.
 const KEY_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
@@ -75,8 +73,8 @@ pub struct TokenKeys {
     signer: RwLock<Signer>,
     verifiers: RwLock<HashMap<String, DecodingKey>>,
     /// `None` until the first reload, so the first unknown key is looked up at once.
-    last_reload: Mutex<Option<Instant>>,
-    verified: RwLock<HashMap<[u8; 32], Claims>>,
+    unknown_key_reload: Throttle,
+    verified: Verified<Claims>,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -99,8 +97,8 @@ impl TokenKeys {
             pool: pool.clone(),
             signer: RwLock::new(signer(&keys)?),
             verifiers: RwLock::new(decoding_keys(&keys)),
-            last_reload: Mutex::new(None),
-            verified: RwLock::new(HashMap::new()),
+            unknown_key_reload: Throttle::new(KEY_RELOAD_INTERVAL),
+            verified: Verified::default(),
         })
     }
 
@@ -216,49 +214,34 @@ impl TokenKeys {
     /// Checks a presented token: signature by one of our keys, algorithm, `audience`, issuer
     /// and expiry. Any failure is `Unauthenticated` without saying which check failed.
     pub async fn verify(&self, token: &str, audience: &str) -> AppResult<Claims> {
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let digest = Verified::<Claims>::digest(token);
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        if let Some(claims) = read(&self.verified).get(&digest)
-            && claims.exp > now
-        {
+        if let Some(claims) = self.verified.get(&digest, now) {
             return if claims.aud == audience {
-                Ok(claims.clone())
+                Ok(claims)
             } else {
                 Err(invalid_token())
             };
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
-        if header.alg != Algorithm::EdDSA {
-            return Err(invalid_token());
-        }
-        let kid = header.kid.ok_or_else(invalid_token)?;
+        let kid = scoped::eddsa_key_id(token).ok_or_else(invalid_token)?;
         // Bound first, so the lock is released before the reload below awaits.
         let known = read(&self.verifiers).get(&kid).cloned();
         let key = match known {
             Some(key) => key,
             None => self.reload_for(&kid).await?.ok_or_else(invalid_token)?,
         };
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_audience(&[audience]);
-        validation.set_issuer(&[ISSUER]);
-        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-        validation.leeway = 0;
-        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &scoped::validation(audience))
             .map_err(|_| invalid_token())?
             .claims;
-        self.remember(digest, &claims, now);
+        self.verified.remember(digest, &claims, now);
         Ok(claims)
     }
 
     /// Reloads verifying keys when a token names one this replica has not seen (another
     /// replica created it), at most every [`KEY_RELOAD_INTERVAL`].
     async fn reload_for(&self, kid: &str) -> AppResult<Option<DecodingKey>> {
-        {
-            let mut last = self.last_reload.lock().unwrap_or_else(|e| e.into_inner());
-            if last.is_some_and(|at| at.elapsed() < KEY_RELOAD_INTERVAL) {
-                return Ok(None);
-            }
-            *last = Some(Instant::now());
+        if !self.unknown_key_reload.ready() {
+            return Ok(None);
         }
         let keys = db::keys::signing_keys(&self.pool).await?;
         let fresh = decoding_keys(&keys);
@@ -266,16 +249,11 @@ impl TokenKeys {
         *self.verifiers.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         Ok(found)
     }
+}
 
-    fn remember(&self, digest: [u8; 32], claims: &Claims, now: i64) {
-        let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= VERIFIED_CACHE_CAPACITY {
-            cache.retain(|_, c| c.exp > now);
-            if cache.len() >= VERIFIED_CACHE_CAPACITY {
-                cache.clear();
-            }
-        }
-        cache.insert(digest, claims.clone());
+impl Expiring for Claims {
+    fn expires_at(&self) -> i64 {
+        self.exp
     }
 }
 

@@ -143,7 +143,7 @@ async fn regional(
         control_plane_origins: cli
             .control_plane_origin
             .iter()
-            .map(|o| node::origin_of(o))
+            .map(|o| meridian::domain::origin_of(o).to_owned())
             .collect(),
     };
     Ok((node, embedded))

@@ -35,16 +35,6 @@ pub struct Node {
     pub control_plane_origins: Vec<String>,
 }
 
-/// The control plane's origin (scheme, host, port) from its address.
-pub fn origin_of(url: &str) -> String {
-    let url = url.trim_end_matches('/');
-    let after_scheme = url.find("://").map_or(0, |i| i + 3);
-    match url[after_scheme..].find('/') {
-        Some(i) => url[..after_scheme + i].to_owned(),
-        None => url.to_owned(),
-    }
-}
-
 /// Runs until `shutdown` completes or the control plane refuses the credentials.
 pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + Send) -> Exit {
     if let Err(e) = store::MIGRATOR.run(&node.pool).await {
@@ -134,7 +124,7 @@ pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + S
             verifier: verifier.clone(),
             sealer: Arc::new(node.sealer.clone()),
             control_plane_origins: if node.control_plane_origins.is_empty() {
-                vec![origin_of(&node.agent.url)]
+                vec![crate::domain::origin_of(&node.agent.url).to_owned()]
             } else {
                 node.control_plane_origins.clone()
             },
@@ -227,19 +217,4 @@ pub fn tls_config(
     .map_err(|e| format!("certificate and key: {e}"))?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(Arc::new(config))
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn origins_drop_the_path() {
-        assert_eq!(
-            super::origin_of("https://cp.example.com/"),
-            "https://cp.example.com"
-        );
-        assert_eq!(
-            super::origin_of("http://127.0.0.1:3000/base"),
-            "http://127.0.0.1:3000"
-        );
-    }
 }

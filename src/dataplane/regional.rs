@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::scoped::{Access, ScopedClaims};
 use super::store;
 use super::verify::{Refused, Verifier};
+use crate::paths::encode_query_value;
 use crate::sealed::SecretBox;
 
 /// Largest secret or configuration value, in bytes.
@@ -69,22 +70,34 @@ impl Listings {
     }
 }
 
-/// A JSON answer already serialized.
-fn json_bytes(bytes: axum::body::Bytes) -> Response {
-    (
+/// A workspace's listing from `copies`, loaded and serialized on a miss: the answer of the
+/// hottest reads, as JSON.
+async fn listing<T, F, Fut>(
+    copies: &crate::coherent::Copies,
+    workspace: Uuid,
+    load: F,
+) -> ApiResult<Response>
+where
+    T: Serialize,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+{
+    let bytes = copies
+        .get_or_load(workspace, || async {
+            let value = load().await?;
+            serde_json::to_vec(&value)
+                .map(axum::body::Bytes::from)
+                .map_err(Problem::internal)
+        })
+        .await?;
+    Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
         bytes,
     )
-        .into_response()
-}
-
-fn serialized<T: Serialize>(value: &T) -> ApiResult<axum::body::Bytes> {
-    serde_json::to_vec(value)
-        .map(axum::body::Bytes::from)
-        .map_err(Problem::internal)
+        .into_response())
 }
 
 /// The API's routes.
@@ -359,24 +372,20 @@ pub async fn list_secrets(
 ) -> ApiResult<Response> {
     let workspace = workspace_id(&raw)?;
     caller.on(workspace, Access::Read)?;
-    let bytes = state
-        .listings
-        .secrets
-        .get_or_load(workspace, || async {
-            let names = store::secret_names(&state.pool, workspace).await?;
-            serialized(&SecretsResponse {
-                data: names
-                    .into_iter()
-                    .map(|s| SecretResponse {
-                        name: s.name,
-                        created_at: rfc3339(s.created_at),
-                        updated_at: rfc3339(s.updated_at),
-                    })
-                    .collect(),
-            })
+    listing(&state.listings.secrets, workspace, || async {
+        let names = store::secret_names(&state.pool, workspace).await?;
+        Ok(SecretsResponse {
+            data: names
+                .into_iter()
+                .map(|s| SecretResponse {
+                    name: s.name,
+                    created_at: rfc3339(s.created_at),
+                    updated_at: rfc3339(s.updated_at),
+                })
+                .collect(),
         })
-        .await?;
-    Ok(json_bytes(bytes))
+    })
+    .await
 }
 
 /// Set a secret (its value is stored encrypted and never returned).
@@ -473,23 +482,19 @@ pub async fn list_config(
 ) -> ApiResult<Response> {
     let workspace = workspace_id(&raw)?;
     caller.on(workspace, Access::Read)?;
-    let bytes = state
-        .listings
-        .config
-        .get_or_load(workspace, || async {
-            let entries = store::config(&state.pool, workspace).await?;
-            serialized(&ConfigsResponse {
-                data: entries
-                    .into_iter()
-                    .map(|e| ConfigResponse {
-                        key: e.key,
-                        value: e.value,
-                    })
-                    .collect(),
-            })
+    listing(&state.listings.config, workspace, || async {
+        let entries = store::config(&state.pool, workspace).await?;
+        Ok(ConfigsResponse {
+            data: entries
+                .into_iter()
+                .map(|e| ConfigResponse {
+                    key: e.key,
+                    value: e.value,
+                })
+                .collect(),
         })
-        .await?;
-    Ok(json_bytes(bytes))
+    })
+    .await
 }
 
 /// Set a configuration value.
@@ -583,11 +588,6 @@ fn html(value: &str) -> String {
             c => c.to_string(),
         })
         .collect()
-}
-
-/// Percent-encodes a query value.
-fn encode(raw: &str) -> String {
-    form_urlencoded::byte_serialize(raw.as_bytes()).collect()
 }
 
 /// Headers every console page carries: only the control plane may frame it, it loads nothing,
@@ -827,12 +827,12 @@ pub struct ConsoleForm {
 /// own messages travel in the address, never what was typed.
 fn back(workspace: Uuid, token: &str, outcome: Result<String, (String, &str)>) -> Response {
     let what = match outcome {
-        Ok(notice) => format!("notice={}", encode(&notice)),
-        Err((error, field)) => format!("error={}&field={field}", encode(&error)),
+        Ok(notice) => format!("notice={}", encode_query_value(&notice)),
+        Err((error, field)) => format!("error={}&field={field}", encode_query_value(&error)),
     };
     Redirect::to(&format!(
         "/v1/workspaces/{workspace}/console?token={}&{what}",
-        encode(token)
+        encode_query_value(token)
     ))
     .into_response()
 }

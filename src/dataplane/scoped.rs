@@ -112,3 +112,108 @@ impl Jwk {
             .filter(|k| k.len() == 32)
     }
 }
+
+/// What both sides check in every token they accept: EdDSA only, the expected audience, the
+/// control plane as issuer, the claims present, and no leeway on expiry.
+pub fn validation(audience: &str) -> jsonwebtoken::Validation {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+    validation.set_audience(&[audience]);
+    validation.set_issuer(&[ISSUER]);
+    validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
+    validation.leeway = 0;
+    validation
+}
+
+/// The key id an EdDSA token names; `None` for a token that is unreadable, of another
+/// algorithm (`none`, HMAC, ...) or names no key.
+pub fn eddsa_key_id(token: &str) -> Option<String> {
+    let header = jsonwebtoken::decode_header(token).ok()?;
+    (header.alg == jsonwebtoken::Algorithm::EdDSA)
+        .then_some(header.kid)
+        .flatten()
+}
+
+/// Claims that end.
+pub trait Expiring {
+    /// Seconds since the epoch.
+    fn expires_at(&self) -> i64;
+}
+
+impl Expiring for ScopedClaims {
+    fn expires_at(&self) -> i64 {
+        self.exp
+    }
+}
+
+/// Tokens already verified, by their SHA-256, until they expire: a client reusing its token
+/// pays for the signature check once. Bounded: when full, expired ones go first, then all.
+pub struct Verified<C> {
+    entries: std::sync::RwLock<std::collections::HashMap<[u8; 32], C>>,
+}
+
+/// Verified tokens remembered at most.
+const VERIFIED_CAPACITY: usize = 50_000;
+
+impl<C> Default for Verified<C> {
+    fn default() -> Self {
+        Verified {
+            entries: Default::default(),
+        }
+    }
+}
+
+impl<C: Clone + Expiring> Verified<C> {
+    /// What a token is remembered by.
+    pub fn digest(token: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(token.as_bytes()).into()
+    }
+
+    /// The claims of a token verified before, unless expired at `now`.
+    pub fn get(&self, digest: &[u8; 32], now: i64) -> Option<C> {
+        self.entries
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(digest)
+            .filter(|c| c.expires_at() > now)
+            .cloned()
+    }
+
+    pub fn remember(&self, digest: [u8; 32], claims: &C, now: i64) {
+        let mut entries = self.entries.write().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= VERIFIED_CAPACITY {
+            entries.retain(|_, c| c.expires_at() > now);
+            if entries.len() >= VERIFIED_CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(digest, claims.clone());
+    }
+}
+
+/// Lets something happen at most once per interval: fetching keys again for a key id not
+/// seen yet, so forged key ids cannot turn into a fetch per request.
+pub struct Throttle {
+    interval: std::time::Duration,
+    /// `None` until the first time, which may happen at once.
+    last: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Throttle {
+    pub fn new(interval: std::time::Duration) -> Throttle {
+        Throttle {
+            interval,
+            last: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// Whether it may happen now (and, if so, that it did).
+    pub fn ready(&self) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|at| at.elapsed() < self.interval) {
+            return false;
+        }
+        *last = Some(std::time::Instant::now());
+        true
+    }
+}

@@ -99,23 +99,6 @@ pub async fn delete_secret(
     Ok(done.rows_affected() == 1)
 }
 
-/// Every sealed secret of a workspace, for work that runs in the region.
-pub async fn sealed_secrets(
-    db: impl PgExecutor<'_>,
-    workspace_id: Uuid,
-) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        "select name, value_encrypted from workspace_secrets where workspace_id = $1 order by name",
-        workspace_id
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.name, r.value_encrypted))
-        .collect())
-}
-
 pub async fn config(
     db: impl PgExecutor<'_>,
     workspace_id: Uuid,

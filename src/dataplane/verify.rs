@@ -5,20 +5,17 @@
 //! the control plane's own: EdDSA only, this region as the audience, the control plane as the
 //! issuer, not expired.
 
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use sha2::{Digest, Sha256};
+use jsonwebtoken::DecodingKey;
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::RwLock;
+use std::time::Duration;
 use uuid::Uuid;
 
-use super::scoped::{self, Jwks, ScopedClaims};
+use super::scoped::{self, Jwks, ScopedClaims, Throttle, Verified};
 use super::store;
 
 /// Unknown key ids fetch the JWKS again at most this often.
 const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
-/// Verified tokens remembered at most; beyond that, expired ones are dropped first.
-const VERIFIED_CAPACITY: usize = 50_000;
 
 /// Why a token was refused (the answer says no more than "invalid" to the caller).
 #[derive(Debug, PartialEq, Eq)]
@@ -35,10 +32,10 @@ pub struct Verifier {
     http: reqwest::Client,
     pool: sqlx::PgPool,
     keys: RwLock<HashMap<String, DecodingKey>>,
-    last_refresh: Mutex<Option<Instant>>,
+    unknown_key_refresh: Throttle,
     /// The region this data plane serves, once known.
     region: RwLock<Option<Uuid>>,
-    verified: RwLock<HashMap<[u8; 32], ScopedClaims>>,
+    verified: Verified<ScopedClaims>,
 }
 
 impl Verifier {
@@ -55,9 +52,9 @@ impl Verifier {
             http,
             keys: RwLock::new(decoding_keys(&keys)),
             pool,
-            last_refresh: Mutex::new(None),
+            unknown_key_refresh: Throttle::new(REFRESH_INTERVAL),
             region: RwLock::new(region),
-            verified: RwLock::new(HashMap::new()),
+            verified: Verified::default(),
         })
     }
 
@@ -116,77 +113,39 @@ impl Verifier {
     /// Checks a scoped token; the claims when it is good for this region.
     pub async fn verify(&self, token: &str) -> Result<ScopedClaims, Refused> {
         let region = self.region().ok_or(Refused::NotRegistered)?;
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let digest = Verified::<ScopedClaims>::digest(token);
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        if let Some(claims) = self
-            .verified
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&digest)
-            && claims.exp > now
+        if let Some(claims) = self.verified.get(&digest, now)
             && claims.region == region
         {
-            return Ok(claims.clone());
+            return Ok(claims);
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| Refused::Invalid)?;
-        if header.alg != Algorithm::EdDSA {
-            return Err(Refused::Invalid);
-        }
-        let kid = header.kid.ok_or(Refused::Invalid)?;
-        let known = self
-            .keys
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&kid)
-            .cloned();
-        let key = match known {
+        let kid = scoped::eddsa_key_id(token).ok_or(Refused::Invalid)?;
+        let key = match self.key(&kid) {
             Some(key) => key,
-            None => {
-                if !self.may_refresh() {
-                    return Err(Refused::Invalid);
-                }
+            None if self.unknown_key_refresh.ready() => {
                 self.refresh().await;
-                self.keys
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&kid)
-                    .cloned()
-                    .ok_or(Refused::Invalid)?
+                self.key(&kid).ok_or(Refused::Invalid)?
             }
+            None => return Err(Refused::Invalid),
         };
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_audience(&[scoped::region_audience(region)]);
-        validation.set_issuer(&[scoped::ISSUER]);
-        validation.set_required_spec_claims(&["exp", "aud", "iss", "sub"]);
-        validation.leeway = 0;
+        let validation = scoped::validation(&scoped::region_audience(region));
         let claims = jsonwebtoken::decode::<ScopedClaims>(token, &key, &validation)
             .map_err(|_| Refused::Invalid)?
             .claims;
         if claims.region != region {
             return Err(Refused::Invalid);
         }
-        self.remember(digest, &claims, now);
+        self.verified.remember(digest, &claims, now);
         Ok(claims)
     }
 
-    fn may_refresh(&self) -> bool {
-        let mut last = self.last_refresh.lock().unwrap_or_else(|e| e.into_inner());
-        if last.is_some_and(|at| at.elapsed() < REFRESH_INTERVAL) {
-            return false;
-        }
-        *last = Some(Instant::now());
-        true
-    }
-
-    fn remember(&self, digest: [u8; 32], claims: &ScopedClaims, now: i64) {
-        let mut cache = self.verified.write().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= VERIFIED_CAPACITY {
-            cache.retain(|_, c| c.exp > now);
-            if cache.len() >= VERIFIED_CAPACITY {
-                cache.clear();
-            }
-        }
-        cache.insert(digest, claims.clone());
+    fn key(&self, kid: &str) -> Option<DecodingKey> {
+        self.keys
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(kid)
+            .cloned()
     }
 }
 

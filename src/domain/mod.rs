@@ -15,7 +15,7 @@ pub use audit::{Action, AuditFilter, AuditQuery};
 pub use email::Email;
 pub use name::Name;
 pub use network::Network;
-pub use regional_url::RegionalUrl;
+pub use regional_url::{RegionalUrl, origin_of};
 pub use residency::{
     DataPlane, Health, HealthThresholds, Membership, Organization, Region, Workspace,
 };

@@ -59,11 +59,18 @@ impl RegionalUrl {
 
     /// Scheme, host and port: what a browser's security policy names.
     pub fn origin(&self) -> &str {
-        let after_scheme = self.0.find("://").map_or(0, |i| i + 3);
-        match self.0[after_scheme..].find('/') {
-            Some(i) => &self.0[..after_scheme + i],
-            None => &self.0,
-        }
+        origin_of(&self.0)
+    }
+}
+
+/// Scheme, host and port of an address (`https://cp.example.com/base` gives
+/// `https://cp.example.com`): what security policies and CORS name.
+pub fn origin_of(url: &str) -> &str {
+    let url = url.trim_end_matches('/');
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => &url[..after_scheme + i],
+        None => url,
     }
 }
 

@@ -32,6 +32,13 @@ pub struct ScopedGrant {
     pub live: usize,
 }
 
+impl ScopedGrant {
+    /// What the token allows, as the API and pages name it (`read`, `write`).
+    pub fn access_names(&self) -> Vec<String> {
+        self.access.iter().map(|a| a.as_str().to_owned()).collect()
+    }
+}
+
 impl std::fmt::Debug for ScopedGrant {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ScopedGrant")

@@ -107,6 +107,7 @@ pub async fn scoped_token(
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let grant = ops::scoped_tokens::issue(&ctx.state, &access, workspace_id).await?;
     Ok(ScopedTokenGrant {
+        access: grant.access_names(),
         token: grant.token,
         expires_at: grant
             .expires_at
@@ -114,7 +115,6 @@ pub async fn scoped_token(
             .unwrap_or_default(),
         workspace_id: grant.workspace_id,
         region_id: grant.region_id,
-        access: grant.access.iter().map(|a| a.as_str().to_owned()).collect(),
         dataplane_urls: grant.dataplane_urls,
     })
 }
