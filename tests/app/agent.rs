@@ -413,40 +413,9 @@ async fn a_first_run_shows_a_healthy_default_data_plane() {
     env(&mut server);
     let mut server = server.kill_on_drop(true).spawn().unwrap();
     let http = http_client();
-    let started = Instant::now();
-    while http
-        .get(format!("http://{addr}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_until_up(addr).await;
     // An application, made from the command line against the same embedded database.
-    let mut create = tokio::process::Command::new(meridian);
-    env(&mut create);
-    let output = create
-        .args([
-            "admin",
-            "create-application",
-            "--email",
-            ADMIN_EMAIL,
-            "--name",
-            "check",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let credentials: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let credentials = create_application_with_cli(env, "check").await;
     let (_, token) = read(
         http.post(format!("http://{addr}/api/public/v1/applications/token"))
             .json(&json!({"client_id": credentials["clientId"], "client_secret": credentials["clientSecret"], "grant_type": "client_credentials"}))

@@ -519,3 +519,49 @@ pub fn problem_field(problem: &Value, field: &str) -> Option<String> {
         .find(|f| f["field"] == field)
         .and_then(|f| f["message"].as_str().map(str::to_owned))
 }
+
+/// Waits until a server process answers `/healthz` at `addr` (at most a minute).
+pub async fn wait_until_up(addr: SocketAddr) {
+    let http = http_client();
+    let started = std::time::Instant::now();
+    while http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the server at {addr} did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// `meridian admin create-application` for the instance admin, run with `env` (the same
+/// database as the server): the credentials it prints, `{"clientId", "clientSecret"}`.
+pub async fn create_application_with_cli(
+    env: impl Fn(&mut tokio::process::Command),
+    name: &str,
+) -> Value {
+    let mut create = tokio::process::Command::new(env!("CARGO_BIN_EXE_meridian"));
+    env(&mut create);
+    let output = create
+        .args([
+            "admin",
+            "create-application",
+            "--email",
+            ADMIN_EMAIL,
+            "--name",
+            name,
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}

@@ -911,39 +911,8 @@ async fn a_secret_never_reaches_the_control_plane(pool: PgPool) {
         });
     }
     let http = http_client();
-    let started = Instant::now();
-    while http
-        .get(format!("http://{addr}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the control plane did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let mut create = tokio::process::Command::new(meridian);
-    env(&mut create);
-    let output = create
-        .args([
-            "admin",
-            "create-application",
-            "--email",
-            ADMIN_EMAIL,
-            "--name",
-            "cli",
-        ])
-        .output()
-        .await
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let credentials: Value = serde_json::from_slice(&output.stdout).unwrap();
+    wait_until_up(addr).await;
+    let credentials = create_application_with_cli(env, "cli").await;
     let client_id = credentials["clientId"].as_str().unwrap().to_owned();
     let client_secret = credentials["clientSecret"].as_str().unwrap().to_owned();
     let token: Value = http
