@@ -43,6 +43,35 @@ enum Command {
     /// A workspace's configuration, kept in its region (same credentials as `secrets`).
     #[command(subcommand)]
     Config(ConfigTask),
+    /// Upload code to the workspace's region as a new version of a deployment: a script (its
+    /// #! line picks the interpreter), a .tar.gz holding meridian.json, or a directory holding
+    /// meridian.json (packed on the fly). Same credentials as `secrets`.
+    Deploy {
+        #[command(flatten)]
+        client: ClientArgs,
+        /// The deployment's name, e.g. nightly-etl.
+        name: String,
+        /// A script, a .tar.gz / .tgz archive, or a directory.
+        path: std::path::PathBuf,
+    },
+    /// Run a job now (by name or id); prints the run's id. With --follow, streams its log from
+    /// the region's data plane and exits 0 only if the run succeeded.
+    Run {
+        #[command(flatten)]
+        client: ClientArgs,
+        job: String,
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Print a run's log, straight from the region's data plane; --follow streams it while
+    /// the run goes on.
+    Logs {
+        #[command(flatten)]
+        client: ClientArgs,
+        run: Uuid,
+        #[arg(long)]
+        follow: bool,
+    },
 }
 
 /// Where the control plane is and which API application calls it.
@@ -183,6 +212,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Secrets(task)) => return secrets(task).await,
         Some(Command::Config(task)) => return configuration(task).await,
+        Some(Command::Deploy { client, name, path }) => return deploy(client, name, path).await,
+        Some(Command::Run {
+            client,
+            job,
+            follow,
+        }) => return run_job(client, job, follow).await,
+        Some(Command::Logs {
+            client,
+            run,
+            follow,
+        }) => return logs(client, run, follow).await,
         _ => {}
     }
     let config = Config::from_env()?;
@@ -198,7 +238,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             .map(|()| {
                 println!("database schema is up to date");
             }),
-        Command::Secrets(_) | Command::Config(_) => unreachable!("handled above"),
+        Command::Secrets(_)
+        | Command::Config(_)
+        | Command::Deploy { .. }
+        | Command::Run { .. }
+        | Command::Logs { .. } => unreachable!("handled above"),
         Command::Admin(task) => {
             // An operator may run these before the first `serve`: set up the same defaults.
             db::migrate(&pool).await.context("migrating the database")?;
@@ -252,6 +296,7 @@ async fn serve(
     crate::jobs::spawn_session_cleanup(pool.clone());
     crate::jobs::spawn_heartbeat_pruning(pool.clone());
     crate::jobs::spawn_housekeeping(pool.clone());
+    crate::jobs::spawn_run_upkeep(pool.clone());
     let state = AppState::from_config(config, pool).await?;
     crate::jobs::spawn_signer_reload(state.tokens.clone());
     let local = if local_dataplane.is_some() {
@@ -302,6 +347,91 @@ async fn open_workspace(args: &ClientArgs) -> anyhow::Result<crate::dataplane::c
         client_secret: args.client_secret.clone(),
     };
     crate::dataplane::client::Workspace::open(&credentials, args.workspace)
+        .await
+        .map_err(anyhow::Error::msg)
+}
+
+/// What `deploy` uploads for `path`: the file as it is (an archive when it ends in .tar.gz or
+/// .tgz), or a directory packed into a gzipped tar.
+fn package(path: &std::path::Path) -> anyhow::Result<(Vec<u8>, bool)> {
+    if path.is_dir() {
+        if !path.join("meridian.json").is_file() {
+            anyhow::bail!(
+                "{} has no meridian.json naming the command to run, e.g. {{\"command\": [\"python3\", \"main.py\"]}}",
+                path.display()
+            );
+        }
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::default(),
+        ));
+        builder.follow_symlinks(false);
+        builder
+            .append_dir_all(".", path)
+            .with_context(|| format!("packing {}", path.display()))?;
+        let bytes = builder.into_inner()?.finish()?;
+        return Ok((bytes, true));
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let name = path.to_string_lossy();
+    Ok((bytes, name.ends_with(".tar.gz") || name.ends_with(".tgz")))
+}
+
+async fn deploy(client: ClientArgs, name: String, path: std::path::PathBuf) -> anyhow::Result<()> {
+    let (content, gzip) = package(&path)?;
+    let deployed = open_workspace(&client)
+        .await?
+        .deploy(&name, content, gzip)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    println!(
+        "{} version {} ({} bytes, {})",
+        deployed.name, deployed.version, deployed.size_bytes, deployed.digest
+    );
+    Ok(())
+}
+
+async fn run_job(client: ClientArgs, job: String, follow: bool) -> anyhow::Result<()> {
+    let workspace = open_workspace(&client).await?;
+    let run = workspace.run(&job).await.map_err(anyhow::Error::msg)?;
+    println!("{}", run.run_id);
+    if let Some(reason) = &run.reason {
+        eprintln!("{}: {reason}", run.status);
+    }
+    if !follow {
+        return Ok(());
+    }
+    workspace
+        .logs(run.run_id, true, &mut std::io::stdout())
+        .await
+        .map_err(anyhow::Error::msg)?;
+    // The log ends when the data plane has ended the run; the control plane hears of it a
+    // moment later.
+    for _ in 0..50 {
+        let now = workspace
+            .run_status(run.run_id)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        if !matches!(now.status.as_str(), "queued" | "running") {
+            eprintln!(
+                "run {}{}",
+                now.status,
+                now.reason.map(|r| format!(": {r}")).unwrap_or_default()
+            );
+            if now.status == "succeeded" {
+                return Ok(());
+            }
+            std::process::exit(1);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    anyhow::bail!("the run's log ended but the control plane still has it running")
+}
+
+async fn logs(client: ClientArgs, run: Uuid, follow: bool) -> anyhow::Result<()> {
+    open_workspace(&client)
+        .await?
+        .logs(run, follow, &mut std::io::stdout())
         .await
         .map_err(anyhow::Error::msg)
 }
@@ -445,6 +575,10 @@ async fn local_node(
         listener,
         tls: None,
         control_plane_origins,
+        worker: crate::dataplane::worker::WorkerConfig {
+            concurrency: 4,
+            work_dir: config.data_dir.join("dataplane-work"),
+        },
     })
 }
 

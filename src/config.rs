@@ -38,6 +38,9 @@ pub struct Config {
     /// `MERIDIAN_LOCAL_DATAPLANE_LISTEN`: where the in-process data plane (embedded database
     /// only) serves its regional API.
     pub local_dataplane_listen: SocketAddr,
+    /// `MERIDIAN_RUN_LEASE_SECS`: how long a data plane holds a run without renewing it; a run
+    /// whose data plane is silent that long is lost (and retried when its job allows).
+    pub run_lease: time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -86,6 +89,7 @@ impl Default for Config {
             rate_limits: true,
             dns_server: None,
             local_dataplane_listen: SocketAddr::from(([127, 0, 0, 1], 4100)),
+            run_lease: time::Duration::seconds(30),
         }
     }
 }
@@ -157,6 +161,7 @@ impl Config {
             );
         }
         Ok(Config {
+            run_lease: seconds("MERIDIAN_RUN_LEASE_SECS", 30)?,
             health,
             database_url: var("DATABASE_URL"),
             data_dir: var("MERIDIAN_DATA_DIR")

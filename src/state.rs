@@ -37,6 +37,8 @@ pub struct AppState {
     pub oidc: Arc<Providers>,
     /// Looks up the DNS proofs of claimed email domains.
     pub dns: Arc<crate::dns::Dns>,
+    /// Wakes data planes waiting for work when a run is queued in their region.
+    pub wakeups: Arc<crate::queue::Wakeups>,
 }
 
 impl AppState {
@@ -53,7 +55,10 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("identity provider client: {e}"))?;
         let region_lists = Arc::new(RegionLists::default());
         crate::cache::follow_changes(pool.clone(), region_lists.clone());
+        let wakeups = Arc::new(crate::queue::Wakeups::default());
+        crate::queue::follow(pool.clone(), wakeups.clone());
         Ok(AppState {
+            wakeups,
             leptos_options: leptos_options(config.listen),
             secret_box: crate::auth::sealed::from_config(config)?.map(Arc::new),
             config: Arc::new(config.clone()),

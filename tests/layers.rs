@@ -20,7 +20,7 @@ const LAYERS: &[&[&str]] = &[
     // All SQL.
     &["db"],
     // Who is calling, secrets and keys; in-memory copies kept coherent across replicas; DNS.
-    &["auth", "cache", "dns"],
+    &["auth", "cache", "dns", "queue"],
     // What every request can reach, built from the configuration.
     &["state"],
     // Every change of state; what several pages show.

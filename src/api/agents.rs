@@ -1,7 +1,9 @@
 //! The data plane API at `/api/v1/dataplanes`, spoken by data planes' agents (not public):
 //! `token` exchanges client credentials for a 5-minute token; `initialize` and `heartbeat`
 //! record that the data plane is alive, with its version and host, and answer its identity
-//! and whether it may take work.
+//! and whether it may take work; `runs/claim`, `runs/{id}/renew` and `runs/{id}/finish` hand
+//! out the region's queued runs and hear how they went; `deployments` hears of code uploaded
+//! to the region (its name, version and digest only).
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -11,7 +13,10 @@ use super::extract::{JsonBody, bearer_token};
 use super::problem::{ApiError, ApiResult};
 use crate::auth::tokens::{Claims, DATA_PLANE_AUDIENCE};
 use crate::auth::{client::ClientAddr, limits};
-use crate::dataplane::protocol::{Identity, Report, TokenRequest, TokenResponse};
+use crate::dataplane::protocol::{
+    ClaimRequest, DeploymentReport, FinishRequest, Identity, RenewRequest, RenewResponse, Report,
+    TokenRequest, TokenResponse,
+};
 
 use crate::ops;
 use crate::state::AppState;
@@ -92,4 +97,81 @@ async fn report_in(state: &AppState, agent: &Agent, report: &Report) -> ApiResul
         organization_id: found.organization_id,
         enabled: found.dataplane_enabled && found.region_enabled,
     }))
+}
+
+/// `POST /api/v1/dataplanes/runs/claim`: a run of the data plane's region, or 204 No Content
+/// when none was queued within the asked wait (a long poll of at most 30 s).
+pub async fn claim(
+    State(state): State<AppState>,
+    agent: Agent,
+    body: axum::body::Bytes,
+) -> ApiResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let request: ClaimRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ClaimRequest::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
+    let wait = std::time::Duration::from_secs(request.wait_seconds);
+    Ok(
+        match ops::work::claim(&state, agent.claims.client, wait).await? {
+            Some(run) => Json(run).into_response(),
+            None => axum::http::StatusCode::NO_CONTENT.into_response(),
+        },
+    )
+}
+
+/// `POST /api/v1/dataplanes/runs/{runId}/renew`: the data plane still runs it; 409 when it
+/// is no longer its to run (it must stop it).
+pub async fn renew(
+    State(state): State<AppState>,
+    agent: Agent,
+    axum::extract::Path(run_id): axum::extract::Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<RenewResponse>> {
+    let run_id = super::extract::path_id("run_id", &run_id)?;
+    let request: RenewRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        RenewRequest::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
+    match ops::work::renew(&state, agent.claims.sub, run_id, request.deployment_version).await? {
+        Some(cancel) => Ok(Json(RenewResponse {
+            cancel,
+            lease_seconds: state.config.run_lease.whole_seconds().max(1) as u64,
+        })),
+        None => Err(no_longer_yours()),
+    }
+}
+
+/// `POST /api/v1/dataplanes/runs/{runId}/finish`: how the run ended.
+pub async fn finish(
+    State(state): State<AppState>,
+    agent: Agent,
+    axum::extract::Path(run_id): axum::extract::Path<String>,
+    JsonBody(report): JsonBody<FinishRequest>,
+) -> ApiResult<axum::http::StatusCode> {
+    let run_id = super::extract::path_id("run_id", &run_id)?;
+    if ops::work::finish(&state, agent.claims.sub, run_id, &report).await? {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(no_longer_yours())
+    }
+}
+
+fn no_longer_yours() -> ApiError {
+    ApiError::from(crate::error::AppError::conflict(
+        None,
+        "This run is not this data plane's to run (any more).",
+    ))
+}
+
+/// `POST /api/v1/dataplanes/deployments`: code was uploaded to the data plane's region.
+pub async fn deployment(
+    State(state): State<AppState>,
+    agent: Agent,
+    JsonBody(report): JsonBody<DeploymentReport>,
+) -> ApiResult<axum::http::StatusCode> {
+    ops::work::report_deployment(&state, agent.claims.sub, &report).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }

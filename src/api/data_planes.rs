@@ -34,6 +34,12 @@ pub struct DataplaneResponse {
     /// Where clients reach this data plane's regional API (secrets, configuration), as its
     /// agent reports it; null until an agent serving one reports in.
     pub url: Option<String>,
+    /// Finishing the runs it has and taking no new ones.
+    pub draining: bool,
+    /// Draining, and nothing left running: safe to stop.
+    pub drained: bool,
+    /// How many runs it is running now.
+    pub running_runs: i64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -59,6 +65,7 @@ impl DataplaneResponse {
             last_heartbeat_at: d.last_heartbeat_at.map(timestamp),
             version: d.version.clone(),
         };
+        let drained = d.is_drained();
         DataplaneResponse {
             dataplane_id: d.id,
             region_id: d.region_id,
@@ -67,6 +74,9 @@ impl DataplaneResponse {
             created_at: timestamp(d.created_at),
             updated_at: timestamp(d.updated_at),
             health,
+            drained,
+            draining: d.draining,
+            running_runs: d.running,
             url: d.url,
         }
     }
@@ -120,6 +130,9 @@ pub struct DataplanePatchRequest {
     pub name: Option<String>,
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// True: finish the runs it has and take no new ones; false: take work again.
+    #[serde(default)]
+    pub draining: Option<bool>,
 }
 
 #[derive(IntoParams)]
@@ -211,7 +224,10 @@ async fn update_one(
             .transpose()?,
         enabled: body.enabled,
     };
-    let (_, after) = ops::data_planes::update(state, &access, plane.id, change, None).await?;
+    let (_, mut after) = ops::data_planes::update(state, &access, plane.id, change, None).await?;
+    if let Some(draining) = body.draining {
+        after = ops::data_planes::set_draining(state, &access, plane.id, draining, None).await?;
+    }
     Ok(Json(DataplaneResponse::new(after, &state.config.health)))
 }
 

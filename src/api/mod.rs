@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod problem;
 pub mod regions;
 pub mod users;
+pub mod work;
 pub mod workspaces;
 
 use axum::Router;
@@ -84,6 +85,15 @@ pub fn router() -> Router<AppState> {
             "/workspaces/{workspaceId}/scoped-token",
             post(workspaces::scoped_token),
         )
+        .route("/jobs", get(work::list).post(work::create))
+        .route(
+            "/jobs/{jobId}",
+            get(work::get).patch(work::update).delete(work::delete),
+        )
+        .route("/jobs/{jobId}/runs", post(work::run_now))
+        .route("/runs", get(work::list_runs))
+        .route("/runs/{runId}", get(work::get_run))
+        .route("/runs/{runId}/cancel", post(work::cancel))
         .route("/organizations", get(organizations::list))
         .route("/audit-events", get(audit::list))
         .route("/users", get(users::list))
@@ -130,6 +140,10 @@ pub fn router() -> Router<AppState> {
         .route("/token", post(agents::token))
         .route("/initialize", post(agents::initialize))
         .route("/heartbeat", post(agents::heartbeat))
+        .route("/runs/claim", post(agents::claim))
+        .route("/runs/{runId}/renew", post(agents::renew))
+        .route("/runs/{runId}/finish", post(agents::finish))
+        .route("/deployments", post(agents::deployment))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

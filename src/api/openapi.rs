@@ -9,7 +9,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::problem::{Problem, ProblemField};
 use super::{
-    applications, audit, data_planes, organizations, permissions, regions, users, workspaces,
+    applications, audit, data_planes, organizations, permissions, regions, users, work, workspaces,
 };
 
 #[derive(OpenApi)]
@@ -32,6 +32,8 @@ use super::{
         data_planes::revoke_secret,
         workspaces::list, workspaces::create, workspaces::get, workspaces::update,
         workspaces::delete, workspaces::scoped_token,
+        work::create, work::list, work::get, work::update, work::delete, work::run_now,
+        work::list_runs, work::get_run, work::cancel,
         organizations::list,
         audit::list,
         users::list, users::sign_out, users::set_password,

@@ -3,6 +3,7 @@
 use clap::Parser;
 use meridian::dataplane::agent::{self, AgentConfig, EXIT_CONFIG};
 use meridian::dataplane::node::{self, Node};
+use meridian::dataplane::worker::WorkerConfig;
 use meridian::domain::RegionalUrl;
 use meridian::embedded_postgres::EmbeddedPostgres;
 use meridian::sealed::SecretBox;
@@ -25,8 +26,13 @@ use std::time::Duration;
         With DATAPLANE_LISTEN it also serves the regional API: workspace secrets (write-only, \
         encrypted at rest) and configuration, kept in the region's store, for clients holding a \
         scoped token from the control plane. Tokens are checked offline against the control \
-        plane's published keys, so it keeps serving while the control plane is down.",
-    after_help = "Exit codes:\n  0  stopped by SIGTERM or Ctrl-C\n  2  missing or invalid configuration\n  3  the control plane refused the credentials (revoked secret, deleted data plane, wrong secret)"
+        plane's published keys, so it keeps serving while the control plane is down.\n\n\
+        With DATAPLANE_LISTEN it also runs the region's work: it asks the control plane for \
+        queued runs of its region (a long poll), runs each deployment in a working directory of \
+        its own with a clean environment, keeps logs and output files in the region's store, and \
+        reports only how each run ended. At SIGTERM it drains: it takes no new run, finishes \
+        those under way, then exits.",
+    after_help = "Exit codes:\n  0  stopped by SIGTERM or Ctrl-C (after finishing its runs)\n  2  missing or invalid configuration\n  3  the control plane refused the credentials (revoked secret, deleted data plane, wrong secret)"
 )]
 struct Cli {
     /// The control plane's address, e.g. https://meridian.example.com.
@@ -79,6 +85,12 @@ struct Cli {
     /// agent uses an internal address): the only origin whose pages may use the regional API.
     #[arg(long, env = "DATAPLANE_CONTROL_PLANE_ORIGIN")]
     control_plane_origin: Option<String>,
+    /// How many runs at once (with DATAPLANE_LISTEN); 0 takes no work.
+    #[arg(long, env = "DATAPLANE_CONCURRENCY", default_value_t = 4)]
+    concurrency: usize,
+    /// Where runs get their working directories. Default: DATAPLANE_DATA_DIR/work.
+    #[arg(long, env = "DATAPLANE_WORK_DIR")]
+    work_dir: Option<std::path::PathBuf>,
 }
 
 /// Everything the regional API needs: listener, TLS, store, key. Errors are what to fix.
@@ -145,6 +157,13 @@ async fn regional(
             .iter()
             .map(|o| meridian::domain::origin_of(o).to_owned())
             .collect(),
+        worker: WorkerConfig {
+            concurrency: cli.concurrency,
+            work_dir: cli
+                .work_dir
+                .clone()
+                .unwrap_or_else(|| cli.data_dir.join("work")),
+        },
     };
     Ok((node, embedded))
 }

@@ -70,11 +70,24 @@ impl std::fmt::Debug for AgentConfig {
 }
 
 /// Why a call failed.
-enum Failure {
+#[derive(Debug)]
+pub enum Failure {
     /// 401: the credentials (or the token) were refused.
     Refused,
+    /// 4xx other than 401: the control plane will not do it (say, a run no longer ours).
+    Rejected(StatusCode),
     /// Anything else: unreachable, timed out, 5xx, unreadable answer. Worth retrying.
     Transient(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Refused => f.write_str("the control plane refused the credentials"),
+            Failure::Rejected(status) => write!(f, "the control plane answered {status}"),
+            Failure::Transient(why) => f.write_str(why),
+        }
+    }
 }
 
 struct Token {
@@ -82,46 +95,120 @@ struct Token {
     renew_at: Instant,
 }
 
-/// Runs until `shutdown` completes or the credentials are refused.
-pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output = ()>) -> Exit {
-    let (identities, _) = tokio::sync::watch::channel(None);
-    run_reporting(config, identities, shutdown).await
+/// The control plane as the data plane calls it: with a token exchanged from the client
+/// credentials and renewed before it expires, shared by the heartbeat and the work loop.
+pub struct ControlPlane {
+    http: reqwest::Client,
+    base: String,
+    client_id: String,
+    client_secret: String,
+    token: tokio::sync::Mutex<Option<Token>>,
 }
 
-/// Like [`run`], telling `identities` who the data plane is each time the control plane
-/// answers (so its regional API learns its region).
-pub async fn run_reporting(
-    config: AgentConfig,
-    identities: tokio::sync::watch::Sender<Option<Identity>>,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> Exit {
-    tokio::pin!(shutdown);
-    let http = match reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .connect_timeout(Duration::from_secs(5))
-        .user_agent(format!("meridian-dataplane/{}", config.version))
-        .build()
-    {
-        Ok(http) => http,
+impl ControlPlane {
+    pub fn new(config: &AgentConfig) -> Result<ControlPlane, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .user_agent(format!("meridian-dataplane/{}", config.version))
+            .build()?;
+        Ok(ControlPlane {
+            http,
+            base: format!("{}{BASE_PATH}", config.url.trim_end_matches('/')),
+            client_id: config.client_id.clone(),
+            client_secret: config.client_secret.clone(),
+            token: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// A token, exchanging the credentials for a new one when there is none, it is due for
+    /// renewal, or `fresh` asks for one. Only a refused exchange is [`Failure::Refused`].
+    async fn bearer(&self, fresh: bool) -> Result<String, Failure> {
+        let mut token = self.token.lock().await;
+        if fresh || token.as_ref().is_none_or(|t| Instant::now() >= t.renew_at) {
+            *token = Some(self.exchange().await?);
+        }
+        Ok(token.as_ref().map(|t| t.value.clone()).unwrap_or_default())
+    }
+
+    async fn exchange(&self) -> Result<Token, Failure> {
+        let request = TokenRequest {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+        };
+        let url = format!("{}/token", self.base);
+        let answer: TokenResponse = post(&self.http, &url, None, &request, None)
+            .await?
+            .ok_or_else(|| Failure::Transient("the token exchange answered nothing".into()))?;
+        // Renew at two thirds of the lifetime, so a slow round never uses an expired token.
+        let lifetime = Duration::from_secs(answer.expires_in.max(3));
+        Ok(Token {
+            value: answer.access_token,
+            renew_at: Instant::now() + lifetime.mul_f64(2.0 / 3.0),
+        })
+    }
+
+    /// `POST {path}` with a token; `Ok(None)` for 204 No Content. A refused token gets a
+    /// fresh one first (the old may have expired, or its credential been revoked, which the
+    /// exchange then says); a fresh token refused again is a passing problem on the control
+    /// plane's side (say, a replica that has not loaded a new signing key yet).
+    pub async fn call<B: serde::Serialize, T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        timeout: Option<Duration>,
+    ) -> Result<Option<T>, Failure> {
+        let url = format!("{}/{path}", self.base);
+        for attempt in 0..2 {
+            let bearer = self.bearer(attempt == 1).await?;
+            match post(&self.http, &url, Some(&bearer), body, timeout).await {
+                Err(Failure::Refused) if attempt == 0 => continue,
+                Err(Failure::Refused) => {
+                    return Err(Failure::Transient(
+                        "a freshly issued token was refused".into(),
+                    ));
+                }
+                other => return other,
+            }
+        }
+        Err(Failure::Transient("no answer".into()))
+    }
+}
+
+/// Runs until `shutdown` completes or the credentials are refused.
+pub async fn run(config: AgentConfig, shutdown: impl std::future::Future<Output = ()>) -> Exit {
+    let control_plane = match ControlPlane::new(&config) {
+        Ok(control_plane) => control_plane,
         Err(e) => {
             tracing::error!(error = %e, "cannot build an HTTP client");
             return Exit::Config;
         }
     };
-    let base = format!("{}{BASE_PATH}", config.url.trim_end_matches('/'));
+    let (identities, _) = tokio::sync::watch::channel(None);
+    run_reporting(&control_plane, config, identities, shutdown).await
+}
+
+/// Like [`run`], calling through `control_plane` and telling `identities` who the data plane
+/// is each time the control plane answers (so its regional API learns its region).
+pub async fn run_reporting(
+    control_plane: &ControlPlane,
+    config: AgentConfig,
+    identities: tokio::sync::watch::Sender<Option<Identity>>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Exit {
+    tokio::pin!(shutdown);
     let report = Report {
         version: config.version.clone(),
         hostname: config.hostname.clone(),
         public_url: config.public_url.clone(),
     };
-    let mut token: Option<Token> = None;
     let mut initialized = false;
     let mut taking_work: Option<bool> = None;
     let mut backoff = FIRST_BACKOFF;
     let mut unreachable_since: Option<Instant> = None;
 
     loop {
-        let outcome = beat(&http, &base, &config, &report, &mut token, &mut initialized).await;
+        let outcome = beat(control_plane, &report, &mut initialized).await;
         let wait = match outcome {
             Ok(identity) => {
                 if let Some(since) = unreachable_since.take() {
@@ -162,7 +249,8 @@ pub async fn run_reporting(
                 );
                 return Exit::Unauthorized;
             }
-            Err(Failure::Transient(why)) => {
+            Err(failure @ (Failure::Transient(_) | Failure::Rejected(_))) => {
+                let why = failure.to_string();
                 unreachable_since.get_or_insert_with(Instant::now);
                 // "Equal jitter": between half and all of the current backoff, so agents that
                 // lost the control plane together do not all come back at the same instant.
@@ -186,70 +274,32 @@ pub async fn run_reporting(
     }
 }
 
-/// One round: a token if needed, then initialize (the first time) or a heartbeat. Only the
-/// token exchange can end the agent: a refused heartbeat gets a fresh token first (the old one
-/// may have expired, or its credential been revoked, which the exchange then says), and a
-/// fresh token refused again is a passing problem on the control plane's side (say, a replica
-/// that has not loaded a new signing key yet), retried with backoff.
+
+/// One round: initialize (the first time) or a heartbeat.
 async fn beat(
-    http: &reqwest::Client,
-    base: &str,
-    config: &AgentConfig,
+    control_plane: &ControlPlane,
     report: &Report,
-    token: &mut Option<Token>,
     initialized: &mut bool,
 ) -> Result<Identity, Failure> {
-    for attempt in 0..2 {
-        if token.as_ref().is_none_or(|t| Instant::now() >= t.renew_at) {
-            *token = Some(exchange(http, base, config).await?);
-        }
-        let path = if *initialized {
-            "heartbeat"
-        } else {
-            "initialize"
-        };
-        let bearer = token.as_ref().map(|t| t.value.as_str()).unwrap_or_default();
-        match post::<_, Identity>(http, &format!("{base}/{path}"), Some(bearer), report).await {
-            Ok(identity) => {
-                if !*initialized {
-                    tracing::info!(
-                        dataplane = %identity.dataplane_name,
-                        dataplane_id = %identity.dataplane_id,
-                        region = %identity.region_name,
-                        "registered with the control plane"
-                    );
-                    *initialized = true;
-                }
-                return Ok(identity);
-            }
-            Err(Failure::Refused) if attempt == 0 => *token = None,
-            Err(Failure::Refused) => {
-                return Err(Failure::Transient(
-                    "a freshly issued token was refused".into(),
-                ));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Err(Failure::Transient("no answer".into()))
-}
-
-async fn exchange(
-    http: &reqwest::Client,
-    base: &str,
-    config: &AgentConfig,
-) -> Result<Token, Failure> {
-    let request = TokenRequest {
-        client_id: config.client_id.clone(),
-        client_secret: config.client_secret.clone(),
+    let path = if *initialized {
+        "heartbeat"
+    } else {
+        "initialize"
     };
-    let answer: TokenResponse = post(http, &format!("{base}/token"), None, &request).await?;
-    // Renew at two thirds of the lifetime, so a slow round never uses an expired token.
-    let lifetime = Duration::from_secs(answer.expires_in.max(3));
-    Ok(Token {
-        value: answer.access_token,
-        renew_at: Instant::now() + lifetime.mul_f64(2.0 / 3.0),
-    })
+    let identity: Identity = control_plane
+        .call(path, report, None)
+        .await?
+        .ok_or_else(|| Failure::Transient("the control plane answered nothing".into()))?;
+    if !*initialized {
+        tracing::info!(
+            dataplane = %identity.dataplane_name,
+            dataplane_id = %identity.dataplane_id,
+            region = %identity.region_name,
+            "registered with the control plane"
+        );
+        *initialized = true;
+    }
+    Ok(identity)
 }
 
 async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
@@ -257,10 +307,14 @@ async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
     url: &str,
     bearer: Option<&str>,
     body: &B,
-) -> Result<T, Failure> {
+    timeout: Option<Duration>,
+) -> Result<Option<T>, Failure> {
     let mut request = http.post(url).json(body);
     if let Some(token) = bearer {
         request = request.bearer_auth(token);
+    }
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
     }
     let response = request
         .send()
@@ -268,10 +322,21 @@ async fn post<B: serde::Serialize, T: serde::de::DeserializeOwned>(
         .map_err(|e| Failure::Transient(e.to_string()))?;
     match response.status() {
         StatusCode::UNAUTHORIZED => Err(Failure::Refused),
+        StatusCode::NO_CONTENT => Ok(None),
         status if status.is_success() => response
             .json()
             .await
+            .map(Some)
             .map_err(|e| Failure::Transient(format!("unreadable answer: {e}"))),
+        status
+            if status.is_client_error()
+                && !matches!(
+                    status,
+                    StatusCode::REQUEST_TIMEOUT | StatusCode::TOO_MANY_REQUESTS
+                ) =>
+        {
+            Err(Failure::Rejected(status))
+        }
         status => Err(Failure::Transient(format!("{url} answered {status}"))),
     }
 }

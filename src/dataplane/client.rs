@@ -28,6 +28,9 @@ impl std::fmt::Debug for Credentials {
 /// A workspace reached at its region's data planes.
 pub struct Workspace {
     http: reqwest::Client,
+    /// The control plane's public API, and a token for it.
+    api: String,
+    access_token: String,
     workspace: Uuid,
     token: String,
     dataplanes: Vec<String>,
@@ -58,6 +61,33 @@ pub struct SecretEntry {
 pub struct ConfigEntry {
     pub key: String,
     pub value: String,
+}
+
+/// A deployment version as the data plane stored it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployed {
+    pub name: String,
+    pub version: i32,
+    pub digest: String,
+    pub size_bytes: i64,
+}
+
+/// A run as the control plane knows it.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunInfo {
+    pub run_id: Uuid,
+    pub status: String,
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JobEntry {
+    job_id: Uuid,
+    name: String,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +133,8 @@ impl Workspace {
         }
         Ok(Workspace {
             http,
+            api: base,
+            access_token: access.access_token,
             workspace,
             token: scoped.token,
             dataplanes: scoped.dataplane_urls,
@@ -158,6 +190,120 @@ impl Workspace {
         )
         .await
         .map(|_| ())
+    }
+
+    /// Uploads a deployment: a script, or a gzipped tar archive holding meridian.json.
+    pub async fn deploy(&self, name: &str, content: Vec<u8>, gzip: bool) -> ClientResult<Deployed> {
+        let content_type = if gzip {
+            "application/gzip"
+        } else {
+            "text/plain"
+        };
+        let path = format!("deployments/{}", path_segment(name));
+        let response = self
+            .send(|http, base| {
+                http.put(format!("{base}/v1/workspaces/{}/{path}", self.workspace))
+                    .header(reqwest::header::CONTENT_TYPE, content_type)
+                    .timeout(Duration::from_secs(300))
+                    .body(content.clone())
+            })
+            .await?;
+        read(response, "the data plane").await
+    }
+
+    /// Queues a run of a job (by name or id) at the control plane.
+    pub async fn run(&self, job: &str) -> ClientResult<RunInfo> {
+        let job_id = match Uuid::parse_str(job) {
+            Ok(id) => id,
+            Err(_) => {
+                let jobs: Listing<JobEntry> = answer(
+                    self.http
+                        .get(format!("{}/jobs?workspaceId={}", self.api, self.workspace))
+                        .bearer_auth(&self.access_token),
+                    "the control plane",
+                )
+                .await?;
+                jobs.data
+                    .into_iter()
+                    .find(|j| j.name.eq_ignore_ascii_case(job))
+                    .map(|j| j.job_id)
+                    .ok_or_else(|| format!("the workspace has no job named {job}"))?
+            }
+        };
+        answer(
+            self.http
+                .post(format!("{}/jobs/{job_id}/runs", self.api))
+                .bearer_auth(&self.access_token),
+            "the control plane",
+        )
+        .await
+    }
+
+    /// A run as the control plane knows it.
+    pub async fn run_status(&self, run: Uuid) -> ClientResult<RunInfo> {
+        answer(
+            self.http
+                .get(format!("{}/runs/{run}", self.api))
+                .bearer_auth(&self.access_token),
+            "the control plane",
+        )
+        .await
+    }
+
+    /// Writes a run's log to `out`, straight from the region's data plane; with `follow`, as
+    /// it is written, until the run ends.
+    pub async fn logs(
+        &self,
+        run: Uuid,
+        follow: bool,
+        out: &mut (dyn std::io::Write + Send),
+    ) -> ClientResult<()> {
+        let query = if follow { "?follow=true" } else { "" };
+        let mut response = self
+            .send(|http, base| {
+                let request = http.get(format!("{base}/v1/runs/{run}/logs{query}"));
+                // A followed log stays open as long as the run goes on.
+                if follow {
+                    request.timeout(Duration::from_secs(24 * 3600))
+                } else {
+                    request
+                }
+            })
+            .await?;
+        if !response.status().is_success() {
+            return read::<serde::de::IgnoredAny>(response, "the data plane")
+                .await
+                .map(|_| ());
+        }
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| format!("reading the log: {e}"))?
+        {
+            out.write_all(&chunk)
+                .and_then(|_| out.flush())
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    /// Sends a request built for each data plane in turn, with the scoped token, until one
+    /// answers.
+    async fn send(
+        &self,
+        build: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+    ) -> ClientResult<reqwest::Response> {
+        let mut unreachable = Vec::new();
+        for base in &self.dataplanes {
+            match build(&self.http, base).bearer_auth(&self.token).send().await {
+                Ok(response) => return Ok(response),
+                Err(e) => unreachable.push(format!("{base}: {e}")),
+            }
+        }
+        Err(format!(
+            "no data plane of the region could be reached ({})",
+            unreachable.join("; ")
+        ))
     }
 
     /// One call at the first data plane that can be reached; a data plane that answers (even

@@ -7,10 +7,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::agent::{self, AgentConfig, Exit};
+use super::agent::{self, AgentConfig, ControlPlane, Exit};
 use super::regional::{self, Regional};
 use super::store;
 use super::verify::Verifier;
+use super::worker::{self, WorkerConfig};
 use crate::sealed::SecretBox;
 
 /// How often the control plane's keys are fetched even when no token names a new one, so a
@@ -33,9 +34,12 @@ pub struct Node {
     /// Where people's browsers reach the control plane (scheme, host, port each): the pages
     /// that may call the regional API and frame its console. Default: the agent's address.
     pub control_plane_origins: Vec<String>,
+    /// How it runs the region's work.
+    pub worker: WorkerConfig,
 }
 
-/// Runs until `shutdown` completes or the control plane refuses the credentials.
+/// Runs until `shutdown` completes (then drains: takes no new run and finishes those under
+/// way) or the control plane refuses the credentials.
 pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + Send) -> Exit {
     if let Err(e) = store::MIGRATOR.run(&node.pool).await {
         tracing::error!(error = %e, "cannot bring the data plane's store up to date");
@@ -49,6 +53,13 @@ pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + S
         .build()
     {
         Ok(http) => http,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build an HTTP client");
+            return Exit::Config;
+        }
+    };
+    let control_plane = match ControlPlane::new(&node.agent) {
+        Ok(control_plane) => Arc::new(control_plane),
         Err(e) => {
             tracing::error!(error = %e, "cannot build an HTTP client");
             return Exit::Config;
@@ -115,6 +126,21 @@ pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + S
         }
     });
 
+    let uploaded = Arc::new(tokio::sync::Notify::new());
+    let sealer = Arc::new(node.sealer.clone());
+    let reporter = tokio::spawn(worker::report_deployments(
+        control_plane.clone(),
+        node.pool.clone(),
+        uploaded.clone(),
+    ));
+    let (drain, draining) = tokio::sync::watch::channel(false);
+    let work = tokio::spawn(worker::run(
+        control_plane.clone(),
+        node.pool.clone(),
+        sealer.clone(),
+        node.worker.clone(),
+        draining,
+    ));
     let server = node.listener.map(|listener| {
         let listings = regional::Listings::default();
         listings.follow(node.pool.clone());
@@ -122,7 +148,8 @@ pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + S
             listings,
             pool: node.pool.clone(),
             verifier: verifier.clone(),
-            sealer: Arc::new(node.sealer.clone()),
+            sealer: sealer.clone(),
+            uploaded: uploaded.clone(),
             control_plane_origins: if node.control_plane_origins.is_empty() {
                 vec![crate::domain::origin_of(&node.agent.url).to_owned()]
             } else {
@@ -146,7 +173,19 @@ pub async fn run(node: Node, shutdown: impl std::future::Future<Output = ()> + S
         tracing::info!(%url, "regional API served");
     }
 
-    let exit = agent::run_reporting(node.agent, identities, shutdown).await;
+    // At shutdown it drains before it stops reporting in: its runs keep their leases and the
+    // dashboard keeps seeing it alive until they are done.
+    let work_handle = work.abort_handle();
+    let drained = async move {
+        shutdown.await;
+        tracing::info!("draining: taking no new runs");
+        let _ = drain.send(true);
+        let _ = work.await;
+    };
+    let exit = agent::run_reporting(&control_plane, node.agent, identities, drained).await;
+    // Refused credentials end it without draining: its processes go with it.
+    work_handle.abort();
+    reporter.abort();
     let _ = stop.send(true);
     refresher.abort();
     follower.abort();

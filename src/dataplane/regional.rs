@@ -44,6 +44,8 @@ pub struct Regional {
     /// Workspaces' secret listings and configuration, serialized, kept coherent with every
     /// data plane sharing the store (see [`Listings::follow`]).
     pub listings: Listings,
+    /// Told when code is uploaded, so the control plane hears of it at once.
+    pub uploaded: Arc<tokio::sync::Notify>,
 }
 
 /// The hottest reads, from memory (see [`crate::coherent`]): clients poll them.
@@ -114,6 +116,7 @@ pub fn router(regional: Regional) -> Router {
             axum::http::Method::PUT,
             axum::http::Method::DELETE,
         ])
+        .expose_headers([header::CONTENT_TYPE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -137,6 +140,7 @@ pub fn router(regional: Regional) -> Router {
             "/v1/workspaces/{workspaceId}/console/config",
             post(console_config),
         )
+        .merge(super::runs_api::routes())
         .layer(cors)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(regional)
@@ -156,7 +160,7 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(status: StatusCode, detail: impl Into<String>) -> Problem {
+    pub(super) fn new(status: StatusCode, detail: impl Into<String>) -> Problem {
         let title = status.canonical_reason().unwrap_or("Error").to_owned();
         Problem {
             kind: format!(
@@ -169,7 +173,7 @@ impl Problem {
         }
     }
 
-    fn internal(error: impl std::fmt::Display) -> Problem {
+    pub(super) fn internal(error: impl std::fmt::Display) -> Problem {
         tracing::error!(%error, "regional API");
         Problem::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -202,7 +206,7 @@ impl IntoResponse for Problem {
     }
 }
 
-type ApiResult<T> = Result<T, Problem>;
+pub(super) type ApiResult<T> = Result<T, Problem>;
 
 // ---------------------------------------------------------------------------------------------
 // Who is calling
@@ -231,7 +235,7 @@ impl FromRequestParts<Regional> for Scoped {
     }
 }
 
-async fn verify(state: &Regional, token: &str) -> ApiResult<ScopedClaims> {
+pub(super) async fn verify(state: &Regional, token: &str) -> ApiResult<ScopedClaims> {
     state
         .verifier
         .verify(token)
@@ -250,7 +254,7 @@ async fn verify(state: &Regional, token: &str) -> ApiResult<ScopedClaims> {
 
 impl Scoped {
     /// The claims, when the token is for `workspace` and allows `access`.
-    fn on(&self, workspace: Uuid, access: Access) -> ApiResult<&ScopedClaims> {
+    pub(super) fn on(&self, workspace: Uuid, access: Access) -> ApiResult<&ScopedClaims> {
         if self.0.ws != workspace {
             return Err(Problem::new(
                 StatusCode::FORBIDDEN,
@@ -268,7 +272,7 @@ impl Scoped {
 }
 
 /// A workspace id from the path.
-fn workspace_id(raw: &str) -> ApiResult<Uuid> {
+pub(super) fn workspace_id(raw: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| Problem::new(StatusCode::NOT_FOUND, "No such workspace."))
 }
 
@@ -357,7 +361,7 @@ fn readable(at: time::OffsetDateTime) -> String {
     )
 }
 
-fn rfc3339(at: time::OffsetDateTime) -> String {
+pub(super) fn rfc3339(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -576,7 +580,7 @@ pub struct ConsoleQuery {
 const CONSOLE_FIELDS: [&str; 4] = ["secret-name", "secret-value", "config-key", "config-value"];
 
 /// Escapes text for HTML content and attribute values.
-fn html(value: &str) -> String {
+pub(super) fn html(value: &str) -> String {
     value
         .chars()
         .map(|c| match c {
@@ -592,7 +596,7 @@ fn html(value: &str) -> String {
 
 /// Headers every console page carries: only the control plane may frame it, it loads nothing,
 /// it tells nobody where it was, and nobody keeps it.
-fn console_headers(state: &Regional) -> HeaderMap {
+pub(super) fn console_headers(state: &Regional) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let policy = format!(
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors {}",
@@ -618,7 +622,7 @@ fn console_page(state: &Regional, status: StatusCode, body: String) -> Response 
 
 /// The dashboard's look (its colours, type and controls), so the framed console reads as part
 /// of the page around it.
-const CONSOLE_STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;margin:0;padding:4px 2px;color:#1c2330;background:#fff}\
+pub(super) const CONSOLE_STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px;margin:0;padding:4px 2px;color:#1c2330;background:#fff}\
 h2{font-size:15px;margin:16px 0 8px}table{border-collapse:collapse;width:100%}\
 th{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#5b6472}\
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #d9dde3;vertical-align:middle}td:last-child{text-align:right}\

@@ -25,7 +25,7 @@ macro_rules! select_data_planes {
     ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
             DataPlane,
-            "select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname, d.url from data_planes d join regions r on r.id = d.region_id " + $rest
+            r#"select d.id, d.region_id, d.name, d.enabled, d.created_at, d.updated_at, d.revision, d.last_heartbeat_at, d.version, d.hostname, d.url, d.draining, (select count(*) from runs x where x.data_plane_id = d.id and x.status = 'running') as "running!" from data_planes d join regions r on r.id = d.region_id "# + $rest
             $(, $arg)*
         )
     };
@@ -97,8 +97,8 @@ pub async fn create(
 ) -> Result<DataPlane, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "insert into data_planes (id, region_id, name, enabled) values ($1, $2, $3, $4)
-         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname, url",
+        r#"insert into data_planes (id, region_id, name, enabled) values ($1, $2, $3, $4)
+         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname, url, draining, (select count(*) from runs x where x.data_plane_id = data_planes.id and x.status = 'running') as "running!""#,
         Uuid::new_v4(),
         region_id,
         name.as_str(),
@@ -119,13 +119,33 @@ pub async fn update(
 ) -> Result<Option<DataPlane>, sqlx::Error> {
     sqlx::query_as!(
         DataPlane,
-        "update data_planes set name = coalesce($2, name), enabled = coalesce($3, enabled),
+        r#"update data_planes set name = coalesce($2, name), enabled = coalesce($3, enabled),
                 updated_at = now(), revision = revision + 1
          where id = $1 and revision = $4
-         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname, url",
+         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname, url, draining, (select count(*) from runs x where x.data_plane_id = data_planes.id and x.status = 'running') as "running!""#,
         id,
         name.map(Name::as_str),
         enabled,
+        revision
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Puts a data plane in or out of draining at `revision`; `None` when it moved on meanwhile.
+pub async fn set_draining(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    draining: bool,
+    revision: i32,
+) -> Result<Option<DataPlane>, sqlx::Error> {
+    sqlx::query_as!(
+        DataPlane,
+        r#"update data_planes set draining = $2, updated_at = now(), revision = revision + 1
+         where id = $1 and revision = $3
+         returning id, region_id, name, enabled, created_at, updated_at, revision, last_heartbeat_at, version, hostname, url, draining, (select count(*) from runs x where x.data_plane_id = data_planes.id and x.status = 'running') as "running!""#,
+        id,
+        draining,
         revision
     )
     .fetch_optional(db)

@@ -58,6 +58,7 @@ pub const CONSTRAINTS: &[&[Constraint]] = &[
     super::regions::CONSTRAINTS,
     super::sso::CONSTRAINTS,
     super::users::CONSTRAINTS,
+    super::work::CONSTRAINTS,
     super::workspaces::CONSTRAINTS,
     // Kept by the session store and the migrator, not by Meridian's queries.
     &[

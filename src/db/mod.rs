@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod regions;
 pub mod sso;
 pub mod users;
+pub mod work;
 pub mod workspaces;
 
 use sqlx::PgPool;

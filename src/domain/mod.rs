@@ -9,6 +9,7 @@ mod network;
 mod regional_url;
 mod residency;
 mod role;
+mod work;
 
 pub use application::Application;
 pub use audit::{Action, AuditFilter, AuditQuery};
@@ -20,6 +21,10 @@ pub use residency::{
     DataPlane, Health, HealthThresholds, Membership, Organization, Region, Workspace,
 };
 pub use role::{OrgRole, WorkspaceRole};
+pub use work::{
+    DEFAULT_TIMEOUT_SECONDS, Deployment, DeploymentName, Job, MAX_RETRIES, MAX_TIMEOUT_SECONDS, Run,
+    RunStatus, Schedule,
+};
 
 /// The default organization every instance starts with.
 pub const DEFAULT_ORGANIZATION_ID: uuid::Uuid = uuid::Uuid::nil();

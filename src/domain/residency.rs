@@ -56,12 +56,21 @@ pub struct DataPlane {
     pub hostname: Option<String>,
     /// Where clients reach its regional API, as its agent last reported it.
     pub url: Option<String>,
+    /// Finishing what it runs and taking nothing new.
+    pub draining: bool,
+    /// How many runs it is running now.
+    pub running: i64,
 }
 
 impl DataPlane {
     /// A data plane takes work only when both it and its region are enabled.
     pub fn is_usable(&self, region: &Region) -> bool {
         self.enabled && region.enabled
+    }
+
+    /// Draining and done: nothing left running.
+    pub fn is_drained(&self) -> bool {
+        self.draining && self.running == 0
     }
 
     /// Health from the age of the last heartbeat at `now`.

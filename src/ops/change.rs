@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::auth::OrgAccess;
-use crate::domain::{Action, DataPlane, Name, Region, Workspace};
+use crate::domain::{Action, DataPlane, Job, Name, Region, Workspace};
 use crate::error::{AppError, AppResult};
 
 /// A row whose every change bumps its revision.
@@ -38,7 +38,7 @@ macro_rules! revisioned {
     )*};
 }
 
-revisioned!(Region => "region", DataPlane => "data plane", Workspace => "workspace");
+revisioned!(Region => "region", DataPlane => "data plane", Workspace => "workspace", Job => "job");
 
 /// The locked row, or not found in the caller's organization.
 pub fn found<T: Revisioned>(row: Option<T>) -> AppResult<T> {

@@ -95,6 +95,35 @@ pub async fn update(
     Ok((before, after))
 }
 
+/// Puts a data plane in draining (it finishes the runs it has and takes no new ones) or
+/// takes it out again. Returns the data plane after.
+pub async fn set_draining(
+    state: &AppState,
+    access: &OrgAccess,
+    data_plane_id: Uuid,
+    draining: bool,
+    revision: Option<i32>,
+) -> AppResult<DataPlane> {
+    access.require(OrgRole::Admin)?;
+    let mut tx = state.pool.begin().await?;
+    let before = locked(&mut tx, access, data_plane_id).await?;
+    let Some(at) = change::revision_to_write(&before, revision, before.draining != draining)?
+    else {
+        return Ok(before);
+    };
+    let written = db::data_planes::set_draining(&mut *tx, data_plane_id, draining, at).await?;
+    let after = change::record_update(&mut tx, access, &before, written, |_, a| {
+        if a.draining {
+            Action::DataPlaneDrain
+        } else {
+            Action::DataPlaneUndrain
+        }
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
 /// A new secret under `client_id` for a data plane: stored as a keyed hash, returned in the
 /// clear to be shown once.
 async fn issue_secret(

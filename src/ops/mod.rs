@@ -23,6 +23,7 @@ pub mod scoped_tokens;
 pub mod sign_in;
 pub mod sso;
 pub mod users;
+pub mod work;
 pub mod workspaces;
 
 use sqlx::PgConnection;

@@ -109,6 +109,10 @@ pub async fn update(
     } else {
         None
     };
+    if let Some(region_id) = target {
+        // Runs still waiting go where the workspace now lives.
+        db::work::follow_workspace(&mut tx, workspace_id, region_id).await?;
+    }
     let after = change::record_update(&mut tx, access, &before, written, |b, a| {
         if a.region_id != b.region_id {
             Action::WorkspaceMove
