@@ -7,7 +7,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::ui::layout::{NotFound, SettingsFrame, StandaloneFrame};
 use crate::ui::pages::{
-    account, applications, audit, data_planes, general, invitations, members, organizations,
+    account, applications, audit, data_planes, general, invitations, jobs, members, organizations,
     regions, sign_in, sso, workspaces,
 };
 
@@ -76,6 +76,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("workspaces/:workspace") view=workspaces::WorkspacePage ssr=SsrMode::Async/>
                     <Route path=path!("workspaces/:workspace/move") view=workspaces::MoveWorkspacePage ssr=SsrMode::Async/>
                     <Route path=path!("workspaces/:workspace/delete") view=workspaces::DeleteWorkspacePage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:workspace/jobs") view=jobs::JobsPage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:workspace/jobs/:job") view=jobs::JobPage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:workspace/jobs/:job/delete") view=jobs::DeleteJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("workspaces/:workspace/runs/:run") view=jobs::RunPage ssr=SsrMode::Async/>
                     <Route path=path!("regions") view=regions::RegionsPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region") view=regions::RegionPage ssr=SsrMode::Async/>
                     <Route path=path!("regions/:region/disable") view=regions::DisableRegionPage ssr=SsrMode::Async/>

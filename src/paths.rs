@@ -45,6 +45,23 @@ pub fn workspace(org: Uuid, workspace: Uuid) -> String {
     format!("/orgs/{org}/settings/workspaces/{workspace}")
 }
 
+/// Workspace > Jobs.
+pub fn jobs(org: Uuid, ws: Uuid) -> String {
+    format!("{}/jobs", workspace(org, ws))
+}
+
+pub fn job(org: Uuid, ws: Uuid, job: Uuid) -> String {
+    format!("{}/jobs/{job}", workspace(org, ws))
+}
+
+pub fn job_delete(org: Uuid, ws: Uuid, job_id: Uuid) -> String {
+    format!("{}/delete", job(org, ws, job_id))
+}
+
+pub fn run(org: Uuid, ws: Uuid, run: Uuid) -> String {
+    format!("{}/runs/{run}", workspace(org, ws))
+}
+
 pub fn regions(org: Uuid) -> String {
     format!("/orgs/{org}/settings/regions")
 }

@@ -197,7 +197,12 @@ async fn workspace_access(
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let access = caller
-        .access_object(state, workspace.organization_id, OrgRole::Member, "workspace")
+        .access_object(
+            state,
+            workspace.organization_id,
+            OrgRole::Member,
+            "workspace",
+        )
         .await?;
     access
         .require_workspace(&state.pool, workspace_id, needed)
@@ -230,7 +235,8 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<JobCreateRequest>,
 ) -> ApiResult<Json<JobResponse>> {
-    let access = workspace_access(&state, &caller, body.workspace_id, WorkspaceRole::Reader).await?;
+    let access =
+        workspace_access(&state, &caller, body.workspace_id, WorkspaceRole::Reader).await?;
     let input = JobInput {
         name: Some(body.name),
         deployment: Some(body.deployment),
@@ -330,13 +336,22 @@ pub async fn list_runs(
 ) -> ApiResult<Json<RunsResponse>> {
     let job_id = params.uuid("jobId")?;
     let workspace_id = match (job_id, params.uuid("workspaceId")?) {
-        (Some(job), _) => load_job(&state, &caller, &job.to_string()).await?.0.workspace_id,
+        (Some(job), _) => {
+            load_job(&state, &caller, &job.to_string())
+                .await?
+                .0
+                .workspace_id
+        }
         (None, Some(workspace)) => {
             workspace_access(&state, &caller, workspace, WorkspaceRole::Reader).await?;
             workspace
         }
         (None, None) => {
-            return Err(AppError::invalid("job_id", "Name the job (?jobId=…) or the workspace (?workspaceId=…).").into());
+            return Err(AppError::invalid(
+                "job_id",
+                "Name the job (?jobId=…) or the workspace (?workspaceId=…).",
+            )
+            .into());
         }
     };
     let status = match params.text("status").trim() {

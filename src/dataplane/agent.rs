@@ -274,7 +274,6 @@ pub async fn run_reporting(
     }
 }
 
-
 /// One round: initialize (the first time) or a heartbeat.
 async fn beat(
     control_plane: &ControlPlane,

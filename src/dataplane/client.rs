@@ -295,7 +295,11 @@ impl Workspace {
     ) -> ClientResult<reqwest::Response> {
         let mut unreachable = Vec::new();
         for base in &self.dataplanes {
-            match build(&self.http, base).bearer_auth(&self.token).send().await {
+            match build(&self.http, base)
+                .bearer_auth(&self.token)
+                .send()
+                .await
+            {
                 Ok(response) => return Ok(response),
                 Err(e) => unreachable.push(format!("{base}: {e}")),
             }

@@ -76,8 +76,11 @@ pub fn inspect(bytes: &[u8], gzip: bool) -> Result<Package, String> {
 }
 
 fn command_of(manifest: &[u8]) -> Result<Vec<String>, String> {
-    let manifest: Manifest = serde_json::from_slice(manifest)
-        .map_err(|e| format!("{MANIFEST} does not read: {e}. It holds {{\"command\": [\"program\", \"arg\", ...]}}."))?;
+    let manifest: Manifest = serde_json::from_slice(manifest).map_err(|e| {
+        format!(
+            "{MANIFEST} does not read: {e}. It holds {{\"command\": [\"program\", \"arg\", ...]}}."
+        )
+    })?;
     let command = match manifest.command {
         CommandSpec::Argv(argv) => argv,
         CommandSpec::Shell(line) => vec!["/bin/sh".into(), "-c".into(), line],
@@ -96,7 +99,10 @@ fn command_of(manifest: &[u8]) -> Result<Vec<String>, String> {
 /// each regular file or directory with its checked relative path. Returns the manifest.
 fn walk_archive(
     bytes: &[u8],
-    mut visit: impl FnMut(&Path, &mut tar::Entry<'_, flate2::read::GzDecoder<&[u8]>>) -> Result<(), String>,
+    mut visit: impl FnMut(
+        &Path,
+        &mut tar::Entry<'_, flate2::read::GzDecoder<&[u8]>>,
+    ) -> Result<(), String>,
 ) -> Result<Option<Vec<u8>>, String> {
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
     let mut manifest = None;
@@ -244,7 +250,11 @@ mod tests {
             vec!["/bin/sh", "-c", "echo hi"]
         );
         let missing = archive(&[("run.sh", b"#!/bin/sh\n")], None);
-        assert!(inspect(&missing, true).unwrap_err().contains("meridian.json"));
+        assert!(
+            inspect(&missing, true)
+                .unwrap_err()
+                .contains("meridian.json")
+        );
         assert!(inspect(b"not gzip", true).is_err());
     }
 
@@ -272,7 +282,10 @@ mod tests {
             None,
         );
         unpack("archive", &bytes, &dir).unwrap();
-        let mode = std::fs::metadata(dir.join("bin/run")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.join("bin/run"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o755);
         assert!(dir.join("meridian.json").exists());
         std::fs::remove_dir_all(&dir).unwrap();

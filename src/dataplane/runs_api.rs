@@ -113,8 +113,19 @@ async fn deploy(
     let gzip = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
-        .is_some_and(|v| matches!(v.as_str(), "application/gzip" | "application/x-gzip" | "application/x-tar+gzip"));
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|v| {
+            matches!(
+                v.as_str(),
+                "application/gzip" | "application/x-gzip" | "application/x-tar+gzip"
+            )
+        });
     let inspected = tokio::task::spawn_blocking({
         let body = body.clone();
         move || package::inspect(&body, gzip)
@@ -389,11 +400,10 @@ async fn output(
     let content = store::output(&state.pool, record.id, &path)
         .await?
         .ok_or_else(|| Problem::new(StatusCode::NOT_FOUND, "No such output file."))?;
-    let file_name = path
-        .rsplit('/')
-        .next()
-        .unwrap_or("output")
-        .replace(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')), "_");
+    let file_name = path.rsplit('/').next().unwrap_or("output").replace(
+        |c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')),
+        "_",
+    );
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
     Ok((

@@ -71,15 +71,23 @@ pub async fn run(
     if config.concurrency == 0 {
         return;
     }
-    if let Err(e) = tokio::fs::create_dir_all(&config.work_dir).await {
-        tracing::error!(error = %e, dir = %config.work_dir.display(), "cannot create the work directory: taking no work");
-        return;
-    }
+    // Absolute, since each run's process starts in a directory of its own.
+    let work_dir = match tokio::fs::create_dir_all(&config.work_dir).await {
+        Ok(()) => tokio::fs::canonicalize(&config.work_dir).await,
+        Err(e) => Err(e),
+    };
+    let work_dir = match work_dir {
+        Ok(dir) => dir,
+        Err(e) => {
+            tracing::error!(error = %e, dir = %config.work_dir.display(), "cannot create the work directory: taking no work");
+            return;
+        }
+    };
     let shared = Arc::new(Shared {
         control_plane,
         pool,
         sealer,
-        work_dir: config.work_dir.clone(),
+        work_dir,
     });
     let slots = Arc::new(Semaphore::new(config.concurrency));
     let mut running = tokio::task::JoinSet::new();
@@ -129,7 +137,10 @@ pub async fn run(
         }
     }
     if !running.is_empty() {
-        tracing::info!(runs = running.len(), "draining: finishing the runs under way");
+        tracing::info!(
+            runs = running.len(),
+            "draining: finishing the runs under way"
+        );
     }
     while running.join_next().await.is_some() {}
 }
@@ -245,9 +256,15 @@ async fn prepare_and_run(
     dir: &Path,
 ) -> Result<Option<Ending>, String> {
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    store::begin_run(&shared.pool, a.run_id, a.workspace_id, a.job_id, &a.job_name)
-        .await
-        .map_err(|e| err(&e))?;
+    store::begin_run(
+        &shared.pool,
+        a.run_id,
+        a.workspace_id,
+        a.job_id,
+        &a.job_name,
+    )
+    .await
+    .map_err(|e| err(&e))?;
     let logs = LogWriter::start(shared.pool.clone(), a.run_id);
     let Some(deployment) = store::latest_deployment(&shared.pool, a.workspace_id, &a.deployment)
         .await
@@ -335,7 +352,8 @@ async fn prepare_and_run(
     let renew_every = Duration::from_secs(a.lease_seconds.max(1))
         .div_f64(3.0)
         .min(RENEW_EVERY);
-    let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
+    let mut renewals =
+        tokio::time::interval_at(tokio::time::Instant::now() + renew_every, renew_every);
     let mut ended_by: Option<(&'static str, String)> = None;
     let status = loop {
         tokio::select! {
@@ -575,7 +593,9 @@ impl LogWriter {
 
     /// A line from the data plane itself, told apart from the run's own output.
     fn note(&self, line: &str) {
-        let _ = self.sender.send(("meridian", format!("{line}\n").into_bytes()));
+        let _ = self
+            .sender
+            .send(("meridian", format!("{line}\n").into_bytes()));
     }
 
     /// Writes what is left and waits until it is stored.
@@ -594,10 +614,14 @@ async fn keep_outputs(pool: &sqlx::PgPool, run_id: Uuid, output: &Path) -> i64 {
         let mut pending = vec![root.clone()];
         let mut total = 0u64;
         while let Some(dir) = pending.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for entry in entries.flatten() {
                 // Not followed: a link could point anywhere on the machine.
-                let Ok(kind) = entry.file_type() else { continue };
+                let Ok(kind) = entry.file_type() else {
+                    continue;
+                };
                 let path = entry.path();
                 if kind.is_dir() {
                     pending.push(path);
@@ -606,7 +630,9 @@ async fn keep_outputs(pool: &sqlx::PgPool, run_id: Uuid, output: &Path) -> i64 {
                     if total + size > MAX_OUTPUT_BYTES {
                         continue;
                     }
-                    if let (Ok(content), Ok(relative)) = (std::fs::read(&path), path.strip_prefix(&root)) {
+                    if let (Ok(content), Ok(relative)) =
+                        (std::fs::read(&path), path.strip_prefix(&root))
+                    {
                         total += content.len() as u64;
                         found.push((relative.to_string_lossy().into_owned(), content));
                     }

@@ -189,10 +189,7 @@ pub async fn lock_job(
 }
 
 /// A workspace's jobs, by name.
-pub async fn jobs_of(
-    db: impl PgExecutor<'_>,
-    workspace_id: Uuid,
-) -> Result<Vec<Job>, sqlx::Error> {
+pub async fn jobs_of(db: impl PgExecutor<'_>, workspace_id: Uuid) -> Result<Vec<Job>, sqlx::Error> {
     select_jobs!(
         "where j.workspace_id = $1 order by lower(j.name), j.id",
         workspace_id
@@ -304,6 +301,23 @@ pub async fn runs(
     .await
 }
 
+/// The latest run of each job of a workspace.
+pub async fn last_runs(
+    db: impl PgExecutor<'_>,
+    healthy_within_secs: f64,
+    workspace_id: Uuid,
+) -> Result<Vec<Run>, sqlx::Error> {
+    select_runs!(
+        "where r.workspace_id = $2 and r.id in (
+             select distinct on (x.job_id) x.id from runs x where x.workspace_id = $2
+             order by x.job_id, x.queued_at desc)",
+        healthy_within_secs,
+        workspace_id
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Cancels a queued run at once, or asks the data plane running it to end it (it hears so
 /// when it next renews its lease). Returns whether anything changed.
 pub async fn cancel_run(
@@ -358,9 +372,12 @@ pub async fn region_of_data_plane(
     db: impl PgExecutor<'_>,
     data_plane_id: Uuid,
 ) -> Result<Option<Uuid>, sqlx::Error> {
-    sqlx::query_scalar!("select region_id from data_planes where id = $1", data_plane_id)
-        .fetch_optional(db)
-        .await
+    sqlx::query_scalar!(
+        "select region_id from data_planes where id = $1",
+        data_plane_id
+    )
+    .fetch_optional(db)
+    .await
 }
 
 /// What a data plane is given to run.
@@ -499,7 +516,10 @@ pub async fn expire_leases(db: &mut sqlx::PgConnection) -> Result<Vec<Ended>, sq
     )
     .fetch_all(&mut *db)
     .await?;
-    for region in requeued.into_iter().collect::<std::collections::BTreeSet<_>>() {
+    for region in requeued
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+    {
         announce(db, region).await?;
     }
     sqlx::query_as!(

@@ -22,8 +22,8 @@ pub use residency::{
 };
 pub use role::{OrgRole, WorkspaceRole};
 pub use work::{
-    DEFAULT_TIMEOUT_SECONDS, Deployment, DeploymentName, Job, MAX_RETRIES, MAX_TIMEOUT_SECONDS, Run,
-    RunStatus, Schedule,
+    DEFAULT_TIMEOUT_SECONDS, Deployment, DeploymentName, Job, MAX_RETRIES, MAX_TIMEOUT_SECONDS,
+    Run, RunStatus, Schedule,
 };
 
 /// The default organization every instance starts with.

@@ -128,7 +128,10 @@ impl Schedule {
                 let mut n = from;
                 while n <= to {
                     bits |= 1 << n;
-                    n += step;
+                    match n.checked_add(step) {
+                        Some(next) => n = next,
+                        None => break,
+                    }
                 }
             }
             Ok(bits)
@@ -145,8 +148,10 @@ impl Schedule {
             any_day: day == "*",
             any_weekday: weekday == "*",
         };
-        let now = OffsetDateTime::now_utc();
-        if schedule.next_after(now).is_none() {
+        // From a fixed date (a leap year's first day), so the browser, which has no clock
+        // here, checks the same: four years from it include a 29 February.
+        let since = time::macros::datetime!(2024-01-01 0:00 UTC);
+        if schedule.next_after(since).is_none() {
             return Err("This schedule never fires (no such date).".into());
         }
         Ok(schedule)
@@ -328,7 +333,11 @@ impl Run {
     /// Whole seconds from start to end (or to `now` while it runs).
     pub fn duration_seconds(&self, now: OffsetDateTime) -> Option<i64> {
         let started = self.started_at?;
-        Some((self.ended_at.unwrap_or(now) - started).whole_seconds().max(0))
+        Some(
+            (self.ended_at.unwrap_or(now) - started)
+                .whole_seconds()
+                .max(0),
+        )
     }
 }
 
@@ -386,12 +395,25 @@ mod tests {
 
     #[test]
     fn bad_schedules_say_what_is_wrong() {
-        assert!(Schedule::parse("* * * *").unwrap_err().contains("five fields"));
-        assert!(Schedule::parse("60 * * * *").unwrap_err().contains("0 to 59"));
+        assert!(
+            Schedule::parse("* * * *")
+                .unwrap_err()
+                .contains("five fields")
+        );
+        assert!(
+            Schedule::parse("60 * * * *")
+                .unwrap_err()
+                .contains("0 to 59")
+        );
         assert!(Schedule::parse("*/0 * * * *").unwrap_err().contains("step"));
-        assert!(Schedule::parse("5-1 * * * *").unwrap_err().contains("backwards"));
+        assert!(
+            Schedule::parse("5-1 * * * *")
+                .unwrap_err()
+                .contains("backwards")
+        );
         assert!(Schedule::parse("0 0 31 2 *").unwrap_err().contains("never"));
         assert!(Schedule::parse("@daily").is_err());
+        assert!(Schedule::parse("*/4294967295 * * * *").is_ok());
     }
 
     #[test]

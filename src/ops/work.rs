@@ -81,7 +81,9 @@ impl JobSpec {
             .ok_or_else(|| {
                 AppError::invalid(
                     "timeout_seconds",
-                    format!("Give a time limit from 1 to {MAX_TIMEOUT_SECONDS} seconds (24 hours)."),
+                    format!(
+                        "Give a time limit from 1 to {MAX_TIMEOUT_SECONDS} seconds (24 hours)."
+                    ),
                 )
             });
         let retries = i32::try_from(retries)
@@ -166,7 +168,8 @@ pub async fn update_job(
     revision: Option<i32>,
 ) -> AppResult<(Job, Job)> {
     let mut tx = state.pool.begin().await?;
-    let before = change::found(db::work::lock_job(&mut *tx, access.organization_id, job_id).await?)?;
+    let before =
+        change::found(db::work::lock_job(&mut *tx, access.organization_id, job_id).await?)?;
     access
         .require_workspace(&mut *tx, before.workspace_id, WorkspaceRole::Editor)
         .await?;
@@ -194,8 +197,8 @@ pub async fn update_job(
     } else {
         None
     };
-    let after = change::record_update(&mut tx, access, &before, written, |_, _| Action::JobUpdate)
-        .await?;
+    let after =
+        change::record_update(&mut tx, access, &before, written, |_, _| Action::JobUpdate).await?;
     tx.commit().await?;
     Ok((before, after))
 }
@@ -248,9 +251,14 @@ pub async fn run_now(state: &AppState, access: &OrgAccess, job_id: Uuid) -> AppR
         "region": workspace.region_name,
     }));
     super::record(&mut tx, access, event).await?;
-    let run = db::work::run(&mut *tx, healthy_within(state), access.organization_id, run_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
+    let run = db::work::run(
+        &mut *tx,
+        healthy_within(state),
+        access.organization_id,
+        run_id,
+    )
+    .await?
+    .ok_or_else(AppError::internal)?;
     tx.commit().await?;
     Ok(run)
 }
@@ -259,9 +267,14 @@ pub async fn run_now(state: &AppState, access: &OrgAccess, job_id: Uuid) -> AppR
 /// it next renews the run's lease (within seconds).
 pub async fn cancel_run(state: &AppState, access: &OrgAccess, run_id: Uuid) -> AppResult<Run> {
     let mut tx = state.pool.begin().await?;
-    let run = db::work::run(&mut *tx, healthy_within(state), access.organization_id, run_id)
-        .await?
-        .ok_or_else(|| AppError::not_found("run"))?;
+    let run = db::work::run(
+        &mut *tx,
+        healthy_within(state),
+        access.organization_id,
+        run_id,
+    )
+    .await?
+    .ok_or_else(|| AppError::not_found("run"))?;
     access
         .require_workspace(&mut *tx, run.workspace_id, WorkspaceRole::Editor)
         .await?;
@@ -277,9 +290,14 @@ pub async fn cancel_run(state: &AppState, access: &OrgAccess, run_id: Uuid) -> A
             .before(&serde_json::json!({ "status": run.status }));
         super::record(&mut tx, access, event).await?;
     }
-    let after = db::work::run(&mut *tx, healthy_within(state), access.organization_id, run_id)
-        .await?
-        .ok_or_else(AppError::internal)?;
+    let after = db::work::run(
+        &mut *tx,
+        healthy_within(state),
+        access.organization_id,
+        run_id,
+    )
+    .await?
+    .ok_or_else(AppError::internal)?;
     tx.commit().await?;
     Ok(after)
 }
@@ -288,6 +306,10 @@ pub async fn cancel_run(state: &AppState, access: &OrgAccess, run_id: Uuid) -> A
 pub fn healthy_within(state: &AppState) -> f64 {
     state.config.health.healthy_within.as_seconds_f64()
 }
+
+/// How often a data plane that may not take work (disabled, draining) looks again while it
+/// waits for a run.
+const INELIGIBLE_RECHECK: Duration = Duration::from_secs(2);
 
 fn lease_secs(state: &AppState) -> f64 {
     state.config.run_lease.as_seconds_f64()
@@ -303,23 +325,33 @@ pub async fn claim(
 ) -> AppResult<Option<Assignment>> {
     let wait = wait.min(Duration::from_secs(protocol::MAX_CLAIM_WAIT_SECS));
     let deadline = tokio::time::Instant::now() + wait;
-    let claimant = db::work::claimant(&state.pool, credential_id)
-        .await?
-        .ok_or_else(|| {
-            AppError::new(
-                crate::error::ErrorKind::Unauthenticated,
-                "These credentials were revoked or the data plane was deleted.",
-            )
-        })?;
-    let wakeup = state.wakeups.of(claimant.region_id);
     loop {
+        let claimant = db::work::claimant(&state.pool, credential_id)
+            .await?
+            .ok_or_else(|| {
+                AppError::new(
+                    crate::error::ErrorKind::Unauthenticated,
+                    "These credentials were revoked or the data plane was deleted.",
+                )
+            })?;
+        if !claimant.may_take_work {
+            // Disabled or draining: look again now and then (being enabled, or undrained,
+            // takes effect within that), without taking wake-ups meant for the region's
+            // data planes that may work.
+            let again = (tokio::time::Instant::now() + INELIGIBLE_RECHECK).min(deadline);
+            tokio::time::sleep_until(again).await;
+            if again >= deadline {
+                return Ok(None);
+            }
+            continue;
+        }
+        let wakeup = state.wakeups.of(claimant.region_id);
         // Listen before looking, so a run queued between the look and the wait still wakes us.
         let notified = wakeup.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if claimant.may_take_work
-            && let Some(run) =
-                db::work::claim(&state.pool, claimant.data_plane_id, lease_secs(state)).await?
+        if let Some(run) =
+            db::work::claim(&state.pool, claimant.data_plane_id, lease_secs(state)).await?
         {
             return Ok(Some(Assignment {
                 run_id: run.id,
@@ -335,12 +367,6 @@ pub async fn claim(
         tokio::select! {
             _ = &mut notified => {}
             _ = tokio::time::sleep_until(deadline) => return Ok(None),
-        }
-        if !claimant.may_take_work {
-            // Woken for a run it may not take: pass the wake-up on to a data plane that may.
-            wakeup.notify_one();
-            tokio::time::sleep_until(deadline).await;
-            return Ok(None);
         }
     }
 }
@@ -470,8 +496,16 @@ pub async fn queue_scheduled(pool: &sqlx::PgPool) -> AppResult<usize> {
         else {
             continue;
         };
-        db::work::queue_run(&mut tx, job, workspace.region_id, "schedule", 1, None, "schedule")
-            .await?;
+        db::work::queue_run(
+            &mut tx,
+            job,
+            workspace.region_id,
+            "schedule",
+            1,
+            None,
+            "schedule",
+        )
+        .await?;
         queued += 1;
     }
     tx.commit().await?;
@@ -485,8 +519,7 @@ pub async fn report_deployment(
     data_plane_id: Uuid,
     report: &DeploymentReport,
 ) -> AppResult<()> {
-    let name =
-        DeploymentName::parse(&report.name).map_err(|m| AppError::invalid("name", m))?;
+    let name = DeploymentName::parse(&report.name).map_err(|m| AppError::invalid("name", m))?;
     if report.version < 1 || report.size_bytes < 0 {
         return Err(AppError::invalid("version", "Versions count from 1."));
     }
@@ -495,7 +528,10 @@ pub async fn report_deployment(
         .strip_prefix("sha256:")
         .is_some_and(|hex| hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
     if !well_formed {
-        return Err(AppError::invalid("digest", "A digest reads sha256:<64 hex digits>."));
+        return Err(AppError::invalid(
+            "digest",
+            "A digest reads sha256:<64 hex digits>.",
+        ));
     }
     let region_id = db::work::region_of_data_plane(&state.pool, data_plane_id)
         .await?

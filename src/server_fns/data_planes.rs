@@ -130,6 +130,39 @@ pub async fn agent_connection(
     })
 }
 
+/// Drains a data plane (`draining` true) or brings it back to work.
+#[server(endpoint = "dataplanes/drain")]
+pub async fn set_draining(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+    revision: i32,
+    draining: bool,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let after = ops::data_planes::set_draining(
+        &ctx.state,
+        &access,
+        data_plane_id,
+        draining,
+        Some(revision),
+    )
+    .await?;
+    let notice = if after.draining {
+        format!(
+            "Data plane {} is draining: it finishes its runs and takes no new ones.",
+            after.name
+        )
+    } else {
+        format!("Data plane {} takes work again.", after.name)
+    };
+    ctx.redirect_with_notice(
+        &crate::paths::data_plane(organization_id, after.region_id, after.id),
+        notice,
+    )
+    .await
+}
+
 #[server(endpoint = "dataplanes/update")]
 pub async fn update_data_plane(
     organization_id: Uuid,

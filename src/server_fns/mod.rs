@@ -15,6 +15,7 @@ pub mod members;
 pub mod regions;
 pub mod session;
 pub mod sso;
+pub mod work;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

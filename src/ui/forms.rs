@@ -13,7 +13,7 @@ use crate::domain::Name;
 use crate::server_fns::account::{ChangePassword, SignOutEverywhere};
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
 use crate::server_fns::data_planes::{
-    CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, UpdateDataPlane,
+    CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, SetDraining, UpdateDataPlane,
 };
 use crate::server_fns::general::{CreateOrganization, RenameOrganization};
 use crate::server_fns::invitations::{AcceptInvitation, DeclineInvitation, SignUp};
@@ -23,6 +23,7 @@ use crate::server_fns::members::{
 use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
 use crate::server_fns::session::{SignIn, SignOut};
 use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso, VerifyDomain};
+use crate::server_fns::work::{CancelRun, CreateJob, DeleteJob, RunJob, UpdateJob};
 use crate::server_fns::workspaces::{
     CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MemberChoice, MoveWorkspace,
     RenameWorkspace, RevokeWorkspaceRole, SetWorkspaceRole,
@@ -232,6 +233,26 @@ pub fn SetDataPlaneEnabledForm(
             <FormError error/>
             <Hidden fields=fields![organization_id, data_plane_id, revision, enabled]/>
             <ConfirmButtons cancel label danger=!enabled/>
+        </ActionForm>
+    }
+}
+
+/// Drains a data plane (it finishes its runs, takes no new ones) or brings it back to work.
+#[island]
+pub fn SetDrainingForm(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+    revision: i32,
+    draining: bool,
+    label: String,
+) -> impl IntoView {
+    let action = ServerAction::<SetDraining>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline">
+            <FormError error/>
+            <Hidden fields=fields![organization_id, data_plane_id, revision, draining]/>
+            <button type="submit" class="button">{label}</button>
         </ActionForm>
     }
 }
@@ -637,6 +658,79 @@ pub fn DeleteSsoForm(organization_id: Uuid) -> impl IntoView {
             <FormError error/>
             <Hidden fields=fields![organization_id]/>
             <button type="submit" class="button danger">"Turn off single sign-on"</button>
+        </ActionForm>
+    }
+}
+
+button_form!(RunJobForm(organization_id: Uuid, workspace_id: Uuid, job_id: Uuid) => RunJob, "Run now", "button primary");
+button_form!(CancelRunForm(organization_id: Uuid, workspace_id: Uuid, run_id: Uuid) => CancelRun, "Cancel run", "button danger");
+confirm_form!(DeleteJobForm(organization_id: Uuid, workspace_id: Uuid, job_id: Uuid, revision: i32) => DeleteJob, "Delete job");
+
+/// A job's fields as a form shows them (a new job's are empty but for the defaults).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct JobFieldValues {
+    pub name: String,
+    pub deployment: String,
+    pub schedule: String,
+    pub timeout_seconds: String,
+    pub retries: String,
+}
+
+/// The fields every job form has, ids prefixed with `prefix`.
+#[component]
+fn JobFields(
+    prefix: &'static str,
+    values: JobFieldValues,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
+    let deployment_rule = |raw: &str| crate::domain::DeploymentName::parse(raw).err();
+    let schedule_rule = |raw: &str| {
+        (!raw.trim().is_empty())
+            .then(|| crate::domain::Schedule::parse(raw).err())
+            .flatten()
+    };
+    view! {
+        <div class="form-grid">
+            <TextField name="name" check=name_rule id=format!("{prefix}-name") label="Name" value=values.name help=Name::RULES required=true error/>
+            <TextField name="deployment" check=deployment_rule id=format!("{prefix}-deployment") label="Deployment" value=values.deployment help="The name code is uploaded under to the region's data planes (meridian deploy NAME PATH). Each run executes its latest version." required=true error/>
+            <TextField name="schedule" check=schedule_rule id=format!("{prefix}-schedule") label="Schedule (optional)" value=values.schedule help=crate::domain::Schedule::RULES error/>
+            <TextField name="timeout_seconds" id=format!("{prefix}-timeout") label="Time limit (seconds)" kind="number" value=values.timeout_seconds help="1 to 86400; 3600 when empty. A run over it is stopped and fails." error/>
+            <TextField name="retries" id=format!("{prefix}-retries") label="Retries" kind="number" value=values.retries help="0 to 10: how many times a failed or lost run is tried again." error/>
+        </div>
+    }
+}
+
+#[island]
+pub fn CreateJobForm(organization_id: Uuid, workspace_id: Uuid) -> impl IntoView {
+    let action = ServerAction::<CreateJob>::new();
+    let error = failure(action);
+    let values = JobFieldValues::default();
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <Hidden fields=fields![organization_id, workspace_id]/>
+            <JobFields prefix="new-job" values error/>
+            <button type="submit" class="button primary">"Create job"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
+pub fn EditJobForm(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    job_id: Uuid,
+    revision: i32,
+    values: JobFieldValues,
+) -> impl IntoView {
+    let action = ServerAction::<UpdateJob>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <Hidden fields=fields![organization_id, workspace_id, job_id, revision]/>
+            <JobFields prefix="job" values error/>
+            <button type="submit" class="button">"Save"</button>
         </ActionForm>
     }
 }

@@ -309,6 +309,29 @@ impl Fixture {
         workspace.id
     }
 
+    /// A new job in a fresh workspace on which the principal holds their workspace role.
+    async fn fresh_job(&self, who: Who) -> (Uuid, Uuid) {
+        let workspace = self.fresh_workspace(who).await;
+        let input = meridian::ops::work::JobInput {
+            name: Some(unique("job")),
+            deployment: Some("etl".into()),
+            ..Default::default()
+        };
+        let job = meridian::ops::work::create_job(&self.state, &self.ours, workspace, &input)
+            .await
+            .unwrap();
+        (workspace, job.id)
+    }
+
+    /// A new queued run of a fresh job (see [`Fixture::fresh_job`]): (workspace, job, run).
+    async fn fresh_run(&self, who: Who) -> (Uuid, Uuid, Uuid) {
+        let (workspace, job) = self.fresh_job(who).await;
+        let run = meridian::ops::work::run_now(&self.state, &self.ours, job)
+            .await
+            .unwrap();
+        (workspace, job, run.id)
+    }
+
     /// The bystander's new `reader` permission on `workspace`.
     async fn fresh_grant(&self, workspace: Uuid) -> Uuid {
         let id = Uuid::new_v4();
@@ -906,6 +929,153 @@ fn server_functions() -> Vec<Case> {
         // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin,
         //          invited, member of both]
         Case {
+            name: "jobs/page",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, _) = f.fresh_job(w).await;
+                let form = [("organization_id", s(org)), ("workspace_id", s(workspace))];
+                f.sf(w, "jobs/page", &form).await
+            }),
+        },
+        Case {
+            name: "jobs/detail",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, job) = f.fresh_job(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("job_id", s(job)),
+                ];
+                f.sf(w, "jobs/detail", &form).await
+            }),
+        },
+        Case {
+            name: "runs/detail",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, _, run) = f.fresh_run(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("run_id", s(run)),
+                ];
+                f.sf(w, "runs/detail", &form).await
+            }),
+        },
+        Case {
+            name: "runs/state",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, _, run) = f.fresh_run(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("run_id", s(run)),
+                ];
+                f.sf(w, "runs/state", &form).await
+            }),
+        },
+        Case {
+            name: "runs/recent",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, job, _) = f.fresh_run(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("job_id", s(job)),
+                ];
+                f.sf(w, "runs/recent", &form).await
+            }),
+        },
+        Case {
+            name: "jobs/create",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("name", unique("job")),
+                    ("deployment", s("etl")),
+                    ("schedule", s("0 3 * * *")),
+                    ("timeout_seconds", s("60")),
+                    ("retries", s("1")),
+                ];
+                f.sf(w, "jobs/create", &form).await
+            }),
+        },
+        Case {
+            name: "jobs/update",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, job) = f.fresh_job(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("job_id", s(job)),
+                    ("revision", f.revision("jobs", job).await),
+                    ("name", unique("renamed")),
+                    ("deployment", s("etl-2")),
+                    ("schedule", s("")),
+                    ("timeout_seconds", s("")),
+                    ("retries", s("")),
+                ];
+                f.sf(w, "jobs/update", &form).await
+            }),
+        },
+        Case {
+            name: "jobs/delete",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, job) = f.fresh_job(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("job_id", s(job)),
+                    ("revision", f.revision("jobs", job).await),
+                ];
+                f.sf(w, "jobs/delete", &form).await
+            }),
+        },
+        Case {
+            name: "jobs/run",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, job) = f.fresh_job(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("job_id", s(job)),
+                ];
+                f.sf(w, "jobs/run", &form).await
+            }),
+        },
+        Case {
+            name: "runs/cancel",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let (workspace, _, run) = f.fresh_run(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("run_id", s(run)),
+                ];
+                f.sf(w, "runs/cancel", &form).await
+            }),
+        },
+        Case {
             name: "session/viewer",
             expect: [OK, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
@@ -1191,6 +1361,21 @@ fn server_functions() -> Vec<Case> {
                     ("name", unique("renamed")),
                 ];
                 f.sf(w, "dataplanes/update", &form).await
+            }),
+        },
+        Case {
+            name: "dataplanes/drain",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let plane = f.fresh_plane().await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("data_plane_id", s(plane)),
+                    ("revision", f.revision("data_planes", plane).await),
+                    ("draining", s(true)),
+                ];
+                f.sf(w, "dataplanes/drain", &form).await
             }),
         },
         Case {
@@ -1618,6 +1803,91 @@ fn api_endpoints() -> Vec<Case> {
     vec![
         // expect: [anonymous, other org's admin, member, reader, editor, workspace admin, org admin,
         //          invited, member of both]
+        Case {
+            name: "POST /jobs",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let body = json!({"workspaceId": f.fresh_workspace(w).await, "name": unique("job"), "deployment": "etl"});
+                f.api(w, M::POST, "/jobs", Some(body)).await
+            }),
+        },
+        Case {
+            name: "GET /jobs?workspaceId=",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (workspace, _) = f.fresh_job(w).await;
+                f.api(w, M::GET, &format!("/jobs?workspaceId={workspace}"), None)
+                    .await
+            }),
+        },
+        Case {
+            name: "GET /jobs/{id}",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (_, job) = f.fresh_job(w).await;
+                f.api(w, M::GET, &format!("/jobs/{job}"), None).await
+            }),
+        },
+        Case {
+            name: "PATCH /jobs/{id}",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (_, job) = f.fresh_job(w).await;
+                let body = json!({"retries": 2});
+                f.api(w, M::PATCH, &format!("/jobs/{job}"), Some(body))
+                    .await
+            }),
+        },
+        Case {
+            name: "DELETE /jobs/{id}",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (_, job) = f.fresh_job(w).await;
+                f.api(w, M::DELETE, &format!("/jobs/{job}"), None).await
+            }),
+        },
+        Case {
+            name: "POST /jobs/{id}/runs",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (_, job) = f.fresh_job(w).await;
+                f.api(w, M::POST, &format!("/jobs/{job}/runs"), None).await
+            }),
+        },
+        Case {
+            name: "GET /runs?jobId=",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (_, job, _) = f.fresh_run(w).await;
+                f.api(w, M::GET, &format!("/runs?jobId={job}"), None).await
+            }),
+        },
+        Case {
+            name: "GET /runs/{id}",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (_, _, run) = f.fresh_run(w).await;
+                f.api(w, M::GET, &format!("/runs/{run}"), None).await
+            }),
+        },
+        Case {
+            name: "POST /runs/{id}/cancel",
+            expect: [E401, E404, E403, E403, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let (_, _, run) = f.fresh_run(w).await;
+                f.api(w, M::POST, &format!("/runs/{run}/cancel"), None)
+                    .await
+            }),
+        },
         Case {
             name: "POST /applications/token",
             expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],

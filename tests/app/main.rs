@@ -18,6 +18,7 @@ mod organizations;
 mod pages;
 mod regional;
 mod regions;
+mod runs;
 mod schema;
 mod seed_curls;
 mod sign_in;

@@ -13,13 +13,13 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use uuid::Uuid;
 
 /// The Postgres server tests run against.
-fn server_url() -> String {
+pub(crate) fn server_url() -> String {
     std::env::var("DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// `url` with its database replaced by `database`.
-fn with_database(url: &str, database: &str) -> String {
+pub(crate) fn with_database(url: &str, database: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((base, query)) => (base, format!("?{query}")),
         None => (url, String::new()),
@@ -29,14 +29,14 @@ fn with_database(url: &str, database: &str) -> String {
 }
 
 /// A region's store: a database of its own on the test server, dropped afterwards.
-struct Store {
+pub(crate) struct Store {
     name: String,
-    url: String,
-    key: String,
+    pub(crate) url: String,
+    pub(crate) key: String,
 }
 
 impl Store {
-    async fn create() -> Store {
+    pub(crate) async fn create() -> Store {
         use base64::Engine;
         let name = format!("meridian_store_{}", Uuid::new_v4().simple());
         let admin = sqlx::PgPool::connect(&server_url()).await.unwrap();
@@ -54,7 +54,7 @@ impl Store {
         }
     }
 
-    async fn pool(&self) -> PgPool {
+    pub(crate) async fn pool(&self) -> PgPool {
         sqlx::PgPool::connect(&self.url).await.unwrap()
     }
 }
@@ -73,20 +73,26 @@ impl Drop for Store {
 }
 
 /// A running data plane: the real binary, its log, and where it serves its regional API.
-struct Plane {
+pub(crate) struct Plane {
     /// Killed when the plane is dropped.
-    _child: tokio::process::Child,
+    pub(crate) child: tokio::process::Child,
     log: Arc<Mutex<Vec<String>>>,
-    id: String,
+    pub(crate) id: String,
     client_id: String,
     secret: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Plane {
     /// Creates a data plane in `region` and starts its agent with a regional API on a free
     /// port, storing in `store`; returns once the control plane lists its URL.
-    async fn start(app: &TestApp, api: &Api, region: Uuid, name: &str, store: &Store) -> Plane {
+    pub(crate) async fn start(
+        app: &TestApp,
+        api: &Api,
+        region: Uuid,
+        name: &str,
+        store: &Store,
+    ) -> Plane {
         let (status, created) = api
             .post(
                 &format!("/regions/{region}/dataplanes"),
@@ -102,7 +108,7 @@ impl Plane {
         plane
     }
 
-    fn spawn(
+    pub(crate) fn spawn(
         control_plane: std::net::SocketAddr,
         id: &str,
         client_id: &str,
@@ -120,6 +126,10 @@ impl Plane {
             .env("DATAPLANE_DATABASE_URL", &store.url)
             .env("DATAPLANE_ENCRYPTION_KEY", &store.key)
             .env("DATAPLANE_LOG", "debug")
+            .env(
+                "DATAPLANE_WORK_DIR",
+                std::env::temp_dir().join(format!("meridian-work-{}", Uuid::new_v4().simple())),
+            )
             .env("NO_COLOR", "1");
         for (name, value) in extra {
             command.env(name, value);
@@ -139,7 +149,7 @@ impl Plane {
             }
         });
         Plane {
-            _child: child,
+            child,
             log,
             id: id.to_owned(),
             client_id: client_id.to_owned(),
@@ -148,12 +158,12 @@ impl Plane {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().join("\n")
     }
 
     /// Calls the regional API with `token`.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -169,7 +179,7 @@ impl Plane {
         read(request.send().await.unwrap()).await
     }
 
-    async fn put_secret(
+    pub(crate) async fn put_secret(
         &self,
         token: &str,
         workspace: &str,
@@ -208,7 +218,7 @@ impl Plane {
 }
 
 /// Waits until the control plane lists the data plane's regional URL.
-async fn wait_for_url(api: &Api, id: &str) -> String {
+pub(crate) async fn wait_for_url(api: &Api, id: &str) -> String {
     let started = Instant::now();
     loop {
         let (_, got) = api.get(&format!("/dataplanes/{id}")).await;
@@ -224,7 +234,7 @@ async fn wait_for_url(api: &Api, id: &str) -> String {
 }
 
 /// A scoped token for `workspace` from the public API.
-async fn scoped_token(api: &Api, workspace: &str) -> Value {
+pub(crate) async fn scoped_token(api: &Api, workspace: &str) -> Value {
     let (status, body) = api
         .post(&format!("/workspaces/{workspace}/scoped-token"), json!({}))
         .await;
@@ -232,7 +242,7 @@ async fn scoped_token(api: &Api, workspace: &str) -> Value {
     body
 }
 
-fn token_of(grant: &Value) -> String {
+pub(crate) fn token_of(grant: &Value) -> String {
     grant["token"].as_str().unwrap().to_owned()
 }
 
@@ -1031,6 +1041,65 @@ async fn a_secret_never_reaches_the_control_plane(pool: PgPool) {
         String::from_utf8_lossy(&refused.stderr)
     );
 
+    // Work in the region: code deployed and a job run from the command line; the run gets
+    // the secret and the configuration in its environment, and its log (which prints the
+    // secret) and output stay in the region.
+    let marker = format!("output-{}", Uuid::new_v4().simple());
+    let code = std::env::temp_dir().join(format!("meridian-job-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&code).unwrap();
+    std::fs::write(
+        code.join("meridian.json"),
+        r#"{"command": ["./export.sh", "--verbose"]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        code.join("export.sh"),
+        format!("#!/bin/sh\necho \"password=$DATABASE_PASSWORD batch=$BATCH_SIZE arg=$1\"\necho {marker} > \"$MERIDIAN_OUTPUT_DIR/result.txt\"\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        code.join("export.sh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let out = cli(&["deploy", "exporter", code.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("exporter version 1"));
+    let (status, job) = api
+        .post(
+            "/jobs",
+            json!({"workspaceId": workspace, "name": "export", "deployment": "exporter"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    let out = cli(&["run", "export", "--follow"]).output().await.unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{printed}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        plane.log()
+    );
+    assert!(
+        printed.contains(&format!("password={secret} batch=500 arg=--verbose")),
+        "{printed}"
+    );
+    let run_id = printed.lines().next().unwrap().trim().to_owned();
+    let out = cli(&["logs", &run_id]).output().await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("batch=500"));
+    let (_, run) = api.get(&format!("/runs/{run_id}")).await;
+    assert_eq!(run["status"], "succeeded", "{run}");
+    assert_eq!(run["dataplaneId"].as_str(), Some(plane.id.as_str()));
+    assert!(run["outputBytes"].as_i64().unwrap() > 0);
+    std::fs::remove_dir_all(&code).unwrap();
+
     // In the region's store, sealed: the plaintext is not there.
     let sealed: Vec<u8> = sqlx::query_scalar("select value_encrypted from workspace_secrets")
         .fetch_one(&store.pool().await)
@@ -1079,6 +1148,20 @@ async fn a_secret_never_reaches_the_control_plane(pool: PgPool) {
         !plane.log().contains(&secret),
         "the secret is in the data plane's log"
     );
+    // Nor the run's output, nor a line of its log.
+    for kept_in_region in [marker.as_str(), "batch=500 arg=--verbose"] {
+        assert!(
+            !dump
+                .stdout
+                .windows(kept_in_region.len())
+                .any(|w| w == kept_in_region.as_bytes()),
+            "{kept_in_region} is in the control plane's database"
+        );
+        assert!(
+            !server_log.contains(kept_in_region),
+            "{kept_in_region} is in the control plane's log"
+        );
+    }
     let _ = server.start_kill();
 }
 

@@ -1,5 +1,6 @@
-//! Data plane pages: the credentials shown once after creation, and the confirmations for
-//! disabling and deleting a data plane.
+//! Data plane pages: a data plane's own page (health, regional API, work and draining,
+//! secrets), the credentials shown once after creation, and the confirmations for disabling
+//! and deleting a data plane.
 
 use leptos::prelude::*;
 use uuid::Uuid;
@@ -17,6 +18,7 @@ use crate::ui::components::{
 };
 use crate::ui::forms::{
     DeleteDataPlaneForm, RevokeSecretForm, RotateSecretForm, SetDataPlaneEnabledForm,
+    SetDrainingForm,
 };
 use crate::ui::live::{AgentConnectionStatus, RegionDataPlanes};
 
@@ -258,6 +260,10 @@ pub fn DataPlanePage() -> impl IntoView {
                         }.into_any(),
                     }}
                 </section>
+                <section class="panel" aria-labelledby="work-heading">
+                    <h2 id="work-heading">"Work"</h2>
+                    {work_section(org, &plane, manage)}
+                </section>
                 <section class="panel" aria-labelledby="secrets-heading">
                     <h2 id="secrets-heading">"Secrets"</h2>
                     {secrets}
@@ -265,6 +271,30 @@ pub fn DataPlanePage() -> impl IntoView {
                 </section>
             }
         })}
+    }
+}
+
+/// What the data plane runs, whether it is draining, and the button to drain it or bring it
+/// back to work.
+fn work_section(org: Uuid, plane: &DataPlane, manage: bool) -> impl IntoView + use<> {
+    let state = match (plane.draining, plane.running) {
+        (true, 0) => {
+            "Drained: it runs nothing and takes no new runs. Safe to stop its agent.".to_owned()
+        }
+        (true, n) => {
+            format!("Draining: it finishes its {n} run(s) under way and takes no new ones.")
+        }
+        (false, 0) => "Taking work: it runs nothing right now.".to_owned(),
+        (false, n) => format!("Taking work: {n} run(s) under way."),
+    };
+    let button = manage.then(|| {
+        let label = if plane.draining { "Take work again" } else { "Drain" };
+        view! { <SetDrainingForm organization_id=org data_plane_id=plane.id revision=plane.revision draining=!plane.draining label=label.to_owned()/> }
+    });
+    view! {
+        <p id="work-state">{state}</p>
+        <p class="help">"Draining lets it finish what it runs before you stop or upgrade it; its agent does the same when it receives SIGTERM."</p>
+        {button}
     }
 }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod data_planes;
 pub mod general;
 pub mod invitations;
+pub mod jobs;
 pub mod members;
 pub mod organizations;
 pub mod regions;

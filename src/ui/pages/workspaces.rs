@@ -219,6 +219,7 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
                 <dt>"Created"</dt><dd><RelativeTime at=w.created_at now/></dd>
                 <dt>"Your role"</dt><dd>{role.as_str()}</dd>
             </dl>
+            <a class="button" href=paths::jobs(org, w.id)>"Jobs and runs"</a>
         </section>
         {regional}
         {rename}
