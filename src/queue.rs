@@ -2,7 +2,9 @@
 //! queue is empty, waits (a long poll) on the region's [`Wakeups`]; each run queued, on any
 //! replica, is announced by Postgres (`db::work::QUEUE_CHANNEL`, in the queuing transaction)
 //! and wakes *one* waiter of that region here, which then claims it. Waking one rather than
-//! all keeps a thousand idle data planes from racing for every run.
+//! all keeps a thousand idle data planes from racing for every run. The announcements are
+//! followed from the first wait on: a replica no data plane waits on holds no connection
+//! for them.
 
 use sqlx::postgres::PgListener;
 use std::collections::HashMap;
@@ -14,9 +16,10 @@ use uuid::Uuid;
 use crate::db::work::QUEUE_CHANNEL;
 
 /// One wake-up source per region with waiters.
-#[derive(Default)]
 pub struct Wakeups {
     regions: Mutex<HashMap<Uuid, Arc<Notify>>>,
+    pool: sqlx::PgPool,
+    following: std::sync::Once,
 }
 
 impl std::fmt::Debug for Wakeups {
@@ -26,8 +29,22 @@ impl std::fmt::Debug for Wakeups {
 }
 
 impl Wakeups {
-    /// What a waiter of `region` waits on.
-    pub fn of(&self, region: Uuid) -> Arc<Notify> {
+    pub fn new(pool: sqlx::PgPool) -> Arc<Wakeups> {
+        Arc::new(Wakeups {
+            regions: Mutex::default(),
+            pool,
+            following: std::sync::Once::new(),
+        })
+    }
+
+    /// What a waiter of `region` waits on (following the announcements from now on).
+    pub fn of(self: &Arc<Self>, region: Uuid) -> Arc<Notify> {
+        self.following
+            .call_once(|| follow(self.pool.clone(), self.clone()));
+        self.notify_of(region)
+    }
+
+    fn notify_of(&self, region: Uuid) -> Arc<Notify> {
         self.regions
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -39,7 +56,7 @@ impl Wakeups {
     /// A run was queued in `region`: one waiter goes to claim it (or the next to wait, if
     /// none waits now).
     pub fn wake_one(&self, region: Uuid) {
-        self.of(region).notify_one();
+        self.notify_of(region).notify_one();
     }
 
     /// Anything may have been missed: every waiter looks again.
@@ -57,7 +74,7 @@ impl Wakeups {
 
 /// Follows the queue announcements of every replica for as long as the process runs. While
 /// the listening connection is down, waiters still look again at the end of each long poll.
-pub fn follow(pool: sqlx::PgPool, wakeups: Arc<Wakeups>) {
+fn follow(pool: sqlx::PgPool, wakeups: Arc<Wakeups>) {
     tokio::spawn(async move {
         loop {
             if let Err(e) = listen(&pool, &wakeups).await {

@@ -55,8 +55,7 @@ impl AppState {
             .map_err(|e| anyhow::anyhow!("identity provider client: {e}"))?;
         let region_lists = Arc::new(RegionLists::default());
         crate::cache::follow_changes(pool.clone(), region_lists.clone());
-        let wakeups = Arc::new(crate::queue::Wakeups::default());
-        crate::queue::follow(pool.clone(), wakeups.clone());
+        let wakeups = crate::queue::Wakeups::new(pool.clone());
         Ok(AppState {
             wakeups,
             leptos_options: leptos_options(config.listen),

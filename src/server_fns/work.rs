@@ -2,6 +2,9 @@
 //! them now, cancelling runs; and a run's page, which frames the run's log as the region's
 //! data plane serves it (the control plane never holds a log line).
 
+// A job form's fields are server function arguments, one each.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -355,7 +358,6 @@ fn job_input(
 }
 
 #[server(endpoint = "jobs/create")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_job(
     organization_id: Uuid,
     workspace_id: Uuid,
@@ -387,7 +389,6 @@ pub async fn create_job(
 }
 
 #[server(endpoint = "jobs/update")]
-#[allow(clippy::too_many_arguments)]
 pub async fn update_job(
     organization_id: Uuid,
     workspace_id: Uuid,

@@ -156,7 +156,7 @@ fn JobDetail(data: JobData) -> impl IntoView {
     let job = data.job;
     let now = data.meta.now;
     let deployment = match &data.deployment {
-        Some(d) => view! { <code>{format!("{} version {}", d.name, d.version)}</code>" " <span class="muted">{format!("uploaded ")}</span><RelativeTime at=d.created_at now/> }.into_any(),
+        Some(d) => view! { <code>{format!("{} version {}", d.name, d.version)}</code>" " <span class="muted">"uploaded "</span><RelativeTime at=d.created_at now/> }.into_any(),
         None => view! {
             <span class="warning-text">{format!("Nothing deployed as {} in region {} yet: runs fail until it is uploaded (meridian deploy {} PATH).", job.deployment, w.region_name, job.deployment)}</span>
         }
