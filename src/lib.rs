@@ -17,6 +17,7 @@ pub mod read;
 pub mod sealed;
 pub mod server_fns;
 pub mod ui;
+pub mod wording;
 
 #[cfg(feature = "ssr")]
 pub mod auth;

@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     // Plain types parsed from input, page addresses (compiled for the browser too), the
     // encryption of secrets kept at rest, and coherent copies of hot reads.
-    &["domain", "paths", "sealed", "coherent"],
+    &["domain", "paths", "sealed", "coherent", "wording"],
     // Configuration; the data plane (its agent, the protocol it shares with the control plane,
     // its regional API and store); the private Postgres cluster.
     &["config", "dataplane", "embedded_postgres"],

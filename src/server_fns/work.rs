@@ -269,25 +269,240 @@ async fn log_frame(
     ))
 }
 
-/// Runs as they are now, with the server's time (durations and "ago" are counted from it:
-/// the browser's clock is not asked).
+/// A run as the runs tables show it, worded on the server (the browser only shows it).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunsNow {
-    #[serde(with = "time::serde::rfc3339")]
-    pub now: time::OffsetDateTime,
-    pub runs: Vec<Run>,
+pub struct RunRow {
+    pub href: String,
+    pub job: String,
+    /// "#2".
+    pub attempt: String,
+    pub status: String,
+    pub queued: String,
+    pub took: String,
+    pub data_plane: String,
+    /// The reason, or the exit code.
+    pub outcome: String,
+    /// Whether nothing will change it any more.
+    pub done: bool,
 }
 
-/// The workspace's latest runs (or one job's), for pages that keep them current.
-#[server(endpoint = "runs/recent")]
-pub async fn recent_runs(
+impl RunRow {
+    pub fn of(run: &Run, now: time::OffsetDateTime) -> RunRow {
+        use crate::wording::{duration, relative};
+        RunRow {
+            href: crate::paths::run(run.organization_id, run.workspace_id, run.id),
+            job: run.job_name.clone(),
+            attempt: format!("#{}", run.attempt),
+            status: run.status.clone(),
+            queued: relative(run.queued_at, now),
+            took: run.duration_seconds(now).map(duration).unwrap_or_default(),
+            data_plane: run.data_plane_name.clone().unwrap_or_default(),
+            outcome: match (run.exit_code, &run.reason) {
+                (_, Some(reason)) => reason.clone(),
+                (Some(code), None) => format!("Exit code {code}"),
+                _ => String::new(),
+            },
+            done: run.status().is_final(),
+        }
+    }
+
+    pub fn all(runs: &[Run], now: time::OffsetDateTime) -> Vec<RunRow> {
+        runs.iter().map(|r| RunRow::of(r, now)).collect()
+    }
+}
+
+/// A run's facts as its page lists them, worded on the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunFacts {
+    pub status: String,
+    pub done: bool,
+    /// (what, value), in order.
+    pub facts: Vec<(String, String)>,
+}
+
+impl RunFacts {
+    pub fn of(run: &Run, now: time::OffsetDateTime) -> RunFacts {
+        use crate::wording::{duration, relative};
+        let none = || "—".to_owned();
+        let at = |t: Option<time::OffsetDateTime>| t.map(|t| relative(t, now)).unwrap_or_else(none);
+        let version = run
+            .deployment_version
+            .map(|v| format!(" version {v}"))
+            .unwrap_or_default();
+        let mut facts = Vec::new();
+        if let Some(reason) = &run.reason {
+            facts.push(("Why".to_owned(), reason.clone()));
+        }
+        facts.extend([
+            (
+                "Deployment".to_owned(),
+                format!("{}{version}", run.deployment),
+            ),
+            (
+                "Attempt".to_owned(),
+                format!("{} ({})", run.attempt, run.trigger),
+            ),
+            (
+                "Data plane".to_owned(),
+                run.data_plane_name.clone().unwrap_or_else(none),
+            ),
+            ("Queued".to_owned(), relative(run.queued_at, now)),
+            ("Started".to_owned(), at(run.started_at)),
+            ("Ended".to_owned(), at(run.ended_at)),
+            (
+                "Duration".to_owned(),
+                run.duration_seconds(now).map(duration).unwrap_or_else(none),
+            ),
+            (
+                "Exit code".to_owned(),
+                run.exit_code.map(|c| c.to_string()).unwrap_or_else(none),
+            ),
+            (
+                "Output".to_owned(),
+                run.output_bytes
+                    .map(|b| format!("{b} bytes, kept in the region"))
+                    .unwrap_or_else(none),
+            ),
+        ]);
+        RunFacts {
+            status: run.status.clone(),
+            done: run.status().is_final(),
+            facts,
+        }
+    }
+}
+
+/// A fragment of a page about runs, rendered on the server: its HTML, and whether every run
+/// in it is over (nothing left to refresh).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LiveFragment {
+    pub html: String,
+    pub done: bool,
+}
+
+impl LiveFragment {
+    /// The runs table.
+    pub fn table(rows: Vec<RunRow>) -> LiveFragment {
+        let done = rows.iter().all(|r| r.done);
+        LiveFragment {
+            html: view! { <RunsTable rows/> }.to_html(),
+            done,
+        }
+    }
+
+    /// One run's facts.
+    pub fn facts(facts: RunFacts) -> LiveFragment {
+        let done = facts.done;
+        LiveFragment {
+            html: view! { <RunFactsList facts/> }.to_html(),
+            done,
+        }
+    }
+}
+
+/// A run's state in words, with its colour.
+#[component]
+pub fn RunStatusBadge(status: String) -> impl IntoView {
+    let class = match status.as_str() {
+        "succeeded" => "badge badge-healthy",
+        "running" => "badge badge-running",
+        "queued" => "badge badge-unknown",
+        "failed" | "lost" => "badge badge-unhealthy",
+        _ => "badge badge-disabled",
+    };
+    let label = match status.as_str() {
+        "queued" => "Queued",
+        "running" => "Running",
+        "succeeded" => "Succeeded",
+        "failed" => "Failed",
+        "cancelled" => "Cancelled",
+        "lost" => "Lost",
+        other => other,
+    }
+    .to_owned();
+    view! { <span class=class>{label}</span> }
+}
+
+/// The runs table (rows worded by [`RunRow`]).
+#[component]
+fn RunsTable(rows: Vec<RunRow>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! {
+            <div class="empty-state" id="runs">
+                <p class="empty-title">"No runs yet"</p>
+                <p>"Run a job now, or give it a schedule."</p>
+            </div>
+        }
+        .into_any();
+    }
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            view! {
+                <tr>
+                    <td><a href=r.href>{r.job}</a>" "<span class="muted">{r.attempt}</span></td>
+                    <td><RunStatusBadge status=r.status/></td>
+                    <td>{r.queued}</td>
+                    <td>{r.took}</td>
+                    <td>{r.data_plane}</td>
+                    <td class="wrap">{r.outcome}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="table" id="runs">
+                <thead>
+                    <tr>
+                        <th scope="col">"Run"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Queued"</th>
+                        <th scope="col">"Took"</th>
+                        <th scope="col">"Data plane"</th>
+                        <th scope="col">"Outcome"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+/// A run's facts (worded by [`RunFacts`]).
+#[component]
+fn RunFactsList(facts: RunFacts) -> impl IntoView {
+    let rows = facts
+        .facts
+        .into_iter()
+        .map(|(what, value)| view! { <dt>{what}</dt><dd>{value}</dd> })
+        .collect_view();
+    view! {
+        <dl class="facts" id="run-facts">
+            <dt>"Status"</dt><dd><RunStatusBadge status=facts.status/></dd>
+            {rows}
+        </dl>
+    }
+}
+
+/// The latest runs of a workspace (or of one job), or one run's facts, rendered as they are
+/// now: for the pages that keep them current.
+#[server(endpoint = "runs/fragment")]
+pub async fn runs_fragment(
     organization_id: Uuid,
     workspace_id: Uuid,
     #[server(default)] job_id: Option<Uuid>,
-) -> Result<RunsNow, AppError> {
+    #[server(default)] run_id: Option<Uuid>,
+) -> Result<LiveFragment, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     workspace_and_role(&ctx, &access, workspace_id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    if let Some(run_id) = run_id {
+        let run = find_run(&ctx, organization_id, workspace_id, run_id).await?;
+        return Ok(LiveFragment::facts(RunFacts::of(&run, now)));
+    }
     let filter = RunFilter {
         workspace_id,
         job_id,
@@ -295,27 +510,8 @@ pub async fn recent_runs(
         limit: RECENT_RUNS,
         offset: 0,
     };
-    Ok(RunsNow {
-        runs: db::work::runs(ctx.pool(), ops::work::healthy_within(&ctx.state), &filter).await?,
-        now: time::OffsetDateTime::now_utc(),
-    })
-}
-
-/// One run as it is now, for its page to keep current.
-#[server(endpoint = "runs/state")]
-pub async fn run_state(
-    organization_id: Uuid,
-    workspace_id: Uuid,
-    run_id: Uuid,
-) -> Result<RunsNow, AppError> {
-    let ctx = Ctx::load().await?;
-    let access = ctx.access(organization_id, OrgRole::Member).await?;
-    workspace_and_role(&ctx, &access, workspace_id).await?;
-    let run = find_run(&ctx, organization_id, workspace_id, run_id).await?;
-    Ok(RunsNow {
-        runs: vec![run],
-        now: time::OffsetDateTime::now_utc(),
-    })
+    let runs = db::work::runs(ctx.pool(), ops::work::healthy_within(&ctx.state), &filter).await?;
+    Ok(LiveFragment::table(RunRow::all(&runs, now)))
 }
 
 /// A number field: empty means "the default".

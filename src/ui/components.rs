@@ -303,29 +303,7 @@ pub fn format_utc(at: OffsetDateTime) -> String {
     )
 }
 
-/// How long ago `at` was, relative to `now`, in the largest whole unit.
-pub fn relative(at: OffsetDateTime, now: OffsetDateTime) -> String {
-    let seconds = (now - at).whole_seconds();
-    if seconds <= -5 {
-        // Ahead (an expiry): the same units, the other way.
-        let ahead = -seconds;
-        return match ahead {
-            s if s < 60 => format!("in {s} s"),
-            s if s < 3600 => format!("in {} min", s / 60),
-            s if s < 86_400 => format!("in {} h", s / 3600),
-            s if s < 2 * 86_400 => "tomorrow".to_owned(),
-            s => format!("in {} days", s / 86_400),
-        };
-    }
-    match seconds {
-        s if s < 5 => "just now".to_owned(),
-        s if s < 60 => format!("{s} s ago"),
-        s if s < 3600 => format!("{} min ago", s / 60),
-        s if s < 86_400 => format!("{} h ago", s / 3600),
-        s if s < 2 * 86_400 => "yesterday".to_owned(),
-        s => format!("{} days ago", s / 86_400),
-    }
-}
+pub use crate::wording::relative;
 
 /// What an empty list says: what it would hold, and what to do first.
 #[component]

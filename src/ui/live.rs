@@ -6,12 +6,12 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::{DataPlane, Health, Run};
+use crate::domain::{DataPlane, Health};
 use crate::paths;
 use crate::read::regions::{Liveness, SPARKLINE_WINDOW};
 use crate::server_fns::data_planes::{ConnectionStatus, agent_connection};
 use crate::server_fns::regions::region_liveness;
-use crate::server_fns::work::{recent_runs, run_state};
+use crate::server_fns::work::{LiveFragment, runs_fragment};
 use crate::ui::components::{EmptyState, EnabledBadge, relative};
 
 /// How often a hydrated page asks for fresh health.
@@ -250,144 +250,30 @@ pub fn AgentConnectionStatus(
 /// How often a hydrated page asks how its runs are doing while any is unfinished.
 const RUNS_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// A run's state in words, with its colour.
-#[component]
-pub fn RunStatusBadge(status: String) -> impl IntoView {
-    let class = match status.as_str() {
-        "succeeded" => "badge badge-healthy",
-        "running" => "badge badge-running",
-        "queued" => "badge badge-unknown",
-        "failed" | "lost" => "badge badge-unhealthy",
-        _ => "badge badge-disabled",
-    };
-    let label = match status.as_str() {
-        "queued" => "Queued",
-        "running" => "Running",
-        "succeeded" => "Succeeded",
-        "failed" => "Failed",
-        "cancelled" => "Cancelled",
-        "lost" => "Lost",
-        other => other,
-    }
-    .to_owned();
-    view! { <span class=class>{label}</span> }
-}
-
-/// "12 s", "3 min 4 s", "1 h 2 min".
-pub fn duration(seconds: i64) -> String {
-    match seconds {
-        s if s < 60 => format!("{s} s"),
-        s if s < 3600 => format!("{} min {} s", s / 60, s % 60),
-        s => format!("{} h {} min", s / 3600, (s % 3600) / 60),
-    }
-}
-
-/// A workspace's latest runs (or one job's), kept current while any is queued or running.
-/// Without JavaScript the table is as of the page load (the page says so).
+/// Runs (a table of a workspace's or a job's latest runs, or one run's facts), kept current
+/// while any of them is queued or running. The server renders the fragment, the first time
+/// and at every refresh: the browser only swaps it in, so this island stays tiny. Without
+/// JavaScript it is as of the page load.
 #[island]
 pub fn LiveRuns(
     organization_id: Uuid,
     workspace_id: Uuid,
     job_id: Option<Uuid>,
-    runs: Vec<Run>,
-    now: time::OffsetDateTime,
+    run_id: Option<Uuid>,
+    fragment: LiveFragment,
 ) -> impl IntoView {
-    let (runs, set_runs) = signal(runs);
-    let (now, set_now) = signal(now);
+    let (fragment, set_fragment) = signal(fragment);
     Effect::new(move |_| {
         let handle = set_interval_with_handle(
             move || {
-                if runs.with_untracked(|r| r.iter().all(|r| r.status().is_final())) {
+                if fragment.with_untracked(|f| f.done) {
                     return;
                 }
                 leptos::task::spawn_local(async move {
-                    if let Ok(fresh) = recent_runs(organization_id, workspace_id, job_id).await {
-                        set_now.set(fresh.now);
-                        set_runs.set(fresh.runs);
-                    }
-                });
-            },
-            RUNS_EVERY,
-        );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
-        }
-    });
-    view! {
-        {move || {
-            let rows = runs.get();
-            if rows.is_empty() {
-                return view! { <EmptyState title="No runs yet" hint="Run a job now, or give it a schedule."/> }.into_any();
-            }
-            let now = now.get();
-            let rows = rows
-                .into_iter()
-                .map(|r| {
-                    let href = paths::run(organization_id, workspace_id, r.id);
-                    let took = r.duration_seconds(now).map(duration).unwrap_or_default();
-                    let outcome = match (r.exit_code, &r.reason) {
-                        (_, Some(reason)) => reason.clone(),
-                        (Some(code), None) => format!("Exit code {code}"),
-                        _ => String::new(),
-                    };
-                    let plane = r.data_plane_name.clone().unwrap_or_default();
-                    view! {
-                        <tr>
-                            <td><a href=href>{r.job_name.clone()}</a><span class="muted">{format!(" #{}", r.attempt)}</span></td>
-                            <td><RunStatusBadge status=r.status.clone()/></td>
-                            <td>{relative(r.queued_at, now)}</td>
-                            <td>{took}</td>
-                            <td>{plane}</td>
-                            <td class="wrap">{outcome}</td>
-                        </tr>
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="table-scroll">
-                    <table class="table" id="runs" aria-live="polite">
-                        <thead>
-                            <tr>
-                                <th scope="col">"Run"</th>
-                                <th scope="col">"Status"</th>
-                                <th scope="col">"Queued"</th>
-                                <th scope="col">"Took"</th>
-                                <th scope="col">"Data plane"</th>
-                                <th scope="col">"Outcome"</th>
-                            </tr>
-                        </thead>
-                        <tbody>{rows}</tbody>
-                    </table>
-                </div>
-            }
-            .into_any()
-        }}
-    }
-}
-
-/// A run's facts, kept current while it is queued or running.
-#[island]
-pub fn LiveRun(
-    organization_id: Uuid,
-    workspace_id: Uuid,
-    run: Run,
-    now: time::OffsetDateTime,
-) -> impl IntoView {
-    let (run, set_run) = signal(run);
-    let (now, set_now) = signal(now);
-    Effect::new(move |_| {
-        let handle = set_interval_with_handle(
-            move || {
-                if run.with_untracked(|r| r.status().is_final()) {
-                    return;
-                }
-                let id = run.with_untracked(|r| r.id);
-                leptos::task::spawn_local(async move {
-                    if let Ok(fresh) = run_state(organization_id, workspace_id, id).await
-                        && let Some(latest) = fresh.runs.into_iter().next()
+                    if let Ok(fresh) =
+                        runs_fragment(organization_id, workspace_id, job_id, run_id).await
                     {
-                        set_now.set(fresh.now);
-                        set_run.set(latest);
+                        set_fragment.set(fresh);
                     }
                 });
             },
@@ -397,27 +283,5 @@ pub fn LiveRun(
             on_cleanup(move || handle.clear());
         }
     });
-    view! {
-        {move || {
-            let r = run.get();
-            let now = now.get();
-            let at = |t: Option<time::OffsetDateTime>| t.map(|t| relative(t, now)).unwrap_or_else(|| "—".to_owned());
-            let version = r.deployment_version.map(|v| format!(" version {v}")).unwrap_or_default();
-            view! {
-                <dl class="facts" id="run-facts" aria-live="polite">
-                    <dt>"Status"</dt><dd><RunStatusBadge status=r.status.clone()/></dd>
-                    {r.reason.clone().map(|reason| view! { <dt>"Why"</dt><dd>{reason}</dd> })}
-                    <dt>"Deployment"</dt><dd><code>{format!("{}{version}", r.deployment)}</code></dd>
-                    <dt>"Attempt"</dt><dd>{format!("{} ({})", r.attempt, r.trigger)}</dd>
-                    <dt>"Data plane"</dt><dd>{r.data_plane_name.clone().unwrap_or_else(|| "—".to_owned())}</dd>
-                    <dt>"Queued"</dt><dd>{relative(r.queued_at, now)}</dd>
-                    <dt>"Started"</dt><dd>{at(r.started_at)}</dd>
-                    <dt>"Ended"</dt><dd>{at(r.ended_at)}</dd>
-                    <dt>"Duration"</dt><dd>{r.duration_seconds(now).map(duration).unwrap_or_else(|| "—".to_owned())}</dd>
-                    <dt>"Exit code"</dt><dd>{r.exit_code.map(|c| c.to_string()).unwrap_or_else(|| "—".to_owned())}</dd>
-                    <dt>"Output"</dt><dd>{r.output_bytes.map(|b| format!("{b} bytes, kept in the region")).unwrap_or_else(|| "—".to_owned())}</dd>
-                </dl>
-            }
-        }}
-    }
+    view! { <div class="live-runs" aria-live="polite" inner_html=move || fragment.get().html></div> }
 }

@@ -7,12 +7,15 @@ use leptos::prelude::*;
 
 use crate::domain::{Job, WorkspaceRole};
 use crate::paths;
-use crate::server_fns::work::{JobData, JobsData, RunData, job_page, jobs_page, run_page};
+use crate::server_fns::work::{
+    JobData, JobsData, LiveFragment, RunData, RunFacts, RunRow, RunStatusBadge, job_page,
+    jobs_page, run_page,
+};
 use crate::ui::components::{EmptyState, Notice, PageHeader, RelativeTime, loaded, path_resource};
 use crate::ui::forms::{
     CancelRunForm, CreateJobForm, DeleteJobForm, EditJobForm, JobFieldValues, RunJobForm,
 };
-use crate::ui::live::{LiveRun, LiveRuns, RunStatusBadge};
+use crate::ui::live::LiveRuns;
 
 /// "Every 15 minutes"-style wording is left to cron; the expression is shown as written.
 fn schedule_of(job: &Job) -> String {
@@ -129,7 +132,7 @@ fn Jobs(data: JobsData) -> impl IntoView {
         {create}
         <section class="panel" aria-labelledby="runs-heading">
             <h2 id="runs-heading">"Recent runs"</h2>
-            <LiveRuns organization_id=org workspace_id=w.id job_id=None runs=data.runs now/>
+            <LiveRuns organization_id=org workspace_id=w.id job_id=None run_id=None fragment=LiveFragment::table(RunRow::all(&data.runs, now))/>
             <p class="help">"Kept current while the page is open (reload it without JavaScript)."</p>
         </section>
     }
@@ -202,7 +205,7 @@ fn JobDetail(data: JobData) -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="job-runs-heading">
             <h2 id="job-runs-heading">"Runs"</h2>
-            <LiveRuns organization_id=org workspace_id=w.id job_id=Some(job.id) runs=data.runs now/>
+            <LiveRuns organization_id=org workspace_id=w.id job_id=Some(job.id) run_id=None fragment=LiveFragment::table(RunRow::all(&data.runs, now))/>
         </section>
         {manage}
     }
@@ -271,7 +274,7 @@ fn RunDetail(data: RunData) -> impl IntoView {
         </PageHeader>
         <Notice notice=data.meta.notice/>
         <section class="panel">
-            <LiveRun organization_id=org workspace_id=w.id run=run.clone() now=data.meta.now/>
+            <LiveRuns organization_id=org workspace_id=w.id job_id=None run_id=Some(run.id) fragment=LiveFragment::facts(RunFacts::of(&run, data.meta.now))/>
             <div class="form-actions">
                 {cancel}
                 <a class="button" href=here>"Refresh"</a>
