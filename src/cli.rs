@@ -296,9 +296,9 @@ async fn serve(
     crate::jobs::spawn_session_cleanup(pool.clone());
     crate::jobs::spawn_heartbeat_pruning(pool.clone());
     crate::jobs::spawn_housekeeping(pool.clone());
-    crate::jobs::spawn_run_upkeep(pool.clone());
     let state = AppState::from_config(config, pool).await?;
     crate::jobs::spawn_signer_reload(state.tokens.clone());
+    crate::jobs::spawn_run_upkeep(state.pool.clone(), state.wakeups.clone());
     let local = if local_dataplane.is_some() {
         let local = ops::data_planes::local_agent_credentials(&state)
             .await

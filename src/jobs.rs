@@ -124,18 +124,18 @@ const RUN_UPKEEP_EVERY: Duration = Duration::from_secs(1);
 /// replicas never both act on one run or one schedule): marks the runs of data planes that
 /// went silent lost (queuing their retries), and queues the runs that schedules call for.
 /// A failed round (the database was away) is logged and the next one comes as planned.
-pub fn spawn_run_upkeep(pool: sqlx::PgPool) {
+pub fn spawn_run_upkeep(pool: sqlx::PgPool, wakeups: std::sync::Arc<crate::queue::Wakeups>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(RUN_UPKEEP_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             every.tick().await;
-            match crate::ops::work::expire_leases(&pool).await {
+            match crate::ops::work::expire_leases(&pool, &wakeups).await {
                 Ok(0) => {}
                 Ok(n) => tracing::warn!(runs = n, "runs lost: their data plane stopped reporting"),
                 Err(e) => tracing::warn!(error = %e, "checking run leases failed"),
             }
-            match crate::ops::work::queue_scheduled(&pool).await {
+            match crate::ops::work::queue_scheduled(&pool, &wakeups).await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(runs = n, "queued scheduled runs"),
                 Err(e) => tracing::warn!(error = %e, "queuing scheduled runs failed"),

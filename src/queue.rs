@@ -20,6 +20,11 @@ pub struct Wakeups {
     regions: Mutex<HashMap<Uuid, Arc<Notify>>>,
     pool: sqlx::PgPool,
     following: std::sync::Once,
+    /// This process, in its own announcements: it wakes its own waiters directly and skips
+    /// its announcements when they come back.
+    origin: Uuid,
+    /// Regions to announce to the other replicas (see [`announce_batches`]).
+    outbox: tokio::sync::mpsc::UnboundedSender<Uuid>,
 }
 
 impl std::fmt::Debug for Wakeups {
@@ -29,11 +34,17 @@ impl std::fmt::Debug for Wakeups {
 }
 
 impl Wakeups {
+    /// Starts the task that announces queued runs to the other replicas.
     pub fn new(pool: sqlx::PgPool) -> Arc<Wakeups> {
+        let (outbox, queued) = tokio::sync::mpsc::unbounded_channel();
+        let origin = Uuid::new_v4();
+        tokio::spawn(announce_batches(pool.clone(), origin, queued));
         Arc::new(Wakeups {
             regions: Mutex::default(),
             pool,
             following: std::sync::Once::new(),
+            origin,
+            outbox,
         })
     }
 
@@ -53,9 +64,15 @@ impl Wakeups {
             .clone()
     }
 
-    /// A run was queued in `region`: one waiter goes to claim it (or the next to wait, if
-    /// none waits now).
-    pub fn wake_one(&self, region: Uuid) {
+    /// A run was queued in `region` (and committed): one waiter here goes to claim it (or the
+    /// next to wait, if none waits now), and every other replica is told to wake one of its
+    /// own.
+    pub fn announce(&self, region: Uuid) {
+        self.wake_one(region);
+        let _ = self.outbox.send(region);
+    }
+
+    fn wake_one(&self, region: Uuid) {
         self.notify_of(region).notify_one();
     }
 
@@ -92,11 +109,53 @@ async fn listen(pool: &sqlx::PgPool, wakeups: &Wakeups) -> Result<(), sqlx::Erro
     wakeups.wake_all();
     loop {
         match listener.try_recv().await? {
-            Some(notification) => match Uuid::parse_str(notification.payload()) {
-                Ok(region) => wakeups.wake_one(region),
-                Err(_) => wakeups.wake_all(),
-            },
+            Some(notification) => {
+                let mut parts = notification.payload().split('/');
+                let region = parts.next().and_then(|r| Uuid::parse_str(r).ok());
+                let origin = parts.next().and_then(|o| Uuid::parse_str(o).ok());
+                let runs = parts
+                    .next()
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .unwrap_or(1);
+                match region {
+                    // Ours: woken directly already.
+                    Some(_) if origin == Some(wakeups.origin) => {}
+                    Some(region) => {
+                        for _ in 0..runs.min(MAX_WAKE) {
+                            wakeups.wake_one(region);
+                        }
+                    }
+                    None => wakeups.wake_all(),
+                }
+            }
             None => wakeups.wake_all(),
+        }
+    }
+}
+
+/// The most waiters one announcement wakes.
+const MAX_WAKE: usize = 10_000;
+
+/// Announces queued runs to the other replicas, in batches: one notification per region with
+/// the number of runs queued there since the last one. Postgres lets one notifying transaction
+/// commit at a time, with its flush to disk: a notification per run would cap how many runs
+/// can be queued per second at one per flush. While one batch is being sent the next gathers.
+/// A failed announcement is logged: the other replicas' waiters look again at the end of their
+/// long poll anyway.
+async fn announce_batches(
+    pool: sqlx::PgPool,
+    origin: Uuid,
+    mut queued: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
+) {
+    while let Some(first) = queued.recv().await {
+        let mut batch: HashMap<Uuid, usize> = HashMap::from([(first, 1)]);
+        while let Ok(region) = queued.try_recv() {
+            *batch.entry(region).or_default() += 1;
+        }
+        for (region, runs) in batch {
+            if let Err(e) = crate::db::work::announce(&pool, region, origin, runs).await {
+                tracing::warn!(error = %e, %region, "announcing queued runs to other replicas failed");
+            }
         }
     }
 }

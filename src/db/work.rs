@@ -34,8 +34,8 @@ pub const CONSTRAINTS: &[Constraint] = &[
     ),
 ];
 
-/// Where a region's queue is announced (the payload is the region id), so a replica wakes
-/// one of the data planes waiting on it for each run queued on any replica.
+/// Where a region's queue is announced (the payload is `<region>/<announcing process>/<runs>`),
+/// so a replica wakes one of the data planes waiting on it for each run queued on another one.
 pub const QUEUE_CHANNEL: &str = "meridian_run_queue";
 
 macro_rules! select_jobs {
@@ -198,8 +198,8 @@ pub async fn jobs_of(db: impl PgExecutor<'_>, workspace_id: Uuid) -> Result<Vec<
     .await
 }
 
-/// Queues a run of `job` in `region_id`; returns its id. The queue is announced when the
-/// transaction commits.
+/// Queues a run of `job` in `region_id`; returns its id. The caller announces it once the
+/// transaction committed (see [`announce`]).
 pub async fn queue_run(
     db: &mut sqlx::PgConnection,
     job: &Job,
@@ -228,15 +228,23 @@ pub async fn queue_run(
     )
     .execute(&mut *db)
     .await?;
-    announce(db, region_id).await?;
     Ok(id)
 }
 
-async fn announce(db: &mut sqlx::PgConnection, region_id: Uuid) -> Result<(), sqlx::Error> {
+/// Tells every replica that `runs` runs were queued in `region_id`. Its own statement, after
+/// the queuing transactions committed: a notification sent inside a transaction holds
+/// Postgres's one notification lock through that transaction's commit (its write to disk
+/// included), which would let only one run be queued per disk flush.
+pub async fn announce(
+    db: impl PgExecutor<'_>,
+    region_id: Uuid,
+    origin: Uuid,
+    runs: usize,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "select pg_notify($1, $2)",
         QUEUE_CHANNEL,
-        region_id.to_string()
+        format!("{region_id}/{origin}/{runs}")
     )
     .execute(db)
     .await?;
@@ -392,34 +400,37 @@ pub struct Claimed {
     pub attempt: i32,
 }
 
-/// Takes the oldest queued run of the data plane's region, if the data plane (and its region)
-/// may take work: marks it running on the data plane with a lease of `lease_secs`. Runs
-/// locked by another claim in progress are skipped, never waited for, so concurrent claims
-/// each get a different run.
+/// Takes the oldest queued run of the data plane's region (`region_id`, which the caller read
+/// with [`claimant`]), if the data plane (and its region) may take work: marks it running on
+/// the data plane with a lease of `lease_secs`. Runs locked by another claim in progress are
+/// skipped, never waited for, so concurrent claims each get a different run. The region is a
+/// parameter, not a join, so the queue's partial index is used however many runs have ended.
 pub async fn claim(
     db: impl PgExecutor<'_>,
     data_plane_id: Uuid,
+    region_id: Uuid,
     lease_secs: f64,
 ) -> Result<Option<Claimed>, sqlx::Error> {
     sqlx::query_as!(
         Claimed,
-        r#"with plane as (
-               select d.id, d.region_id from data_planes d join regions g on g.id = d.region_id
-               where d.id = $1 and d.enabled and not d.draining and g.enabled),
-           next as (
-               select r.id from runs r join plane p on r.region_id = p.region_id
-               where r.status = 'queued'
+        r#"with next as (
+               select r.id from runs r
+               where r.status = 'queued' and r.region_id = $2
+                 and exists (select 1 from data_planes d join regions g on g.id = d.region_id
+                             where d.id = $1 and d.region_id = $2 and d.enabled
+                               and not d.draining and g.enabled)
                order by r.queued_at
                for update of r skip locked
                limit 1)
            update runs r
            set status = 'running', data_plane_id = $1, started_at = now(), reason = null,
-               lease_until = now() + make_interval(secs => $2::float8)
+               lease_until = now() + make_interval(secs => $3::float8)
            from next, jobs j
            where r.id = next.id and j.id = r.job_id
            returning r.id, r.job_id, j.name as job_name, r.workspace_id, r.deployment,
                      r.timeout_seconds, r.attempt"#,
         data_plane_id,
+        region_id,
         lease_secs
     )
     .fetch_optional(db)
@@ -506,8 +517,11 @@ pub struct Ended {
 
 /// Runs whose data plane stopped renewing their lease. One acknowledged (started) is marked
 /// lost, or cancelled when a cancel was asked for; one never acknowledged (the claim's answer
-/// never reached the data plane) goes back to the queue. Returns the lost ones.
-pub async fn expire_leases(db: &mut sqlx::PgConnection) -> Result<Vec<Ended>, sqlx::Error> {
+/// never reached the data plane) goes back to the queue. Returns the regions whose queue got a
+/// run back, and the lost runs.
+pub async fn expire_leases(
+    db: &mut sqlx::PgConnection,
+) -> Result<(Vec<Uuid>, Vec<Ended>), sqlx::Error> {
     let requeued = sqlx::query_scalar!(
         "update runs set status = 'queued', data_plane_id = null, started_at = null,
                 lease_until = null
@@ -516,13 +530,7 @@ pub async fn expire_leases(db: &mut sqlx::PgConnection) -> Result<Vec<Ended>, sq
     )
     .fetch_all(&mut *db)
     .await?;
-    for region in requeued
-        .into_iter()
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        announce(db, region).await?;
-    }
-    sqlx::query_as!(
+    let lost = sqlx::query_as!(
         Ended,
         r#"update runs
            set status = case when cancel_requested_at is null then 'lost' else 'cancelled' end,
@@ -534,7 +542,8 @@ pub async fn expire_leases(db: &mut sqlx::PgConnection) -> Result<Vec<Ended>, sq
            returning id, job_id, attempt, status, region_id"#
     )
     .fetch_all(&mut *db)
-    .await
+    .await?;
+    Ok((requeued, lost))
 }
 
 /// Jobs whose schedule is due, locked (skipping those another replica is queuing).
@@ -569,22 +578,20 @@ pub async fn has_active_run(db: impl PgExecutor<'_>, job_id: Uuid) -> Result<boo
     .await
 }
 
-/// Keeps a moved workspace's waiting runs in step with its new region.
+/// Keeps a moved workspace's waiting runs in step with its new region (the caller announces
+/// the new region's queue once committed).
 pub async fn follow_workspace(
     db: &mut sqlx::PgConnection,
     workspace_id: Uuid,
     region_id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    let moved = sqlx::query!(
+    sqlx::query!(
         "update runs set region_id = $2 where workspace_id = $1 and status = 'queued'",
         workspace_id,
         region_id
     )
     .execute(&mut *db)
     .await?;
-    if moved.rows_affected() > 0 {
-        announce(db, region_id).await?;
-    }
     Ok(())
 }
 

@@ -18,6 +18,7 @@ use crate::domain::{
     MAX_TIMEOUT_SECONDS, Name, Run, RunStatus, Schedule, WorkspaceRole,
 };
 use crate::error::{AppError, AppResult};
+use crate::queue::Wakeups;
 use crate::state::AppState;
 
 /// A job as asked for, not yet checked: from a form or an API body.
@@ -260,6 +261,7 @@ pub async fn run_now(state: &AppState, access: &OrgAccess, job_id: Uuid) -> AppR
     .await?
     .ok_or_else(AppError::internal)?;
     tx.commit().await?;
+    state.wakeups.announce(workspace.region_id);
     Ok(run)
 }
 
@@ -350,8 +352,13 @@ pub async fn claim(
         let notified = wakeup.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if let Some(run) =
-            db::work::claim(&state.pool, claimant.data_plane_id, lease_secs(state)).await?
+        if let Some(run) = db::work::claim(
+            &state.pool,
+            claimant.data_plane_id,
+            claimant.region_id,
+            lease_secs(state),
+        )
+        .await?
         {
             return Ok(Some(Assignment {
                 run_id: run.id,
@@ -429,21 +436,28 @@ pub async fn finish(
     let Some(ended) = ended else {
         return Ok(false);
     };
-    retry_if_allowed(&mut tx, &ended).await?;
+    let retried = retry_if_allowed(&mut tx, &ended).await?;
     tx.commit().await?;
+    if let Some(region) = retried {
+        state.wakeups.announce(region);
+    }
     Ok(true)
 }
 
-/// Queues the next attempt of a run that failed or was lost, when its job has retries left.
-async fn retry_if_allowed(tx: &mut sqlx::PgConnection, ended: &db::work::Ended) -> AppResult<()> {
+/// Queues the next attempt of a run that failed or was lost, when its job has retries left;
+/// returns the region it was queued in, to announce once committed.
+async fn retry_if_allowed(
+    tx: &mut sqlx::PgConnection,
+    ended: &db::work::Ended,
+) -> AppResult<Option<Uuid>> {
     if !matches!(ended.status.as_str(), "failed" | "lost") {
-        return Ok(());
+        return Ok(None);
     }
     let Some(job) = db::work::find_job(&mut *tx, ended.job_id).await? else {
-        return Ok(());
+        return Ok(None);
     };
     if ended.attempt > job.retries {
-        return Ok(());
+        return Ok(None);
     }
     let region = db::workspaces::find_any_org(&mut *tx, job.workspace_id)
         .await?
@@ -458,30 +472,40 @@ async fn retry_if_allowed(tx: &mut sqlx::PgConnection, ended: &db::work::Ended) 
         "retry",
     )
     .await?;
-    Ok(())
+    Ok(Some(region))
 }
 
 /// One sweep of the leases: runs of data planes that went silent are lost (and tried again
 /// when their job allows); claims never acknowledged go back to the queue. Returns how many
 /// runs were lost.
-pub async fn expire_leases(pool: &sqlx::PgPool) -> AppResult<usize> {
+pub async fn expire_leases(pool: &sqlx::PgPool, wakeups: &Wakeups) -> AppResult<usize> {
     let mut tx = pool.begin().await?;
-    let lost = db::work::expire_leases(&mut tx).await?;
+    let (mut regions, lost) = db::work::expire_leases(&mut tx).await?;
     for ended in &lost {
-        retry_if_allowed(&mut tx, ended).await?;
+        regions.extend(retry_if_allowed(&mut tx, ended).await?);
     }
     tx.commit().await?;
+    announce_all(wakeups, regions);
     Ok(lost.len())
+}
+
+/// Announces each region once.
+fn announce_all(wakeups: &Wakeups, mut regions: Vec<Uuid>) {
+    regions.sort_unstable();
+    regions.dedup();
+    for region in regions {
+        wakeups.announce(region);
+    }
 }
 
 /// Queues a run of every job whose schedule is due and sets its next time. A job whose last
 /// run still waits or runs is skipped this time (runs do not pile up behind a region without
 /// a data plane). Safe on several replicas at once: each due job is taken by one.
-pub async fn queue_scheduled(pool: &sqlx::PgPool) -> AppResult<usize> {
+pub async fn queue_scheduled(pool: &sqlx::PgPool, wakeups: &Wakeups) -> AppResult<usize> {
     let mut tx = pool.begin().await?;
     let due = db::work::due_jobs(&mut *tx, 100).await?;
     let now = OffsetDateTime::now_utc();
-    let mut queued = 0;
+    let mut regions = Vec::new();
     for job in &due {
         let next = job
             .schedule
@@ -506,9 +530,11 @@ pub async fn queue_scheduled(pool: &sqlx::PgPool) -> AppResult<usize> {
             "schedule",
         )
         .await?;
-        queued += 1;
+        regions.push(workspace.region_id);
     }
     tx.commit().await?;
+    let queued = regions.len();
+    announce_all(wakeups, regions);
     Ok(queued)
 }
 

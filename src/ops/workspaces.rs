@@ -122,6 +122,9 @@ pub async fn update(
     })
     .await?;
     tx.commit().await?;
+    if let Some(region_id) = target {
+        state.wakeups.announce(region_id);
+    }
     Ok((before, after))
 }
 

@@ -120,7 +120,6 @@ impl TestApp {
         meridian::bootstrap::run(&pool, &config)
             .await
             .expect("first-start setup");
-        meridian::jobs::spawn_run_upkeep(pool.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = AppState::from_config(
@@ -132,6 +131,7 @@ impl TestApp {
         )
         .await
         .expect("application state");
+        meridian::jobs::spawn_run_upkeep(pool.clone(), state.wakeups.clone());
         let mut app = TestApp {
             addr,
             pool,
