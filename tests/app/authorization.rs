@@ -967,7 +967,7 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
-            name: "runs/state",
+            name: "runs/fragment (a run)",
             expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: Some(E404),
             call: call!(|f, w, org| {
@@ -977,11 +977,11 @@ fn server_functions() -> Vec<Case> {
                     ("workspace_id", s(workspace)),
                     ("run_id", s(run)),
                 ];
-                f.sf(w, "runs/state", &form).await
+                f.sf(w, "runs/fragment", &form).await
             }),
         },
         Case {
-            name: "runs/recent",
+            name: "runs/fragment (a job's runs)",
             expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
             own_org: Some(E404),
             call: call!(|f, w, org| {
@@ -991,7 +991,7 @@ fn server_functions() -> Vec<Case> {
                     ("workspace_id", s(workspace)),
                     ("job_id", s(job)),
                 ];
-                f.sf(w, "runs/recent", &form).await
+                f.sf(w, "runs/fragment", &form).await
             }),
         },
         Case {
