@@ -1,5 +1,5 @@
-//! Every form of the dashboard, most of them islands: the only parts of a page that are
-//! hydrated in the browser (a few are plain server-rendered forms; see `button_form!`). The rest of a page is plain server-rendered HTML, which keeps the WebAssembly
+//! Every form of the dashboard, each an island: the only parts of a page that are hydrated in
+//! the browser. The rest of a page is plain server-rendered HTML, which keeps the WebAssembly
 //! bundle small. Without JavaScript each form is an ordinary HTML form posting to its server
 //! function; hydrated, it posts with fetch, shows errors in place and follows the redirect.
 //!
@@ -40,18 +40,13 @@ macro_rules! fields {
 }
 
 /// A form that is one button doing one thing at once (revoke, accept, verify), with the
-/// values it acts on as hidden fields; `class` defaults to a small button. Written
-/// `button_form!(plain ...)` it is a plain server-rendered form instead of an island: it then
-/// posts as a page load with JavaScript on too, and adds nothing to the browser's code.
+/// values it acts on as hidden fields; `class` defaults to a small button.
 macro_rules! button_form {
     ($island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal) => {
         button_form!($island($($id: $ty),*) => $server_fn, $label, "button small");
     };
     ($island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal, $class:literal) => {
         button_form!(@island $island($($id: $ty),*) => $server_fn, $label, $class);
-    };
-    (plain $island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal, $class:literal) => {
-        button_form!(@component $island($($id: $ty),*) => $server_fn, $label, $class);
     };
     (@$kind:ident $island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal, $class:literal) => {
         #[$kind]
@@ -71,13 +66,9 @@ macro_rules! button_form {
 
 /// A form that does one irreversible thing once the user confirmed on the page around it:
 /// the ids it acts on as hidden fields, "Cancel" back to `cancel`, and the danger button.
-/// `confirm_form!(plain ...)`: a plain server-rendered form (see [`button_form`]).
 macro_rules! confirm_form {
     ($island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal) => {
         confirm_form!(@island $island($($id: $ty),*) => $server_fn, $label);
-    };
-    (plain $island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal) => {
-        confirm_form!(@component $island($($id: $ty),*) => $server_fn, $label);
     };
     (@$kind:ident $island:ident($($id:ident: $ty:ty),*) => $server_fn:ty, $label:literal) => {
         #[$kind]
@@ -253,8 +244,7 @@ pub fn SetDataPlaneEnabledForm(
 }
 
 /// Drains a data plane (it finishes its runs, takes no new ones) or brings it back to work.
-/// A plain server-rendered form (see `button_form!`).
-#[component]
+#[island]
 pub fn SetDrainingForm(
     organization_id: Uuid,
     data_plane_id: Uuid,
@@ -678,11 +668,9 @@ pub fn DeleteSsoForm(organization_id: Uuid) -> impl IntoView {
     }
 }
 
-// The work pages' forms are plain server-rendered forms (see `button_form!`): the pages add
-// only their live run tables to the browser's code, which stays within its budget.
-button_form!(plain RunJobForm(organization_id: Uuid, workspace_id: Uuid, job_id: Uuid) => RunJob, "Run now", "button primary");
-button_form!(plain CancelRunForm(organization_id: Uuid, workspace_id: Uuid, run_id: Uuid) => CancelRun, "Cancel run", "button danger");
-confirm_form!(plain DeleteJobForm(organization_id: Uuid, workspace_id: Uuid, job_id: Uuid, revision: i32) => DeleteJob, "Delete job");
+button_form!(RunJobForm(organization_id: Uuid, workspace_id: Uuid, job_id: Uuid) => RunJob, "Run now", "button primary");
+button_form!(CancelRunForm(organization_id: Uuid, workspace_id: Uuid, run_id: Uuid) => CancelRun, "Cancel run", "button danger");
+confirm_form!(DeleteJobForm(organization_id: Uuid, workspace_id: Uuid, job_id: Uuid, revision: i32) => DeleteJob, "Delete job");
 
 /// A job's fields as a form shows them (a new job's are empty but for the defaults).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -714,7 +702,7 @@ fn JobFields(
     }
 }
 
-#[component]
+#[island]
 pub fn CreateJobForm(organization_id: Uuid, workspace_id: Uuid) -> impl IntoView {
     let action = ServerAction::<CreateJob>::new();
     let error = failure(action);
@@ -729,7 +717,7 @@ pub fn CreateJobForm(organization_id: Uuid, workspace_id: Uuid) -> impl IntoView
     }
 }
 
-#[component]
+#[island]
 pub fn EditJobForm(
     organization_id: Uuid,
     workspace_id: Uuid,
