@@ -130,39 +130,6 @@ pub async fn agent_connection(
     })
 }
 
-/// Drains a data plane (`draining` true) or brings it back to work.
-#[server(endpoint = "dataplanes/drain")]
-pub async fn set_draining(
-    organization_id: Uuid,
-    data_plane_id: Uuid,
-    revision: i32,
-    draining: bool,
-) -> Result<(), AppError> {
-    let ctx = Ctx::load().await?;
-    let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let after = ops::data_planes::set_draining(
-        &ctx.state,
-        &access,
-        data_plane_id,
-        draining,
-        Some(revision),
-    )
-    .await?;
-    let notice = if after.draining {
-        format!(
-            "Data plane {} is draining: it finishes its runs and takes no new ones.",
-            after.name
-        )
-    } else {
-        format!("Data plane {} takes work again.", after.name)
-    };
-    ctx.redirect_with_notice(
-        &crate::paths::data_plane(organization_id, after.region_id, after.id),
-        notice,
-    )
-    .await
-}
-
 #[server(endpoint = "dataplanes/update")]
 pub async fn update_data_plane(
     organization_id: Uuid,
@@ -170,9 +137,36 @@ pub async fn update_data_plane(
     revision: i32,
     name: Option<String>,
     enabled: Option<String>,
+    // `true` drains it (it finishes its runs, takes no new ones), `false` brings it back to
+    // work. Its own form on the data plane's page.
+    #[server(default)] draining: Option<bool>,
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    if let Some(draining) = draining {
+        let after = ops::data_planes::set_draining(
+            &ctx.state,
+            &access,
+            data_plane_id,
+            draining,
+            Some(revision),
+        )
+        .await?;
+        let notice = if after.draining {
+            format!(
+                "Data plane {} is draining: it finishes its runs and takes no new ones.",
+                after.name
+            )
+        } else {
+            format!("Data plane {} takes work again.", after.name)
+        };
+        return ctx
+            .redirect_with_notice(
+                &crate::paths::data_plane(organization_id, after.region_id, after.id),
+                notice,
+            )
+            .await;
+    }
     let echo = name.as_deref().unwrap_or_default();
     let change = parse_name_and_enabled(name.as_deref(), enabled.as_deref())?;
     let (before, after) =

@@ -553,10 +553,14 @@ fn job_input(
     }
 }
 
-#[server(endpoint = "jobs/create")]
-pub async fn create_job(
+/// Creates a job (no `job_id`) or saves one (`job_id` and the `revision` the form was loaded
+/// at): one server function for both forms, so the browser carries one.
+#[server(endpoint = "jobs/save")]
+pub async fn save_job(
     organization_id: Uuid,
     workspace_id: Uuid,
+    #[server(default)] job_id: Option<Uuid>,
+    #[server(default)] revision: Option<i32>,
     name: String,
     deployment: String,
     #[server(default)] schedule: String,
@@ -572,50 +576,29 @@ pub async fn create_job(
         ("timeout_seconds", timeout_seconds.as_str()),
         ("retries", retries.as_str()),
     ];
+    if let Some(job_id) = job_id {
+        own_job(&ctx, organization_id, workspace_id, job_id).await?;
+    }
     let input = job_input(&name, &deployment, &schedule, &timeout_seconds, &retries)
         .map_err(|e| e.with_input(echo))?;
-    let job = ops::work::create_job(&ctx.state, &access, workspace_id, &input)
+    let (job, notice) = match job_id {
+        None => {
+            let job = ops::work::create_job(&ctx.state, &access, workspace_id, &input)
+                .await
+                .map_err(|e| e.with_input(echo))?;
+            let notice = format!("Job {} created.", job.name);
+            (job, notice)
+        }
+        Some(job_id) => {
+            let (_, job) = ops::work::update_job(&ctx.state, &access, job_id, &input, revision)
+                .await
+                .map_err(|e| e.with_input(echo))?;
+            let notice = format!("Job {} saved.", job.name);
+            (job, notice)
+        }
+    };
+    ctx.redirect_with_notice(&paths::job(organization_id, workspace_id, job.id), notice)
         .await
-        .map_err(|e| e.with_input(echo))?;
-    ctx.redirect_with_notice(
-        &paths::job(organization_id, workspace_id, job.id),
-        format!("Job {} created.", job.name),
-    )
-    .await
-}
-
-#[server(endpoint = "jobs/update")]
-pub async fn update_job(
-    organization_id: Uuid,
-    workspace_id: Uuid,
-    job_id: Uuid,
-    revision: i32,
-    name: String,
-    deployment: String,
-    #[server(default)] schedule: String,
-    #[server(default)] timeout_seconds: String,
-    #[server(default)] retries: String,
-) -> Result<(), AppError> {
-    let ctx = Ctx::load().await?;
-    let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let echo = [
-        ("name", name.as_str()),
-        ("deployment", deployment.as_str()),
-        ("schedule", schedule.as_str()),
-        ("timeout_seconds", timeout_seconds.as_str()),
-        ("retries", retries.as_str()),
-    ];
-    let job = own_job(&ctx, organization_id, workspace_id, job_id).await?;
-    let input = job_input(&name, &deployment, &schedule, &timeout_seconds, &retries)
-        .map_err(|e| e.with_input(echo))?;
-    let (_, after) = ops::work::update_job(&ctx.state, &access, job.id, &input, Some(revision))
-        .await
-        .map_err(|e| e.with_input(echo))?;
-    ctx.redirect_with_notice(
-        &paths::job(organization_id, workspace_id, job_id),
-        format!("Job {} saved.", after.name),
-    )
-    .await
 }
 
 /// The job, when it belongs to the workspace (of the organization).

@@ -13,7 +13,7 @@ use crate::domain::Name;
 use crate::server_fns::account::{ChangePassword, SignOutEverywhere};
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
 use crate::server_fns::data_planes::{
-    CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, SetDraining, UpdateDataPlane,
+    CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, UpdateDataPlane,
 };
 use crate::server_fns::general::{CreateOrganization, RenameOrganization};
 use crate::server_fns::invitations::{AcceptInvitation, DeclineInvitation, SignUp};
@@ -23,7 +23,7 @@ use crate::server_fns::members::{
 use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
 use crate::server_fns::session::{SignIn, SignOut};
 use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso, VerifyDomain};
-use crate::server_fns::work::{CancelRun, CreateJob, DeleteJob, RunJob, UpdateJob};
+use crate::server_fns::work::{CancelRun, DeleteJob, RunJob, SaveJob};
 use crate::server_fns::workspaces::{
     CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MemberChoice, MoveWorkspace,
     RenameWorkspace, RevokeWorkspaceRole, SetWorkspaceRole,
@@ -252,7 +252,8 @@ pub fn SetDrainingForm(
     draining: bool,
     label: String,
 ) -> impl IntoView {
-    let action = ServerAction::<SetDraining>::new();
+    // The data plane's update function: its action is in the browser's code already.
+    let action = ServerAction::<UpdateDataPlane>::new();
     let error = failure(action);
     view! {
         <ActionForm action attr:class="inline">
@@ -685,7 +686,7 @@ pub struct JobFieldValues {
 /// The fields every job form has, ids prefixed with `prefix`.
 #[component]
 fn JobFields(
-    prefix: &'static str,
+    prefix: String,
     values: JobFieldValues,
     error: Signal<Option<crate::error::AppError>>,
 ) -> impl IntoView {
@@ -702,37 +703,34 @@ fn JobFields(
     }
 }
 
+/// Creates a job (no `job_id`) or saves one; ids of its fields start with `prefix`.
 #[island]
-pub fn CreateJobForm(organization_id: Uuid, workspace_id: Uuid) -> impl IntoView {
-    let action = ServerAction::<CreateJob>::new();
-    let error = failure(action);
-    let values = JobFieldValues::default();
-    view! {
-        <ActionForm action>
-            <FormError error/>
-            <Hidden fields=fields![organization_id, workspace_id]/>
-            <JobFields prefix="new-job" values error/>
-            <button type="submit" class="button primary">"Create job"</button>
-        </ActionForm>
-    }
-}
-
-#[island]
-pub fn EditJobForm(
+pub fn JobForm(
     organization_id: Uuid,
     workspace_id: Uuid,
-    job_id: Uuid,
-    revision: i32,
+    job_id: Option<Uuid>,
+    revision: Option<i32>,
     values: JobFieldValues,
+    prefix: String,
+    label: String,
 ) -> impl IntoView {
-    let action = ServerAction::<UpdateJob>::new();
+    let action = ServerAction::<SaveJob>::new();
     let error = failure(action);
+    let mut hidden = fields![organization_id, workspace_id];
+    if let (Some(job_id), Some(revision)) = (job_id, revision) {
+        hidden.extend(fields![job_id, revision]);
+    }
+    let class = if job_id.is_some() {
+        "button"
+    } else {
+        "button primary"
+    };
     view! {
         <ActionForm action>
             <FormError error/>
-            <Hidden fields=fields![organization_id, workspace_id, job_id, revision]/>
-            <JobFields prefix="job" values error/>
-            <button type="submit" class="button">"Save"</button>
+            <Hidden fields=hidden/>
+            <JobFields prefix values error/>
+            <button type="submit" class=class>{label}</button>
         </ActionForm>
     }
 }

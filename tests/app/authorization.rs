@@ -995,7 +995,7 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
-            name: "jobs/create",
+            name: "jobs/save (create)",
             expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
@@ -1009,11 +1009,11 @@ fn server_functions() -> Vec<Case> {
                     ("timeout_seconds", s("60")),
                     ("retries", s("1")),
                 ];
-                f.sf(w, "jobs/create", &form).await
+                f.sf(w, "jobs/save", &form).await
             }),
         },
         Case {
-            name: "jobs/update",
+            name: "jobs/save (edit)",
             expect: [E401, E404, E403, E403, OK, OK, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
@@ -1029,7 +1029,7 @@ fn server_functions() -> Vec<Case> {
                     ("timeout_seconds", s("")),
                     ("retries", s("")),
                 ];
-                f.sf(w, "jobs/update", &form).await
+                f.sf(w, "jobs/save", &form).await
             }),
         },
         Case {
@@ -1364,7 +1364,7 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
-            name: "dataplanes/drain",
+            name: "dataplanes/update (drain)",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
             call: call!(|f, w, org| {
@@ -1375,7 +1375,7 @@ fn server_functions() -> Vec<Case> {
                     ("revision", f.revision("data_planes", plane).await),
                     ("draining", s(true)),
                 ];
-                f.sf(w, "dataplanes/drain", &form).await
+                f.sf(w, "dataplanes/update", &form).await
             }),
         },
         Case {

@@ -12,9 +12,7 @@ use crate::server_fns::work::{
     jobs_page, run_page,
 };
 use crate::ui::components::{EmptyState, Notice, PageHeader, RelativeTime, loaded, path_resource};
-use crate::ui::forms::{
-    CancelRunForm, CreateJobForm, DeleteJobForm, EditJobForm, JobFieldValues, RunJobForm,
-};
+use crate::ui::forms::{CancelRunForm, DeleteJobForm, JobFieldValues, JobForm, RunJobForm};
 use crate::ui::live::LiveRuns;
 
 /// "Every 15 minutes"-style wording is left to cron; the expression is shown as written.
@@ -116,7 +114,7 @@ fn Jobs(data: JobsData) -> impl IntoView {
             <section class="panel" aria-labelledby="create-job-heading">
                 <h2 id="create-job-heading">"Create a job"</h2>
                 {deployments}
-                <CreateJobForm organization_id=org workspace_id=w.id/>
+                <JobForm organization_id=org workspace_id=w.id job_id=None revision=None values=JobFieldValues::default() prefix="new-job".into() label="Create job".into()/>
             </section>
         }
     });
@@ -176,7 +174,7 @@ fn JobDetail(data: JobData) -> impl IntoView {
         view! {
             <section class="panel" aria-labelledby="edit-job-heading">
                 <h2 id="edit-job-heading">"Settings"</h2>
-                <EditJobForm organization_id=org workspace_id=w.id job_id=job.id revision=job.revision values/>
+                <JobForm organization_id=org workspace_id=w.id job_id=Some(job.id) revision=Some(job.revision) values prefix="job".into() label="Save".into()/>
             </section>
             <section class="panel danger-zone" aria-labelledby="delete-job-heading">
                 <h2 id="delete-job-heading">"Delete"</h2>
