@@ -638,19 +638,3 @@ pub async fn latest_deployments(
     .fetch_all(db)
     .await
 }
-
-/// How many runs each data plane of the organization is running now.
-pub async fn running_per_data_plane(
-    db: impl PgExecutor<'_>,
-    organization_id: Uuid,
-) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"select r.data_plane_id as "id!", count(*) as "n!" from runs r
-           where r.organization_id = $1 and r.status = 'running' and r.data_plane_id is not null
-           group by r.data_plane_id"#,
-        organization_id
-    )
-    .fetch_all(db)
-    .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r.n)).collect())
-}
