@@ -11,6 +11,7 @@ pub mod api;
 pub mod app;
 pub mod domain;
 pub mod error;
+pub mod fragments;
 pub mod paths;
 pub mod read;
 #[cfg(feature = "ssr")]

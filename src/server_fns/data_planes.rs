@@ -7,6 +7,9 @@ use uuid::Uuid;
 
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
+use crate::fragments::ConnectionStatus;
+use crate::fragments::LiveFragment;
+#[cfg(feature = "ssr")]
 use crate::{
     db,
     domain::OrgRole,
@@ -99,21 +102,14 @@ pub async fn reveal_credentials(
     }
 }
 
-/// Whether an agent has used a credential yet, and what it reported: what the credentials
-/// page waits for.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct ConnectionStatus {
-    pub connected: bool,
-    pub version: Option<String>,
-    pub hostname: Option<String>,
-}
-
+/// Whether an agent has connected with a credential yet, and what it reported, rendered as
+/// it is now: what the credentials page waits for.
 #[server(endpoint = "dataplanes/connection")]
-pub async fn agent_connection(
+pub async fn connection_fragment(
     organization_id: Uuid,
     data_plane_id: Uuid,
     credential_id: Uuid,
-) -> Result<ConnectionStatus, AppError> {
+) -> Result<LiveFragment, AppError> {
     let ctx = Ctx::load().await?;
     ctx.access(organization_id, OrgRole::Member).await?;
     let plane = db::data_planes::get(ctx.pool(), organization_id, data_plane_id)
@@ -123,11 +119,11 @@ pub async fn agent_connection(
         .await?
         .into_iter()
         .any(|c| c.id == credential_id && c.last_used_at.is_some());
-    Ok(ConnectionStatus {
+    Ok(LiveFragment::connection(ConnectionStatus {
         connected: used && plane.last_heartbeat_at.is_some(),
         version: plane.version.filter(|_| used),
         hostname: plane.hostname.filter(|_| used),
-    })
+    }))
 }
 
 #[server(endpoint = "dataplanes/update")]

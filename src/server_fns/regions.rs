@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::fragments::LiveFragment;
 #[cfg(feature = "ssr")]
 use crate::paths;
 use crate::read::regions::{Liveness, RegionOverview};
@@ -32,14 +33,28 @@ pub struct RegionData {
     pub liveness: Liveness,
 }
 
-/// The liveness of one region's data planes, which is all a polling table needs.
-#[server(endpoint = "regions/liveness")]
-pub async fn region_liveness(organization_id: Uuid, region_id: Uuid) -> Result<Liveness, AppError> {
+/// A region's data planes (or `only` one of them) with their health, rendered as they are
+/// now: for the pages that keep them current. Admins get their links on the region's table.
+#[server(endpoint = "regions/data-planes")]
+pub async fn data_planes_fragment(
+    organization_id: Uuid,
+    region_id: Uuid,
+    #[server(default)] only: Option<Uuid>,
+) -> Result<LiveFragment, AppError> {
     let ctx = Ctx::load().await?;
-    ctx.access(organization_id, OrgRole::Member).await?;
-    Ok(read::regions::liveness(&ctx.state, organization_id)
+    let access = ctx.access(organization_id, OrgRole::Member).await?;
+    let liveness = read::regions::liveness(&ctx.state, organization_id)
         .await?
-        .for_region(region_id))
+        .for_region(region_id);
+    // A data plane's own page has its actions elsewhere on the page.
+    let manage = access.role == OrgRole::Admin && only.is_none();
+    Ok(LiveFragment::data_planes(
+        organization_id,
+        region_id,
+        only,
+        &liveness,
+        manage,
+    ))
 }
 
 #[server(endpoint = "regions/page")]

@@ -269,16 +269,6 @@ pub fn FieldMessage(
     }
 }
 
-/// "Enabled" / "Disabled", in words, not colour alone.
-#[component]
-pub fn EnabledBadge(enabled: bool) -> impl IntoView {
-    if enabled {
-        view! { <span class="badge badge-enabled">"Enabled"</span> }
-    } else {
-        view! { <span class="badge badge-disabled">"Disabled"</span> }
-    }
-}
-
 /// "42 s ago" with the exact UTC time on hover.
 #[component]
 pub fn RelativeTime(at: OffsetDateTime, now: OffsetDateTime) -> impl IntoView {
@@ -303,18 +293,8 @@ pub fn format_utc(at: OffsetDateTime) -> String {
     )
 }
 
+pub use crate::fragments::{EmptyState, EnabledBadge};
 pub use crate::wording::relative;
-
-/// What an empty list says: what it would hold, and what to do first.
-#[component]
-pub fn EmptyState(#[prop(into)] title: String, #[prop(into)] hint: String) -> impl IntoView {
-    view! {
-        <div class="empty-state">
-            <p class="empty-title">{title}</p>
-            <p>{hint}</p>
-        </div>
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -1253,13 +1253,13 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
-            name: "regions/liveness",
+            name: "regions/data-planes",
             expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
-            // Their own organization's liveness, narrowed to a region it does not have: empty.
+            // Their own organization's data planes, narrowed to a region it does not have: none.
             own_org: Some(OK),
             call: call!(|f, w, org| {
                 let form = [("organization_id", s(org)), ("region_id", s(f.region))];
-                f.sf(w, "regions/liveness", &form).await
+                f.sf(w, "regions/data-planes", &form).await
             }),
         },
         Case {

@@ -411,3 +411,50 @@ async fn callers_outside_the_organization_or_without_the_role_are_refused(pool: 
         2
     );
 }
+
+#[sqlx::test]
+async fn the_live_data_planes_table_gives_admin_links_to_admins_only(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let member = app
+        .user_in(meridian::domain::DEFAULT_ORGANIZATION_ID, OrgRole::Member)
+        .await;
+    let region = app
+        .region_id(meridian::domain::DEFAULT_ORGANIZATION_ID, "auto")
+        .await
+        .to_string();
+    let plane: String = sqlx::query_scalar::<_, uuid::Uuid>(
+        "select id from data_planes where region_id = $1::uuid limit 1",
+    )
+    .bind(&region)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+    .to_string();
+    let for_admin = planes_fragment(&admin, &region, None).await;
+    assert!(for_admin.contains("healthy</p>"), "{for_admin}");
+    assert!(
+        for_admin.contains(&format!("{plane}/delete")),
+        "{for_admin}"
+    );
+    let for_member = planes_fragment(&member, &region, None).await;
+    assert!(for_member.contains(&format!("/{plane}\"")), "{for_member}");
+    assert!(!for_member.contains("/delete"), "{for_member}");
+    // The data plane's own page has its actions elsewhere.
+    let own_page = planes_fragment(&admin, &region, Some(&plane)).await;
+    assert!(!own_page.contains("/delete"), "{own_page}");
+}
+
+/// The live data planes table of a region as `client` gets it.
+async fn planes_fragment(client: &Client, region: &str, only: Option<&str>) -> String {
+    let mut form = vec![("organization_id", org()), ("region_id", region.to_owned())];
+    if let Some(only) = only {
+        form.push(("only", only.to_owned()));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = client.call("regions/data-planes", &form).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["done"], false, "health keeps changing");
+    body["html"].as_str().unwrap().to_owned()
+}

@@ -713,3 +713,110 @@ async fn a_due_schedule_queues_one_run(pool: PgPool) {
     assert!(next > time::OffsetDateTime::now_utc());
     assert_eq!(next.minute(), 0);
 }
+
+/// A data plane's token and the base of the agents' API, for calling it as a data plane.
+async fn agent_token(app: &TestApp, api: &Api, region: Uuid, name: &str) -> String {
+    let (status, created) = api
+        .post(
+            &format!("/regions/{region}/dataplanes"),
+            json!({ "name": name }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    let token: Value = http_client()
+        .post(format!("http://{}/api/v1/dataplanes/token", app.addr))
+        .json(
+            &json!({ "client_id": created["clientId"], "client_secret": created["clientSecret"] }),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    token["access_token"].as_str().unwrap().to_owned()
+}
+
+#[sqlx::test]
+async fn another_organizations_data_plane_can_neither_see_nor_touch_this_ones_work(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+    let eu = region(&api, "eu").await;
+    let ws = workspace(&api, "etl", eu).await;
+    let job = create_job(&api, &ws, "nightly", "nightly", json!({})).await;
+    let ours = agent_token(&app, &api, eu, "eu-1").await;
+
+    // The attacker: another organization's admin, with a data plane of their own region.
+    let other = app.other_organization().await;
+    let attacker = app.api_as(other, meridian::domain::OrgRole::Admin).await;
+    let (status, theirs) = attacker
+        .post(
+            "/regions",
+            json!({ "organizationId": other, "name": "elsewhere" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{theirs}");
+    let theirs = agent_token(
+        &app,
+        &attacker,
+        theirs["regionId"].as_str().unwrap().parse().unwrap(),
+        "evil-1",
+    )
+    .await;
+    let http = http_client();
+    let base = format!("http://{}/api/v1/dataplanes", app.addr);
+    let post = |token: &str, path: &str, body: Value| {
+        http.post(format!("{base}/{path}"))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+
+    // It claims to have received code for our workspace: refused, nothing recorded.
+    let report = json!({
+        "workspaceId": ws,
+        "name": "nightly",
+        "version": 1,
+        "digest": format!("sha256:{}", "a".repeat(64)),
+        "sizeBytes": 10,
+        "createdAt": "2026-11-30T00:00:00Z",
+    });
+    let refused = post(&theirs, "deployments", report.clone()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("select count(*) from deployments").await, 0);
+    // Our own data plane's report of the same is taken.
+    let taken = post(&ours, "deployments", report).await.unwrap();
+    assert_eq!(taken.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.count("select count(*) from deployments").await, 1);
+
+    // Our run is queued: their data plane's claim finds nothing, ours gets it.
+    let run = run_now(&api, &job).await;
+    let run_id = run["runId"].as_str().unwrap();
+    let nothing = post(&theirs, "runs/claim", json!({ "waitSeconds": 1 }))
+        .await
+        .unwrap();
+    assert_eq!(nothing.status(), StatusCode::NO_CONTENT);
+    let claimed = post(&ours, "runs/claim", json!({ "waitSeconds": 1 }))
+        .await
+        .unwrap();
+    assert_eq!(claimed.status(), StatusCode::OK);
+
+    // Renewing or finishing our run in its name is refused and changes nothing.
+    for (path, body) in [
+        (format!("runs/{run_id}/renew"), json!({})),
+        (
+            format!("runs/{run_id}/finish"),
+            json!({ "status": "failed", "exitCode": 1, "reason": "forged" }),
+        ),
+    ] {
+        let answer = post(&theirs, &path, body).await.unwrap();
+        assert!(
+            answer.status() == StatusCode::NOT_FOUND || answer.status() == StatusCode::CONFLICT,
+            "{path}: {}",
+            answer.status()
+        );
+    }
+    let (_, now) = api.get(&format!("/runs/{run_id}")).await;
+    assert_eq!(now["status"], "running", "{now}");
+    assert!(now["reason"].is_null(), "{now}");
+}

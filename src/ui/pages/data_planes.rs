@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::domain::{DataPlane, Region};
 use crate::error::AppError;
+use crate::fragments::{ConnectionStatus, LiveFragment, LiveSource};
 use crate::paths;
 use crate::server_fns::data_planes::{
     DataPlaneData, NewCredentials, data_plane_page, reveal_credentials,
@@ -20,7 +21,7 @@ use crate::ui::forms::{
     DeleteDataPlaneForm, RevokeSecretForm, RotateSecretForm, SetDataPlaneEnabledForm,
     SetDrainingForm,
 };
-use crate::ui::live::{AgentConnectionStatus, RegionDataPlanes};
+use crate::ui::live::Live;
 
 /// The data plane named by the path, with its region.
 fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
@@ -131,7 +132,12 @@ fn SecretCard(credentials: NewCredentials, back: String, organization_id: Uuid) 
         </section>
         <section class="panel" aria-labelledby="connection-heading">
             <h2 id="connection-heading">"Connection"</h2>
-            <AgentConnectionStatus organization_id=org region_id=region data_plane_id=plane credential_id=credential/>
+            <Live source=LiveSource::AgentConnection { organization_id: org, data_plane_id: plane, credential_id: credential } fragment=LiveFragment::connection(ConnectionStatus::default()) id="agent-connection".into()/>
+            <p class="help">
+                "Once the agent runs it connects within seconds. "
+                <a href=paths::data_plane(org, region, plane)>"Open the data plane's page"</a>
+                " to see its health (without JavaScript this page does not update by itself)."
+            </p>
         </section>
     }
 }
@@ -247,7 +253,7 @@ pub fn DataPlanePage() -> impl IntoView {
                 <Notice notice=d.meta.notice/>
                 <section class="panel" aria-labelledby="health-heading">
                     <h2 id="health-heading">"Health"</h2>
-                    <RegionDataPlanes organization_id=org region_id=region.id liveness=d.liveness.for_region(region.id) only=Some(plane.id) manage=false/>
+                    <Live source=LiveSource::DataPlanes { organization_id: org, region_id: region.id, only: Some(plane.id) } fragment=LiveFragment::data_planes(org, region.id, Some(plane.id), &d.liveness, false) id="data-plane-health".into()/>
                 </section>
                 <section class="panel" aria-labelledby="regional-heading">
                     <h2 id="regional-heading">"Regional API"</h2>

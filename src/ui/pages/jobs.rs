@@ -6,14 +6,12 @@
 use leptos::prelude::*;
 
 use crate::domain::{Job, WorkspaceRole};
+use crate::fragments::{LiveFragment, LiveSource, RunFacts, RunRow, RunStatusBadge};
 use crate::paths;
-use crate::server_fns::work::{
-    JobData, JobsData, LiveFragment, RunData, RunFacts, RunRow, RunStatusBadge, job_page,
-    jobs_page, run_page,
-};
+use crate::server_fns::work::{JobData, JobsData, RunData, job_page, jobs_page, run_page};
 use crate::ui::components::{EmptyState, Notice, PageHeader, RelativeTime, loaded, path_resource};
 use crate::ui::forms::{CancelRunForm, DeleteJobForm, JobFieldValues, JobForm, RunJobForm};
-use crate::ui::live::LiveRuns;
+use crate::ui::live::Live;
 
 /// "Every 15 minutes"-style wording is left to cron; the expression is shown as written.
 fn schedule_of(job: &Job) -> String {
@@ -130,7 +128,7 @@ fn Jobs(data: JobsData) -> impl IntoView {
         {create}
         <section class="panel" aria-labelledby="runs-heading">
             <h2 id="runs-heading">"Recent runs"</h2>
-            <LiveRuns organization_id=org workspace_id=w.id job_id=None run_id=None fragment=LiveFragment::table(RunRow::all(&data.runs, now))/>
+            <Live source=LiveSource::Runs { organization_id: org, workspace_id: w.id, job_id: None, run_id: None } fragment=LiveFragment::table(RunRow::all(&data.runs, now)) id="runs-live".into()/>
             <p class="help">"Kept current while the page is open (reload it without JavaScript)."</p>
         </section>
     }
@@ -203,7 +201,7 @@ fn JobDetail(data: JobData) -> impl IntoView {
         </section>
         <section class="panel" aria-labelledby="job-runs-heading">
             <h2 id="job-runs-heading">"Runs"</h2>
-            <LiveRuns organization_id=org workspace_id=w.id job_id=Some(job.id) run_id=None fragment=LiveFragment::table(RunRow::all(&data.runs, now))/>
+            <Live source=LiveSource::Runs { organization_id: org, workspace_id: w.id, job_id: Some(job.id), run_id: None } fragment=LiveFragment::table(RunRow::all(&data.runs, now)) id="runs-live".into()/>
         </section>
         {manage}
     }
@@ -272,7 +270,7 @@ fn RunDetail(data: RunData) -> impl IntoView {
         </PageHeader>
         <Notice notice=data.meta.notice/>
         <section class="panel">
-            <LiveRuns organization_id=org workspace_id=w.id job_id=None run_id=Some(run.id) fragment=LiveFragment::facts(RunFacts::of(&run, data.meta.now))/>
+            <Live source=LiveSource::Runs { organization_id: org, workspace_id: w.id, job_id: None, run_id: Some(run.id) } fragment=LiveFragment::facts(RunFacts::of(&run, data.meta.now)) id="run-live".into()/>
             <div class="form-actions">
                 {cancel}
                 <a class="button" href=here>"Refresh"</a>

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::fragments::{LiveFragment, LiveSource};
 use crate::paths;
-use crate::read::regions::{Liveness, RegionOverview};
+use crate::read::regions::RegionOverview;
 use crate::server_fns::regions::{RegionData, RegionsData, region_page, regions_page};
 use crate::ui::components::{
     EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
@@ -14,7 +15,7 @@ use crate::ui::components::{
 use crate::ui::forms::{
     CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RenameRegionForm, SetRegionEnabledForm,
 };
-use crate::ui::live::RegionDataPlanes;
+use crate::ui::live::Live;
 
 /// The data of the region named by the path.
 fn region_resource() -> Resource<Result<RegionData, AppError>> {
@@ -50,8 +51,14 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
         data.regions
             .into_iter()
             .map(|overview| {
-                let liveness = data.liveness.clone();
-                view! { <RegionCard overview org now liveness manage=data.meta.can_manage/> }
+                let planes = LiveFragment::data_planes(
+                    org,
+                    overview.region.id,
+                    None,
+                    &data.liveness,
+                    data.meta.can_manage,
+                );
+                view! { <RegionCard overview org now planes/> }
             })
             .collect_view()
             .into_any()
@@ -76,15 +83,14 @@ fn RegionCard(
     overview: RegionOverview,
     org: Uuid,
     now: time::OffsetDateTime,
-    liveness: Liveness,
-    manage: bool,
+    /// Its data planes, rendered.
+    planes: LiveFragment,
 ) -> impl IntoView {
     let RegionOverview {
         region,
         workspace_count,
         ..
     } = overview;
-    let liveness = liveness.for_region(region.id);
     let href = paths::region(org, region.id);
     let noun = if workspace_count == 1 {
         "workspace"
@@ -99,7 +105,7 @@ fn RegionCard(
                 <span class="muted">{format!("{workspace_count} {noun}")}</span>
                 <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
             </header>
-            <RegionDataPlanes organization_id=org region_id=region.id liveness only=None manage/>
+            <Live source=LiveSource::DataPlanes { organization_id: org, region_id: region.id, only: None } fragment=planes id=format!("planes-{}", region.id)/>
         </section>
     }
 }
@@ -120,8 +126,8 @@ fn Region(data: RegionData) -> impl IntoView {
         ..
     } = data.overview;
     let org = region.organization_id;
-    let liveness = data.liveness.for_region(region.id);
-    let can_manage = data.meta.can_manage;
+    let planes =
+        LiveFragment::data_planes(org, region.id, None, &data.liveness, data.meta.can_manage);
     let now = data.meta.now;
     let noun = if workspace_count == 1 {
         "workspace uses"
@@ -165,7 +171,7 @@ fn Region(data: RegionData) -> impl IntoView {
                 <EnabledBadge enabled=region.enabled/>
                 <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
             </header>
-            <RegionDataPlanes organization_id=org region_id=region.id liveness only=None manage=can_manage/>
+            <Live source=LiveSource::DataPlanes { organization_id: org, region_id: region.id, only: None } fragment=planes id="data-planes".into()/>
         </section>
         {manage}
     }
