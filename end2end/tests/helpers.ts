@@ -159,3 +159,17 @@ export async function joinThroughInvitation(
   await arrive(newcomer, /\/settings\/general$/);
   return newcomer;
 }
+
+/**
+ * Chooses `region` in the region picker labelled `label`. Options name the region first, then
+ * what is wrong with it, if anything ("eu: no healthy data plane right now, …"), which changes
+ * as data planes come and go.
+ */
+export async function chooseRegion(page: Page, region: string, label = 'Region'): Promise<void> {
+  const select = page.getByLabel(label, { exact: true });
+  const value = await select
+    .locator('option')
+    .filter({ hasText: new RegExp(`^${escapeRe(region)}(:| \\(|$)`) })
+    .getAttribute('value');
+  await select.selectOption(value ?? '');
+}

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test, expect, UUID, arrive, jsEnabled, openSettings, signIn, unique, visit } from './helpers';
+import { test, expect, UUID, arrive, chooseRegion, jsEnabled, openSettings, signIn, unique, visit } from './helpers';
 
 const agentBin = path.resolve(__dirname, '../../target/debug/meridian-dataplane');
 
@@ -28,7 +28,7 @@ test('secrets and configuration are set in the region, from the workspace page',
     const regionPath = new URL(page.url()).pathname;
     await openSettings(page, 'Workspaces');
     await page.getByLabel('Workspace name', { exact: true }).fill(workspace);
-    await page.getByLabel('Region', { exact: true }).selectOption({ label: `${region} (no enabled data plane)` });
+    await chooseRegion(page, region);
     await page.getByRole('button', { name: 'Create workspace', exact: true }).click();
     await expect(page).toHaveURL(/\/settings\/workspaces$/);
     await page.getByRole('link', { name: workspace, exact: true }).click();

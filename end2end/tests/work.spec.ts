@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test, expect, UUID, arrive, jsEnabled, notice, openSettings, signIn, unique, visit } from './helpers';
+import { test, expect, UUID, arrive, chooseRegion, jsEnabled, notice, openSettings, signIn, unique, visit } from './helpers';
 
 const agentBin = path.resolve(__dirname, '../../target/debug/meridian-dataplane');
 
@@ -47,7 +47,7 @@ test('a job is created, run in its region, and its log read from the data plane'
 
     await openSettings(page, 'Workspaces');
     await page.getByLabel('Workspace name', { exact: true }).fill(workspace);
-    await page.getByLabel('Region', { exact: true }).selectOption({ label: region });
+    await chooseRegion(page, region);
     await page.getByRole('button', { name: 'Create workspace', exact: true }).click();
     await expect(page).toHaveURL(/\/settings\/workspaces$/);
     await page.getByRole('link', { name: workspace, exact: true }).click();

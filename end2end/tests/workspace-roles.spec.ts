@@ -1,6 +1,6 @@
 // A workspace's Access section: an admin gives a member a role on one workspace, changes it,
 // then takes it away. Runs with JavaScript on and off.
-import { test, expect, UUID, arrive, joinThroughInvitation, notice, openSettings, signIn } from './helpers';
+import { test, expect, UUID, arrive, chooseRegion, joinThroughInvitation, notice, openSettings, signIn } from './helpers';
 
 test('an admin gives a member a role on a workspace, changes it and takes it away', async ({ page, browser }, info) => {
   const tag = `${info.project.name.replace(/[^a-z]/g, '')}${Math.random().toString(36).slice(2, 7)}`;
@@ -13,6 +13,7 @@ test('an admin gives a member a role on a workspace, changes it and takes it awa
   await member.context().close();
   await openSettings(page, 'Workspaces');
   await page.getByLabel('Workspace name', { exact: true }).fill(workspace);
+  await chooseRegion(page, 'auto');
   await page.getByRole('button', { name: 'Create workspace', exact: true }).click();
   await expect(notice(page)).toContainText(`Workspace ${workspace} created`);
   await page.getByRole('link', { name: workspace, exact: true }).click();

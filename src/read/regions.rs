@@ -17,6 +17,24 @@ pub struct RegionOverview {
     pub workspace_count: i64,
 }
 
+impl RegionOverview {
+    /// Data planes that take this region's work now: enabled, in an enabled region, and
+    /// healthy at `now`.
+    pub fn healthy_planes(
+        &self,
+        now: time::OffsetDateTime,
+        thresholds: &HealthThresholds,
+    ) -> usize {
+        self.data_planes
+            .iter()
+            .filter(|d| {
+                d.is_usable(&self.region)
+                    && d.health_at(now, thresholds) == crate::domain::Health::Healthy
+            })
+            .count()
+    }
+}
+
 /// How far back sparklines look.
 pub const SPARKLINE_WINDOW: time::Duration = time::Duration::minutes(5);
 

@@ -14,7 +14,7 @@ use crate::server_fns::PageMeta;
 use crate::{
     db,
     domain::OrgRole,
-    ops,
+    ops, read,
     server_fns::context::{Ctx, parse_name},
 };
 
@@ -28,6 +28,8 @@ pub struct RegionUsage {
     pub region_name: String,
     pub enabled: bool,
     pub workspace_count: i64,
+    /// Data planes taking the region's work now (enabled and healthy).
+    pub healthy_planes: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,31 +56,34 @@ pub async fn general_page(
     let page = page
         .unwrap_or(0)
         .clamp(0, i64::MAX / WORKSPACES_PER_PAGE - 1);
-    let (organization, regions, counts, workspaces) = tokio::try_join!(
-        db::organizations::get(ctx.pool(), organization_id),
-        db::regions::list(ctx.pool(), organization_id),
-        db::regions::workspace_counts(ctx.pool(), organization_id),
-        db::workspaces::list_page(
-            ctx.pool(),
-            organization_id,
-            WORKSPACES_PER_PAGE,
-            page * WORKSPACES_PER_PAGE
-        ),
+    let (organization, regions, workspaces) = tokio::try_join!(
+        async { Ok::<_, AppError>(db::organizations::get(ctx.pool(), organization_id).await?) },
+        read::regions::overviews(ctx.pool(), organization_id),
+        async {
+            Ok(db::workspaces::list_page(
+                ctx.pool(),
+                organization_id,
+                WORKSPACES_PER_PAGE,
+                page * WORKSPACES_PER_PAGE,
+            )
+            .await?)
+        },
     )?;
     let organization = organization.ok_or_else(|| AppError::not_found("organization"))?;
-    let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
+    let meta = PageMeta::load(&ctx, &access, &paths::general(organization_id)).await?;
     let usage: Vec<RegionUsage> = regions
         .into_iter()
         .map(|r| RegionUsage {
-            workspace_count: counts.get(&r.id).copied().unwrap_or(0),
-            region_id: r.id,
-            region_name: r.name,
-            enabled: r.enabled,
+            healthy_planes: r.healthy_planes(meta.now, &meta.thresholds),
+            workspace_count: r.workspace_count,
+            region_id: r.region.id,
+            region_name: r.region.name,
+            enabled: r.region.enabled,
         })
         .collect();
     let total_workspaces = usage.iter().map(|u| u.workspace_count).sum();
     Ok(GeneralData {
-        meta: PageMeta::load(&ctx, &access, &paths::general(organization_id)).await?,
+        meta,
         organization,
         usage,
         workspaces,

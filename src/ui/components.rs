@@ -269,6 +269,32 @@ pub fn FieldMessage(
     }
 }
 
+/// Why a region's workspaces cannot run right now, if they cannot: the region is disabled, or
+/// none of its data planes is healthy. Nothing when all is well.
+#[component]
+pub fn RegionAlert(enabled: bool, healthy_planes: usize) -> impl IntoView {
+    if !enabled {
+        Some(view! { <span class="badge badge-disabled" title="No work is taken in a disabled region; enable it or move its workspaces">"Region disabled"</span> }.into_any())
+    } else if healthy_planes == 0 {
+        Some(view! { <span class="badge badge-unhealthy" title="Work waits until a data plane of the region reports in">"No healthy data plane"</span> }.into_any())
+    } else {
+        None
+    }
+}
+
+/// An organization role: admins stand out (filled, with a mark), members stay plain.
+#[component]
+pub fn RoleBadge(role: crate::domain::OrgRole) -> impl IntoView {
+    match role {
+        crate::domain::OrgRole::Admin => {
+            view! { <span class="badge badge-admin" title="May change the organization's settings"><span aria-hidden="true">"★ "</span>"admin"</span> }.into_any()
+        }
+        crate::domain::OrgRole::Member => {
+            view! { <span class="badge badge-member" title="May look; changes go through workspace roles">"member"</span> }.into_any()
+        }
+    }
+}
+
 /// "42 s ago" with the exact UTC time on hover.
 #[component]
 pub fn RelativeTime(at: OffsetDateTime, now: OffsetDateTime) -> impl IntoView {

@@ -411,9 +411,11 @@ pub fn CreateWorkspaceForm(organization_id: Uuid, regions: Vec<RegionChoice>) ->
             <div class="field" class:invalid=move || error.get().is_some_and(|e| e.field("region_id").is_some())>
                 <label for="new-workspace-region">"Region"</label>
                 <select id="new-workspace-region" name="region_id" required=true aria-describedby="new-workspace-region-help">
+                    // No silent preselection: where data lives is a choice to make.
+                    <option value="" selected=move || selected().is_none()>"Choose a region…"</option>
                     {options}
                 </select>
-                <p class="help" id="new-workspace-region-help">"Disabled regions are not offered. The region decides where the workspace's data is processed."</p>
+                <p class="help" id="new-workspace-region-help">"Where the workspace's data is processed and kept; disabled regions are not offered. A region whose data planes are not healthy takes the workspace, but its work waits until one reports in."</p>
                 <FieldMessage name="region_id" id="new-workspace-region-error".into() error/>
             </div>
             <button type="submit" class="button primary" disabled=!has_regions>"Create workspace"</button>

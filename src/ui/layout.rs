@@ -119,7 +119,9 @@ fn TopBar(viewer: Option<Viewer>, current: Option<Uuid>) -> impl IntoView {
             .then(|| view! { <li class="separator"><a href="/organizations/new">"New organization…"</a></li> });
         view! {
             <details class="switcher">
-                <summary aria-label="Switch organization">{current_name.clone()}</summary>
+                // Named by what it shows (a label that differs from the visible text misleads
+                // speech input); the hidden words say what it is for.
+                <summary><span class="visually-hidden">"Organization: "</span>{current_name.clone()}</summary>
                 <ul class="menu">{items}{create}</ul>
             </details>
         }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use crate::domain::{DataPlane, Region};
+use crate::domain::{DataPlane, Health, Region};
 use crate::error::AppError;
 use crate::fragments::{ConnectionStatus, LiveFragment, LiveSource};
 use crate::paths;
@@ -23,20 +23,48 @@ use crate::ui::forms::{
 };
 use crate::ui::live::Live;
 
-/// The data plane named by the path, with its region.
-fn data_plane_resource() -> Resource<Result<(Region, DataPlane), AppError>> {
+/// The data plane named by the path, with its region and what losing it would mean.
+fn data_plane_resource() -> Resource<Result<(Region, DataPlane, LastPlane), AppError>> {
     path_resource(
         ["org", "region", "dataplane"],
         "data plane",
         || (),
         |[org, region, plane], ()| async move {
-            let RegionData { overview, .. } = region_page(org, region).await?;
-            let found = overview.data_planes.into_iter().find(|d| d.id == plane);
-            found
-                .map(|d| (overview.region, d))
-                .ok_or_else(|| AppError::not_found("data plane"))
+            let RegionData { overview, meta, .. } = region_page(org, region).await?;
+            let found = overview.data_planes.iter().find(|d| d.id == plane).cloned();
+            let found = found.ok_or_else(|| AppError::not_found("data plane"))?;
+            let healthy = overview.healthy_planes(meta.now, &meta.thresholds);
+            let this_one_healthy = found.is_usable(&overview.region)
+                && found.health_at(meta.now, &meta.thresholds) == Health::Healthy;
+            let last = LastPlane {
+                is_last: this_one_healthy && healthy == 1,
+                workspaces: overview.workspace_count,
+            };
+            Ok((overview.region, found, last))
         },
     )
+}
+
+/// Whether a data plane is the last healthy one of its region, whose workspaces would then
+/// have nowhere to run.
+#[derive(Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+struct LastPlane {
+    is_last: bool,
+    workspaces: i64,
+}
+
+/// The warning before disabling or deleting the last healthy data plane of a region.
+#[component]
+fn LastPlaneWarning(last: LastPlane, plane: String, region: String) -> impl IntoView {
+    last.is_last.then(|| {
+        let noun = if last.workspaces == 1 { "workspace" } else { "workspaces" };
+        view! {
+            <div class="warning" role="note">
+                <strong>{format!("{plane} is the last healthy data plane of region {region}.")}</strong>
+                {format!(" Without it the region's {} {noun} have nowhere to run: their work waits until another data plane of the region reports in.", last.workspaces)}
+            </div>
+        }
+    })
 }
 
 #[component]
@@ -176,8 +204,9 @@ docker logs -f meridian-dataplane"#;
 pub fn DisableDataPlanePage() -> impl IntoView {
     let data = data_plane_resource();
     view! {
-        {loaded(data, move |(region, plane): (Region, DataPlane)| {
+        {loaded(data, move |(region, plane, last): (Region, DataPlane, LastPlane)| {
             let org = region.organization_id;
+            let warning = plane.enabled.then(|| view! { <LastPlaneWarning last plane=plane.name.clone() region=region.name.clone()/> });
             let (title, lead, consequence, button, enabled) = if plane.enabled {
                 (
                     format!("Disable data plane {}?", plane.name),
@@ -198,6 +227,7 @@ pub fn DisableDataPlanePage() -> impl IntoView {
             view! {
                 <PageHeader title lead/>
                 <section class="panel confirm">
+                    {warning}
                     <ul class="consequences"><li>{consequence}</li></ul>
                     <SetDataPlaneEnabledForm organization_id=org data_plane_id=plane.id revision=plane.revision enabled label=button.into() cancel=paths::region(org, region.id)/>
                 </section>
@@ -210,11 +240,12 @@ pub fn DisableDataPlanePage() -> impl IntoView {
 pub fn DeleteDataPlanePage() -> impl IntoView {
     let data = data_plane_resource();
     view! {
-        {loaded(data, move |(region, plane): (Region, DataPlane)| {
+        {loaded(data, move |(region, plane, last): (Region, DataPlane, LastPlane)| {
             let org = region.organization_id;
             view! {
                 <PageHeader title=format!("Delete data plane {}?", plane.name) lead="This cannot be undone."/>
                 <section class="panel confirm">
+                    <LastPlaneWarning last plane=plane.name.clone() region=region.name.clone()/>
                     <ul class="consequences">
                         <li>"The data plane " <strong>{plane.name.clone()}</strong> " is removed from region " {region.name.clone()} "."</li>
                         <li>"Its credentials stop working: its agent is refused at its next token exchange."</li>

@@ -5,7 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::paths;
 use crate::server_fns::general::{GeneralData as Data, WORKSPACES_PER_PAGE, general_page};
-use crate::ui::components::{EmptyState, EnabledBadge, Notice, PageHeader, loaded, path_resource};
+use crate::ui::components::{EmptyState, Notice, PageHeader, RegionAlert, loaded, path_resource};
 use crate::ui::forms::RenameOrganizationForm;
 
 #[component]
@@ -56,6 +56,12 @@ fn General(data: Data) -> impl IntoView {
         }
     });
     let workspaces_link = paths::workspaces(org.id);
+    // Healthy data planes per region, to flag workspaces whose work cannot run.
+    let healthy: std::collections::HashMap<uuid::Uuid, usize> = data
+        .usage
+        .iter()
+        .map(|u| (u.region_id, u.healthy_planes))
+        .collect();
     let table = if data.workspaces.is_empty() {
         view! { <EmptyState title="No workspaces yet" hint="Create a workspace under Workspaces and pick its region."/> }.into_any()
     } else {
@@ -64,10 +70,13 @@ fn General(data: Data) -> impl IntoView {
             .into_iter()
             .map(|w| {
                 let href = paths::workspace(w.organization_id, w.id);
+                let alert = healthy
+                    .get(&w.region_id)
+                    .map(|n| view! { <RegionAlert enabled=w.region_enabled healthy_planes=*n/> });
                 view! {
                     <tr>
                         <td><a href=href>{w.name}</a></td>
-                        <td><span class="region-name">{w.region_name}</span></td>
+                        <td><span class="region-name">{w.region_name}</span>" "{alert}</td>
                     </tr>
                 }
             })
@@ -94,7 +103,7 @@ fn General(data: Data) -> impl IntoView {
             view! {
                 <li>
                     <a href=href>{u.region_name}</a>
-                    " "{(!u.enabled).then(|| view! { <EnabledBadge enabled=false/> })}
+                    " "<RegionAlert enabled=u.enabled healthy_planes=u.healthy_planes/>
                     <span class="count">{format!("{} {noun}", u.workspace_count)}</span>
                 </li>
             }

@@ -11,7 +11,8 @@ use crate::server_fns::members::{
     InvitationView, MembersData, NewSignUpLink, members_page, reveal_sign_up_link,
 };
 use crate::ui::components::{
-    CredentialsGone, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+    CredentialsGone, Notice, PageHeader, RelativeTime, RoleBadge, loaded, path_resource,
+    use_id_param,
 };
 use crate::ui::forms::{
     InviteMemberForm, IssueSignUpLinkForm, RemoveMemberForm, RevokeInvitationForm,
@@ -61,7 +62,7 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
                 <tr>
                     <td>{m.email.clone()}{you}</td>
                     <td>{m.name.clone()}</td>
-                    <td><span class="badge badge-unknown">{m.role.to_string()}</span></td>
+                    <td><RoleBadge role=m.role/></td>
                     <td>{last}</td>
                     <td class="row-actions">{actions}</td>
                 </tr>
@@ -218,9 +219,16 @@ pub fn RemoveMemberPage() -> impl IntoView {
                     <p><a class="button" href=back>"Back to members"</a></p>
                 }.into_any();
             };
+            let yourself = (m.user_id == d.me).then(|| view! {
+                <div class="warning" role="note">
+                    <strong>"This is you."</strong>
+                    " You lose access to this organization at once and are signed out everywhere; only another admin can invite you back."
+                </div>
+            });
             view! {
                 <PageHeader title=format!("Remove {} from the organization?", m.email) lead="They keep their account; they lose access to this organization."/>
                 <section class="panel confirm">
+                    {yourself}
                     <ul class="consequences">
                         <li>"They can no longer see or change this organization's regions, data planes and workspaces."</li>
                         <li>"Their API applications stop working for this organization within a second."</li>

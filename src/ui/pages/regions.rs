@@ -184,9 +184,20 @@ pub fn DisableRegionPage() -> impl IntoView {
         {loaded(data, move |d: RegionData| {
             let RegionOverview { region, data_planes, workspace_count } = d.overview;
             let org = region.organization_id;
+            let in_use = (workspace_count > 0).then(|| {
+                let noun = if workspace_count == 1 { "workspace lives" } else { "workspaces live" };
+                view! {
+                    <div class="warning" role="note">
+                        <strong>{format!("{workspace_count} {noun} in this region.")}</strong>
+                        " Their work stops being taken while it is disabled: nothing runs until you enable it again or "
+                        <a href=paths::workspaces(org)>"move them"</a>" to another region."
+                    </div>
+                }
+            });
             view! {
                 <PageHeader title=format!("Disable region {}?", region.name) lead="Disabling stops new residency in this region."/>
                 <section class="panel confirm">
+                    {in_use}
                     <ul class="consequences">
                         <li>"No workspace can be created in or moved to " <strong>{region.name.clone()}</strong> " while it is disabled."</li>
                         <li>{format!("Its {} data plane(s) answer \"disabled\" at their next heartbeat and stop taking work.", data_planes.len())}</li>

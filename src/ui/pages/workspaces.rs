@@ -10,12 +10,13 @@ use crate::domain::{Health, Workspace, WorkspaceRole};
 use crate::error::AppError;
 use crate::paths;
 use crate::read::regions::RegionOverview;
+use crate::server_fns::PageMeta;
 use crate::server_fns::workspaces::{
     GrantView, MemberChoice, RegionalConsole, WorkspaceData, WorkspacesData, workspace_page,
     workspaces_page,
 };
 use crate::ui::components::{
-    EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+    EmptyState, Notice, PageHeader, RegionAlert, RelativeTime, loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
     CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm, MoveWorkspaceForm,
@@ -31,19 +32,33 @@ fn usable_planes(region: &RegionOverview) -> usize {
         .count()
 }
 
-/// What a region picker offers: enabled regions only (but `exclude`), each saying whether it
-/// has a data plane to run on.
-fn region_choices(regions: &[RegionOverview], exclude: Option<Uuid>) -> Vec<RegionChoice> {
+/// What a region picker offers: enabled regions only (but `exclude`), each saying whether
+/// its workspaces' work would run now (`auto` saying what it is).
+fn region_choices(
+    regions: &[RegionOverview],
+    exclude: Option<Uuid>,
+    meta: &PageMeta,
+) -> Vec<RegionChoice> {
     regions
         .iter()
         .filter(|r| r.region.enabled && Some(r.region.id) != exclude)
-        .map(|r| RegionChoice {
-            id: r.region.id,
-            label: if usable_planes(r) == 0 {
-                format!("{} (no enabled data plane)", r.region.name)
+        .map(|r| {
+            let name = if r.region.name == "auto" {
+                "auto (the region every organization starts with)".to_owned()
             } else {
                 r.region.name.clone()
-            },
+            };
+            let label = if usable_planes(r) == 0 {
+                format!("{name}: no enabled data plane, work would wait")
+            } else if r.healthy_planes(meta.now, &meta.thresholds) == 0 {
+                format!("{name}: no healthy data plane right now, work would wait")
+            } else {
+                name
+            };
+            RegionChoice {
+                id: r.region.id,
+                label,
+            }
         })
         .collect()
 }
@@ -104,7 +119,7 @@ pub fn WorkspacesPage() -> impl IntoView {
 fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
     let now = data.meta.now;
     let form = data.meta.can_manage.then(|| {
-        let regions = region_choices(&data.regions, None);
+        let regions = region_choices(&data.regions, None, &data.meta);
         view! {
             <section class="panel" aria-labelledby="create-workspace-heading">
                 <h2 id="create-workspace-heading">"Create a workspace"</h2>
@@ -112,6 +127,12 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
             </section>
         }
     });
+    // Healthy data planes per region, to flag workspaces whose work cannot run.
+    let healthy: std::collections::HashMap<Uuid, usize> = data
+        .regions
+        .iter()
+        .map(|r| (r.region.id, r.healthy_planes(now, &data.meta.thresholds)))
+        .collect();
     let table = if data.workspaces.is_empty() {
         view! { <EmptyState title="No workspaces yet" hint="Create a workspace and choose the region its data must stay in."/> }.into_any()
     } else {
@@ -121,15 +142,20 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
             .zip(data.roles)
             .map(|(w, role)| {
                 let href = paths::workspace(org, w.id);
-                let edit = (role >= WorkspaceRole::Editor).then(|| view! { <a href=href.clone()>"Edit"</a> });
-                let move_link = (role == WorkspaceRole::Admin).then(|| view! { <a href=format!("{href}/move")>"Move"</a> });
+                let edit = (role >= WorkspaceRole::Editor)
+                    .then(|| view! { <a href=href.clone()>"Edit"</a> });
+                let move_link = (role == WorkspaceRole::Admin)
+                    .then(|| view! { <a href=format!("{href}/move")>"Move"</a> });
                 let actions = view! { {edit} {move_link} };
+                let alert = healthy
+                    .get(&w.region_id)
+                    .map(|n| view! { <RegionAlert enabled=w.region_enabled healthy_planes=*n/> });
                 view! {
                     <tr>
                         <td><a href=href.clone()>{w.name.clone()}</a></td>
                         <td>
                             <span class="region-name">{w.region_name.clone()}</span>
-                            " "{(!w.region_enabled).then(|| view! { <EnabledBadge enabled=false/> })}
+                            " "{alert}
                         </td>
                         <td><RelativeTime at=w.created_at now/></td>
                         <td class="row-actions">{actions}</td>
@@ -187,7 +213,7 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
     let access = workspace_access(org, w.id, role, data.grants, data.grantable);
     let regional = regional_section(data.regional);
     let manage = (role == WorkspaceRole::Admin).then(|| {
-        let choices = region_choices(&data.regions, Some(w.region_id));
+        let choices = region_choices(&data.regions, Some(w.region_id), &data.meta);
         view! {
             <section class="panel" aria-labelledby="move-heading">
                 <h2 id="move-heading">"Region"</h2>
@@ -323,7 +349,7 @@ pub fn MoveWorkspacePage() -> impl IntoView {
             // Without a target yet (or a bad one), ask for one first.
             let target = wanted.and_then(|id| d.regions.iter().find(|r| r.region.id == id && r.region.enabled && id != w.region_id).cloned());
             let Some(target) = target else {
-                let choices = region_choices(&d.regions, Some(w.region_id));
+                let choices = region_choices(&d.regions, Some(w.region_id), &d.meta);
                 let here = format!("{}/move", paths::workspace(org, w.id));
                 return view! {
                     <PageHeader title=format!("Move workspace {}", w.name) lead=format!("It runs in region {} now.", w.region_name)/>
