@@ -25,6 +25,8 @@ const LAYERS: &[&[&str]] = &[
     &["state"],
     // Every change of state; what several pages show.
     &["ops", "read"],
+    // Parts of pages rendered by the server, inside their pages and alone for live refresh.
+    &["fragments"],
     // The doors: the public API, the browser's server functions and plain routes; periodic
     // and first-start work.
     &["api", "server_fns", "web", "jobs", "bootstrap"],
