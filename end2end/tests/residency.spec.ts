@@ -121,6 +121,11 @@ test.describe.serial('data residency', () => {
   /** The credentials page once the secret is gone. */
   async function expectNoLongerShown(page: Page, secret: string) {
     await expect(page.getByRole('heading', { level: 1, name: 'Credentials no longer shown' })).toBeVisible();
+    // The way out is a new secret, not a new data plane.
+    await expect(page.getByRole('link', { name: "Rotate secret on the data plane's page", exact: true })).toHaveAttribute(
+      'href',
+      new RegExp(`/dataplanes/${UUID}$`),
+    );
     await expect(page.getByText(secret)).toHaveCount(0);
     expect(await page.content()).not.toContain(secret);
   }
@@ -155,8 +160,7 @@ test.describe.serial('data residency', () => {
     });
 
     await test.step('the region page lists the data plane, never connected', async () => {
-      await page.getByRole('link', { name: 'Back to the region' }).click();
-      await arrive(page, regionPath);
+      await visit(page, regionPath);
       const row = page.getByRole('row').filter({ has: page.getByRole('cell', { name: plane, exact: true }) });
       await expect(row.getByText('Enabled', { exact: true })).toBeVisible();
       await expect(row.getByText('Never connected')).toBeVisible();

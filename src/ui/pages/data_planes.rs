@@ -57,11 +57,11 @@ struct LastPlane {
 #[component]
 fn LastPlaneWarning(last: LastPlane, plane: String, region: String) -> impl IntoView {
     last.is_last.then(|| {
-        let noun = if last.workspaces == 1 { "workspace" } else { "workspaces" };
+        let (noun, verb) = if last.workspaces == 1 { ("workspace", "has") } else { ("workspaces", "have") };
         view! {
             <div class="warning" role="note">
                 <strong>{format!("{plane} is the last healthy data plane of region {region}.")}</strong>
-                {format!(" Without it the region's {} {noun} have nowhere to run: their work waits until another data plane of the region reports in.", last.workspaces)}
+                {format!(" Without it the region's {} {noun} {verb} nowhere to run: work waits until another data plane of the region reports in.", last.workspaces)}
             </div>
         }
     })
@@ -83,6 +83,14 @@ pub fn CredentialsPage() -> impl IntoView {
             region.get().unwrap_or_default(),
         )
     };
+    let plane = use_id_param("dataplane");
+    let plane_page = move || {
+        paths::data_plane(
+            org.get().unwrap_or_default(),
+            region.get().unwrap_or_default(),
+            plane.get().unwrap_or_default(),
+        )
+    };
     view! {
         {loaded(data, move |credentials: Option<NewCredentials>| match credentials {
             Some(c) => view! { <SecretCard credentials=c back=back() organization_id=org.get().unwrap_or_default()/> }.into_any(),
@@ -91,8 +99,8 @@ pub fn CredentialsPage() -> impl IntoView {
                     title="Credentials no longer shown"
                     lead="A data plane's client secret is shown exactly once, right after it is created."
                     remedy="If it was lost, use Rotate secret on the data plane's page: a new secret is shown once, and the lost one can then be revoked."
-                    back=back()
-                    back_label="Back to the region"
+                    back=plane_page()
+                    back_label="Rotate secret on the data plane's page"
                 />
             }
             .into_any(),

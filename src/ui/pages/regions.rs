@@ -145,31 +145,35 @@ fn Region(data: RegionData) -> impl IntoView {
             .into_any()
         };
         view! {
-            <section class="panel" aria-labelledby="region-settings-heading">
-                <h2 id="region-settings-heading">"Settings"</h2>
-                <RenameRegionForm organization_id=org region_id=region.id revision=region.revision name=region.name.clone()/>
-                <div class="button-row">
-                    {toggle}
-                    <a class="button danger" href=format!("{}/delete", paths::region(org, region.id))>"Delete region…"</a>
-                </div>
-            </section>
             <section class="panel" aria-labelledby="create-plane-heading">
                 <h2 id="create-plane-heading">"Add a data plane"</h2>
                 <p class="lead">"You will see its client credentials once, on the next page."</p>
                 <CreateDataPlaneForm organization_id=org region_id=region.id/>
             </section>
+            <section class="panel" aria-labelledby="region-settings-heading">
+                <h2 id="region-settings-heading">"Settings"</h2>
+                <RenameRegionForm organization_id=org region_id=region.id revision=region.revision name=region.name.clone()/>
+            </section>
+            <section class="panel danger-zone" aria-labelledby="danger-heading">
+                <h2 id="danger-heading">"Danger zone"</h2>
+                <p class="help">"Disabling stops the region's work; deleting removes it and its data planes, and is refused while workspaces live in it."</p>
+                <div class="button-row">
+                    {toggle}
+                    <a class="button danger" href=format!("{}/delete", paths::region(org, region.id))>"Delete region…"</a>
+                </div>
+            </section>
         }
     });
     view! {
         <PageHeader title lead=format!("{workspace_count} {noun} this region.")>
+            <EnabledBadge enabled=region.enabled/>
             <a href=paths::regions(org) class="button-link">"← All regions"</a>
         </PageHeader>
         <Notice notice=data.meta.notice/>
         <section class="panel" aria-labelledby="planes-heading">
             <header class="region-header">
                 <h2 id="planes-heading">"Data planes"</h2>
-                <EnabledBadge enabled=region.enabled/>
-                <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
+                <span class="muted">"Region created " <RelativeTime at=region.created_at now/></span>
             </header>
             <Live source=LiveSource::DataPlanes { organization_id: org, region_id: region.id, only: None } fragment=planes id="data-planes".into()/>
         </section>
