@@ -38,6 +38,8 @@ test('an admin gives a member a role on a workspace, changes it and takes it awa
   await arrive(page, new RegExp(`/settings/workspaces/${UUID}$`));
   await expect(notice(page)).toHaveText(`${email} no longer has a role on this workspace.`);
   await expect(page.locator('#workspace-access').getByRole('row').filter({ hasText: email })).toHaveCount(0);
+  // With nobody left, the section says what that means rather than showing an empty table.
+  await expect(page.getByText('Nobody has a role here yet', { exact: true })).toBeVisible();
   // Back among those who may be given a role.
   await expect(page.getByRole('region', { name: 'Access' }).getByLabel('Member', { exact: true }).locator('option', { hasText: email })).toHaveCount(1);
 });

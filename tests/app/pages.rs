@@ -196,3 +196,42 @@ async fn a_notice_is_kept_for_the_page_it_was_addressed_to(pool: PgPool) {
         "Region eu-west created. Add a data plane to run its workspaces."
     );
 }
+
+#[sqlx::test]
+async fn pages_flag_work_that_cannot_run_and_say_what_to_do_when_a_list_is_empty(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    // The test server runs no agent: region auto has no healthy data plane.
+    let general = admin
+        .get(&format!("/orgs/{}/settings/general", org()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(general.contains("No healthy data plane"), "{general}");
+    let workspaces = admin
+        .get(&format!("/orgs/{}/settings/workspaces", org()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(workspaces.contains("No healthy data plane"), "{workspaces}");
+    // Where data lives is a choice: nothing is preselected.
+    assert!(
+        workspaces.contains(r#"<option value="" selected>Choose a region…</option>"#),
+        "{workspaces}"
+    );
+
+    // Nobody has a role on the default workspace, and the only member is an admin.
+    let workspace = app
+        .workspace_id(DEFAULT_ORGANIZATION_ID, "Default Workspace")
+        .await;
+    let page = admin
+        .get(&format!("/orgs/{}/settings/workspaces/{workspace}", org()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Nobody has a role here yet"), "{page}");
+    assert!(page.contains(r#"id="nobody-to-grant""#), "{page}");
+}

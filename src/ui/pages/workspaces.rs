@@ -300,6 +300,7 @@ fn workspace_access(
     grantable: Vec<MemberChoice>,
 ) -> impl IntoView {
     let admin = role == WorkspaceRole::Admin;
+    let has_grants = !grants.is_empty();
     let rows = grants
         .into_iter()
         .map(|g| {
@@ -315,13 +316,8 @@ fn workspace_access(
             view! { <tr><td>{g.email.clone()}</td>{cell}</tr> }
         })
         .collect_view();
-    let grant = (admin && !grantable.is_empty()).then(
-        || view! { <GrantWorkspaceRoleForm organization_id=org workspace_id members=grantable/> },
-    );
-    view! {
-        <section class="panel" aria-labelledby="access-heading">
-            <h2 id="access-heading">"Access"</h2>
-            <p class="muted">"Organization admins administer every workspace; other members may read it. Give a member a role to let them do more here."</p>
+    let granted = if has_grants {
+        view! {
             <table class="table" id="workspace-access">
                 <thead>
                     <tr>
@@ -332,6 +328,31 @@ fn workspace_access(
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+        }
+        .into_any()
+    } else {
+        view! { <EmptyState title="Nobody has a role here yet" hint="Organization admins administer it and members may read it until someone is given a role."/> }.into_any()
+    };
+    let grant = admin.then(|| {
+        if grantable.is_empty() {
+            view! {
+                <p class="muted" id="nobody-to-grant">
+                    "Every member is an organization admin or has a role here already. "
+                    <a href=paths::members(org)>"Invite someone"</a>
+                    " to give them one."
+                </p>
+            }
+            .into_any()
+        } else {
+            view! { <GrantWorkspaceRoleForm organization_id=org workspace_id members=grantable/> }
+                .into_any()
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="access-heading">
+            <h2 id="access-heading">"Access"</h2>
+            <p class="muted">"Organization admins administer every workspace; other members may read it. Give a member a role to let them do more here."</p>
+            {granted}
             {grant}
         </section>
     }
