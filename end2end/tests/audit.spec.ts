@@ -10,6 +10,11 @@ test('the audit log lists, filters and exports the trail', async ({ page, reques
   const events = page.getByRole('table');
   await expect(events.getByRole('row').filter({ hasText: 'user.sign_in' }).first()).toBeVisible();
 
+  // The action field suggests every action and every family of actions.
+  const action = page.getByLabel('Action', { exact: true });
+  await expect(action).toHaveAttribute('list', 'audit-actions');
+  await expect(page.locator('#audit-actions option[value="region.create"]')).toHaveCount(1);
+  await expect(page.locator('#audit-actions option[value="region"]')).toHaveText('every region action');
   await page.getByLabel('Action', { exact: true }).fill('region');
   await page.getByRole('button', { name: 'Apply filters', exact: true }).click();
   await arrive(page, /\/settings\/audit-log\?.*action=region/);

@@ -165,6 +165,9 @@ pub fn TextField(
     #[prop(optional)] autocomplete: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional)] autofocus: bool,
+    /// The id of a `<datalist>` of suggestions (the field stays free text).
+    #[prop(optional)]
+    list: Option<&'static str>,
     /// The domain rule the server applies, checked as the user leaves the field once the page
     /// is hydrated; the server checks again on submit.
     #[prop(optional)]
@@ -233,6 +236,7 @@ pub fn TextField(
                 autocomplete=autocomplete
                 required=required
                 autofocus=autofocus
+                list=list
                 aria-invalid=move || message().is_some().then_some("true")
                 aria-describedby=described_by
                 on:change=on_change

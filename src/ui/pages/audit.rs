@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::domain::AuditQuery;
+use crate::domain::{Action, AuditQuery};
 use crate::paths;
 use crate::server_fns::audit::{AuditData, audit_page};
 use crate::ui::components::{
@@ -139,7 +139,8 @@ fn AuditLog(data: AuditData, org: Uuid) -> impl IntoView {
             <h2 id="filter-heading">"Filter"</h2>
             <form method="get" action=base.clone() class="filter-form">
                 <TextField name="actor" id="audit-actor".into() label="Actor" value=query.actor.clone() help="Part of an email or application name." error/>
-                <TextField name="action" id="audit-action".into() label="Action" value=query.action.clone() help="e.g. region.create, or region for all region actions." error/>
+                <TextField name="action" id="audit-action".into() label="Action" value=query.action.clone() help="e.g. region.create, or region for all region actions." list="audit-actions" error/>
+                <ActionChoices/>
                 <TextField name="object" id="audit-object".into() label="Object" value=query.object.clone() help="Part of its name, its type, or its id." error/>
                 <TextField name="from" id="audit-from".into() label="From" value=query.from.clone() help="2026-11-23 or 2026-11-23T14:30 (UTC)." error/>
                 <TextField name="to" id="audit-to".into() label="To" value=query.to.clone() help="Up to, not including." error/>
@@ -160,4 +161,28 @@ fn AuditLog(data: AuditData, org: Uuid) -> impl IntoView {
             <div class="button-row">{previous}{next}</div>
         </section>
     }
+}
+
+/// The suggestions of the action filter: each family ("region": all region actions), then
+/// every action, as the log records them.
+#[component]
+fn ActionChoices() -> impl IntoView {
+    let mut families: Vec<&str> = Action::ALL
+        .iter()
+        .filter_map(|a| a.as_str().split_once('.').map(|(family, _)| family))
+        .collect();
+    families.sort_unstable();
+    families.dedup();
+    let options = families
+        .into_iter()
+        .map(|family| {
+            view! { <option value=family>{format!("every {family} action")}</option> }.into_any()
+        })
+        .chain(
+            Action::ALL
+                .iter()
+                .map(|a| view! { <option value=a.as_str()></option> }.into_any()),
+        )
+        .collect_view();
+    view! { <datalist id="audit-actions">{options}</datalist> }
 }
