@@ -187,7 +187,7 @@ pub fn Sparkline(beats: Vec<i64>) -> impl IntoView {
 }
 
 /// "2 of 3 healthy".
-pub fn rollup(planes: &[&DataPlane], liveness: &Liveness) -> String {
+fn rollup(planes: &[&DataPlane], liveness: &Liveness) -> String {
     let healthy = planes
         .iter()
         .filter(|p| p.health_at(liveness.now, &liveness.thresholds) == Health::Healthy)

@@ -1,11 +1,8 @@
 // A data plane's health on the Regions pages: "Never connected" until its agent (the real
 // meridian-dataplane binary) reports in, then "Healthy" - live while hydrated, on reload
 // without JavaScript.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { test, expect, UUID, arrive, jsEnabled, signIn, unique, visit } from './helpers';
-
-const agentBin = path.resolve(__dirname, '../../target/debug/meridian-dataplane');
+import type { ChildProcess } from 'node:child_process';
+import { test, expect, UUID, arrive, jsEnabled, signIn, unique, visit, startAgent } from './helpers';
 
 test('a data plane turns healthy once its agent starts', async ({ page, baseURL }, info) => {
   const name = unique(info, 'dp');
@@ -28,16 +25,7 @@ test('a data plane turns healthy once its agent starts', async ({ page, baseURL 
     const row = page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
     await expect(row.getByText('Never connected')).toBeVisible();
 
-    agent = spawn(agentBin, [], {
-      env: {
-        ...process.env,
-        MERIDIAN_URL: baseURL,
-        DATAPLANE_CLIENT_ID: clientId,
-        DATAPLANE_CLIENT_SECRET: clientSecret,
-        DATAPLANE_HEARTBEAT_INTERVAL: '1',
-      },
-      stdio: 'ignore',
-    });
+    agent = startAgent(baseURL, clientId, clientSecret);
 
     if (jsEnabled()) {
       // The page refreshes itself: no reload.

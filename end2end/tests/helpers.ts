@@ -4,6 +4,8 @@
 // WebAssembly has hydrated it, which the app marks with <body data-hydrated="true">) and
 // `no-js` (plain HTML forms, full page loads). Helpers here hide the difference: a test
 // describes what a person does and sees, and works in both.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { test as base, expect, type Browser, type Page, type TestInfo } from '@playwright/test';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, DEFAULT_ORG } from './admin';
 
@@ -172,4 +174,28 @@ export async function chooseRegion(page: Page, region: string, label = 'Region')
     .filter({ hasText: new RegExp(`^${escapeRe(region)}(:| \\(|$)`) })
     .getAttribute('value');
   await select.selectOption(value ?? '');
+}
+
+/**
+ * Starts the real data plane agent (target/debug/meridian-dataplane) with a data plane's
+ * credentials, reporting to `baseURL` every second; `env` adds to its environment (a regional
+ * API's `DATAPLANE_LISTEN`, its `DATAPLANE_DATA_DIR`). Stop it with `kill('SIGTERM')`.
+ */
+export function startAgent(
+  baseURL: string | undefined,
+  clientId: string,
+  clientSecret: string,
+  env: Record<string, string> = {},
+): ChildProcess {
+  return spawn(path.resolve(__dirname, '../../target/debug/meridian-dataplane'), [], {
+    env: {
+      ...process.env,
+      MERIDIAN_URL: baseURL,
+      DATAPLANE_CLIENT_ID: clientId,
+      DATAPLANE_CLIENT_SECRET: clientSecret,
+      DATAPLANE_HEARTBEAT_INTERVAL: '1',
+      ...env,
+    },
+    stdio: 'ignore',
+  });
 }

@@ -3,7 +3,7 @@
 // warnings on the confirmations that would stop work (disabling a region workspaces live in,
 // disabling or deleting the last healthy data plane of a region) or lock you out (removing
 // yourself). The real agent makes a data plane healthy. JavaScript on and off.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,9 +20,8 @@ import {
   signIn,
   unique,
   visit,
+  startAgent,
 } from './helpers';
-
-const agentBin = path.resolve(__dirname, '../../target/debug/meridian-dataplane');
 
 test('what would stop work is flagged and warned about before it happens', async ({ page, baseURL }, info) => {
   test.setTimeout(120_000);
@@ -67,18 +66,9 @@ test('what would stop work is flagged and warned about before it happens', async
     await page.getByRole('button', { name: 'Create data plane', exact: true }).click();
     await arrive(page, /\/credentials$/);
     const planePath = new URL(page.url()).pathname.replace(/\/credentials$/, '');
-    agent = spawn(agentBin, [], {
-      env: {
-        ...process.env,
-        MERIDIAN_URL: baseURL,
-        DATAPLANE_CLIENT_ID: (await page.locator('#client-id').textContent()) ?? '',
-        DATAPLANE_CLIENT_SECRET: (await page.locator('#client-secret').textContent()) ?? '',
-        DATAPLANE_HEARTBEAT_INTERVAL: '1',
-        DATAPLANE_LISTEN: `127.0.0.1:${port}`,
-        DATAPLANE_DATA_DIR: dataDir,
-      },
-      stdio: 'ignore',
-    });
+    const clientId = (await page.locator('#client-id').textContent()) ?? '';
+    const clientSecret = (await page.locator('#client-secret').textContent()) ?? '';
+    agent = startAgent(baseURL, clientId, clientSecret, { DATAPLANE_LISTEN: `127.0.0.1:${port}`, DATAPLANE_DATA_DIR: dataDir });
     await expect(async () => {
       await visit(page, regionPath);
       await expect(page.getByText('1 of 1 healthy')).toBeVisible({ timeout: 1_000 });

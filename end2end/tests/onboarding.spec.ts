@@ -1,11 +1,8 @@
 // Agent onboarding: the credentials page says how to run the agent (environment, systemd,
 // container) and waits for it to connect - live while hydrated; without JavaScript through
 // the data plane's page. Secrets of one data plane are told apart there.
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { test, expect, UUID, arrive, jsEnabled, signIn, unique, visit } from './helpers';
-
-const agentBin = path.resolve(__dirname, '../../target/debug/meridian-dataplane');
+import type { ChildProcess } from 'node:child_process';
+import { test, expect, UUID, arrive, jsEnabled, signIn, unique, visit, startAgent } from './helpers';
 
 test('the credentials page shows how to run the agent and waits for it to connect', async ({ page, baseURL }, info) => {
   const name = unique(info, 'onboard');
@@ -31,16 +28,7 @@ test('the credentials page shows how to run the agent and waits for it to connec
     const connection = page.locator('#agent-connection');
     await expect(connection).toContainText('Waiting for the agent to connect');
 
-    agent = spawn(agentBin, [], {
-      env: {
-        ...process.env,
-        MERIDIAN_URL: baseURL,
-        DATAPLANE_CLIENT_ID: clientId,
-        DATAPLANE_CLIENT_SECRET: clientSecret,
-        DATAPLANE_HEARTBEAT_INTERVAL: '1',
-      },
-      stdio: 'ignore',
-    });
+    agent = startAgent(baseURL, clientId, clientSecret);
 
     if (jsEnabled()) {
       // The page notices by itself, with what the agent reported.

@@ -2,13 +2,11 @@
 // page through the region's data plane (the real meridian-dataplane binary with its own
 // embedded store), framed with a scoped token. The browser talks to the data plane directly;
 // the same works with JavaScript off.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test, expect, UUID, arrive, chooseRegion, jsEnabled, openSettings, signIn, unique, visit } from './helpers';
-
-const agentBin = path.resolve(__dirname, '../../target/debug/meridian-dataplane');
+import { test, expect, UUID, arrive, chooseRegion, jsEnabled, openSettings, signIn, unique, visit, startAgent } from './helpers';
 
 test('secrets and configuration are set in the region, from the workspace page', async ({ page, baseURL }, info) => {
   test.setTimeout(120_000);
@@ -46,18 +44,7 @@ test('secrets and configuration are set in the region, from the workspace page',
     await arrive(page, /\/credentials$/);
     const clientId = (await page.locator('#client-id').textContent()) ?? '';
     const clientSecret = (await page.locator('#client-secret').textContent()) ?? '';
-    agent = spawn(agentBin, [], {
-      env: {
-        ...process.env,
-        MERIDIAN_URL: baseURL,
-        DATAPLANE_CLIENT_ID: clientId,
-        DATAPLANE_CLIENT_SECRET: clientSecret,
-        DATAPLANE_HEARTBEAT_INTERVAL: '1',
-        DATAPLANE_LISTEN: `127.0.0.1:${port}`,
-        DATAPLANE_DATA_DIR: dataDir,
-      },
-      stdio: 'ignore',
-    });
+    agent = startAgent(baseURL, clientId, clientSecret, { DATAPLANE_LISTEN: `127.0.0.1:${port}`, DATAPLANE_DATA_DIR: dataDir });
 
     const console = page.frameLocator('iframe.regional-console');
     await expect(async () => {

@@ -2,13 +2,11 @@
 // meridian-dataplane binary with its own embedded store), a job created and run from the
 // dashboard, and the run's log read in the page from the data plane, never through the control
 // plane. The same works with JavaScript off (the log frame streams without it).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { test, expect, UUID, arrive, chooseRegion, jsEnabled, notice, openSettings, signIn, unique, visit } from './helpers';
-
-const agentBin = path.resolve(__dirname, '../../target/debug/meridian-dataplane');
+import { test, expect, UUID, arrive, chooseRegion, jsEnabled, notice, openSettings, signIn, unique, visit, startAgent } from './helpers';
 
 test('a job is created, run in its region, and its log read from the data plane', async ({ page, baseURL }, info) => {
   test.setTimeout(150_000);
@@ -31,18 +29,7 @@ test('a job is created, run in its region, and its log read from the data plane'
     await arrive(page, /\/credentials$/);
     const clientId = (await page.locator('#client-id').textContent()) ?? '';
     const clientSecret = (await page.locator('#client-secret').textContent()) ?? '';
-    agent = spawn(agentBin, [], {
-      env: {
-        ...process.env,
-        MERIDIAN_URL: baseURL,
-        DATAPLANE_CLIENT_ID: clientId,
-        DATAPLANE_CLIENT_SECRET: clientSecret,
-        DATAPLANE_HEARTBEAT_INTERVAL: '1',
-        DATAPLANE_LISTEN: `127.0.0.1:${port}`,
-        DATAPLANE_DATA_DIR: dataDir,
-      },
-      stdio: 'ignore',
-    });
+    agent = startAgent(baseURL, clientId, clientSecret, { DATAPLANE_LISTEN: `127.0.0.1:${port}`, DATAPLANE_DATA_DIR: dataDir });
     await visit(page, regionPath);
 
     await openSettings(page, 'Workspaces');

@@ -488,22 +488,7 @@ async fn twenty_data_planes_claiming_from_one_queue_never_take_a_run_twice(pool:
     let base = format!("http://{}/api/v1/dataplanes", app.addr);
     let mut tokens = Vec::new();
     for n in 0..20 {
-        let (_, created) = api
-            .post(
-                &format!("/regions/{eu}/dataplanes"),
-                json!({ "name": format!("dp-{n}") }),
-            )
-            .await;
-        let token: Value = http
-            .post(format!("{base}/token"))
-            .json(&json!({ "client_id": created["clientId"], "client_secret": created["clientSecret"] }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        tokens.push(token["access_token"].as_str().unwrap().to_owned());
+        tokens.push(agent_token(&app, &api, eu, &format!("dp-{n}")).await);
     }
     const RUNS: usize = 200;
     let queued = futures::future::join_all((0..RUNS).map(|_| run_now(&api, &job))).await;
