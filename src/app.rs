@@ -86,9 +86,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("regions/:region/delete") view=regions::DeleteRegionPage ssr=SsrMode::Async/>
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("audit-log") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit-log/:event") view=audit::AuditEventPage ssr=SsrMode::Async/>
                     <Route path=path!("members") view=members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("sso") view=sso::SsoPage ssr=SsrMode::Async/>
                     <Route path=path!("members/:user/remove") view=members::RemoveMemberPage ssr=SsrMode::Async/>
+                    <Route path=path!("members/:user/demote") view=members::DemoteYourselfPage ssr=SsrMode::Async/>
                     <Route path=path!("members/invitations/:invitation/link") view=members::SignUpLinkPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/secret") view=applications::ApplicationSecretPage ssr=SsrMode::Async/>
                     <Route path=path!("applications/:application/delete") view=applications::DeleteApplicationPage ssr=SsrMode::Async/>

@@ -28,6 +28,10 @@ pub enum ErrorKind {
     Transport,
 }
 
+/// The hidden field naming a form among others of the same server function on one page; an
+/// error carried back without JavaScript echoes it, so only that form shows the error.
+pub const FORM_INPUT: &str = "form";
+
 /// A message about one form field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {

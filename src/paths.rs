@@ -33,6 +33,21 @@ pub fn encode_query_value(raw: &str) -> String {
         .collect()
 }
 
+/// `base` with the non-empty `pairs` as its query: links that keep a list's search and filters.
+pub fn with_query(base: &str, pairs: &[(&str, String)]) -> String {
+    let query = pairs
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| format!("{k}={}", encode_query_value(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&");
+    if query.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{query}")
+    }
+}
+
 pub fn general(org: Uuid) -> String {
     format!("/orgs/{org}/settings/general")
 }
@@ -101,6 +116,10 @@ pub fn audit_log(org: Uuid) -> String {
     format!("/orgs/{org}/settings/audit-log")
 }
 
+pub fn audit_event(org: Uuid, event: Uuid) -> String {
+    format!("{}/{event}", audit_log(org))
+}
+
 pub fn sso(org: Uuid) -> String {
     format!("/orgs/{org}/settings/sso")
 }
@@ -111,6 +130,11 @@ pub fn members(org: Uuid) -> String {
 
 pub fn member_remove(org: Uuid, user: Uuid) -> String {
     format!("{}/{user}/remove", members(org))
+}
+
+/// The confirmation before an admin makes themselves a member.
+pub fn member_demote(org: Uuid, user: Uuid) -> String {
+    format!("{}/{user}/demote", members(org))
 }
 
 /// Where an operator sees a sign-up link they just issued for an invitation, once.

@@ -54,6 +54,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(
             crate::server_fns::status::real_error_status,
         ))
+        .layer(middleware::from_fn(
+            crate::server_fns::form_errors::tag_form_errors,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_sign_in,

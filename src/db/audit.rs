@@ -170,24 +170,31 @@ pub async fn search(
                   or e.object_type = $4 or e.object_id::text = lower($4))
              and ($5::timestamptz is null or e.occurred_at >= $5)
              and ($6::timestamptz is null or e.occurred_at < $6)
+             and ($9::uuid is null or e.id = $9)
            order by e.occurred_at desc, e.id desc
            limit $7 offset $8"#,
         organization_id,
-        filter.actor.as_deref().map(escape_like),
+        filter.actor.as_deref().map(super::escape_like),
         filter.action.as_deref(),
-        filter.object.as_deref().map(escape_like),
+        filter.object.as_deref().map(super::escape_like),
         filter.from,
         filter.to,
         limit,
-        offset
+        offset,
+        filter.event
     )
     .fetch_all(db)
     .await
 }
 
-/// Makes user input match itself literally inside a LIKE pattern.
-fn escape_like(raw: &str) -> String {
-    raw.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
+/// What one event recorded of its object before and after the change (either may be absent).
+/// Callers find the event through [`search`] first, which decides who may see it.
+pub async fn states(
+    db: impl sqlx::PgExecutor<'_>,
+    id: Uuid,
+) -> Result<(Option<serde_json::Value>, Option<serde_json::Value>), sqlx::Error> {
+    let row = sqlx::query!("select before, after from audit_events where id = $1", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.map_or((None, None), |r| (r.before, r.after)))
 }

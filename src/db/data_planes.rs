@@ -380,6 +380,28 @@ pub async fn beats_since(
     Ok(rows.into_iter().map(|r| (r.data_plane_id, r.at)).collect())
 }
 
+/// How many heartbeats one data plane sent in each slot of `slot_seconds` since `since`: slot
+/// 0 starts at `since`. Slots without heartbeats are absent.
+pub async fn beats_per_slot(
+    db: impl PgExecutor<'_>,
+    data_plane_id: Uuid,
+    since: time::OffsetDateTime,
+    slot_seconds: i64,
+) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"select (floor(extract(epoch from h.at - $2) / $3))::bigint as "slot!", count(*) as "beats!"
+           from data_plane_heartbeats h
+           where h.data_plane_id = $1 and h.at >= $2
+           group by 1 order by 1"#,
+        data_plane_id,
+        since,
+        slot_seconds as f64
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.slot, r.beats)).collect())
+}
+
 /// Deletes heartbeats older than `before`, except each data plane's latest. Returns how many.
 /// The latest is recognised by its time: `record_heartbeat`, the only writer of
 /// `last_heartbeat_at`, gives the history row and the data plane the same `now()`.

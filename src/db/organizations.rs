@@ -157,6 +157,45 @@ pub async fn members(
     .await
 }
 
+/// One page of an organization's members whose email or name contains `search` (regardless of
+/// case), by email; with how many match, and how many admins the organization has in all.
+pub async fn members_page(
+    db: &sqlx::PgPool,
+    organization_id: Uuid,
+    search: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Member>, i64, i64), sqlx::Error> {
+    let pattern = search.map(super::escape_like);
+    let rows = sqlx::query_as!(
+        Member,
+        r#"select u.id as user_id, u.email, u.name, m.role as "role: OrgRole", u.last_sign_in_at
+           from organization_members m join users u on u.id = m.user_id
+           where m.organization_id = $1
+             and ($2::text is null or u.email ilike '%' || $2 || '%' escape '\'
+                  or u.name ilike '%' || $2 || '%' escape '\')
+           order by lower(u.email)
+           limit $3 offset $4"#,
+        organization_id,
+        pattern.as_deref(),
+        limit,
+        offset
+    )
+    .fetch_all(db);
+    let counts = sqlx::query!(
+        r#"select count(*) filter (where $2::text is null or u.email ilike '%' || $2 || '%' escape '\'
+                                   or u.name ilike '%' || $2 || '%' escape '\') as "matching!",
+                  count(*) filter (where m.role = 'admin') as "admins!"
+           from organization_members m join users u on u.id = m.user_id
+           where m.organization_id = $1"#,
+        organization_id,
+        pattern.as_deref()
+    )
+    .fetch_one(db);
+    let (rows, counts) = tokio::try_join!(rows, counts)?;
+    Ok((rows, counts.matching, counts.admins))
+}
+
 /// One member of an organization; `None` when the user is not a member.
 pub async fn member(
     db: impl PgExecutor<'_>,

@@ -66,6 +66,64 @@ pub async fn list_page(
     .await
 }
 
+/// One page of the workspaces whose name contains `search` (regardless of case), in `region`
+/// when given, by name, with how many match in all. The organization's index narrows the
+/// scan; the name test runs on its rows only.
+pub async fn search_page(
+    db: &sqlx::PgPool,
+    organization_id: Uuid,
+    search: Option<&str>,
+    region_id: Option<Uuid>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Workspace>, i64), sqlx::Error> {
+    let pattern = search.map(super::escape_like);
+    let rows = select_workspaces!(
+        r#"where w.organization_id = $1
+             and ($2::text is null or w.name ilike '%' || $2 || '%' escape '\')
+             and ($3::uuid is null or w.region_id = $3)
+           order by lower(w.name), w.id
+           limit $4 offset $5"#,
+        organization_id,
+        pattern.as_deref(),
+        region_id,
+        limit,
+        offset
+    )
+    .fetch_all(db);
+    let total = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from workspaces w
+           where w.organization_id = $1
+             and ($2::text is null or w.name ilike '%' || $2 || '%' escape '\')
+             and ($3::uuid is null or w.region_id = $3)"#,
+        organization_id,
+        pattern.as_deref(),
+        region_id
+    )
+    .fetch_one(db);
+    tokio::try_join!(rows, total)
+}
+
+/// The first `limit` workspaces of one region, by name: those in the way of deleting it, or
+/// served by its data planes.
+pub async fn list_in_region(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    region_id: Uuid,
+    limit: i64,
+) -> Result<Vec<Workspace>, sqlx::Error> {
+    select_workspaces!(
+        "where w.organization_id = $1 and w.region_id = $2
+         order by lower(w.name), w.id
+         limit $3",
+        organization_id,
+        region_id,
+        limit
+    )
+    .fetch_all(db)
+    .await
+}
+
 pub async fn get(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,

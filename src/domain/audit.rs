@@ -117,6 +117,8 @@ pub struct AuditFilter {
     pub from: Option<time::OffsetDateTime>,
     /// Exclusive.
     pub to: Option<time::OffsetDateTime>,
+    /// One event by id (its detail page).
+    pub event: Option<uuid::Uuid>,
 }
 
 impl AuditQuery {
@@ -139,11 +141,31 @@ impl AuditQuery {
             object: text(&self.object),
             from,
             to,
+            event: None,
         })
     }
 }
 
 /// `YYYY-MM-DD` (midnight UTC), `YYYY-MM-DDTHH:MM[:SS]` (UTC) or RFC 3339.
+/// A filter time as a `datetime-local` field shows it (`2026-11-23T14:30`, UTC); what does
+/// not read is kept as typed, and the field's error says why.
+pub fn datetime_local(raw: &str) -> String {
+    match parse_time("", raw) {
+        Ok(Some(t)) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        _ => raw.trim().to_owned(),
+    }
+}
+
 fn parse_time(field: &str, raw: &str) -> AppResult<Option<time::OffsetDateTime>> {
     use time::format_description::well_known::Rfc3339;
     use time::macros::format_description;
@@ -205,5 +227,11 @@ mod tests {
             ..Default::default()
         };
         assert!(bad.parse().unwrap_err().field("from").is_some());
+        assert_eq!(datetime_local("2026-11-23"), "2026-11-23T00:00");
+        assert_eq!(
+            datetime_local("2026-11-23T14:30:59+01:00"),
+            "2026-11-23T13:30"
+        );
+        assert_eq!(datetime_local(" yesterday "), "yesterday");
     }
 }

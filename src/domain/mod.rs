@@ -12,7 +12,7 @@ mod role;
 mod work;
 
 pub use application::Application;
-pub use audit::{Action, AuditFilter, AuditQuery};
+pub use audit::{Action, AuditFilter, AuditQuery, datetime_local};
 pub use email::Email;
 pub use name::Name;
 pub use network::Network;

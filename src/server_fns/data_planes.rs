@@ -207,6 +207,35 @@ pub struct DataPlaneData {
     pub data_plane: crate::domain::DataPlane,
     pub liveness: crate::read::regions::Liveness,
     pub secrets: Vec<SecretRow>,
+    pub history: HealthHistory,
+    /// The first workspaces of its region (every data plane of a region serves all of them).
+    pub workspaces: Vec<crate::server_fns::WorkspaceLink>,
+    /// How many workspaces its region has in all.
+    pub workspace_count: i64,
+}
+
+/// A data plane's heartbeats over the last day, in slots: enough to see when it was down.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthHistory {
+    /// Start of the first slot.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: time::OffsetDateTime,
+    pub slot_minutes: i64,
+    /// Heartbeats per slot, oldest first; `None` for slots before the data plane existed.
+    pub beats: Vec<Option<i64>>,
+}
+
+impl HealthHistory {
+    /// The window shown: heartbeats are kept this long.
+    pub const WINDOW_HOURS: i64 = 24;
+    pub const SLOT_MINUTES: i64 = 15;
+
+    /// Slots with at least one heartbeat, and slots the data plane existed in.
+    pub fn reported(&self) -> (usize, usize) {
+        let existed = self.beats.iter().flatten().count();
+        let reported = self.beats.iter().flatten().filter(|b| **b > 0).count();
+        (reported, existed)
+    }
 }
 
 /// A live secret as listed: never the secret itself.
@@ -236,7 +265,19 @@ pub async fn data_plane_page(
     let data_plane = db::data_planes::get(ctx.pool(), organization_id, data_plane_id)
         .await?
         .ok_or_else(|| AppError::not_found("data plane"))?;
-    let (region, secrets, liveness) = tokio::try_join!(
+    let now = time::OffsetDateTime::now_utc();
+    let slots = HealthHistory::WINDOW_HOURS * 60 / HealthHistory::SLOT_MINUTES;
+    // Slots aligned to the quarter-hour, the last one holding now.
+    let slot = time::Duration::minutes(HealthHistory::SLOT_MINUTES);
+    let aligned = now
+        .replace_second(0)
+        .unwrap_or(now)
+        .replace_nanosecond(0)
+        .unwrap_or(now);
+    let aligned = aligned
+        - time::Duration::minutes(i64::from(aligned.minute()) % HealthHistory::SLOT_MINUTES);
+    let since = aligned - slot * (slots as i32 - 1);
+    let (region, secrets, liveness, per_slot, workspaces, workspace_count) = tokio::try_join!(
         async {
             db::regions::get(ctx.pool(), organization_id, data_plane.region_id)
                 .await?
@@ -246,13 +287,58 @@ pub async fn data_plane_page(
             Ok::<_, AppError>(db::data_planes::credentials_of(ctx.pool(), data_plane.id).await?)
         },
         crate::read::regions::liveness(&ctx.state, organization_id),
+        async {
+            Ok::<_, AppError>(
+                db::data_planes::beats_per_slot(
+                    ctx.pool(),
+                    data_plane.id,
+                    since,
+                    slot.whole_seconds(),
+                )
+                .await?,
+            )
+        },
+        async {
+            Ok::<_, AppError>(
+                db::workspaces::list_in_region(
+                    ctx.pool(),
+                    organization_id,
+                    data_plane.region_id,
+                    crate::server_fns::WORKSPACES_LISTED,
+                )
+                .await?,
+            )
+        },
+        async {
+            Ok::<_, AppError>(
+                db::workspaces::count_in_region(ctx.pool(), data_plane.region_id).await?,
+            )
+        },
     )?;
+    let history = HealthHistory {
+        since,
+        slot_minutes: HealthHistory::SLOT_MINUTES,
+        beats: (0..slots)
+            .map(|i| {
+                let end = since + slot * (i as i32 + 1);
+                (end > data_plane.created_at).then(|| {
+                    per_slot
+                        .iter()
+                        .find(|(s, _)| *s == i)
+                        .map_or(0, |(_, beats)| *beats)
+                })
+            })
+            .collect(),
+    };
     let path = crate::paths::data_plane(organization_id, region.id, data_plane.id);
     Ok(DataPlaneData {
         meta: crate::server_fns::PageMeta::load(&ctx, &access, &path).await?,
         region,
         data_plane,
         liveness,
+        history,
+        workspaces: workspaces.into_iter().map(Into::into).collect(),
+        workspace_count,
         secrets: {
             let latest = secrets.iter().filter_map(|c| c.last_used_at).max();
             secrets

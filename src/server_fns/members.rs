@@ -47,7 +47,13 @@ pub struct InvitationView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MembersData {
     pub meta: PageMeta,
+    /// The search asked for, as given.
+    pub search: String,
+    pub paging: super::Paging,
+    /// One page of the members that match (or the one member asked for).
     pub members: Vec<MemberView>,
+    /// How many admins the organization has in all.
+    pub admins: i64,
     /// Invitations not accepted or revoked yet (admins only; expired ones included).
     pub invitations: Vec<InvitationView>,
     /// The signed-in user, so the page can say "you".
@@ -94,12 +100,37 @@ fn parse_role(raw: &str) -> crate::error::AppResult<OrgRole> {
 }
 
 #[server(endpoint = "members/page")]
-pub async fn members_page(organization_id: Uuid) -> Result<MembersData, AppError> {
+pub async fn members_page(
+    organization_id: Uuid,
+    // Part of the email or name, regardless of case.
+    #[server(default)] search: String,
+    // 0-based.
+    #[server(default)] page: i64,
+    // Only this member (the pages confirming a change to one member).
+    #[server(default)] user: Option<Uuid>,
+) -> Result<MembersData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let admin = access.role == OrgRole::Admin;
-    let (members, invitations) = tokio::try_join!(
-        db::organizations::members(ctx.pool(), organization_id),
+    let mut paging = super::Paging::new(page, super::PAGE_SIZE, 0);
+    let ((members, total, admins), invitations) = tokio::try_join!(
+        async {
+            let (mut members, total, admins) = db::organizations::members_page(
+                ctx.pool(),
+                organization_id,
+                super::search_text(&search).as_deref(),
+                if user.is_some() { 0 } else { paging.size },
+                paging.offset(),
+            )
+            .await?;
+            if let Some(user) = user {
+                members = db::organizations::member(ctx.pool(), organization_id, user)
+                    .await?
+                    .into_iter()
+                    .collect();
+            }
+            Ok::<_, sqlx::Error>((members, total, admins))
+        },
         async {
             if admin {
                 db::invitations::pending_in(ctx.pool(), organization_id).await
@@ -110,7 +141,13 @@ pub async fn members_page(organization_id: Uuid) -> Result<MembersData, AppError
     )?;
     Ok(MembersData {
         meta: PageMeta::load(&ctx, &access, &paths::members(organization_id)).await?,
+        search,
+        paging: {
+            paging.total = total;
+            paging
+        },
         members: members.into_iter().map(view_of).collect(),
+        admins,
         invitations: invitations
             .into_iter()
             .map(|i| InvitationView {

@@ -19,9 +19,16 @@ use crate::{
     server_fns::context::{Ctx, parse_name, parse_name_and_enabled},
 };
 
+/// Region cards per page: each holds a table of data planes.
+pub const REGIONS_PER_PAGE: i64 = 20;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegionsData {
     pub meta: PageMeta,
+    /// The search asked for, as given.
+    pub search: String,
+    pub paging: super::Paging,
+    /// One page of the regions that match.
     pub regions: Vec<RegionOverview>,
     pub liveness: Liveness,
 }
@@ -31,6 +38,8 @@ pub struct RegionData {
     pub meta: PageMeta,
     pub overview: RegionOverview,
     pub liveness: Liveness,
+    /// The first of its workspaces, by name ([`super::WORKSPACES_LISTED`]).
+    pub workspaces: Vec<super::WorkspaceLink>,
 }
 
 /// A region's data planes (or `only` one of them) with their health, rendered as they are
@@ -58,13 +67,33 @@ pub async fn data_planes_fragment(
 }
 
 #[server(endpoint = "regions/page")]
-pub async fn regions_page(organization_id: Uuid) -> Result<RegionsData, AppError> {
+pub async fn regions_page(
+    organization_id: Uuid,
+    // Part of the name, regardless of case.
+    #[server(default)] search: String,
+    // 0-based.
+    #[server(default)] page: i64,
+) -> Result<RegionsData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let (regions, liveness) =
+    // An organization has regions by the handful (one per jurisdiction or cloud region), and
+    // their health needs every data plane anyway: filtered here rather than in SQL.
+    let (mut regions, liveness) =
         read::regions::overviews_with_liveness(&ctx.state, organization_id).await?;
+    if let Some(wanted) = super::search_text(&search) {
+        let wanted = wanted.to_lowercase();
+        regions.retain(|r| r.region.name.to_lowercase().contains(&wanted));
+    }
+    let paging = super::Paging::new(page, REGIONS_PER_PAGE, regions.len() as i64);
+    let regions = regions
+        .into_iter()
+        .skip(paging.offset() as usize)
+        .take(paging.size as usize)
+        .collect();
     Ok(RegionsData {
         meta: PageMeta::load(&ctx, &access, &paths::regions(organization_id)).await?,
+        search,
+        paging,
         regions,
         liveness,
     })
@@ -77,14 +106,26 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
     let region = db::regions::get(ctx.pool(), organization_id, region_id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
-    let (workspace_count, liveness) = tokio::try_join!(
+    let (workspace_count, liveness, workspaces) = tokio::try_join!(
         async { Ok::<_, AppError>(db::workspaces::count_in_region(ctx.pool(), region_id).await?) },
         read::regions::liveness(&ctx.state, organization_id),
+        async {
+            Ok::<_, AppError>(
+                db::workspaces::list_in_region(
+                    ctx.pool(),
+                    organization_id,
+                    region_id,
+                    super::WORKSPACES_LISTED,
+                )
+                .await?,
+            )
+        },
     )?;
     // The region's data planes are among those the liveness already loaded.
     let data_planes = liveness.for_region(region_id).planes;
     Ok(RegionData {
         liveness,
+        workspaces: workspaces.into_iter().map(Into::into).collect(),
         meta: PageMeta::load(&ctx, &access, &paths::region(organization_id, region_id)).await?,
         overview: RegionOverview {
             region,

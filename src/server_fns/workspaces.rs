@@ -21,6 +21,11 @@ use crate::{
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkspacesData {
     pub meta: PageMeta,
+    /// The search and region filter asked for, as given.
+    pub search: String,
+    pub region: Option<Uuid>,
+    pub paging: super::Paging,
+    /// One page of the workspaces that match.
     pub workspaces: Vec<Workspace>,
     /// The caller's role on each workspace, in the same order.
     pub roles: Vec<WorkspaceRole>,
@@ -153,11 +158,31 @@ async fn regional_console(
 }
 
 #[server(endpoint = "workspaces/page")]
-pub async fn workspaces_page(organization_id: Uuid) -> Result<WorkspacesData, AppError> {
+pub async fn workspaces_page(
+    organization_id: Uuid,
+    // Part of the name, regardless of case.
+    #[server(default)] search: String,
+    #[server(default)] region: Option<Uuid>,
+    // 0-based.
+    #[server(default)] page: i64,
+) -> Result<WorkspacesData, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let (workspaces, granted, regions) = tokio::try_join!(
-        async { Ok::<_, AppError>(db::workspaces::list(ctx.pool(), organization_id).await?) },
+    let mut paging = super::Paging::new(page, super::PAGE_SIZE, 0);
+    let ((workspaces, total), granted, regions) = tokio::try_join!(
+        async {
+            Ok::<_, AppError>(
+                db::workspaces::search_page(
+                    ctx.pool(),
+                    organization_id,
+                    super::search_text(&search).as_deref(),
+                    region,
+                    paging.size,
+                    paging.offset(),
+                )
+                .await?,
+            )
+        },
         async {
             Ok::<_, AppError>(
                 db::permissions::workspace_roles(ctx.pool(), organization_id, access.user.id)
@@ -175,6 +200,12 @@ pub async fn workspaces_page(organization_id: Uuid) -> Result<WorkspacesData, Ap
         .collect();
     Ok(WorkspacesData {
         meta: PageMeta::load(&ctx, &access, &paths::workspaces(organization_id)).await?,
+        search,
+        region,
+        paging: {
+            paging.total = total;
+            paging
+        },
         workspaces,
         roles,
         regions,

@@ -8,7 +8,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::error::{AppError, ErrorKind};
+use crate::error::{AppError, ErrorKind, FORM_INPUT};
 
 /// A path parameter parsed as an id; `None` when absent or malformed.
 pub fn use_id_param(name: &'static str) -> Memo<Option<Uuid>> {
@@ -60,6 +60,23 @@ where
 {
     let value = action.value();
     Signal::derive(move || value.get().and_then(|result| result.err()))
+}
+
+/// [`failure`] for one of several forms of the same server function on a page (the rows of
+/// a table): only errors of the submission of the form named `form`, which must carry that
+/// name in a hidden [`FORM_INPUT`] field. Errors carried back without JavaScript name their
+/// form (`server_fns::form_errors`); with JavaScript each form's action has its own errors.
+pub fn failure_of<S>(action: ServerAction<S>, form: String) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let error = failure(action);
+    Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.input(FORM_INPUT).is_none_or(|name| name == form))
+    })
 }
 
 /// Shows `render(data)` once `data` has loaded, or what went wrong.
@@ -120,10 +137,25 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 pub fn PageHeader(
     #[prop(into)] title: String,
     #[prop(into)] lead: String,
+    /// The pages above this one, outermost first, as (label, link): a breadcrumb trail.
+    #[prop(optional)]
+    crumbs: Vec<(String, String)>,
     #[prop(optional)] children: Option<Children>,
 ) -> impl IntoView {
+    let trail = (!crumbs.is_empty()).then(|| {
+        let links = crumbs
+            .into_iter()
+            .map(|(label, href)| view! { <li><a href=href>{label}</a></li> })
+            .collect_view();
+        view! {
+            <nav class="breadcrumbs" aria-label="Breadcrumb">
+                <ol>{links}<li aria-current="page">{title.clone()}</li></ol>
+            </nav>
+        }
+    });
     view! {
         <leptos_meta::Title text=title.clone()/>
+        {trail}
         <header class="page-header">
             <div>
                 <h1>{title}</h1>
@@ -439,5 +471,97 @@ pub fn Snippet(
             <pre id=id.clone()>{text}</pre>
             <button type="button" class="button small copy" data-copy=id>"Copy"</button>
         </div>
+    }
+}
+
+/// Workspaces named on another object's page, each a link to its own page, or to moving it
+/// when `moving` (they stand in the way of what the page is about); "and N more" past the
+/// listed ones, linking to all of them.
+#[component]
+pub fn WorkspaceLinks(
+    org: Uuid,
+    workspaces: Vec<crate::server_fns::WorkspaceLink>,
+    total: i64,
+    #[prop(optional)] moving: bool,
+) -> impl IntoView {
+    let more = total - workspaces.len() as i64;
+    let items = workspaces
+        .into_iter()
+        .map(|w| {
+            let page = crate::paths::workspace(org, w.id);
+            let action = moving.then(|| {
+                view! { " " <a href=format!("{page}/move") class="button small">{format!("Move {}…", w.name)}</a> }
+            });
+            view! { <li><a href=page>{w.name}</a>{action}</li> }
+        })
+        .collect_view();
+    let more = (more > 0).then(|| {
+        view! { <li><a href=crate::paths::workspaces(org)>{format!("and {more} more")}</a></li> }
+    });
+    view! { <ul class="workspace-links">{items}{more}</ul> }
+}
+
+/// The search box of a long list: a plain GET form, so every search is a link. `extra` holds
+/// further filters (a region picker); "Clear" shows once anything is asked for.
+#[component]
+pub fn ListSearch(
+    /// The list's page.
+    action: String,
+    /// What the box searches, e.g. "Search workspaces by name".
+    label: &'static str,
+    value: String,
+    /// Whether a search or filter is in effect.
+    filtered: bool,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
+    let clear = filtered.then(|| view! { <a class="button" href=action.clone()>"Clear"</a> });
+    view! {
+        <form method="get" action=action.clone() class="list-search" role="search">
+            <div class="field">
+                <label for="list-search">{label}</label>
+                <input id="list-search" type="search" name="search" value=value/>
+            </div>
+            {children.map(|c| c())}
+            <div class="form-actions">
+                {clear}
+                <button type="submit" class="button">"Search"</button>
+            </div>
+        </form>
+    }
+}
+
+/// "1–50 of 123" and the links to the pages before and after, keeping the search (`query`).
+#[component]
+pub fn Pager(
+    base: String,
+    query: Vec<(&'static str, String)>,
+    paging: crate::server_fns::Paging,
+    rows: usize,
+    /// What the rows are, plural: "workspaces".
+    noun: &'static str,
+) -> impl IntoView {
+    let link = move |page: i64| {
+        let mut pairs = query.clone();
+        if page > 0 {
+            pairs.push(("page", page.to_string()));
+        }
+        crate::paths::with_query(&base, &pairs)
+    };
+    let shown = paging
+        .shown(rows)
+        .map(|(first, last)| format!("{first}–{last} of {} {noun}", paging.total));
+    let previous = (paging.page > 0).then(|| {
+        view! { <a class="button" href=link(paging.page - 1) rel="prev">"Previous"</a> }
+    });
+    let next = paging
+        .has_more()
+        .then(|| view! { <a class="button" href=link(paging.page + 1) rel="next">"Next"</a> });
+    view! {
+        <nav class="pager" aria-label=format!("Pages of {noun}")>
+            <span class="muted small">{shown}</span>
+            <span class="spacer"></span>
+            {previous}
+            {next}
+        </nav>
     }
 }

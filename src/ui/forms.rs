@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::Name;
+use crate::error::FORM_INPUT;
 use crate::server_fns::account::{ChangePassword, SignOutEverywhere};
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
 use crate::server_fns::data_planes::{
@@ -28,7 +29,9 @@ use crate::server_fns::workspaces::{
     CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MemberChoice, MoveWorkspace,
     RenameWorkspace, RevokeWorkspaceRole, SetWorkspaceRole,
 };
-use crate::ui::components::{FieldMessage, FormError, TextField, email_rule, failure, name_rule};
+use crate::ui::components::{
+    FieldMessage, FormError, TextField, email_rule, failure, failure_of, name_rule,
+};
 
 /// Marks the page hydrated. Placed last on the page: islands hydrate in document order, so
 /// when this one runs every form before it is interactive. Browser tests wait for the mark.
@@ -52,10 +55,12 @@ macro_rules! button_form {
         #[$kind]
         pub fn $island($($id: $ty),*) -> impl IntoView {
             let action = ServerAction::<$server_fn>::new();
-            let error = failure(action);
+            let form = form_name(stringify!($island), &[$($id.to_string()),*]);
+            let error = failure_of(action, form.clone());
             view! {
                 <ActionForm action attr:class="inline">
                     <FormError error/>
+                    <FormName name=form/>
                     <Hidden fields=fields![$($id),*]/>
                     <button type="submit" class=$class>{$label}</button>
                 </ActionForm>
@@ -74,10 +79,12 @@ macro_rules! confirm_form {
         #[$kind]
         pub fn $island($($id: $ty,)* cancel: String) -> impl IntoView {
             let action = ServerAction::<$server_fn>::new();
-            let error = failure(action);
+            let form = form_name(stringify!($island), &[$($id.to_string()),*]);
+            let error = failure_of(action, form.clone());
             view! {
                 <ActionForm action>
                     <FormError error/>
+                    <FormName name=form/>
                     <Hidden fields=fields![$($id),*]/>
                     <ConfirmButtons cancel label=$label.into() danger=true/>
                 </ActionForm>
@@ -173,10 +180,12 @@ pub fn RenameRegionForm(
     name: String,
 ) -> impl IntoView {
     let action = ServerAction::<UpdateRegion>::new();
-    let error = failure(action);
+    let form = String::from("rename-region");
+    let error = failure_of(action, form.clone());
     view! {
         <ActionForm action attr:class="inline-form">
             <FormError error/>
+            <FormName name=form/>
             <Hidden fields=fields![organization_id, region_id, revision]/>
             <TextField name="name" check=name_rule id="region-name".into() label="Region name" value=name help=Name::RULES required=true error/>
             <button type="submit" class="button">"Rename"</button>
@@ -197,10 +206,12 @@ pub fn SetRegionEnabledForm(
     cancel: String,
 ) -> impl IntoView {
     let action = ServerAction::<UpdateRegion>::new();
-    let error = failure(action);
+    let form = String::from("region-enabled");
+    let error = failure_of(action, form.clone());
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
+            <FormName name=form/>
             <Hidden fields=fields![organization_id, region_id, revision, enabled]/>
             <ConfirmButtons cancel label danger=!enabled/>
         </ActionForm>
@@ -224,6 +235,28 @@ pub fn CreateDataPlaneForm(organization_id: Uuid, region_id: Uuid) -> impl IntoV
 }
 
 #[island]
+pub fn RenameDataPlaneForm(
+    organization_id: Uuid,
+    data_plane_id: Uuid,
+    revision: i32,
+    name: String,
+) -> impl IntoView {
+    // The data plane's update function, shared with the enable and drain forms.
+    let action = ServerAction::<UpdateDataPlane>::new();
+    let form = String::from("rename-data-plane");
+    let error = failure_of(action, form.clone());
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <FormName name=form/>
+            <Hidden fields=fields![organization_id, data_plane_id, revision]/>
+            <TextField name="name" check=name_rule id="data-plane-name".into() label="Data plane name" value=name help=Name::RULES required=true error/>
+            <button type="submit" class="button">"Rename"</button>
+        </ActionForm>
+    }
+}
+
+#[island]
 pub fn SetDataPlaneEnabledForm(
     organization_id: Uuid,
     data_plane_id: Uuid,
@@ -233,10 +266,12 @@ pub fn SetDataPlaneEnabledForm(
     cancel: String,
 ) -> impl IntoView {
     let action = ServerAction::<UpdateDataPlane>::new();
-    let error = failure(action);
+    let form = String::from("data-plane-enabled");
+    let error = failure_of(action, form.clone());
     view! {
         <ActionForm action>
             <FormError error/>
+            <FormName name=form/>
             <Hidden fields=fields![organization_id, data_plane_id, revision, enabled]/>
             <ConfirmButtons cancel label danger=!enabled/>
         </ActionForm>
@@ -254,10 +289,12 @@ pub fn SetDrainingForm(
 ) -> impl IntoView {
     // The data plane's update function: its action is in the browser's code already.
     let action = ServerAction::<UpdateDataPlane>::new();
-    let error = failure(action);
+    let form = String::from("data-plane-draining");
+    let error = failure_of(action, form.clone());
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
+            <FormName name=form/>
             <Hidden fields=fields![organization_id, data_plane_id, revision, draining]/>
             <button type="submit" class="button">{label}</button>
         </ActionForm>
@@ -364,10 +401,12 @@ pub fn SetMemberRoleForm(
     label: String,
 ) -> impl IntoView {
     let action = ServerAction::<SetMemberRole>::new();
-    let error = failure(action);
+    let form = form_name("member-role", &[user_id.to_string()]);
+    let error = failure_of(action, form.clone());
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
+            <FormName name=form/>
             <Hidden fields=fields![organization_id, user_id, role]/>
             <button type="submit" class="button small">{label}</button>
         </ActionForm>
@@ -515,7 +554,8 @@ pub fn SetWorkspaceRoleForm(
     email: String,
 ) -> impl IntoView {
     let action = ServerAction::<SetWorkspaceRole>::new();
-    let error = failure(action);
+    let form = form_name("workspace-role", &[permission_id.to_string()]);
+    let error = failure_of(action, form.clone());
     let id = format!("role-{permission_id}");
     let roles = WORKSPACE_ROLE_OPTIONS
         .iter()
@@ -524,6 +564,7 @@ pub fn SetWorkspaceRoleForm(
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
+            <FormName name=form/>
             <Hidden fields=fields![organization_id, workspace_id, permission_id]/>
             <label for=id.clone() class="visually-hidden">{format!("Role of {email}")}</label>
             <select id=id name="role">{roles}</select>
@@ -542,10 +583,12 @@ pub fn RevokeWorkspaceRoleForm(
     email: String,
 ) -> impl IntoView {
     let action = ServerAction::<RevokeWorkspaceRole>::new();
-    let error = failure(action);
+    let form = form_name("revoke-workspace-role", &[permission_id.to_string()]);
+    let error = failure_of(action, form.clone());
     view! {
         <ActionForm action attr:class="inline">
             <FormError error/>
+            <FormName name=form/>
             <Hidden fields=fields![organization_id, workspace_id, permission_id]/>
             <button type="submit" class="button small" aria-label=format!("Remove access of {email}")>"Remove"</button>
         </ActionForm>
@@ -577,6 +620,21 @@ fn Hidden(fields: Vec<(&'static str, String)>) -> impl IntoView {
         .into_iter()
         .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
         .collect_view()
+}
+
+/// The name of one form among others of the same server function: `kind` and the ids it acts on.
+fn form_name(kind: &str, ids: &[String]) -> String {
+    std::iter::once(kind.to_owned())
+        .chain(ids.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Names the form, so that an error carried back without JavaScript shows beside it only
+/// (see [`failure_of`]).
+#[component]
+fn FormName(name: String) -> impl IntoView {
+    view! { <input type="hidden" name=FORM_INPUT value=name/> }
 }
 
 /// "Cancel" (a link back, when given) and the button that does it, primary button last.

@@ -1602,6 +1602,22 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "audit/event",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let event: Uuid = sqlx::query_scalar(
+                    "select id from audit_events where organization_id = $1 order by occurred_at limit 1",
+                )
+                .bind(meridian::domain::DEFAULT_ORGANIZATION_ID)
+                .fetch_one(&f.pool)
+                .await
+                .unwrap();
+                let form = [("organization_id", s(org)), ("event_id", s(event))];
+                f.sf(w, "audit/event", &form).await
+            }),
+        },
+        Case {
             name: "sso/page",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,

@@ -155,7 +155,7 @@ pub fn DeleteApplicationPage() -> impl IntoView {
             let org = org.get().unwrap_or_default();
             let a = d.application;
             view! {
-                <PageHeader title=format!("Delete application {}?", a.name) lead="This cannot be undone."/>
+                <PageHeader title=format!("Delete application {}?", a.name) lead="This cannot be undone." crumbs=vec![("Applications".to_owned(), paths::applications(org))]/>
                 <section class="panel confirm">
                     <ul class="consequences">
                         <li>"Its client credentials stop working at once: token requests with them are refused."</li>

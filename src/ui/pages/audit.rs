@@ -5,9 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::domain::{Action, AuditQuery};
+use crate::domain::{Action, AuditQuery, datetime_local};
 use crate::paths;
-use crate::server_fns::audit::{AuditData, audit_page};
+use crate::server_fns::audit::{AuditData, AuditEventData, audit_event, audit_page};
 use crate::ui::components::{
     EmptyState, PageHeader, TextField, format_utc, loaded, path_resource, use_id_param,
 };
@@ -90,7 +90,7 @@ fn AuditLog(data: AuditData, org: Uuid) -> impl IntoView {
             };
             view! {
                 <tr>
-                    <td><time datetime=e.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{format_utc(e.occurred_at)}</time></td>
+                    <td><a href=paths::audit_event(org, e.id) title="What changed"><time datetime=e.occurred_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{format_utc(e.occurred_at)}</time></a></td>
                     <td>{e.actor}</td>
                     <td><code>{e.action}</code></td>
                     <td>{object}</td>
@@ -142,8 +142,8 @@ fn AuditLog(data: AuditData, org: Uuid) -> impl IntoView {
                 <TextField name="action" id="audit-action".into() label="Action" value=query.action.clone() help="e.g. region.create, or region for all region actions." list="audit-actions" error/>
                 <ActionChoices/>
                 <TextField name="object" id="audit-object".into() label="Object" value=query.object.clone() help="Part of its name, its type, or its id." error/>
-                <TextField name="from" id="audit-from".into() label="From" value=query.from.clone() help="2026-11-23 or 2026-11-23T14:30 (UTC)." error/>
-                <TextField name="to" id="audit-to".into() label="To" value=query.to.clone() help="Up to, not including." error/>
+                <TextField name="from" id="audit-from".into() label="From (UTC)" kind="datetime-local" value=datetime_local(&query.from) help="Events at or after this time." error/>
+                <TextField name="to" id="audit-to".into() label="To (UTC)" kind="datetime-local" value=datetime_local(&query.to) help="Events before this time." error/>
                 <div class="form-actions">
                     <a class="button" href=base.clone()>"Clear"</a>
                     <button type="submit" class="button primary">"Apply filters"</button>
@@ -185,4 +185,66 @@ fn ActionChoices() -> impl IntoView {
         )
         .collect_view();
     view! { <datalist id="audit-actions">{options}</datalist> }
+}
+
+/// One event: who did it, when, from where, to which object, and what it changed, field by
+/// field, before and after.
+#[component]
+pub fn AuditEventPage() -> impl IntoView {
+    let org = use_id_param("org");
+    let data = path_resource(
+        ["org", "event"],
+        "event",
+        || (),
+        |[org, event], ()| audit_event(org, event),
+    );
+    view! {
+        {loaded(data, move |d: AuditEventData| {
+            let org = org.get().unwrap_or_default();
+            let e = d.event;
+            let object = if e.object_name.is_empty() { e.object_type.clone() } else { format!("{} {}", e.object_type, e.object_name) };
+            let object_id = e.object_id.map(|id| view! { " " <code class="small">{id.to_string()}</code> });
+            let changes = if d.changes.is_empty() {
+                view! { <EmptyState title="No state recorded" hint="This event records that something happened (a sign-in, a token), not a change of fields."/> }.into_any()
+            } else {
+                let rows = d.changes.into_iter().map(|c| {
+                    let changed = c.changed();
+                    let cell = |v: Option<String>| match v {
+                        Some(v) => view! { <code>{v}</code> }.into_any(),
+                        None => view! { <span class="muted">"—"</span> }.into_any(),
+                    };
+                    view! {
+                        <tr class:changed=changed>
+                            <th scope="row">{c.field}{changed.then(|| view! { <span class="visually-hidden">" (changed)"</span> })}</th>
+                            <td>{cell(c.before)}</td>
+                            <td>{cell(c.after)}</td>
+                        </tr>
+                    }
+                }).collect_view();
+                view! {
+                    <table class="table changes">
+                        <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            };
+            view! {
+                <PageHeader title=format!("Event {}", e.action) lead=format!("{} on {}.", e.actor, format_utc(e.occurred_at)) crumbs=vec![("Audit log".to_owned(), paths::audit_log(org))]/>
+                <section class="panel" aria-labelledby="event-heading">
+                    <h2 id="event-heading">"What happened"</h2>
+                    <dl class="facts">
+                        <dt>"Action"</dt><dd><code>{e.action.clone()}</code></dd>
+                        <dt>"Actor"</dt><dd>{e.actor.clone()}</dd>
+                        <dt>"Object"</dt><dd>{object}{object_id}</dd>
+                        <dt>"Time"</dt><dd>{format_utc(e.occurred_at)}</dd>
+                        <dt>"Source IP"</dt><dd>{e.source_ip.clone().unwrap_or_else(|| "—".into())}</dd>
+                    </dl>
+                </section>
+                <section class="panel" aria-labelledby="changes-heading">
+                    <h2 id="changes-heading">"Before → after"</h2>
+                    {changes}
+                </section>
+            }.into_any()
+        })}
+    }
 }

@@ -10,16 +10,16 @@ use crate::error::AppError;
 use crate::fragments::{ConnectionStatus, LiveFragment, LiveSource};
 use crate::paths;
 use crate::server_fns::data_planes::{
-    DataPlaneData, NewCredentials, data_plane_page, reveal_credentials,
+    DataPlaneData, HealthHistory, NewCredentials, data_plane_page, reveal_credentials,
 };
 use crate::server_fns::regions::{RegionData, region_page};
 use crate::ui::components::{
-    CredentialsGone, CredentialsOnce, EmptyState, Notice, PageHeader, RelativeTime, Snippet,
-    loaded, path_resource, use_id_param,
+    CredentialsGone, CredentialsOnce, EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime,
+    Snippet, WorkspaceLinks, loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
-    DeleteDataPlaneForm, RevokeSecretForm, RotateSecretForm, SetDataPlaneEnabledForm,
-    SetDrainingForm,
+    DeleteDataPlaneForm, RenameDataPlaneForm, RevokeSecretForm, RotateSecretForm,
+    SetDataPlaneEnabledForm, SetDrainingForm,
 };
 use crate::ui::live::Live;
 
@@ -251,7 +251,7 @@ pub fn DeleteDataPlanePage() -> impl IntoView {
         {loaded(data, move |(region, plane, last): (Region, DataPlane, LastPlane)| {
             let org = region.organization_id;
             view! {
-                <PageHeader title=format!("Delete data plane {}?", plane.name) lead="This cannot be undone."/>
+                <PageHeader title=format!("Delete data plane {}?", plane.name) lead="This cannot be undone." crumbs=vec![("Regions".to_owned(), paths::regions(org)), (region.name.clone(), paths::region(org, region.id)), (plane.name.clone(), paths::data_plane(org, region.id, plane.id))]/>
                 <section class="panel confirm">
                     <LastPlaneWarning last plane=plane.name.clone() region=region.name.clone()/>
                     <ul class="consequences">
@@ -286,8 +286,8 @@ pub fn DataPlanePage() -> impl IntoView {
                 <RotateSecretForm organization_id=org data_plane_id=plane.id/>
             });
             view! {
-                <PageHeader title=format!("Data plane {}", plane.name) lead=format!("In region {}.", region.name)>
-                    <a href=paths::region(org, region.id) class="button-link">"← Region " {region.name.clone()}</a>
+                <PageHeader title=format!("Data plane {}", plane.name) lead=format!("In region {}.", region.name) crumbs=vec![("Regions".to_owned(), paths::regions(org)), (region.name.clone(), paths::region(org, region.id))]>
+                    <EnabledBadge enabled=plane.enabled/>
                 </PageHeader>
                 <Notice notice=d.meta.notice/>
                 <section class="panel" aria-labelledby="health-heading">
@@ -309,13 +309,114 @@ pub fn DataPlanePage() -> impl IntoView {
                     <h2 id="work-heading">"Work"</h2>
                     {work_section(org, &plane, manage)}
                 </section>
+                <section class="panel" aria-labelledby="history-heading">
+                    <h2 id="history-heading">"Last 24 hours"</h2>
+                    <HistoryStrip history=d.history.clone()/>
+                </section>
+                <section class="panel" aria-labelledby="served-heading">
+                    <h2 id="served-heading">"Workspaces it serves"</h2>
+                    {if d.workspace_count == 0 {
+                        view! { <EmptyState title="No workspace lives in this region" hint="Create a workspace in this region, or move one here, and this data plane runs its work."/> }.into_any()
+                    } else {
+                        view! {
+                            <p class="help">{format!("Every data plane of {} runs the work of the region's workspaces.", region.name)}</p>
+                            <WorkspaceLinks org workspaces=d.workspaces.clone() total=d.workspace_count/>
+                        }.into_any()
+                    }}
+                </section>
                 <section class="panel" aria-labelledby="secrets-heading">
                     <h2 id="secrets-heading">"Secrets"</h2>
                     {secrets}
                     {rotate}
                 </section>
+                {manage.then(|| {
+                    let page = paths::data_plane(org, region.id, plane.id);
+                    let toggle = if plane.enabled { "Disable data plane…" } else { "Enable data plane…" };
+                    view! {
+                        <section class="panel" aria-labelledby="plane-settings-heading">
+                            <h2 id="plane-settings-heading">"Settings"</h2>
+                            <RenameDataPlaneForm organization_id=org data_plane_id=plane.id revision=plane.revision name=plane.name.clone()/>
+                        </section>
+                        <section class="panel danger-zone" aria-labelledby="plane-danger-heading">
+                            <h2 id="plane-danger-heading">"Danger zone"</h2>
+                            <p class="help">"A disabled data plane takes no work; a deleted one's credentials stop working."</p>
+                            <div class="button-row">
+                                <a class="button" href=format!("{page}/disable")>{toggle}</a>
+                                <a class="button danger" href=format!("{page}/delete")>"Delete data plane…"</a>
+                            </div>
+                        </section>
+                    }
+                })}
             }
         })}
+    }
+}
+
+/// A day of heartbeats as a strip of slots (reported, silent, or before the data plane
+/// existed), with the same in words: how many slots it reported in, and its latest silences.
+#[component]
+fn HistoryStrip(history: HealthHistory) -> impl IntoView {
+    let slot = time::Duration::minutes(history.slot_minutes);
+    let span = |i: usize, n: usize| {
+        let start = history.since + slot * i as i32;
+        let end = start + slot * n as i32;
+        let hm = |t: time::OffsetDateTime| format!("{:02}:{:02}", t.hour(), t.minute());
+        (start, format!("{}–{} UTC", hm(start), hm(end)))
+    };
+    let (reported, existed) = history.reported();
+    // Runs of silent slots, newest first.
+    let mut silences = Vec::new();
+    let mut i = 0;
+    while i < history.beats.len() {
+        if history.beats[i] == Some(0) {
+            let start = i;
+            while i < history.beats.len() && history.beats[i] == Some(0) {
+                i += 1;
+            }
+            silences.push((start, i - start));
+        } else {
+            i += 1;
+        }
+    }
+    silences.reverse();
+    let summary = if existed == 0 {
+        "Created moments ago: nothing to show yet.".to_owned()
+    } else {
+        format!(
+            "Reported in during {reported} of the {existed} quarter-hours it existed in the last {} hours.",
+            HealthHistory::WINDOW_HOURS
+        )
+    };
+    let slots = history
+        .beats
+        .iter()
+        .enumerate()
+        .map(|(i, beats)| {
+            let (_, when) = span(i, 1);
+            let (class, title) = match beats {
+                None => ("slot none", format!("{when}: did not exist yet")),
+                Some(0) => ("slot down", format!("{when}: no heartbeat")),
+                Some(n) => ("slot up", format!("{when}: {n} heartbeat(s)")),
+            };
+            view! { <span class=class title=title></span> }
+        })
+        .collect_view();
+    let silent = (!silences.is_empty()).then(|| {
+        let items = silences
+            .iter()
+            .take(5)
+            .map(|(start, n)| {
+                let (at, when) = span(*start, *n);
+                view! { <li><time datetime=at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()>{when}</time></li> }
+            })
+            .collect_view();
+        view! { <p class="help">"Latest silences:"</p><ul class="silences">{items}</ul> }
+    });
+    view! {
+        <p id="history-summary">{summary.clone()}</p>
+        <div class="history-strip" role="img" aria-label=summary>{slots}</div>
+        <div class="history-axis small muted" aria-hidden="true"><span>"24 h ago"</span><span>"now"</span></div>
+        {silent}
     }
 }
 

@@ -117,9 +117,7 @@ fn Jobs(data: JobsData) -> impl IntoView {
         }
     });
     view! {
-        <PageHeader title=format!("Jobs of {}", w.name) lead=format!("They run on the data planes of region {}; their code, secrets, output and logs stay there.", w.region_name)>
-            <a href=paths::workspace(org, w.id) class="button-link">{format!("← Workspace {}", w.name)}</a>
-        </PageHeader>
+        <PageHeader title=format!("Jobs of {}", w.name) lead=format!("They run on the data planes of region {}; their code, secrets, output and logs stay there.", w.region_name) crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id))]/>
         <Notice notice=data.meta.notice/>
         <section class="panel" aria-labelledby="jobs-heading">
             <h2 id="jobs-heading">"Jobs"</h2>
@@ -185,9 +183,7 @@ fn JobDetail(data: JobData) -> impl IntoView {
         .can_manage
         .then(|| view! { <RunJobForm organization_id=org workspace_id=w.id job_id=job.id/> });
     view! {
-        <PageHeader title=format!("Job {}", job.name) lead=format!("In workspace {}, region {}.", w.name, w.region_name)>
-            <a href=paths::jobs(org, w.id) class="button-link">"← All jobs"</a>
-        </PageHeader>
+        <PageHeader title=format!("Job {}", job.name) lead=format!("In workspace {}, region {}.", w.name, w.region_name) crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id)), ("Jobs".to_owned(), paths::jobs(org, w.id))]/>
         <Notice notice=data.meta.notice/>
         <section class="panel">
             <dl class="facts">
@@ -215,7 +211,7 @@ pub fn DeleteJobPage() -> impl IntoView {
             let org = w.organization_id;
             let job = d.job;
             view! {
-                <PageHeader title=format!("Delete job {}?", job.name) lead="This cannot be undone."/>
+                <PageHeader title=format!("Delete job {}?", job.name) lead="This cannot be undone." crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id)), ("Jobs".to_owned(), paths::jobs(org, w.id)), (job.name.clone(), paths::job(org, w.id, job.id))]/>
                 <section class="panel confirm">
                     <ul class="consequences">
                         <li>"The job and the records of its runs are deleted from the control plane."</li>
@@ -263,11 +259,8 @@ fn RunDetail(data: RunData) -> impl IntoView {
         }
         .into_any(),
     };
-    let back = format!("← Job {}", run.job_name);
     view! {
-        <PageHeader title=format!("Run of {}", run.job_name) lead=format!("Run {} in region {}.", run.id, w.region_name)>
-            <a href=paths::job(org, w.id, run.job_id) class="button-link">{back}</a>
-        </PageHeader>
+        <PageHeader title=format!("Run of {}", run.job_name) lead=format!("Run {} in region {}.", run.id, w.region_name) crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id)), ("Jobs".to_owned(), paths::jobs(org, w.id)), (run.job_name.clone(), paths::job(org, w.id, run.job_id))]/>
         <Notice notice=data.meta.notice/>
         <section class="panel">
             <Live source=LiveSource::Runs { organization_id: org, workspace_id: w.id, job_id: None, run_id: Some(run.id) } fragment=LiveFragment::facts(RunFacts::of(&run, data.meta.now)) id="run-live".into()/>

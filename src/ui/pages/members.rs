@@ -3,6 +3,7 @@
 //! everywhere and remove them. Operators also issue sign-up links (shown once).
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::domain::OrgRole;
@@ -11,8 +12,8 @@ use crate::server_fns::members::{
     InvitationView, MembersData, NewSignUpLink, members_page, reveal_sign_up_link,
 };
 use crate::ui::components::{
-    CredentialsGone, Notice, PageHeader, RelativeTime, RoleBadge, loaded, path_resource,
-    use_id_param,
+    CredentialsGone, EmptyState, ListSearch, Notice, PageHeader, Pager, RelativeTime, RoleBadge,
+    loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
     InviteMemberForm, IssueSignUpLinkForm, RemoveMemberForm, RevokeInvitationForm,
@@ -22,12 +23,19 @@ use crate::ui::forms::{
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let org = use_id_param("org");
-    let data = path_resource(
-        ["org"],
-        "organization",
-        || (),
-        |[org], ()| members_page(org),
-    );
+    let query = use_query_map();
+    let key = move || {
+        let q = query.read();
+        (
+            q.get("search").unwrap_or_default(),
+            q.get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(0),
+        )
+    };
+    let data = path_resource(["org"], "organization", key, |[org], (search, page)| {
+        members_page(org, search, page, None)
+    });
     view! {
         <PageHeader title="Members" lead="People of this organization. Admins manage regions, data planes, workspaces and members; members may look."/>
         {loaded(data, move |d: MembersData| view! { <Members data=d org=org.get().unwrap_or_default()/> })}
@@ -38,6 +46,12 @@ pub fn MembersPage() -> impl IntoView {
 fn Members(data: MembersData, org: Uuid) -> impl IntoView {
     let now = data.meta.now;
     let manage = data.meta.can_manage;
+    let filtered = !data.search.trim().is_empty();
+    let base = paths::members(org);
+    let query = vec![("search", data.search.clone())];
+    let shown = data.members.len();
+    let no_rows = shown == 0;
+    let empty = no_rows.then(|| view! { <EmptyState title="No member matches" hint="Try another part of the email or name, or clear the search."/> });
     let rows = data
         .members
         .iter()
@@ -52,8 +66,14 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
                     OrgRole::Admin => ("member", "Make member"),
                     OrgRole::Member => ("admin", "Make admin"),
                 };
+                // Demoting yourself is confirmed on a page of its own, which says what you lose.
+                let change = if m.user_id == data.me && m.role == OrgRole::Admin {
+                    view! { <a href=paths::member_demote(org, m.user_id) class="button small">"Make member…"</a> }.into_any()
+                } else {
+                    view! { <SetMemberRoleForm organization_id=org user_id=m.user_id role=role.into() label=label.into()/> }.into_any()
+                };
                 view! {
-                    <SetMemberRoleForm organization_id=org user_id=m.user_id role=role.into() label=label.into()/>
+                    {change}
                     <SignOutMemberForm organization_id=org user_id=m.user_id/>
                     <a href=paths::member_remove(org, m.user_id) class="danger-link">"Remove"</a>
                 }
@@ -89,7 +109,9 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
         {invitations}
         <section class="panel" aria-labelledby="members-heading">
             <h2 id="members-heading">"Members"</h2>
-            <table class="table">
+            <ListSearch action=base.clone() label="Search members by email or name" value=data.search.clone() filtered/>
+            {empty}
+            <table class="table" hidden=no_rows>
                 <thead>
                     <tr>
                         <th scope="col">"Email"</th>
@@ -101,6 +123,7 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            <Pager base query paging=data.paging rows=shown noun="members"/>
         </section>
     }
 }
@@ -204,10 +227,10 @@ pub fn RemoveMemberPage() -> impl IntoView {
     let org = use_id_param("org");
     let user = use_id_param("user");
     let data = path_resource(
-        ["org"],
-        "organization",
+        ["org", "user"],
+        "member",
         || (),
-        |[org], ()| members_page(org),
+        |[org, user], ()| members_page(org, String::new(), 0, Some(user)),
     );
     view! {
         {loaded(data, move |d: MembersData| {
@@ -226,7 +249,7 @@ pub fn RemoveMemberPage() -> impl IntoView {
                 </div>
             });
             view! {
-                <PageHeader title=format!("Remove {} from the organization?", m.email) lead="They keep their account; they lose access to this organization."/>
+                <PageHeader title=format!("Remove {} from the organization?", m.email) lead="They keep their account; they lose access to this organization." crumbs=vec![("Members".to_owned(), back.clone())]/>
                 <section class="panel confirm">
                     {yourself}
                     <ul class="consequences">
@@ -235,6 +258,67 @@ pub fn RemoveMemberPage() -> impl IntoView {
                         <li>"They are signed out everywhere: their sessions end and their API tokens stop, in every organization."</li>
                     </ul>
                     <RemoveMemberForm organization_id=org user_id=m.user_id cancel=back/>
+                </section>
+            }.into_any()
+        })}
+    }
+}
+
+/// The confirmation before an admin makes themselves a member: what they lose, and that it is
+/// refused while they are the only admin.
+#[component]
+pub fn DemoteYourselfPage() -> impl IntoView {
+    let org = use_id_param("org");
+    let data = path_resource(
+        ["org", "user"],
+        "member",
+        || (),
+        |[org, user], ()| members_page(org, String::new(), 0, Some(user)),
+    );
+    view! {
+        {loaded(data, move |d: MembersData| {
+            let org = org.get().unwrap_or_default();
+            let back = paths::members(org);
+            let me = d.members.iter().find(|m| m.user_id == d.me && m.role == OrgRole::Admin);
+            let Some(me) = me.cloned() else {
+                return view! {
+                    <PageHeader title="Nothing to change" lead="You are not an admin of this organization."/>
+                    <p><a class="button" href=back>"Back to members"</a></p>
+                }.into_any();
+            };
+            let admins = d.admins;
+            let action = if admins <= 1 {
+                view! {
+                    <div class="warning" role="note" id="only-admin">
+                        <strong>"You are the only admin."</strong>
+                        " An organization always keeps one: make someone else an admin first."
+                    </div>
+                    <div class="form-actions">
+                        <a class="button" href=back.clone()>"Cancel"</a>
+                        <button type="button" class="button danger" disabled=true aria-describedby="only-admin">"Make me a member"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="form-actions">
+                        <a class="button" href=back.clone()>"Cancel"</a>
+                        <SetMemberRoleForm organization_id=org user_id=me.user_id role="member".into() label="Make me a member".into()/>
+                    </div>
+                }.into_any()
+            };
+            view! {
+                <PageHeader title="Make yourself a member?" lead="You stay in the organization, with a member's rights." crumbs=vec![("Members".to_owned(), back.clone())]/>
+                <section class="panel confirm">
+                    <div class="warning" role="note">
+                        <strong>"This is you."</strong>
+                        " You lose admin rights at once; only another admin can give them back."
+                    </div>
+                    <ul class="consequences">
+                        <li>"You can no longer change regions, data planes, workspaces, members, single sign-on or applications."</li>
+                        <li>"You can no longer see the audit log."</li>
+                        <li>"Workspaces where you hold a workspace role keep it."</li>
+                    </ul>
+                    {action}
                 </section>
             }.into_any()
         })}

@@ -2,6 +2,7 @@
 //! confirmations for disabling and deleting a region.
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -10,7 +11,8 @@ use crate::paths;
 use crate::read::regions::RegionOverview;
 use crate::server_fns::regions::{RegionData, RegionsData, region_page, regions_page};
 use crate::ui::components::{
-    EmptyState, EnabledBadge, Notice, PageHeader, RelativeTime, loaded, path_resource, use_id_param,
+    EmptyState, EnabledBadge, ListSearch, Notice, PageHeader, Pager, RelativeTime, WorkspaceLinks,
+    loaded, path_resource, use_id_param,
 };
 use crate::ui::forms::{
     CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RenameRegionForm, SetRegionEnabledForm,
@@ -30,12 +32,19 @@ fn region_resource() -> Resource<Result<RegionData, AppError>> {
 #[component]
 pub fn RegionsPage() -> impl IntoView {
     let org = use_id_param("org");
-    let data = path_resource(
-        ["org"],
-        "organization",
-        || (),
-        |[org], ()| regions_page(org),
-    );
+    let query = use_query_map();
+    let key = move || {
+        let q = query.read();
+        (
+            q.get("search").unwrap_or_default(),
+            q.get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(0),
+        )
+    };
+    let data = path_resource(["org"], "organization", key, |[org], (search, page)| {
+        regions_page(org, search, page)
+    });
     view! {
         <PageHeader title="Regions" lead="Where your data may be processed. Each workspace runs on the data planes of its region."/>
         {loaded(data, move |d: RegionsData| view! { <Regions data=d org=org.get().unwrap_or_default()/> })}
@@ -45,7 +54,13 @@ pub fn RegionsPage() -> impl IntoView {
 #[component]
 fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
     let now = data.meta.now;
-    let list = if data.regions.is_empty() {
+    let filtered = !data.search.trim().is_empty();
+    let base = paths::regions(org);
+    let query = vec![("search", data.search.clone())];
+    let shown = data.regions.len();
+    let list = if data.regions.is_empty() && filtered {
+        view! { <EmptyState title="No region matches" hint="Try another part of the name, or clear the search."/> }.into_any()
+    } else if data.regions.is_empty() {
         view! { <EmptyState title="No regions yet" hint="Create a region, then add a data plane to it."/> }.into_any()
     } else {
         data.regions
@@ -74,7 +89,9 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
     view! {
         <Notice notice=data.meta.notice/>
         {form}
+        <ListSearch action=base.clone() label="Search regions by name" value=data.search.clone() filtered/>
         <div class="region-list">{list}</div>
+        <Pager base query paging=data.paging rows=shown noun="regions"/>
     }
 }
 
@@ -165,9 +182,8 @@ fn Region(data: RegionData) -> impl IntoView {
         }
     });
     view! {
-        <PageHeader title lead=format!("{workspace_count} {noun} this region.")>
+        <PageHeader title lead=format!("{workspace_count} {noun} this region.") crumbs=vec![("Regions".to_owned(), paths::regions(org))]>
             <EnabledBadge enabled=region.enabled/>
-            <a href=paths::regions(org) class="button-link">"← All regions"</a>
         </PageHeader>
         <Notice notice=data.meta.notice/>
         <section class="panel" aria-labelledby="planes-heading">
@@ -199,7 +215,7 @@ pub fn DisableRegionPage() -> impl IntoView {
                 }
             });
             view! {
-                <PageHeader title=format!("Disable region {}?", region.name) lead="Disabling stops new residency in this region."/>
+                <PageHeader title=format!("Disable region {}?", region.name) lead="Disabling stops new residency in this region." crumbs=vec![("Regions".to_owned(), paths::regions(org)), (region.name.clone(), paths::region(org, region.id))]/>
                 <section class="panel confirm">
                     {in_use}
                     <ul class="consequences">
@@ -222,20 +238,37 @@ pub fn DeleteRegionPage() -> impl IntoView {
         {loaded(data, move |d: RegionData| {
             let RegionOverview { region, data_planes, workspace_count } = d.overview;
             let org = region.organization_id;
-            let blocked = (workspace_count > 0).then(|| view! {
-                <div class="warning" role="note">
-                    {format!("{workspace_count} workspace(s) are assigned to this region. Deleting will be refused until you move them to another region.")}
-                </div>
+            let cancel = paths::region(org, region.id);
+            let blocked = (workspace_count > 0).then(|| {
+                let noun = if workspace_count == 1 { "workspace lives" } else { "workspaces live" };
+                view! {
+                    <div class="warning" role="note" id="delete-blocked">
+                        <strong>{format!("{workspace_count} {noun} in this region.")}</strong>
+                        " A region is deleted only once no workspace lives in it: move these to another region first."
+                    </div>
+                    <WorkspaceLinks org workspaces=d.workspaces.clone() total=workspace_count moving=true/>
+                }
             });
+            // Refused for sure while workspaces live in it: the button says so by being off.
+            let form = if workspace_count > 0 {
+                view! {
+                    <div class="form-actions">
+                        <a class="button" href=cancel>"Cancel"</a>
+                        <button type="button" class="button danger" disabled=true aria-describedby="delete-blocked">"Delete region"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! { <DeleteRegionForm organization_id=org region_id=region.id cancel/> }.into_any()
+            };
             view! {
-                <PageHeader title=format!("Delete region {}?", region.name) lead="This cannot be undone."/>
+                <PageHeader title=format!("Delete region {}?", region.name) lead="This cannot be undone." crumbs=vec![("Regions".to_owned(), paths::regions(org)), (region.name.clone(), paths::region(org, region.id))]/>
                 <section class="panel confirm">
                     {blocked}
                     <ul class="consequences">
                         <li>"The region " <strong>{region.name.clone()}</strong> " is deleted."</li>
                         <li>{format!("Its {} data plane(s) are deleted and their credentials stop working.", data_planes.len())}</li>
                     </ul>
-                    <DeleteRegionForm organization_id=org region_id=region.id cancel=paths::region(org, region.id)/>
+                    {form}
                 </section>
             }
         })}

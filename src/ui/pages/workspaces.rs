@@ -16,7 +16,8 @@ use crate::server_fns::workspaces::{
     workspaces_page,
 };
 use crate::ui::components::{
-    EmptyState, Notice, PageHeader, RegionAlert, RelativeTime, loaded, path_resource, use_id_param,
+    EmptyState, ListSearch, Notice, PageHeader, Pager, RegionAlert, RelativeTime, loaded,
+    path_resource, use_id_param,
 };
 use crate::ui::forms::{
     CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm, MoveWorkspaceForm,
@@ -63,18 +64,44 @@ fn region_choices(
         .collect()
 }
 
-/// The "Move to region" picker, a plain GET form leading to the confirmation page.
+/// Why no region can take a workspace from `current`: none other exists, or all others are
+/// disabled.
+fn no_target_reason(regions: &[RegionOverview], current: Uuid) -> String {
+    let others: Vec<&str> = regions
+        .iter()
+        .filter(|r| r.region.id != current)
+        .map(|r| r.region.name.as_str())
+        .collect();
+    match others.as_slice() {
+        [] => "No other region to move it to: this organization has only this one. Create another region first.".to_owned(),
+        [one] => format!("No region to move it to: the only other region, {one}, is disabled. Enable it first."),
+        many => format!("No region to move it to: every other region ({}) is disabled. Enable one first.", many.join(", ")),
+    }
+}
+
+/// The "Move to region" picker, a plain GET form leading to the confirmation page; without
+/// choices, why there are none and where to fix that.
 #[component]
 fn MoveTargetPicker(
+    org: Uuid,
     action: String,
     choices: Vec<RegionChoice>,
     cancel: Option<String>,
+    /// What to say when there is no choice.
+    empty: String,
 ) -> impl IntoView {
+    let cancel = cancel.map(|href| view! { <a class="button" href=href>"Cancel"</a> });
+    if choices.is_empty() {
+        return view! {
+            <p id="no-move-target">{empty}" "<a href=paths::regions(org)>"Go to Regions"</a></p>
+            {cancel.map(|c| view! { <div class="form-actions">{c}</div> })}
+        }
+        .into_any();
+    }
     let options = choices
         .into_iter()
         .map(|c| view! { <option value=c.id.to_string()>{c.label}</option> })
         .collect_view();
-    let cancel = cancel.map(|href| view! { <a class="button" href=href>"Cancel"</a> });
     view! {
         <form method="get" action=action class="inline-form">
             <div class="field">
@@ -87,6 +114,7 @@ fn MoveTargetPicker(
             </div>
         </form>
     }
+    .into_any()
 }
 
 /// The data of the workspace named by the path; with `regional`, also a scoped token for the
@@ -103,11 +131,22 @@ fn workspace_resource(regional: bool) -> Resource<Result<WorkspaceData, AppError
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
     let org = use_id_param("org");
+    let query = use_query_map();
+    let key = move || {
+        let q = query.read();
+        (
+            q.get("search").unwrap_or_default(),
+            q.get("region").and_then(|r| Uuid::parse_str(&r).ok()),
+            q.get("page")
+                .and_then(|p| p.parse::<i64>().ok())
+                .unwrap_or(0),
+        )
+    };
     let data = path_resource(
         ["org"],
         "organization",
-        || (),
-        |[org], ()| workspaces_page(org),
+        key,
+        |[org], (search, region, page)| workspaces_page(org, search, region, page),
     );
     view! {
         <PageHeader title="Workspaces" lead="Each workspace lives in exactly one region; its data is processed only there."/>
@@ -133,7 +172,38 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
         .iter()
         .map(|r| (r.region.id, r.healthy_planes(now, &data.meta.thresholds)))
         .collect();
-    let table = if data.workspaces.is_empty() {
+    let filtered = !data.search.trim().is_empty() || data.region.is_some();
+    let base = paths::workspaces(org);
+    let query = vec![
+        ("search", data.search.clone()),
+        (
+            "region",
+            data.region.map(|r| r.to_string()).unwrap_or_default(),
+        ),
+    ];
+    let region_options = data
+        .regions
+        .iter()
+        .map(|r| {
+            let selected = Some(r.region.id) == data.region;
+            view! { <option value=r.region.id.to_string() selected=selected>{r.region.name.clone()}</option> }
+        })
+        .collect_view();
+    let search = view! {
+        <ListSearch action=base.clone() label="Search workspaces by name" value=data.search.clone() filtered>
+            <div class="field">
+                <label for="region-filter">"Region"</label>
+                <select id="region-filter" name="region">
+                    <option value="">"All regions"</option>
+                    {region_options}
+                </select>
+            </div>
+        </ListSearch>
+    };
+    let rows_shown = data.workspaces.len();
+    let table = if data.workspaces.is_empty() && filtered {
+        view! { <EmptyState title="No workspace matches" hint="Try another part of the name or another region, or clear the search."/> }.into_any()
+    } else if data.workspaces.is_empty() {
         view! { <EmptyState title="No workspaces yet" hint="Create a workspace and choose the region its data must stay in."/> }.into_any()
     } else {
         let rows = data
@@ -181,7 +251,11 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
     view! {
         <Notice notice=data.meta.notice/>
         {form}
-        <section class="panel">{table}</section>
+        <section class="panel" aria-label="Workspaces">
+            {search}
+            {table}
+            <Pager base query paging=data.paging rows=rows_shown noun="workspaces"/>
+        </section>
     }
 }
 
@@ -218,13 +292,7 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
             <section class="panel" aria-labelledby="move-heading">
                 <h2 id="move-heading">"Region"</h2>
                 <p>"This workspace runs in region " <strong>{w.region_name.clone()}</strong> "."</p>
-                {if !choices.is_empty() {
-                    view! {
-                        <MoveTargetPicker action=format!("{}/move", paths::workspace(org, w.id)) choices cancel=None/>
-                    }.into_any()
-                } else {
-                    view! { <p class="muted">"There is no other enabled region to move it to."</p> }.into_any()
-                }}
+                <MoveTargetPicker org action=format!("{}/move", paths::workspace(org, w.id)) choices cancel=None empty=no_target_reason(&data.regions, w.region_id)/>
             </section>
             <section class="panel danger-zone" aria-labelledby="delete-heading">
                 <h2 id="delete-heading">"Delete"</h2>
@@ -233,9 +301,7 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
         }
     });
     view! {
-        <PageHeader title lead>
-            <a href=paths::workspaces(org) class="button-link">"← All workspaces"</a>
-        </PageHeader>
+        <PageHeader title lead crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org))]/>
         <Notice notice=data.meta.notice/>
         <section class="panel">
             <dl class="facts">
@@ -373,9 +439,9 @@ pub fn MoveWorkspacePage() -> impl IntoView {
                 let choices = region_choices(&d.regions, Some(w.region_id), &d.meta);
                 let here = format!("{}/move", paths::workspace(org, w.id));
                 return view! {
-                    <PageHeader title=format!("Move workspace {}", w.name) lead=format!("It runs in region {} now.", w.region_name)/>
+                    <PageHeader title=format!("Move workspace {}", w.name) lead=format!("It runs in region {} now.", w.region_name) crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id))]/>
                     <section class="panel">
-                        <MoveTargetPicker action=here choices cancel=Some(paths::workspace(org, w.id))/>
+                        <MoveTargetPicker org action=here choices cancel=Some(paths::workspace(org, w.id)) empty=no_target_reason(&d.regions, w.region_id)/>
                     </section>
                 }.into_any();
             };
@@ -402,7 +468,7 @@ pub fn MoveWorkspacePage() -> impl IntoView {
                 None
             };
             view! {
-                <PageHeader title=format!("Move workspace {}?", w.name) lead="This changes where the workspace's data is processed."/>
+                <PageHeader title=format!("Move workspace {}?", w.name) lead="This changes where the workspace's data is processed." crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id))]/>
                 <section class="panel confirm">
                     {no_plane}
                     <ul class="consequences">
@@ -425,7 +491,7 @@ pub fn DeleteWorkspacePage() -> impl IntoView {
             let w = d.workspace;
             let org = w.organization_id;
             view! {
-                <PageHeader title=format!("Delete workspace {}?", w.name) lead="This cannot be undone."/>
+                <PageHeader title=format!("Delete workspace {}?", w.name) lead="This cannot be undone." crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id))]/>
                 <section class="panel confirm">
                     <ul class="consequences">
                         <li>"The workspace " <strong>{w.name.clone()}</strong> " and its assignment to region " {w.region_name.clone()} " are deleted."</li>
