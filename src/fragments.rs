@@ -80,7 +80,7 @@ impl LiveFragment {
             .filter(|p| p.region_id == region_id && only.is_none_or(|id| id == p.id))
             .collect();
         LiveFragment {
-            html: data_planes_view(&planes, liveness, organization_id, manage).to_html(),
+            html: data_planes_view(&planes, liveness, organization_id, region_id, manage).to_html(),
             done: false,
         }
     }
@@ -125,11 +125,20 @@ pub fn EnabledBadge(enabled: bool) -> impl IntoView {
 
 /// What an empty list says: what it would hold, and what to do first.
 #[component]
-pub fn EmptyState(#[prop(into)] title: String, #[prop(into)] hint: String) -> impl IntoView {
+pub fn EmptyState(
+    #[prop(into)] title: String,
+    #[prop(into)] hint: String,
+    /// The next action as (label, link), for those who may take it.
+    #[prop(default = None)]
+    action: Option<(String, String)>,
+) -> impl IntoView {
+    let action =
+        action.map(|(label, href)| view! { <p><a class="button" href=href>{label}</a></p> });
     view! {
         <div class="empty-state">
             <p class="empty-title">{title}</p>
             <p>{hint}</p>
+            {action}
         </div>
     }
 }
@@ -199,10 +208,19 @@ fn data_planes_view(
     planes: &[&DataPlane],
     l: &Liveness,
     organization_id: Uuid,
+    region_id: Uuid,
     manage: bool,
 ) -> AnyView {
     if planes.is_empty() {
-        return view! { <EmptyState title="No data planes" hint="Add a data plane to this region so its workspaces have somewhere to run."/> }.into_any();
+        // The region's page has the form; a region card links to it.
+        let action = manage.then(|| {
+            let region = crate::paths::region(organization_id, region_id);
+            (
+                "Add a data plane".to_owned(),
+                format!("{region}#new-plane-name"),
+            )
+        });
+        return view! { <EmptyState title="No data planes" hint="Add a data plane to this region so its workspaces have somewhere to run." action/> }.into_any();
     }
     let summary = rollup(planes, l);
     let rows = planes

@@ -177,11 +177,13 @@ pub async fn update_data_plane(
         ),
         _ => format!("Data plane renamed to {}.", after.name),
     };
-    ctx.redirect_with_notice(
-        &crate::paths::region(organization_id, after.region_id),
-        notice,
-    )
-    .await
+    // A rename is made on the data plane's own page: back there; the rest go to the region.
+    let back = if before.enabled == after.enabled {
+        crate::paths::data_plane(organization_id, after.region_id, after.id)
+    } else {
+        crate::paths::region(organization_id, after.region_id)
+    };
+    ctx.redirect_with_notice(&back, notice).await
 }
 
 #[server(endpoint = "dataplanes/delete")]

@@ -52,9 +52,16 @@ pub async fn data_planes_fragment(
 ) -> Result<LiveFragment, AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Member).await?;
-    let liveness = read::regions::liveness(&ctx.state, organization_id)
-        .await?
-        .for_region(region_id);
+    // A region of another organization is not found (its id would otherwise come back in the
+    // answer's links).
+    let (region, liveness) = tokio::try_join!(
+        async {
+            Ok::<_, AppError>(db::regions::get(ctx.pool(), organization_id, region_id).await?)
+        },
+        read::regions::liveness(&ctx.state, organization_id),
+    )?;
+    region.ok_or_else(|| AppError::not_found("region"))?;
+    let liveness = liveness.for_region(region_id);
     // A data plane's own page has its actions elsewhere on the page.
     let manage = access.role == OrgRole::Admin && only.is_none();
     Ok(LiveFragment::data_planes(

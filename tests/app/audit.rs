@@ -251,3 +251,77 @@ async fn the_api_serves_the_trail_with_the_same_filters(pool: PgPool) {
         StatusCode::FORBIDDEN
     );
 }
+
+#[sqlx::test]
+async fn an_event_shows_what_it_changed_to_its_organizations_admins_only(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    admin
+        .call(
+            "regions/create",
+            &[("organization_id", &org()), ("name", "eu")],
+        )
+        .await;
+    let eu = app
+        .region_id(DEFAULT_ORGANIZATION_ID, "eu")
+        .await
+        .to_string();
+    let res = admin
+        .call(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &eu),
+                ("revision", "1"),
+                ("name", "eu-west"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let event: uuid::Uuid =
+        sqlx::query_scalar("select id from audit_events where action = 'region.rename'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    async fn ask(client: &Client, org: String, event: uuid::Uuid) -> (StatusCode, Value) {
+        let res = client
+            .call(
+                "audit/event",
+                &[("organization_id", &org), ("event_id", &event.to_string())],
+            )
+            .await;
+        (res.status(), res.json::<Value>().await.unwrap())
+    }
+    let (status, detail) = ask(&admin, org(), event).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["event"]["action"], "region.rename");
+    let name = detail["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["field"] == "name")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        name,
+        json!({"field": "name", "before": "eu", "after": "eu-west"})
+    );
+    // Members may not read the trail; another organization's admin does not find the event.
+    let member = app.user_in(DEFAULT_ORGANIZATION_ID, OrgRole::Member).await;
+    assert_eq!(ask(&member, org(), event).await.0, StatusCode::FORBIDDEN);
+    let other = app.other_organization().await;
+    let theirs = app.user_in(other, OrgRole::Admin).await;
+    assert_eq!(
+        ask(&theirs, other.to_string(), event).await.0,
+        StatusCode::NOT_FOUND
+    );
+    // The page, without JavaScript.
+    let html = admin
+        .get(&format!("/orgs/{}/settings/audit-log/{event}", org()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Before → after"), "{html}");
+    assert!(html.contains("<code>eu-west</code>"), "{html}");
+}

@@ -1255,8 +1255,8 @@ fn server_functions() -> Vec<Case> {
         Case {
             name: "regions/data-planes",
             expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
-            // Their own organization's data planes, narrowed to a region it does not have: none.
-            own_org: Some(OK),
+            // A region their own organization does not have: not found.
+            own_org: Some(E404),
             call: call!(|f, w, org| {
                 let form = [("organization_id", s(org)), ("region_id", s(f.region))];
                 f.sf(w, "regions/data-planes", &form).await

@@ -333,3 +333,74 @@ async fn data_planes_of_other_organizations_are_out_of_reach(pool: PgPool) {
         1
     );
 }
+
+#[sqlx::test]
+async fn a_data_planes_page_shows_its_day_and_the_workspaces_it_serves(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let plane: uuid::Uuid = sqlx::query_scalar(
+        "select d.id from data_planes d join regions r on r.id = d.region_id
+         where r.organization_id = $1 and r.name = 'auto'",
+    )
+    .bind(DEFAULT_ORGANIZATION_ID)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    // It has existed for two days and reported three times three hours ago.
+    sqlx::query("update data_planes set created_at = now() - interval '2 days' where id = $1")
+        .bind(plane)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into data_plane_heartbeats (data_plane_id, at)
+         select $1, now() - interval '3 hours' - make_interval(secs => s) from generate_series(1, 3) s",
+    )
+    .bind(plane)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let detail: serde_json::Value = admin
+        .call(
+            "dataplanes/detail",
+            &[
+                ("organization_id", &org()),
+                ("data_plane_id", &plane.to_string()),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let beats = detail["history"]["beats"].as_array().unwrap();
+    assert_eq!(beats.len(), 96, "a day in quarter-hours");
+    assert!(beats.iter().all(|b| b.is_i64()), "it existed all day");
+    let reported: Vec<i64> = beats
+        .iter()
+        .filter_map(|b| b.as_i64())
+        .filter(|b| *b > 0)
+        .collect();
+    assert_eq!(reported.iter().sum::<i64>(), 3, "{beats:?}");
+    assert_eq!(detail["workspace_count"], 1);
+    assert_eq!(detail["workspaces"][0]["name"], "Default Workspace");
+    let region = app.region_id(DEFAULT_ORGANIZATION_ID, "auto").await;
+    let html = admin
+        .get(&format!(
+            "/orgs/{}/settings/regions/{region}/dataplanes/{plane}",
+            org()
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Sent heartbeats in 1 of the 96 quarter-hours"),
+        "{html}"
+    );
+    assert!(html.contains("Default Workspace"));
+    assert!(html.contains(r#"aria-label="Breadcrumb""#));
+    assert!(
+        html.contains(r#"id="data-plane-name""#),
+        "admins rename it here"
+    );
+}

@@ -235,3 +235,166 @@ async fn pages_flag_work_that_cannot_run_and_say_what_to_do_when_a_list_is_empty
     assert!(page.contains("Nobody has a role here yet"), "{page}");
     assert!(page.contains(r#"id="nobody-to-grant""#), "{page}");
 }
+
+/// The error carried in a redirect's URL, decoded (as the page reads it).
+fn carried_error(location: &str) -> serde_json::Value {
+    use base64::Engine;
+    let (_, query) = location.split_once('?').expect("a query");
+    let (_, err) = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, _)| name == "__err")
+        .expect("an error in the URL");
+    let json = base64::engine::general_purpose::URL_SAFE
+        .decode(err.as_bytes())
+        .expect("base64");
+    serde_json::from_slice(&json).unwrap()
+}
+
+#[sqlx::test]
+async fn without_javascript_an_error_shows_once_beside_the_form_it_belongs_to(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    for name in ["eu", "us"] {
+        admin
+            .call(
+                "regions/create",
+                &[("organization_id", &org()), ("name", name)],
+            )
+            .await;
+    }
+    let eu = app
+        .region_id(DEFAULT_ORGANIZATION_ID, "eu")
+        .await
+        .to_string();
+    let page = format!("/orgs/{}/settings/regions/{eu}", org());
+    // A disabled region's page has a rename form and an enable form, both of `regions/update`.
+    let res = admin
+        .call(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &eu),
+                ("revision", "1"),
+                ("enabled", "false"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = admin
+        .post_form(
+            "regions/update",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &eu),
+                ("revision", "2"),
+                ("name", "US"),
+                ("form", "rename-region"),
+            ],
+            &page,
+        )
+        .await;
+    let back = redirect_target(&res).unwrap();
+    assert_eq!(
+        carried_error(&back)["input"][1],
+        serde_json::json!(["form", "rename-region"])
+    );
+    let html = admin
+        .get(back.trim_start_matches(&admin.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        html.matches("A region with this name already exists.")
+            .count(),
+        // Once in the form's summary, once beside the name field.
+        2,
+        "{html}"
+    );
+    assert_eq!(html.matches(r#"class="form-error""#).count(), 1);
+    assert!(
+        html.contains("Enable region"),
+        "the enable form is on the page, without the error"
+    );
+    assert!(html.contains(r#"value="US""#), "what was typed comes back");
+
+    // Rows of one table: the error of one member's role form shows in that row only.
+    let members = format!("/orgs/{}/settings/members", org());
+    for _ in 0..2 {
+        app.user_in(DEFAULT_ORGANIZATION_ID, OrgRole::Member).await;
+    }
+    let someone: uuid::Uuid = sqlx::query_scalar(
+        "select user_id from organization_members where organization_id = $1 and role = 'member' limit 1",
+    )
+    .bind(DEFAULT_ORGANIZATION_ID)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let form = format!("member-role-{someone}");
+    let res = admin
+        .post_form(
+            "members/set-role",
+            &[
+                ("organization_id", &org()),
+                ("user_id", &someone.to_string()),
+                ("role", "owner"),
+                ("form", &form),
+            ],
+            &members,
+        )
+        .await;
+    let back = redirect_target(&res).unwrap();
+    let html = admin
+        .get(back.trim_start_matches(&admin.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(html.matches(r#"class="form-error""#).count(), 1, "{html}");
+}
+
+#[sqlx::test]
+async fn errors_carried_back_in_the_url_never_hold_what_was_typed_into_a_secret_field(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let res = admin
+        .post_form(
+            "sso/save",
+            &[
+                ("organization_id", &org()),
+                ("issuer", "not a url"),
+                ("client_id", "meridian"),
+                ("client_secret", "very-secret-value"),
+                ("domains", "example.com"),
+                ("default_role", "member"),
+            ],
+            &format!("/orgs/{}/settings/sso", org()),
+        )
+        .await;
+    let back = redirect_target(&res).unwrap();
+    let error = carried_error(&back);
+    assert!(
+        error["fields"].as_array().is_some_and(|f| !f.is_empty()),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("very-secret-value"), "{error}");
+    assert!(!back.contains("very-secret-value"));
+    let res = app
+        .client()
+        .post_form(
+            "session/sign-in",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "typed-password-1"),
+            ],
+            "/login",
+        )
+        .await;
+    let back = redirect_target(&res).unwrap();
+    assert!(
+        !carried_error(&back)
+            .to_string()
+            .contains("typed-password-1")
+    );
+}

@@ -445,3 +445,122 @@ async fn workspace_changes_need_an_admin_of_the_organization(pool: PgPool) {
         2
     );
 }
+
+#[sqlx::test]
+async fn lists_search_by_name_filter_by_region_and_come_in_pages(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    create_region(&admin, "eu-west").await;
+    let eu = app
+        .region_id(DEFAULT_ORGANIZATION_ID, "eu-west")
+        .await
+        .to_string();
+    let auto = app
+        .region_id(DEFAULT_ORGANIZATION_ID, "auto")
+        .await
+        .to_string();
+    // 60 workspaces in eu-west (past one page), one more with a LIKE wildcard (_) in auto.
+    for i in 0..60 {
+        let name = format!("Sales {i:02}");
+        let res = admin
+            .call(
+                "workspaces/create",
+                &[
+                    ("organization_id", &org()),
+                    ("name", &name),
+                    ("region_id", &eu),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    admin
+        .call(
+            "workspaces/create",
+            &[
+                ("organization_id", &org()),
+                ("name", "Sales_all"),
+                ("region_id", &auto),
+            ],
+        )
+        .await;
+    let page = |search: &str, region: &str, page: &str| {
+        let (search, region, page) = (search.to_owned(), region.to_owned(), page.to_owned());
+        let admin = &admin;
+        async move {
+            let mut form = vec![
+                ("organization_id", org()),
+                ("search", search),
+                ("page", page),
+            ];
+            if !region.is_empty() {
+                form.push(("region", region));
+            }
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let res = admin.call("workspaces/page", &form).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let names = |v: &serde_json::Value| -> Vec<String> {
+        v["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = page("SALES", "", "0").await;
+    assert_eq!(first["paging"]["total"], 61);
+    assert_eq!(names(&first).len(), 50);
+    assert_eq!(names(&first)[0], "Sales 00", "by name");
+    let second = page("sales", "", "1").await;
+    assert_eq!(names(&second).len(), 11);
+    assert_eq!(names(&second).last().unwrap(), "Sales_all");
+    let in_eu = page("", &eu, "0").await;
+    assert_eq!(in_eu["paging"]["total"], 60);
+    assert!(names(&in_eu).iter().all(|n| n.starts_with("Sales")));
+    // What is typed matches itself: _ and % are no wildcards.
+    assert_eq!(names(&page("s_a", "", "0").await), ["Sales_all"]);
+    assert_eq!(page("s_0", "", "0").await["paging"]["total"], 0);
+    assert_eq!(page("%", &eu, "0").await["paging"]["total"], 0);
+    // The page itself, without JavaScript: the search box keeps the search, pages link on.
+    let html = admin
+        .get(&format!(
+            "/orgs/{}/settings/workspaces?search=sales&region={eu}",
+            org()
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("1–50 of 60 workspaces"), "{html}");
+    assert!(
+        html.contains(&format!("search=sales&amp;region={eu}&amp;page=1")),
+        "{html}"
+    );
+
+    // Members and regions search the same way.
+    let members: serde_json::Value = admin
+        .call(
+            "members/page",
+            &[("organization_id", &org()), ("search", "ADMIN@")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(members["paging"]["total"], 1);
+    assert_eq!(members["admins"], 1);
+    let regions: serde_json::Value = admin
+        .call(
+            "regions/page",
+            &[("organization_id", &org()), ("search", "west")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(regions["paging"]["total"], 1);
+    assert_eq!(regions["regions"][0]["region"]["name"], "eu-west");
+}

@@ -383,7 +383,7 @@ fn HistoryStrip(history: HealthHistory) -> impl IntoView {
         "Created moments ago: nothing to show yet.".to_owned()
     } else {
         format!(
-            "Reported in during {reported} of the {existed} quarter-hours it existed in the last {} hours.",
+            "Sent heartbeats in {reported} of the {existed} quarter-hours it existed in the last {} hours.",
             HealthHistory::WINDOW_HOURS
         )
     };

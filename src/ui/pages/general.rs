@@ -63,7 +63,7 @@ fn General(data: Data) -> impl IntoView {
         .map(|u| (u.region_id, u.healthy_planes))
         .collect();
     let table = if data.workspaces.is_empty() {
-        view! { <EmptyState title="No workspaces yet" hint="Create a workspace under Workspaces and pick its region."/> }.into_any()
+        view! { <EmptyState title="No workspaces yet" hint="Create a workspace under Workspaces and pick its region." action=Some(("Go to Workspaces".to_owned(), workspaces_link.clone()))/> }.into_any()
     } else {
         let rows = data
             .workspaces

@@ -51,7 +51,7 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
     let query = vec![("search", data.search.clone())];
     let shown = data.members.len();
     let no_rows = shown == 0;
-    let empty = no_rows.then(|| view! { <EmptyState title="No member matches" hint="Try another part of the email or name, or clear the search."/> });
+    let empty = no_rows.then(|| view! { <EmptyState title="No member matches" hint="Try another part of the email or name." action=Some(("Clear the search".to_owned(), base.clone()))/> });
     let rows = data
         .members
         .iter()

@@ -59,7 +59,7 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
     let query = vec![("search", data.search.clone())];
     let shown = data.regions.len();
     let list = if data.regions.is_empty() && filtered {
-        view! { <EmptyState title="No region matches" hint="Try another part of the name, or clear the search."/> }.into_any()
+        view! { <EmptyState title="No region matches" hint="Try another part of the name." action=Some(("Clear the search".to_owned(), base.clone()))/> }.into_any()
     } else if data.regions.is_empty() {
         view! { <EmptyState title="No regions yet" hint="Create a region, then add a data plane to it."/> }.into_any()
     } else {

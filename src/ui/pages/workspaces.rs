@@ -202,7 +202,7 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
     };
     let rows_shown = data.workspaces.len();
     let table = if data.workspaces.is_empty() && filtered {
-        view! { <EmptyState title="No workspace matches" hint="Try another part of the name or another region, or clear the search."/> }.into_any()
+        view! { <EmptyState title="No workspace matches" hint="Try another part of the name or another region." action=Some(("Clear the search".to_owned(), base.clone()))/> }.into_any()
     } else if data.workspaces.is_empty() {
         view! { <EmptyState title="No workspaces yet" hint="Create a workspace and choose the region its data must stay in."/> }.into_any()
     } else {
