@@ -102,7 +102,7 @@ test('a job is created, run in its region, and its log read from the data plane'
     await expect(page.locator('main')).not.toContainText('hello from the region');
 
     // The job's page lists the run.
-    await page.getByRole('link', { name: `← Job ${job}`, exact: true }).click();
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: job, exact: true }).click();
     await expect(page.locator('#runs')).toContainText('Succeeded');
     await expect(page.locator('#runs')).toContainText('dp-1');
   } finally {

@@ -537,7 +537,7 @@ pub fn Pager(
     query: Vec<(&'static str, String)>,
     paging: crate::server_fns::Paging,
     rows: usize,
-    /// What the rows are, plural: "workspaces".
+    /// What a row is, e.g. "workspace" (regular plural).
     noun: &'static str,
 ) -> impl IntoView {
     let link = move |page: i64| {
@@ -547,9 +547,25 @@ pub fn Pager(
         }
         crate::paths::with_query(&base, &pairs)
     };
-    let shown = paging
-        .shown(rows)
-        .map(|(first, last)| format!("{first}–{last} of {} {noun}", paging.total));
+    let plural = |n: i64| {
+        if n == 1 {
+            noun.to_owned()
+        } else {
+            format!("{noun}s")
+        }
+    };
+    // All on one page: how many; otherwise which ones of how many.
+    let shown = paging.shown(rows).map(|(first, last)| {
+        if paging.page == 0 && !paging.has_more() {
+            format!("{} {}", paging.total, plural(paging.total))
+        } else {
+            format!(
+                "{first}–{last} of {} {}",
+                paging.total,
+                plural(paging.total)
+            )
+        }
+    });
     let previous = (paging.page > 0).then(|| {
         view! { <a class="button" href=link(paging.page - 1) rel="prev">"Previous"</a> }
     });
@@ -557,7 +573,7 @@ pub fn Pager(
         .has_more()
         .then(|| view! { <a class="button" href=link(paging.page + 1) rel="next">"Next"</a> });
     view! {
-        <nav class="pager" aria-label=format!("Pages of {noun}")>
+        <nav class="pager" aria-label=format!("Pages of {noun}s")>
             <span class="muted small">{shown}</span>
             <span class="spacer"></span>
             {previous}

@@ -100,8 +100,12 @@ fn AuditLog(data: AuditData, org: Uuid) -> impl IntoView {
         })
         .collect_view();
     let empty = rows.is_empty();
-    let table = if empty {
-        view! { <EmptyState title="No events" hint="Nothing recorded matches these filters."/> }
+    let table = if error.get_untracked().is_some() {
+        // Nothing was searched: saying "no events" would claim there are none.
+        view! { <p class="muted" id="filter-unread">"Correct the highlighted filter to see events."</p> }
+            .into_any()
+    } else if empty {
+        view! { <EmptyState title="No events" hint="Nothing recorded matches these filters." action=Some(("Clear the filters".to_owned(), base.clone()))/> }
             .into_any()
     } else {
         view! {
@@ -216,8 +220,8 @@ pub fn AuditEventPage() -> impl IntoView {
                     view! {
                         <tr class:changed=changed>
                             <th scope="row">{c.field}{changed.then(|| view! { <span class="visually-hidden">" (changed)"</span> })}</th>
-                            <td>{cell(c.before)}</td>
-                            <td>{cell(c.after)}</td>
+                            <td data-label="Before">{cell(c.before)}</td>
+                            <td data-label="After">{cell(c.after)}</td>
                         </tr>
                     }
                 }).collect_view();

@@ -379,13 +379,20 @@ fn HistoryStrip(history: HealthHistory) -> impl IntoView {
         }
     }
     silences.reverse();
-    let summary = if existed == 0 {
-        "Created moments ago: nothing to show yet.".to_owned()
-    } else {
-        format!(
+    let summary = match existed {
+        0 => "Created moments ago: nothing to show yet.".to_owned(),
+        1 => format!(
+            "Created in the last quarter-hour: {}.",
+            if reported == 1 {
+                "it has sent heartbeats"
+            } else {
+                "no heartbeat yet"
+            }
+        ),
+        _ => format!(
             "Sent heartbeats in {reported} of the {existed} quarter-hours it existed in the last {} hours.",
             HealthHistory::WINDOW_HOURS
-        )
+        ),
     };
     let slots = history
         .beats

@@ -123,7 +123,7 @@ fn Members(data: MembersData, org: Uuid) -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-            <Pager base query paging=data.paging rows=shown noun="members"/>
+            <Pager base query paging=data.paging rows=shown noun="member"/>
         </section>
     }
 }

@@ -91,7 +91,7 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
         {form}
         <ListSearch action=base.clone() label="Search regions by name" value=data.search.clone() filtered/>
         <div class="region-list">{list}</div>
-        <Pager base query paging=data.paging rows=shown noun="regions"/>
+        <Pager base query paging=data.paging rows=shown noun="region"/>
     }
 }
 
@@ -245,8 +245,8 @@ pub fn DeleteRegionPage() -> impl IntoView {
                     <div class="warning" role="note" id="delete-blocked">
                         <strong>{format!("{workspace_count} {noun} in this region.")}</strong>
                         " A region is deleted only once no workspace lives in it: move these to another region first."
+                        <WorkspaceLinks org workspaces=d.workspaces.clone() total=workspace_count moving=true/>
                     </div>
-                    <WorkspaceLinks org workspaces=d.workspaces.clone() total=workspace_count moving=true/>
                 }
             });
             // Refused for sure while workspaces live in it: the button says so by being off.

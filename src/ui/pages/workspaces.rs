@@ -192,7 +192,7 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
     let search = view! {
         <ListSearch action=base.clone() label="Search workspaces by name" value=data.search.clone() filtered>
             <div class="field">
-                <label for="region-filter">"Region"</label>
+                <label for="region-filter">"In region"</label>
                 <select id="region-filter" name="region">
                     <option value="">"All regions"</option>
                     {region_options}
@@ -254,7 +254,7 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
         <section class="panel" aria-label="Workspaces">
             {search}
             {table}
-            <Pager base query paging=data.paging rows=rows_shown noun="workspaces"/>
+            <Pager base query paging=data.paging rows=rows_shown noun="workspace"/>
         </section>
     }
 }
