@@ -71,7 +71,11 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    let error = failure(action);
+    only_form(failure(action), form)
+}
+
+/// The errors of the form named `form` (not generic: one copy in the browser's code).
+fn only_form(error: Signal<Option<AppError>>, form: String) -> Signal<Option<AppError>> {
     Signal::derive(move || {
         error
             .get()
