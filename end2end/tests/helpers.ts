@@ -199,3 +199,12 @@ export function startAgent(
     stdio: 'ignore',
   });
 }
+
+/**
+ * The Regions page searched for one region: the list comes in pages, and the shared test
+ * database holds more regions than one page shows.
+ */
+export async function findRegion(page: Page, name: string): Promise<void> {
+  await visit(page, settings(`regions?search=${encodeURIComponent(name)}`));
+  await expect(page.getByRole('heading', { level: 1, name: 'Regions', exact: true })).toBeVisible();
+}

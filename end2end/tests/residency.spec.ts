@@ -11,6 +11,7 @@ import {
   UUID,
   arrive,
   chooseRegion,
+  findRegion,
   escapeRe,
   jsEnabled,
   notice,
@@ -91,7 +92,7 @@ test.describe.serial('data residency', () => {
     });
 
     await test.step('the Regions page lists it', async () => {
-      await openSettings(page, 'Regions');
+      await findRegion(page, region);
       const card = page.getByRole('region', { name: `Region ${region}`, exact: true });
       await expect(card.getByRole('link', { name: region, exact: true })).toBeVisible();
       await expect(card.getByText('Enabled', { exact: true })).toBeVisible();
@@ -243,7 +244,7 @@ test.describe.serial('data residency', () => {
 
   test('a region that still has a workspace cannot be deleted', async ({ page }) => {
     await signIn(page);
-    await openSettings(page, 'Regions');
+    await findRegion(page, target);
     await page.getByRole('link', { name: target, exact: true }).click();
     await arrive(page, new RegExp(`/settings/regions/${UUID}$`));
     await expect(page.getByText('1 workspace uses this region.')).toBeVisible();
@@ -260,7 +261,7 @@ test.describe.serial('data residency', () => {
     await expect(page.locator('.workspace-links').getByRole('link', { name: /^Move .+…$/ })).toHaveCount(1);
     await expect(notice(page)).toHaveCount(0);
 
-    await openSettings(page, 'Regions');
+    await findRegion(page, target);
     const card = page.getByRole('region', { name: `Region ${target}`, exact: true });
     await expect(card).toBeVisible();
     await expect(card.getByText('1 workspace', { exact: true })).toBeVisible();
@@ -291,7 +292,7 @@ test.describe.serial('data residency', () => {
     await expect(options.filter({ hasText: region })).toHaveCount(1);
     await expect(options.filter({ hasText: retiring })).toHaveCount(0);
 
-    await openSettings(page, 'Regions');
+    await findRegion(page, retiring);
     const card = page.getByRole('region', { name: `Region ${retiring}`, exact: true });
     await expect(card.getByText('Disabled', { exact: true })).toBeVisible();
   });
