@@ -116,6 +116,14 @@ pub fn audit_log(org: Uuid) -> String {
     format!("/orgs/{org}/settings/audit-log")
 }
 
+/// Settings > Data residency: what the control plane keeps, and what stays in the regions.
+pub fn data_residency(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/data-residency")
+}
+
+/// Where the public API is mounted.
+pub const API_BASE: &str = "/api/public/v1";
+
 pub fn audit_event(org: Uuid, event: Uuid) -> String {
     format!("{}/{event}", audit_log(org))
 }

@@ -30,7 +30,7 @@ use crate::state::AppState;
 use problem::ApiError;
 
 /// Where the API is mounted.
-pub const BASE_PATH: &str = "/api/public/v1";
+pub const BASE_PATH: &str = crate::paths::API_BASE;
 
 /// The API's routes, to be nested at [`BASE_PATH`], plus the reference page.
 pub fn router() -> Router<AppState> {
@@ -95,6 +95,10 @@ pub fn router() -> Router<AppState> {
         .route("/runs/{runId}", get(work::get_run))
         .route("/runs/{runId}/cancel", post(work::cancel))
         .route("/organizations", get(organizations::list))
+        .route(
+            "/organizations/{organizationId}/data-inventory",
+            get(organizations::data_inventory),
+        )
         .route("/audit-events", get(audit::list))
         .route("/users", get(users::list))
         .route("/users/{userId}/sign-out", post(users::sign_out))

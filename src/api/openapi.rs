@@ -35,6 +35,7 @@ use super::{
         work::create, work::list, work::get, work::update, work::delete, work::run_now,
         work::list_runs, work::get_run, work::cancel,
         organizations::list,
+        organizations::data_inventory,
         audit::list,
         users::list, users::sign_out, users::set_password,
         permissions::list, permissions::create, permissions::get, permissions::update,

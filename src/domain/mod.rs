@@ -4,6 +4,7 @@
 mod application;
 mod audit;
 mod email;
+pub mod inventory;
 mod name;
 mod network;
 mod regional_url;

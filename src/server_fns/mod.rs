@@ -13,6 +13,7 @@ pub mod general;
 pub mod invitations;
 pub mod members;
 pub mod regions;
+pub mod residency;
 pub mod session;
 pub mod sso;
 pub mod work;

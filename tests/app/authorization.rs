@@ -1618,6 +1618,19 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "organizations/data-residency",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(OK),
+            call: call!(|f, w, org| {
+                f.sf(
+                    w,
+                    "organizations/data-residency",
+                    &[("organization_id", s(org))],
+                )
+                .await
+            }),
+        },
+        Case {
             name: "sso/page",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
@@ -2181,6 +2194,16 @@ fn api_endpoints() -> Vec<Case> {
             expect: [E401, OK, OK, OK, OK, OK, OK, OK, OK],
             own_org: None,
             call: call!(|f, w, _| f.api(w, M::GET, "/organizations", None).await),
+        },
+        Case {
+            name: "GET /organizations/{id}/data-inventory",
+            // An application acts in the organization it was created in only.
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/organizations/{}/data-inventory", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
         },
         Case {
             name: "GET /audit-events?organizationId=",

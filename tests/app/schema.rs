@@ -46,3 +46,46 @@ async fn every_listed_constraint_exists(pool: PgPool) {
         }
     }
 }
+
+/// The data inventory (Settings > Data residency, and the API) lists every table and column of
+/// the control plane's database, and nothing that is not there: a column added without saying
+/// what it holds and whether it can hold personal data fails here.
+#[sqlx::test]
+async fn every_table_and_column_is_in_the_data_inventory(pool: PgPool) {
+    use meridian::domain::inventory::CONTROL_PLANE;
+    let stored: Vec<(String, String)> = sqlx::query_as(
+        "select table_name::text, column_name::text from information_schema.columns
+          where table_schema = 'public' and table_name <> '_sqlx_migrations'
+          order by 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert!(
+        stored
+            .iter()
+            .any(|(t, c)| t == "workspaces" && c == "region_id")
+    );
+    let listed: Vec<(String, String)> = CONTROL_PLANE
+        .iter()
+        .flat_map(|t| {
+            t.columns
+                .iter()
+                .map(|c| (t.name.to_owned(), c.name.to_owned()))
+        })
+        .collect();
+    let unlisted: Vec<_> = stored.iter().filter(|s| !listed.contains(s)).collect();
+    assert!(
+        unlisted.is_empty(),
+        "columns missing from domain::inventory::CONTROL_PLANE (say what each holds): {unlisted:?}"
+    );
+    let gone: Vec<_> = listed.iter().filter(|l| !stored.contains(l)).collect();
+    assert!(
+        gone.is_empty(),
+        "listed in the inventory but not stored: {gone:?}"
+    );
+    let mut unique = listed.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), listed.len(), "a column is listed twice");
+}

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod members;
 pub mod organizations;
 pub mod regions;
+pub mod residency;
 pub mod sign_in;
 pub mod sso;
 pub mod workspaces;
