@@ -312,7 +312,7 @@ async fn serve(
     } else {
         None
     };
-    let app = crate::server::router(state);
+    let (delay, grace) = (config.shutdown_delay, config.shutdown_grace);
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("listening on {}", config.listen))?;
@@ -330,12 +330,7 @@ async fn serve(
             "running the default data plane in-process (--no-local-dataplane turns it off)"
         );
     }
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    crate::server::serve(listener, state, shutdown_signal(), delay, grace).await?;
     tracing::info!("shut down");
     Ok(())
 }

@@ -41,6 +41,12 @@ pub struct Config {
     /// `MERIDIAN_RUN_LEASE_SECS`: how long a data plane holds a run without renewing it; a run
     /// whose data plane is silent that long is lost (and retried when its job allows).
     pub run_lease: time::Duration,
+    /// `MERIDIAN_SHUTDOWN_DELAY_SECS`: after SIGTERM, how long `/readyz` answers 503 while
+    /// requests are still served, so a load balancer stops sending new ones first.
+    pub shutdown_delay: std::time::Duration,
+    /// `MERIDIAN_SHUTDOWN_GRACE_SECS`: then, how long requests in flight may take to finish
+    /// before the process exits anyway.
+    pub shutdown_grace: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -59,6 +65,8 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .field("rate_limits", &self.rate_limits)
             .field("dns_server", &self.dns_server)
+            .field("shutdown_delay", &self.shutdown_delay)
+            .field("shutdown_grace", &self.shutdown_grace)
             .field(
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
@@ -90,6 +98,8 @@ impl Default for Config {
             dns_server: None,
             local_dataplane_listen: SocketAddr::from(([127, 0, 0, 1], 4100)),
             run_lease: time::Duration::seconds(30),
+            shutdown_delay: std::time::Duration::from_secs(5),
+            shutdown_grace: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -160,7 +170,23 @@ impl Config {
                 "MERIDIAN_DEGRADED_WITHIN_SECS must be at least MERIDIAN_HEALTHY_WITHIN_SECS"
             );
         }
+        // Zero is a fine delay (no load balancer to tell), unlike the durations above.
+        let wait =
+            |name: &str, default: std::time::Duration| -> anyhow::Result<std::time::Duration> {
+                match var(name) {
+                    None => Ok(default),
+                    Some(raw) => raw
+                        .trim()
+                        .parse::<u64>()
+                        .map(std::time::Duration::from_secs)
+                        .map_err(|_| {
+                            anyhow::anyhow!("{name} must be a whole number of seconds, got {raw:?}")
+                        }),
+                }
+            };
         Ok(Config {
+            shutdown_delay: wait("MERIDIAN_SHUTDOWN_DELAY_SECS", defaults.shutdown_delay)?,
+            shutdown_grace: wait("MERIDIAN_SHUTDOWN_GRACE_SECS", defaults.shutdown_grace)?,
             run_lease: seconds("MERIDIAN_RUN_LEASE_SECS", 30)?,
             health,
             database_url: var("DATABASE_URL"),

@@ -28,6 +28,9 @@ pub enum ErrorKind {
     Transport,
 }
 
+/// Seconds a caller is told to wait when the database cannot be reached.
+pub const DATABASE_RETRY_AFTER: u32 = 5;
+
 /// The hidden field naming a form among others of the same server function on one page; an
 /// error carried back without JavaScript echoes it, so only that form shows the error.
 pub const FORM_INPUT: &str = "form";
@@ -81,6 +84,16 @@ impl AppError {
         let mut e = Self::new(
             ErrorKind::Unavailable,
             "Meridian is busy right now. Please try again in a few seconds.",
+        );
+        e.retry_after = Some(retry_after);
+        e
+    }
+
+    /// The database cannot be reached; try again after `retry_after` seconds.
+    pub fn database_unavailable(retry_after: u32) -> Self {
+        let mut e = Self::new(
+            ErrorKind::Unavailable,
+            "Meridian cannot reach its database right now. Please try again in a few seconds.",
         );
         e.retry_after = Some(retry_after);
         e
@@ -252,6 +265,13 @@ mod server {
 
     impl From<tower_sessions::session::Error> for AppError {
         fn from(err: tower_sessions::session::Error) -> Self {
+            use tower_sessions::session::Error as E;
+            use tower_sessions::session_store::Error as Store;
+            // The store is the database: its backend failing is the database being away.
+            if let E::Store(Store::Backend(_)) = err {
+                tracing::warn!(error = %err, "session store unavailable");
+                return AppError::database_unavailable(super::DATABASE_RETRY_AFTER);
+            }
             tracing::error!(error = %err, "session store error");
             AppError::internal()
         }

@@ -42,7 +42,9 @@ pub fn router(state: AppState) -> Router {
     // endpoint, with the same context as the pages.
     let ui = Router::new()
         .route("/", get(root))
+        // Liveness: the process answers. Readiness: it should be sent requests.
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(ready))
         .route(crate::paths::SSO_START, get(crate::web::sso::start))
         .route(crate::paths::SSO_CALLBACK, get(crate::web::sso::callback))
         .route(
@@ -77,6 +79,87 @@ pub fn router(state: AppState) -> Router {
             auth::client::resolve(trusted_proxies.clone(), request, next)
         }))
         .with_state(state)
+}
+
+/// How long `/readyz` waits for the database before calling it unreachable.
+const READY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `/readyz`: 200 while the database answers and the process is not stopping; 503 (with
+/// `Retry-After`) otherwise, so a load balancer sends requests elsewhere.
+async fn ready(State(state): State<AppState>) -> Response {
+    use axum::http::StatusCode;
+    let unavailable = |why: &'static str| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(
+                header::RETRY_AFTER,
+                HeaderValue::from(crate::error::DATABASE_RETRY_AFTER),
+            )],
+            why,
+        )
+            .into_response()
+    };
+    if state.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+        return unavailable("stopping");
+    }
+    let ping = sqlx::query_scalar::<_, i32>("select 1").fetch_one(&state.pool);
+    match tokio::time::timeout(READY_TIMEOUT, ping).await {
+        Ok(Ok(_)) => "ready".into_response(),
+        _ => unavailable("database unreachable"),
+    }
+}
+
+/// Serves `app` until `stop` resolves (SIGTERM or Ctrl-C for the real server), then: readiness
+/// goes false and requests are still served for `delay`, so load balancers stop sending new
+/// ones; then no new connections are taken and requests in flight get up to `grace` to finish.
+/// Returns once they have, or when the grace period is over.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+    delay: std::time::Duration,
+    grace: std::time::Duration,
+) -> std::io::Result<()> {
+    let stopping = state.stopping.clone();
+    let (drained, drain) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        stop.await;
+        stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!(
+            delay_secs = delay.as_secs(),
+            grace_secs = grace.as_secs(),
+            "stopping: not ready any more; serving for the delay, then finishing requests in flight"
+        );
+        tokio::time::sleep(delay).await;
+        let _ = drained.send(());
+    });
+    let (closing, closed) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        // A dropped sender (the task ended without a stop) must not stop the server.
+        if drain.await.is_ok() {
+            let _ = closing.send(());
+        } else {
+            std::future::pending::<()>().await;
+        }
+    });
+    let server = std::future::IntoFuture::into_future(server);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        () = async {
+            if closed.await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period: stopping anyway");
+            Ok(())
+        }
+    }
 }
 
 /// `/`: the user's first organization when signed in, the sign-in page otherwise.

@@ -39,6 +39,9 @@ pub struct AppState {
     pub dns: Arc<crate::dns::Dns>,
     /// Wakes data planes waiting for work when a run is queued in their region.
     pub wakeups: Arc<crate::queue::Wakeups>,
+    /// Set once the process is asked to stop: `/readyz` then answers 503 while requests in
+    /// flight finish (see `server::serve`).
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
         let wakeups = crate::queue::Wakeups::new(pool.clone());
         Ok(AppState {
             wakeups,
+            stopping: Arc::default(),
             leptos_options: leptos_options(config.listen),
             secret_box: crate::auth::sealed::from_config(config)?.map(Arc::new),
             config: Arc::new(config.clone()),

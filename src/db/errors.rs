@@ -75,6 +75,26 @@ pub fn constraint(name: &str) -> Option<&'static Constraint> {
         .find(|c| c.name == name)
 }
 
+pub use crate::error::DATABASE_RETRY_AFTER;
+
+/// Whether the error means the database could not be reached or went away (a restart, a
+/// network cut, a full pool), not that the statement was wrong: worth trying again shortly.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            // Class 08: connection exceptions; 57P01-57P03: the server shutting down or
+            // starting up.
+            code.starts_with("08") || matches!(code.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 impl From<sqlx::Error> for AppError {
     fn from(err: sqlx::Error) -> Self {
         if let Some(db) = err.as_database_error() {
@@ -101,6 +121,10 @@ impl From<sqlx::Error> for AppError {
         }
         if let sqlx::Error::RowNotFound = err {
             return AppError::new(ErrorKind::NotFound, "Not found.");
+        }
+        if is_unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return AppError::database_unavailable(DATABASE_RETRY_AFTER);
         }
         tracing::error!(error = %err, "database error");
         AppError::internal()

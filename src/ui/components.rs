@@ -116,6 +116,9 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
         axum::http::StatusCode::from_u16(error.status()),
     ) {
         options.set_status(status);
+        if let Some(seconds) = error.retry_after {
+            options.insert_header(axum::http::header::RETRY_AFTER, seconds.into());
+        }
     }
     let title = match error.kind {
         ErrorKind::NotFound => "Not found",

@@ -15,6 +15,7 @@ mod data_planes;
 mod dns;
 mod inventory;
 mod members;
+mod operations;
 mod organizations;
 mod pages;
 mod regional;

@@ -398,3 +398,41 @@ async fn errors_carried_back_in_the_url_never_hold_what_was_typed_into_a_secret_
             .contains("typed-password-1")
     );
 }
+
+/// With the database gone, pages, server functions and the API answer 503 with `Retry-After`,
+/// never 500; `/readyz` fails while `/healthz` (liveness) still answers.
+#[sqlx::test]
+async fn without_its_database_meridian_answers_503_and_is_not_ready(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    assert_eq!(admin.get("/readyz").await.status(), StatusCode::OK);
+    let api = app.api_admin().await;
+    pool.close().await;
+
+    let ready = admin.get("/readyz").await;
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(ready.headers().contains_key("retry-after"));
+    assert_eq!(admin.get("/healthz").await.status(), StatusCode::OK);
+
+    let page = admin
+        .get(&format!("/orgs/{}/settings/regions", org()))
+        .await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Temporarily unavailable")
+    );
+
+    let call = admin
+        .call("regions/page", &[("organization_id", &org())])
+        .await;
+    assert_eq!(call.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(call.headers()["retry-after"], "5");
+
+    let (status, problem) = api.get(&format!("/regions?organizationId={}", org())).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{problem}");
+    assert_eq!(problem["status"], 503);
+}
