@@ -120,8 +120,10 @@ pub async fn serve(
     delay: std::time::Duration,
     grace: std::time::Duration,
 ) -> std::io::Result<()> {
+    // One timeline: stop, not ready; after `delay`, drain; after `grace` more, give up.
     let stopping = state.stopping.clone();
-    let (drained, drain) = tokio::sync::oneshot::channel::<()>();
+    let (drain, drained) = tokio::sync::oneshot::channel::<()>();
+    let (give_up, given_up) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         stop.await;
         stopping.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -131,31 +133,20 @@ pub async fn serve(
             "stopping: not ready any more; serving for the delay, then finishing requests in flight"
         );
         tokio::time::sleep(delay).await;
-        let _ = drained.send(());
+        let _ = drain.send(());
+        tokio::time::sleep(grace).await;
+        let _ = give_up.send(());
     });
-    let (closing, closed) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
-        // A dropped sender (the task ended without a stop) must not stop the server.
-        if drain.await.is_ok() {
-            let _ = closing.send(());
-        } else {
-            std::future::pending::<()>().await;
-        }
+        let _ = drained.await;
     });
-    let server = std::future::IntoFuture::into_future(server);
-    tokio::pin!(server);
     tokio::select! {
-        result = &mut server => result,
-        () = async {
-            if closed.await.is_err() {
-                std::future::pending::<()>().await;
-            }
-            tokio::time::sleep(grace).await;
-        } => {
+        result = server => result,
+        Ok(()) = given_up => {
             tracing::warn!(grace_secs = grace.as_secs(), "requests still in flight after the grace period: stopping anyway");
             Ok(())
         }

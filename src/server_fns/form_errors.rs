@@ -27,13 +27,20 @@ const MAX_FORM_BODY: usize = 256 * 1024;
 const SENSITIVE: [&str; 4] = ["password", "secret", "token", "key"];
 
 pub async fn tag_form_errors(request: Request, next: Next) -> Response {
-    let is_form_post = request.method() == Method::POST
-        && request.uri().path().starts_with("/api/")
-        && request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    // Only a browser without JavaScript asks for HTML back and gets the error in a URL.
+    let is_form_post = {
+        let header = |name| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+        };
+        request.method() == Method::POST
+            && request.uri().path().starts_with("/api/")
+            && header(header::ACCEPT).contains("text/html")
+            && header(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
+    };
     if !is_form_post {
         return next.run(request).await;
     }
