@@ -158,16 +158,15 @@ pub async fn members(
 }
 
 /// One page of an organization's members whose email or name contains `search` (regardless of
-/// case), by email; with how many match, and how many admins the organization has in all.
+/// case, literally), by email.
 pub async fn members_page(
-    db: &sqlx::PgPool,
+    db: impl PgExecutor<'_>,
     organization_id: Uuid,
     search: Option<&str>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Member>, i64, i64), sqlx::Error> {
-    let pattern = search.map(super::escape_like);
-    let rows = sqlx::query_as!(
+) -> Result<Vec<Member>, sqlx::Error> {
+    sqlx::query_as!(
         Member,
         r#"select u.id as user_id, u.email, u.name, m.role as "role: OrgRole", u.last_sign_in_at
            from organization_members m join users u on u.id = m.user_id
@@ -177,11 +176,21 @@ pub async fn members_page(
            order by lower(u.email)
            limit $3 offset $4"#,
         organization_id,
-        pattern.as_deref(),
+        search.map(super::escape_like),
         limit,
         offset
     )
-    .fetch_all(db);
+    .fetch_all(db)
+    .await
+}
+
+/// How many members match `search` (as [`members_page`] does), and how many admins the
+/// organization has in all.
+pub async fn member_counts(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    search: Option<&str>,
+) -> Result<(i64, i64), sqlx::Error> {
     let counts = sqlx::query!(
         r#"select count(*) filter (where $2::text is null or u.email ilike '%' || $2 || '%' escape '\'
                                    or u.name ilike '%' || $2 || '%' escape '\') as "matching!",
@@ -189,11 +198,11 @@ pub async fn members_page(
            from organization_members m join users u on u.id = m.user_id
            where m.organization_id = $1"#,
         organization_id,
-        pattern.as_deref()
+        search.map(super::escape_like)
     )
-    .fetch_one(db);
-    let (rows, counts) = tokio::try_join!(rows, counts)?;
-    Ok((rows, counts.matching, counts.admins))
+    .fetch_one(db)
+    .await?;
+    Ok((counts.matching, counts.admins))
 }
 
 /// One member of an organization; `None` when the user is not a member.

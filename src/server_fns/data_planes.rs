@@ -232,6 +232,42 @@ impl HealthHistory {
     pub const WINDOW_HOURS: i64 = 24;
     pub const SLOT_MINUTES: i64 = 15;
 
+    /// Where the window ending at `now` starts: the quarter-hour holding `now` is its last slot.
+    pub fn start(now: time::OffsetDateTime) -> time::OffsetDateTime {
+        let slot = Self::SLOT_MINUTES * 60;
+        let slots = Self::WINDOW_HOURS * 60 / Self::SLOT_MINUTES;
+        let at = now.unix_timestamp();
+        let first = at - at.rem_euclid(slot) - slot * (slots - 1);
+        time::OffsetDateTime::from_unix_timestamp(first).unwrap_or(now)
+    }
+
+    /// The window starting at `since` from heartbeat counts by slot number, for a data plane
+    /// created at `created_at` (earlier slots are `None`).
+    pub fn from_counts(
+        since: time::OffsetDateTime,
+        created_at: time::OffsetDateTime,
+        counts: &[(i64, i64)],
+    ) -> Self {
+        let slots = (Self::WINDOW_HOURS * 60 / Self::SLOT_MINUTES) as usize;
+        let slot = time::Duration::minutes(Self::SLOT_MINUTES);
+        let mut beats = vec![0; slots];
+        for (i, n) in counts {
+            if let Some(b) = usize::try_from(*i).ok().and_then(|i| beats.get_mut(i)) {
+                *b = *n;
+            }
+        }
+        let beats = beats
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (since + slot * (i as i32 + 1) > created_at).then_some(n))
+            .collect();
+        Self {
+            since,
+            slot_minutes: Self::SLOT_MINUTES,
+            beats,
+        }
+    }
+
     /// Slots with at least one heartbeat, and slots the data plane existed in.
     pub fn reported(&self) -> (usize, usize) {
         let existed = self.beats.iter().flatten().count();
@@ -267,18 +303,7 @@ pub async fn data_plane_page(
     let data_plane = db::data_planes::get(ctx.pool(), organization_id, data_plane_id)
         .await?
         .ok_or_else(|| AppError::not_found("data plane"))?;
-    let now = time::OffsetDateTime::now_utc();
-    let slots = HealthHistory::WINDOW_HOURS * 60 / HealthHistory::SLOT_MINUTES;
-    // Slots aligned to the quarter-hour, the last one holding now.
-    let slot = time::Duration::minutes(HealthHistory::SLOT_MINUTES);
-    let aligned = now
-        .replace_second(0)
-        .unwrap_or(now)
-        .replace_nanosecond(0)
-        .unwrap_or(now);
-    let aligned = aligned
-        - time::Duration::minutes(i64::from(aligned.minute()) % HealthHistory::SLOT_MINUTES);
-    let since = aligned - slot * (slots as i32 - 1);
+    let since = HealthHistory::start(time::OffsetDateTime::now_utc());
     let (region, secrets, liveness, per_slot, workspaces, workspace_count) = tokio::try_join!(
         async {
             db::regions::get(ctx.pool(), organization_id, data_plane.region_id)
@@ -295,7 +320,7 @@ pub async fn data_plane_page(
                     ctx.pool(),
                     data_plane.id,
                     since,
-                    slot.whole_seconds(),
+                    HealthHistory::SLOT_MINUTES * 60,
                 )
                 .await?,
             )
@@ -317,21 +342,7 @@ pub async fn data_plane_page(
             )
         },
     )?;
-    let history = HealthHistory {
-        since,
-        slot_minutes: HealthHistory::SLOT_MINUTES,
-        beats: (0..slots)
-            .map(|i| {
-                let end = since + slot * (i as i32 + 1);
-                (end > data_plane.created_at).then(|| {
-                    per_slot
-                        .iter()
-                        .find(|(s, _)| *s == i)
-                        .map_or(0, |(_, beats)| *beats)
-                })
-            })
-            .collect(),
-    };
+    let history = HealthHistory::from_counts(since, data_plane.created_at, &per_slot);
     let path = crate::paths::data_plane(organization_id, region.id, data_plane.id);
     Ok(DataPlaneData {
         meta: crate::server_fns::PageMeta::load(&ctx, &access, &path).await?,
@@ -409,4 +420,24 @@ pub async fn revoke_secret(
         ),
     )
     .await
+}
+
+#[cfg(test)]
+mod history_tests {
+    use super::HealthHistory;
+    use time::macros::datetime;
+
+    #[test]
+    fn a_day_in_quarter_hours_ends_with_the_one_holding_now() {
+        let since = HealthHistory::start(datetime!(2026-12-01 10:07:30 UTC));
+        assert_eq!(since, datetime!(2026-11-30 10:15 UTC));
+        let created = datetime!(2026-12-01 09:50 UTC);
+        let history = HealthHistory::from_counts(since, created, &[(94, 3), (200, 1)]);
+        assert_eq!(history.beats.len(), 96);
+        // 09:30-09:45 ended before it was created; 09:45-10:00 did not; 10:00-10:15 holds now.
+        assert_eq!(history.beats[93], None);
+        assert_eq!(history.beats[94], Some(3));
+        assert_eq!(history.beats[95], Some(0));
+        assert_eq!(history.reported(), (1, 2));
+    }
 }

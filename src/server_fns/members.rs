@@ -113,24 +113,27 @@ pub async fn members_page(
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let admin = access.role == OrgRole::Admin;
     let mut paging = super::Paging::new(page, super::PAGE_SIZE, 0);
-    let ((members, total, admins), invitations) = tokio::try_join!(
+    let wanted = super::search_text(&search);
+    let (members, (total, admins), invitations) = tokio::try_join!(
         async {
-            let (mut members, total, admins) = db::organizations::members_page(
-                ctx.pool(),
-                organization_id,
-                super::search_text(&search).as_deref(),
-                if user.is_some() { 0 } else { paging.size },
-                paging.offset(),
-            )
-            .await?;
-            if let Some(user) = user {
-                members = db::organizations::member(ctx.pool(), organization_id, user)
+            match user {
+                Some(user) => Ok(db::organizations::member(ctx.pool(), organization_id, user)
                     .await?
                     .into_iter()
-                    .collect();
+                    .collect()),
+                None => {
+                    db::organizations::members_page(
+                        ctx.pool(),
+                        organization_id,
+                        wanted.as_deref(),
+                        paging.size,
+                        paging.offset(),
+                    )
+                    .await
+                }
             }
-            Ok::<_, sqlx::Error>((members, total, admins))
         },
+        db::organizations::member_counts(ctx.pool(), organization_id, wanted.as_deref()),
         async {
             if admin {
                 db::invitations::pending_in(ctx.pool(), organization_id).await

@@ -508,6 +508,28 @@ pub fn WorkspaceLinks(
     view! { <ul class="workspace-links">{items}{more}</ul> }
 }
 
+/// What a long list's address asks for: `?search=…&page=…` as (search text, 0-based page).
+pub fn use_list_query() -> impl Fn() -> (String, i64) + Clone + Send + Sync + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        let q = query.read();
+        let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+        (q.get("search").unwrap_or_default(), page)
+    }
+}
+
+/// The buttons of a confirmation the page knows the server would refuse: "Cancel", and the
+/// action switched off, described by the note with id `reason` that says why.
+#[component]
+pub fn RefusedAction(cancel: String, label: &'static str, reason: &'static str) -> impl IntoView {
+    view! {
+        <div class="form-actions">
+            <a class="button" href=cancel>"Cancel"</a>
+            <button type="button" class="button danger" disabled=true aria-describedby=reason>{label}</button>
+        </div>
+    }
+}
+
 /// The search box of a long list: a plain GET form, so every search is a link. `extra` holds
 /// further filters (a region picker); "Clear" shows once anything is asked for.
 #[component]

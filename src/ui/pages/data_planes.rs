@@ -364,19 +364,17 @@ fn HistoryStrip(history: HealthHistory) -> impl IntoView {
         (start, format!("{}–{} UTC", hm(start), hm(end)))
     };
     let (reported, existed) = history.reported();
-    // Runs of silent slots, newest first.
+    // Runs of silent slots as (first slot, length), newest first.
     let mut silences = Vec::new();
-    let mut i = 0;
-    while i < history.beats.len() {
-        if history.beats[i] == Some(0) {
-            let start = i;
-            while i < history.beats.len() && history.beats[i] == Some(0) {
-                i += 1;
-            }
-            silences.push((start, i - start));
-        } else {
-            i += 1;
+    let mut start = 0;
+    for run in history
+        .beats
+        .chunk_by(|a, b| (*a == Some(0)) == (*b == Some(0)))
+    {
+        if run[0] == Some(0) {
+            silences.push((start, run.len()));
         }
+        start += run.len();
     }
     silences.reverse();
     let summary = match existed {

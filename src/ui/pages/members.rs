@@ -3,17 +3,17 @@
 //! everywhere and remove them. Operators also issue sign-up links (shown once).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::domain::OrgRole;
+use crate::error::AppError;
 use crate::paths;
 use crate::server_fns::members::{
     InvitationView, MembersData, NewSignUpLink, members_page, reveal_sign_up_link,
 };
 use crate::ui::components::{
-    CredentialsGone, EmptyState, ListSearch, Notice, PageHeader, Pager, RelativeTime, RoleBadge,
-    loaded, path_resource, use_id_param,
+    CredentialsGone, EmptyState, ListSearch, Notice, PageHeader, Pager, RefusedAction,
+    RelativeTime, RoleBadge, loaded, path_resource, use_id_param, use_list_query,
 };
 use crate::ui::forms::{
     InviteMemberForm, IssueSignUpLinkForm, RemoveMemberForm, RevokeInvitationForm,
@@ -23,19 +23,12 @@ use crate::ui::forms::{
 #[component]
 pub fn MembersPage() -> impl IntoView {
     let org = use_id_param("org");
-    let query = use_query_map();
-    let key = move || {
-        let q = query.read();
-        (
-            q.get("search").unwrap_or_default(),
-            q.get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .unwrap_or(0),
-        )
-    };
-    let data = path_resource(["org"], "organization", key, |[org], (search, page)| {
-        members_page(org, search, page, None)
-    });
+    let data = path_resource(
+        ["org"],
+        "organization",
+        use_list_query(),
+        |[org], (search, page)| members_page(org, search, page, None),
+    );
     view! {
         <PageHeader title="Members" lead="People of this organization. Admins manage regions, data planes, workspaces and members; members may look."/>
         {loaded(data, move |d: MembersData| view! { <Members data=d org=org.get().unwrap_or_default()/> })}
@@ -178,6 +171,16 @@ fn Invitations(
     }
 }
 
+/// The member named by the path, for the pages confirming a change to them.
+fn member_resource() -> Resource<Result<MembersData, AppError>> {
+    path_resource(
+        ["org", "user"],
+        "member",
+        || (),
+        |[org, user], ()| members_page(org, String::new(), 0, Some(user)),
+    )
+}
+
 /// A sign-up link just issued, shown once.
 #[component]
 pub fn SignUpLinkPage() -> impl IntoView {
@@ -226,12 +229,7 @@ pub fn SignUpLinkPage() -> impl IntoView {
 pub fn RemoveMemberPage() -> impl IntoView {
     let org = use_id_param("org");
     let user = use_id_param("user");
-    let data = path_resource(
-        ["org", "user"],
-        "member",
-        || (),
-        |[org, user], ()| members_page(org, String::new(), 0, Some(user)),
-    );
+    let data = member_resource();
     view! {
         {loaded(data, move |d: MembersData| {
             let org = org.get().unwrap_or_default();
@@ -269,12 +267,7 @@ pub fn RemoveMemberPage() -> impl IntoView {
 #[component]
 pub fn DemoteYourselfPage() -> impl IntoView {
     let org = use_id_param("org");
-    let data = path_resource(
-        ["org", "user"],
-        "member",
-        || (),
-        |[org, user], ()| members_page(org, String::new(), 0, Some(user)),
-    );
+    let data = member_resource();
     view! {
         {loaded(data, move |d: MembersData| {
             let org = org.get().unwrap_or_default();
@@ -286,17 +279,13 @@ pub fn DemoteYourselfPage() -> impl IntoView {
                     <p><a class="button" href=back>"Back to members"</a></p>
                 }.into_any();
             };
-            let admins = d.admins;
-            let action = if admins <= 1 {
+            let action = if d.admins <= 1 {
                 view! {
                     <div class="warning" role="note" id="only-admin">
                         <strong>"You are the only admin."</strong>
                         " An organization always keeps one: make someone else an admin first."
                     </div>
-                    <div class="form-actions">
-                        <a class="button" href=back.clone()>"Cancel"</a>
-                        <button type="button" class="button danger" disabled=true aria-describedby="only-admin">"Make me a member"</button>
-                    </div>
+                    <RefusedAction cancel=back.clone() label="Make me a member" reason="only-admin"/>
                 }.into_any()
             } else {
                 view! {

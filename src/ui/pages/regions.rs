@@ -2,7 +2,6 @@
 //! confirmations for disabling and deleting a region.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 use crate::error::AppError;
@@ -11,8 +10,8 @@ use crate::paths;
 use crate::read::regions::RegionOverview;
 use crate::server_fns::regions::{RegionData, RegionsData, region_page, regions_page};
 use crate::ui::components::{
-    EmptyState, EnabledBadge, ListSearch, Notice, PageHeader, Pager, RelativeTime, WorkspaceLinks,
-    loaded, path_resource, use_id_param,
+    EmptyState, EnabledBadge, ListSearch, Notice, PageHeader, Pager, RefusedAction, RelativeTime,
+    WorkspaceLinks, loaded, path_resource, use_id_param, use_list_query,
 };
 use crate::ui::forms::{
     CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RenameRegionForm, SetRegionEnabledForm,
@@ -32,19 +31,12 @@ fn region_resource() -> Resource<Result<RegionData, AppError>> {
 #[component]
 pub fn RegionsPage() -> impl IntoView {
     let org = use_id_param("org");
-    let query = use_query_map();
-    let key = move || {
-        let q = query.read();
-        (
-            q.get("search").unwrap_or_default(),
-            q.get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .unwrap_or(0),
-        )
-    };
-    let data = path_resource(["org"], "organization", key, |[org], (search, page)| {
-        regions_page(org, search, page)
-    });
+    let data = path_resource(
+        ["org"],
+        "organization",
+        use_list_query(),
+        |[org], (search, page)| regions_page(org, search, page),
+    );
     view! {
         <PageHeader title="Regions" lead="Where your data may be processed. Each workspace runs on the data planes of its region."/>
         {loaded(data, move |d: RegionsData| view! { <Regions data=d org=org.get().unwrap_or_default()/> })}
@@ -251,12 +243,7 @@ pub fn DeleteRegionPage() -> impl IntoView {
             });
             // Refused for sure while workspaces live in it: the button says so by being off.
             let form = if workspace_count > 0 {
-                view! {
-                    <div class="form-actions">
-                        <a class="button" href=cancel>"Cancel"</a>
-                        <button type="button" class="button danger" disabled=true aria-describedby="delete-blocked">"Delete region"</button>
-                    </div>
-                }.into_any()
+                view! { <RefusedAction cancel label="Delete region" reason="delete-blocked"/> }.into_any()
             } else {
                 view! { <DeleteRegionForm organization_id=org region_id=region.id cancel/> }.into_any()
             };

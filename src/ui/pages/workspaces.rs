@@ -17,7 +17,7 @@ use crate::server_fns::workspaces::{
 };
 use crate::ui::components::{
     EmptyState, ListSearch, Notice, PageHeader, Pager, RegionAlert, RelativeTime, loaded,
-    path_resource, use_id_param,
+    path_resource, use_id_param, use_list_query,
 };
 use crate::ui::forms::{
     CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm, MoveWorkspaceForm,
@@ -131,16 +131,15 @@ fn workspace_resource(regional: bool) -> Resource<Result<WorkspaceData, AppError
 #[component]
 pub fn WorkspacesPage() -> impl IntoView {
     let org = use_id_param("org");
+    let list = use_list_query();
     let query = use_query_map();
     let key = move || {
-        let q = query.read();
-        (
-            q.get("search").unwrap_or_default(),
-            q.get("region").and_then(|r| Uuid::parse_str(&r).ok()),
-            q.get("page")
-                .and_then(|p| p.parse::<i64>().ok())
-                .unwrap_or(0),
-        )
+        let (search, page) = list();
+        let region = query
+            .read()
+            .get("region")
+            .and_then(|r| Uuid::parse_str(&r).ok());
+        (search, region, page)
     };
     let data = path_resource(
         ["org"],
