@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("audit-log") view=audit::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("data-residency") view=residency::DataResidencyPage ssr=SsrMode::Async/>
+                    <Route path=path!("residency-policy") view=residency::ResidencyPolicyPage ssr=SsrMode::Async/>
                     <Route path=path!("audit-log/:event") view=audit::AuditEventPage ssr=SsrMode::Async/>
                     <Route path=path!("members") view=members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("sso") view=sso::SsoPage ssr=SsrMode::Async/>

@@ -121,6 +121,11 @@ pub fn data_residency(org: Uuid) -> String {
     format!("/orgs/{org}/settings/data-residency")
 }
 
+/// Settings > Residency policy: where the organization's workspaces may live.
+pub fn residency_policy(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/residency-policy")
+}
+
 /// Where the public API is mounted.
 pub const API_BASE: &str = "/api/public/v1";
 

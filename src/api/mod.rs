@@ -99,6 +99,10 @@ pub fn router() -> Router<AppState> {
             "/organizations/{organizationId}/data-inventory",
             get(organizations::data_inventory),
         )
+        .route(
+            "/organizations/{organizationId}/residency-policy",
+            get(organizations::residency_policy).put(organizations::set_residency_policy),
+        )
         .route("/audit-events", get(audit::list))
         .route("/users", get(users::list))
         .route("/users/{userId}/sign-out", post(users::sign_out))

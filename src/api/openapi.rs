@@ -36,6 +36,7 @@ use super::{
         work::list_runs, work::get_run, work::cancel,
         organizations::list,
         organizations::data_inventory,
+        organizations::residency_policy, organizations::set_residency_policy,
         audit::list,
         users::list, users::sign_out, users::set_password,
         permissions::list, permissions::create, permissions::get, permissions::update,

@@ -1,17 +1,20 @@
-//! `/organizations`: the organizations the caller belongs to, and what the control plane
-//! keeps about one of them (its data inventory).
+//! `/organizations`: the organizations the caller belongs to, what the control plane keeps
+//! about one of them (its data inventory), and its residency policy.
 
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::extract::{Caller, PathParams, path_id};
-use super::problem::ApiResult;
+use super::extract::{Caller, JsonBody, PathParams, path_id};
+use super::problem::{ApiError, ApiResult};
 use crate::db;
-use crate::domain::OrgRole;
+use crate::domain::{Classification, Jurisdiction, OrgRole, PolicyRule, ResidencyPolicy};
+use crate::error::AppError;
+use crate::read::policy::PolicyView;
 use crate::state::AppState;
+use crate::{ops, read};
 
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -134,4 +137,158 @@ pub async fn data_inventory(
             })
             .collect(),
     }))
+}
+
+/// Where workspaces carrying one classification may live.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyRuleBody {
+    /// A lower-case word such as `pii`, `phi`, `pci`.
+    pub classification: String,
+    /// Jurisdiction or country codes (`US`, `EU`, `DE`); empty restricts nothing.
+    #[serde(default)]
+    pub allowed_jurisdictions: Vec<String>,
+}
+
+/// A new residency policy. Absent or empty lists restrict nothing.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResidencyPolicyRequest {
+    /// Where every workspace may live: jurisdiction or country codes.
+    #[serde(default)]
+    pub allowed_jurisdictions: Vec<String>,
+    /// Further limits per classification, one rule per classification.
+    #[serde(default)]
+    pub rules: Vec<PolicyRuleBody>,
+}
+
+/// A workspace living where the policy does not allow it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyViolationResponse {
+    pub workspace_id: Uuid,
+    pub workspace_name: String,
+    pub region_id: Uuid,
+    pub region_name: String,
+    pub classifications: Vec<String>,
+    /// The rule broken, e.g. `phi only in US`.
+    pub rule: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResidencyPolicyResponse {
+    pub organization_id: Uuid,
+    pub allowed_jurisdictions: Vec<String>,
+    pub rules: Vec<PolicyRuleBody>,
+    /// Every workspace the policy forbids where it is now. Changing the policy moves nothing.
+    pub violations: Vec<PolicyViolationResponse>,
+}
+
+fn policy_response(organization_id: Uuid, view: PolicyView) -> ResidencyPolicyResponse {
+    let codes = |list: Vec<Jurisdiction>| list.into_iter().map(String::from).collect();
+    ResidencyPolicyResponse {
+        organization_id,
+        allowed_jurisdictions: codes(view.policy.allowed_jurisdictions),
+        rules: view
+            .policy
+            .rules
+            .into_iter()
+            .map(|r| PolicyRuleBody {
+                classification: r.classification.into(),
+                allowed_jurisdictions: codes(r.allowed_jurisdictions),
+            })
+            .collect(),
+        violations: view
+            .violations
+            .into_iter()
+            .map(|v| PolicyViolationResponse {
+                workspace_id: v.workspace_id,
+                workspace_name: v.workspace_name,
+                region_id: v.region_id,
+                region_name: v.region_name,
+                classifications: v.classifications,
+                rule: v.breach.rule,
+                message: v.breach.message,
+            })
+            .collect(),
+    }
+}
+
+/// The request's policy, every wrong value named by where it is (`rules[1].classification`).
+fn parse_policy(body: ResidencyPolicyRequest) -> ApiResult<ResidencyPolicy> {
+    fn codes(errors: &mut Vec<AppError>, field: &str, raw: &[String]) -> Vec<Jurisdiction> {
+        raw.iter()
+            .filter_map(|code| {
+                Jurisdiction::parse(code)
+                    .map_err(|m| errors.push(AppError::invalid(field, m)))
+                    .ok()
+            })
+            .collect()
+    }
+    let mut errors = Vec::new();
+    let allowed = codes(
+        &mut errors,
+        "allowedJurisdictions",
+        &body.allowed_jurisdictions,
+    );
+    let mut rules = Vec::new();
+    for (at, rule) in body.rules.iter().enumerate() {
+        let allowed_jurisdictions = codes(
+            &mut errors,
+            &format!("rules[{at}].allowedJurisdictions"),
+            &rule.allowed_jurisdictions,
+        );
+        match Classification::parse(&rule.classification) {
+            Ok(classification) => rules.push(PolicyRule {
+                classification,
+                allowed_jurisdictions,
+            }),
+            Err(m) => errors.push(AppError::invalid(&format!("rules[{at}].classification"), m)),
+        }
+    }
+    if let Some(error) = AppError::merge(errors) {
+        return Err(error.into());
+    }
+    ResidencyPolicy::new(allowed, rules).map_err(|m| ApiError::invalid("rules", m))
+}
+
+/// The organization's residency policy, and the workspaces it forbids where they are.
+#[utoipa::path(get, path = "/organizations/{organizationId}/residency-policy", tag = "Organizations",
+    params(("organizationId" = Uuid, Path)),
+    responses((status = 200, body = ResidencyPolicyResponse)))]
+pub async fn residency_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw_id): PathParams<String>,
+) -> ApiResult<Json<ResidencyPolicyResponse>> {
+    let organization_id = path_id("organization_id", &raw_id)?;
+    caller
+        .access_object(&state, organization_id, OrgRole::Member, "organization")
+        .await?;
+    let view = read::policy::load(&state.pool, organization_id).await?;
+    Ok(Json(policy_response(organization_id, view)))
+}
+
+/// Replace the organization's residency policy (organization admins). Nothing moves: the
+/// answer lists the workspaces the new policy forbids where they are; every later workspace
+/// create, move or classification change must satisfy it (422 naming the rule otherwise).
+#[utoipa::path(put, path = "/organizations/{organizationId}/residency-policy", tag = "Organizations",
+    params(("organizationId" = Uuid, Path)), request_body = ResidencyPolicyRequest,
+    responses((status = 200, body = ResidencyPolicyResponse)))]
+pub async fn set_residency_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParams(raw_id): PathParams<String>,
+    JsonBody(body): JsonBody<ResidencyPolicyRequest>,
+) -> ApiResult<Json<ResidencyPolicyResponse>> {
+    let organization_id = path_id("organization_id", &raw_id)?;
+    let access = caller
+        .access_object(&state, organization_id, OrgRole::Admin, "organization")
+        .await?;
+    let policy = parse_policy(body)?;
+    ops::policies::set(&state, &access, &policy, None).await?;
+    let view = read::policy::load(&state.pool, organization_id).await?;
+    Ok(Json(policy_response(organization_id, view)))
 }

@@ -13,7 +13,7 @@ use super::extract::{Caller, JsonBody, Params, PathParams, name_field, path_id};
 use super::problem::{ApiError, ApiResult};
 use super::timestamp;
 use crate::db;
-use crate::domain::{OrgRole, Region};
+use crate::domain::{Jurisdiction, Name, OrgRole, Place, Region};
 use crate::error::AppError;
 use crate::ops::{self, regions::RegionChange};
 use crate::state::AppState;
@@ -25,6 +25,12 @@ pub struct RegionResponse {
     pub name: String,
     pub organization_id: Uuid,
     pub enabled: bool,
+    /// The cloud provider it runs on (`AWS`, `On-premises`, ...), when known.
+    pub provider: Option<String>,
+    /// ISO 3166 country code, optionally with a subdivision (`DE`, `US-CA`), when known.
+    pub location: Option<String>,
+    /// The jurisdiction its data is under (`EU`, `US`, ...): what residency policies check.
+    pub jurisdiction: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -38,6 +44,9 @@ impl From<Region> for RegionResponse {
             name: r.name,
             organization_id: r.organization_id,
             enabled: r.enabled,
+            provider: r.provider,
+            location: r.location,
+            jurisdiction: r.jurisdiction,
             created_at: timestamp(r.created_at),
             updated_at: timestamp(r.updated_at),
         }
@@ -59,6 +68,15 @@ pub struct RegionCreateRequest {
     /// Defaults to true.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// The cloud provider it runs on, 1 to 64 characters.
+    #[serde(default)]
+    pub provider: Option<String>,
+    /// ISO 3166 country code, optionally with a subdivision: `DE`, `US-CA`.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// 2 to 8 letters (`EU`, `US`); defaults to the location's (`EU` for member states).
+    #[serde(default)]
+    pub jurisdiction: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -70,6 +88,56 @@ pub struct RegionPatchRequest {
     pub name: Option<String>,
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// Absent keeps it; `null` or empty clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub provider: Option<Option<String>>,
+    /// Absent keeps it; `null` or empty clears it. A new location without a jurisdiction
+    /// also sets the location's jurisdiction.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Option<String>>,
+    /// Absent keeps it (unless the location changes); `null` or empty clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub jurisdiction: Option<Option<String>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`, by `default`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+impl RegionPatchRequest {
+    /// The region's place after this patch, when it says anything about it.
+    fn place(&self, region: &Region) -> ApiResult<Option<Place>> {
+        if self.provider.is_none() && self.location.is_none() && self.jurisdiction.is_none() {
+            return Ok(None);
+        }
+        let pick = |asked: &Option<Option<String>>, now: &Option<String>| match asked {
+            None => now.clone().unwrap_or_default(),
+            Some(given) => given.clone().unwrap_or_default(),
+        };
+        // A new location brings its own jurisdiction unless one is given with it.
+        let jurisdiction = if self.location.is_some() && self.jurisdiction.is_none() {
+            String::new()
+        } else {
+            pick(&self.jurisdiction, &region.jurisdiction)
+        };
+        Ok(Some(place(
+            &pick(&self.provider, &region.provider),
+            &pick(&self.location, &region.location),
+            &jurisdiction,
+        )?))
+    }
+}
+
+/// A place from the API's fields, every field's error at once.
+fn place(provider: &str, location: &str, jurisdiction: &str) -> Result<Place, AppError> {
+    Place::parse(provider, location, jurisdiction).map_err(|errors| {
+        AppError::merge(errors.into_iter().map(|(f, m)| AppError::invalid(f, m)))
+            .unwrap_or_else(AppError::internal)
+    })
 }
 
 #[derive(IntoParams)]
@@ -79,6 +147,8 @@ pub struct RegionListParams {
     /// The organization whose regions to list.
     #[param(rename = "organizationId")]
     organization_id: Uuid,
+    /// Only the regions in this jurisdiction or country (`EU`, `DE`).
+    jurisdiction: Option<String>,
 }
 
 /// A region the caller may act on with `needed`, found by id.
@@ -112,6 +182,17 @@ pub async fn list(
     caller
         .access_named(&state, organization_id, OrgRole::Member)
         .await?;
+    let jurisdiction = params.text("jurisdiction");
+    if !jurisdiction.trim().is_empty() {
+        let wanted =
+            Jurisdiction::parse(&jurisdiction).map_err(|m| ApiError::invalid("jurisdiction", m))?;
+        let mut regions = db::regions::list(&state.pool, organization_id).await?;
+        regions.retain(|r| r.is_in(&wanted));
+        let body = RegionsResponse {
+            data: regions.into_iter().map(Into::into).collect(),
+        };
+        return Ok(Json(body).into_response());
+    }
     // Clients poll this; see `crate::cache` for how the copy stays current.
     let body = state
         .region_lists
@@ -125,7 +206,7 @@ pub async fn list(
                 .map_err(|_| ApiError::from(AppError::internal()))
         })
         .await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body))
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// Create a region.
@@ -139,8 +220,23 @@ pub async fn create(
     let access = caller
         .access_named(&state, body.organization_id, OrgRole::Admin)
         .await?;
-    let name = name_field("name", &body.name)?;
-    let region = ops::regions::create(&state, &access, &name, body.enabled.unwrap_or(true)).await?;
+    let name = Name::parse(&body.name).map_err(|m| AppError::invalid("name", m));
+    let given = |v: &Option<String>| v.clone().unwrap_or_default();
+    let place = place(
+        &given(&body.provider),
+        &given(&body.location),
+        &given(&body.jurisdiction),
+    );
+    let (name, place) = match (name, place) {
+        (Ok(n), Ok(p)) => (n, p),
+        (n, p) => {
+            return Err(AppError::merge([n.err(), p.err()].into_iter().flatten())
+                .unwrap_or_else(AppError::internal)
+                .into());
+        }
+    };
+    let region =
+        ops::regions::create(&state, &access, &name, body.enabled.unwrap_or(true), &place).await?;
     Ok(Json(region.into()))
 }
 
@@ -156,7 +252,7 @@ pub async fn get(
     Ok(Json(region.into()))
 }
 
-/// Rename a region, or turn it on or off.
+/// Rename a region, turn it on or off, or say where it is.
 #[utoipa::path(patch, path = "/regions/{regionId}", tag = "Regions",
     params(("regionId" = Uuid, Path)), request_body = RegionPatchRequest,
     responses((status = 200, body = RegionResponse)))]
@@ -174,6 +270,7 @@ pub async fn update(
             .map(|n| name_field("name", n))
             .transpose()?,
         enabled: body.enabled,
+        place: body.place(&region)?,
     };
     let (_, after) = ops::regions::update(&state, &access, region.id, change, None).await?;
     Ok(Json(after.into()))

@@ -12,7 +12,7 @@ use super::extract::{Caller, JsonBody, Params, PathParams, name_field, path_id};
 use super::problem::{ApiError, ApiResult};
 use crate::auth::OrgAccess;
 use crate::db::{self, workspaces::WorkspaceFilter};
-use crate::domain::{DEFAULT_REGION_NAME, OrgRole, Workspace};
+use crate::domain::{Classification, DEFAULT_REGION_NAME, OrgRole, Workspace};
 use crate::error::AppError;
 use crate::ops::{self, workspaces::WorkspaceChange};
 use crate::state::AppState;
@@ -30,6 +30,10 @@ pub struct WorkspaceResponse {
     pub region_id: Uuid,
     /// The lower-cased name of the workspace's region (`auto` for the default region).
     pub data_residency: String,
+    /// How its data is classified (`pii`, `phi`, ...): what residency policy rules look at.
+    pub classifications: Vec<String>,
+    /// Locked to its region: moving it needs `"locked": false` in an earlier request.
+    pub locked: bool,
     /// Notification settings live with the workspace's data plane, not in the control plane:
     /// always empty here.
     pub notifications: Notifications,
@@ -47,6 +51,8 @@ impl From<Workspace> for WorkspaceResponse {
             name: w.name,
             organization_id: w.organization_id,
             region_id: w.region_id,
+            classifications: w.classifications,
+            locked: w.locked,
             notifications: Notifications::default(),
         }
     }
@@ -75,6 +81,9 @@ pub struct WorkspaceCreateRequest {
     /// Defaults to the organization's region `auto`.
     #[serde(default)]
     pub region_id: Option<Uuid>,
+    /// Lower-case words such as `pii`, `phi`, `pci` (at most 16).
+    #[serde(default)]
+    pub classifications: Vec<String>,
     /// Accepted and ignored (see `WorkspaceResponse.notifications`).
     #[serde(default)]
     #[allow(dead_code)]
@@ -88,9 +97,17 @@ pub struct WorkspaceUpdateRequest {
     #[schema(min_length = 1, max_length = 64)]
     #[serde(default)]
     pub name: Option<String>,
-    /// Moves the workspace to this region (which must be enabled).
+    /// Moves the workspace to this region (which must be enabled, allowed by the residency
+    /// policy, and the workspace not locked).
     #[serde(default)]
     pub region_id: Option<Uuid>,
+    /// Replaces its classifications (the residency policy must allow them where it is).
+    #[serde(default)]
+    pub classifications: Option<Vec<String>>,
+    /// Locks it to its region, or unlocks it (organization admins). Applied after a move in
+    /// the same request, so a locked workspace must be unlocked by an earlier request.
+    #[serde(default)]
+    pub locked: Option<bool>,
     /// Accepted and ignored (see `WorkspaceResponse.notifications`).
     #[serde(default)]
     #[allow(dead_code)]
@@ -116,6 +133,11 @@ pub struct WorkspaceListParams {
     /// Rows to skip (default 0).
     #[param(minimum = 0)]
     offset: Option<i32>,
+}
+
+/// A `classifications` list, parsed with the same rules as the UI's forms.
+fn classifications_field(words: &[String]) -> ApiResult<Vec<Classification>> {
+    Classification::parse_all(words).map_err(|m| ApiError::invalid("classifications", m))
 }
 
 async fn load(
@@ -209,6 +231,7 @@ pub async fn create(
         .access_named(&state, organization_id, OrgRole::Admin)
         .await?;
     let name = name_field("name", &body.name)?;
+    let classifications = classifications_field(&body.classifications)?;
     let region_id = match body.region_id {
         Some(id) => id,
         None => {
@@ -223,7 +246,8 @@ pub async fn create(
                 .id
         }
     };
-    let workspace = ops::workspaces::create(&state, &access, &name, region_id).await?;
+    let workspace =
+        ops::workspaces::create(&state, &access, &name, region_id, &classifications).await?;
     Ok(Json(workspace.into()))
 }
 
@@ -239,7 +263,7 @@ pub async fn get(
     Ok(Json(workspace.into()))
 }
 
-/// Rename a workspace, or move it to another region.
+/// Rename a workspace, move it to another region, classify it, or lock it to its region.
 #[utoipa::path(patch, path = "/workspaces/{workspaceId}", tag = "Workspaces",
     params(("workspaceId" = Uuid, Path)), request_body = WorkspaceUpdateRequest,
     responses((status = 200, body = WorkspaceResponse)))]
@@ -257,6 +281,12 @@ pub async fn update(
             .map(|n| name_field("name", n))
             .transpose()?,
         region_id: body.region_id,
+        classifications: body
+            .classifications
+            .as_deref()
+            .map(classifications_field)
+            .transpose()?,
+        locked: body.locked,
     };
     let (_, after) = ops::workspaces::update(&state, &access, workspace.id, change, None).await?;
     Ok(Json(after.into()))

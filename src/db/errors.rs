@@ -55,6 +55,7 @@ pub const CONSTRAINTS: &[&[Constraint]] = &[
     super::keys::CONSTRAINTS,
     super::organizations::CONSTRAINTS,
     super::permissions::CONSTRAINTS,
+    super::policies::CONSTRAINTS,
     super::regions::CONSTRAINTS,
     super::sso::CONSTRAINTS,
     super::users::CONSTRAINTS,

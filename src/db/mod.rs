@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod keys;
 pub mod organizations;
 pub mod permissions;
+pub mod policies;
 pub mod regions;
 pub mod sso;
 pub mod users;

@@ -3,7 +3,7 @@
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::domain::{Name, Region};
+use crate::domain::{Name, Place, Region};
 
 use super::errors::Constraint;
 
@@ -23,7 +23,7 @@ macro_rules! select_regions {
     ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
             Region,
-            "select id, organization_id, name, enabled, created_at, updated_at, revision from regions " + $rest
+            "select id, organization_id, name, enabled, provider, location, jurisdiction, created_at, updated_at, revision from regions " + $rest
             $(, $arg)*
         )
     };
@@ -96,21 +96,27 @@ pub async fn create(
     organization_id: Uuid,
     name: &Name,
     enabled: bool,
+    place: &Place,
 ) -> Result<Region, sqlx::Error> {
     sqlx::query_as!(
         Region,
-        "insert into regions (id, organization_id, name, enabled) values ($1, $2, $3, $4)
-         returning id, organization_id, name, enabled, created_at, updated_at, revision",
+        "insert into regions (id, organization_id, name, enabled, provider, location, jurisdiction)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         returning id, organization_id, name, enabled, provider, location, jurisdiction,
+                   created_at, updated_at, revision",
         Uuid::new_v4(),
         organization_id,
         name.as_str(),
-        enabled
+        enabled,
+        place.provider.as_ref().map(|p| p.as_str()),
+        place.location.as_ref().map(|l| l.as_str()),
+        place.jurisdiction.as_ref().map(|j| j.as_str()),
     )
     .fetch_one(db)
     .await
 }
 
-/// Changes name and/or enabled (`None` keeps the value) when the region is still at
+/// Changes name, enabled and/or place (`None` keeps the value) when the region is still at
 /// `revision`; `None` when it was changed or deleted meanwhile.
 pub async fn update(
     db: impl PgExecutor<'_>,
@@ -118,19 +124,30 @@ pub async fn update(
     id: Uuid,
     name: Option<&Name>,
     enabled: Option<bool>,
+    place: Option<&Place>,
     revision: i32,
 ) -> Result<Option<Region>, sqlx::Error> {
     sqlx::query_as!(
         Region,
         "update regions set name = coalesce($3, name), enabled = coalesce($4, enabled),
+                provider = case when $6 then $7 else provider end,
+                location = case when $6 then $8 else location end,
+                jurisdiction = case when $6 then $9 else jurisdiction end,
                 updated_at = now(), revision = revision + 1
          where organization_id = $1 and id = $2 and revision = $5
-         returning id, organization_id, name, enabled, created_at, updated_at, revision",
+         returning id, organization_id, name, enabled, provider, location, jurisdiction,
+                   created_at, updated_at, revision",
         organization_id,
         id,
         name.map(Name::as_str),
         enabled,
-        revision
+        revision,
+        place.is_some(),
+        place.and_then(|p| p.provider.as_ref()).map(|p| p.as_str()),
+        place.and_then(|p| p.location.as_ref()).map(|l| l.as_str()),
+        place
+            .and_then(|p| p.jurisdiction.as_ref())
+            .map(|j| j.as_str()),
     )
     .fetch_optional(db)
     .await

@@ -3,7 +3,7 @@
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::domain::{Name, Workspace};
+use crate::domain::{Classification, Name, Workspace};
 
 use super::errors::Constraint;
 
@@ -27,7 +27,7 @@ macro_rules! select_workspaces {
     ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
             Workspace,
-            "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled, w.created_at, w.updated_at, w.revision from workspaces w join regions r on r.id = w.region_id " + $rest
+            "select w.id, w.organization_id, w.name, w.region_id, r.name as region_name, r.enabled as region_enabled, w.classifications, w.locked, w.created_at, w.updated_at, w.revision from workspaces w join regions r on r.id = w.region_id " + $rest
             $(, $arg)*
         )
     };
@@ -159,39 +159,59 @@ pub async fn create(
     organization_id: Uuid,
     name: &Name,
     region_id: Uuid,
+    classifications: &[Classification],
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::new_v4();
     sqlx::query!(
-        "insert into workspaces (id, organization_id, name, region_id) values ($1, $2, $3, $4)",
+        "insert into workspaces (id, organization_id, name, region_id, classifications)
+         values ($1, $2, $3, $4, $5)",
         id,
         organization_id,
         name.as_str(),
-        region_id
+        region_id,
+        &words(classifications)
     )
     .execute(db)
     .await?;
     Ok(id)
 }
 
-/// Renames and/or reassigns (`None` keeps the value) when the workspace is still at
-/// `revision`; false otherwise.
+fn words(classifications: &[Classification]) -> Vec<String> {
+    classifications
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect()
+}
+
+/// What [`update`] changes; `None` keeps the value.
+#[derive(Default)]
+pub struct WorkspaceWrite<'a> {
+    pub name: Option<&'a Name>,
+    pub region_id: Option<Uuid>,
+    pub classifications: Option<&'a [Classification]>,
+    pub locked: Option<bool>,
+}
+
+/// Changes what `write` says when the workspace is still at `revision`; false otherwise.
 pub async fn update(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
     id: Uuid,
-    name: Option<&Name>,
-    region_id: Option<Uuid>,
+    write: WorkspaceWrite<'_>,
     revision: i32,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         "update workspaces set name = coalesce($3, name), region_id = coalesce($4, region_id),
+                classifications = coalesce($6, classifications), locked = coalesce($7, locked),
                 updated_at = now(), revision = revision + 1
          where organization_id = $1 and id = $2 and revision = $5",
         organization_id,
         id,
-        name.map(Name::as_str),
-        region_id,
-        revision
+        write.name.map(Name::as_str),
+        write.region_id,
+        revision,
+        write.classifications.map(words) as Option<Vec<String>>,
+        write.locked
     )
     .execute(db)
     .await?;

@@ -180,6 +180,12 @@ pub const CONTROL_PLANE: &[StoredTable] = &[
             CREATED,
             UPDATED,
             REVISION,
+            col("provider", "The cloud provider it runs on, as given."),
+            col("location", "Its ISO 3166 country (and subdivision) code."),
+            col(
+                "jurisdiction",
+                "The jurisdiction its data is under, for the residency policy.",
+            ),
         ],
     },
     StoredTable {
@@ -249,6 +255,23 @@ pub const CONTROL_PLANE: &[StoredTable] = &[
             col("region_id", "Its region."),
             col("name", "Its name."),
             CREATED,
+            UPDATED,
+            REVISION,
+            col(
+                "classifications",
+                "Labels of the kind of data it holds (pii, phi, ...), never the data.",
+            ),
+            col("locked", "Whether it is locked to its region."),
+        ],
+    },
+    StoredTable {
+        name: "residency_policies",
+        purpose: "Where the organization's workspaces may live, by jurisdiction and classification.",
+        scope: Scope::Organization,
+        columns: &[
+            ORG,
+            col("allowed_jurisdictions", "Where every workspace may live."),
+            col("rules", "Where workspaces of each classification may live."),
             UPDATED,
             REVISION,
         ],

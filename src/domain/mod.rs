@@ -4,6 +4,7 @@
 mod application;
 mod audit;
 mod email;
+mod governance;
 pub mod inventory;
 mod name;
 mod network;
@@ -15,6 +16,10 @@ mod work;
 pub use application::Application;
 pub use audit::{Action, AuditFilter, AuditQuery, datetime_local};
 pub use email::Email;
+pub use governance::{
+    Breach, Classification, Jurisdiction, KNOWN_CLASSIFICATIONS, KNOWN_JURISDICTIONS,
+    KNOWN_PROVIDERS, Location, Place, PolicyRule, Provider, RULE_LINE_RULES, ResidencyPolicy,
+};
 pub use name::Name;
 pub use network::Network;
 pub use regional_url::{RegionalUrl, origin_of};

@@ -30,11 +30,35 @@ pub struct Region {
     pub organization_id: Uuid,
     pub name: String,
     pub enabled: bool,
+    /// The cloud provider it runs on, as given (see [`super::governance::Provider`]).
+    pub provider: Option<String>,
+    /// ISO 3166 country code, optionally with a subdivision (`DE`, `US-CA`).
+    pub location: Option<String>,
+    /// The jurisdiction its data is under (`EU`, `US`, ...): what residency policies check.
+    pub jurisdiction: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub revision: i32,
+}
+
+impl Region {
+    /// Whether it is in `place`: its jurisdiction, or the country of its location.
+    pub fn is_in(&self, place: &super::Jurisdiction) -> bool {
+        self.jurisdiction.as_deref() == Some(place.as_str())
+            || self.location.as_deref().and_then(|l| l.get(..2)) == Some(place.as_str())
+    }
+
+    /// Where it is in a few words (`AWS · DE-HE · EU`), empty when nothing is known.
+    pub fn place_summary(&self) -> String {
+        [&self.provider, &self.location, &self.jurisdiction]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -132,6 +156,10 @@ pub struct Workspace {
     pub region_id: Uuid,
     pub region_name: String,
     pub region_enabled: bool,
+    /// How its data is classified (`pii`, `phi`, ...), sorted: what policy rules look at.
+    pub classifications: Vec<String>,
+    /// Locked to its region: moving it needs an explicit unlock first.
+    pub locked: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]

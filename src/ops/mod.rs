@@ -18,6 +18,7 @@ pub mod keys;
 pub mod members;
 pub mod organizations;
 pub mod permissions;
+pub mod policies;
 pub mod regions;
 pub mod scoped_tokens;
 pub mod sign_in;

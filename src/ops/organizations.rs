@@ -81,7 +81,7 @@ pub async fn create_in(
     )
     .await?;
     let auto = Name::parse(DEFAULT_REGION_NAME).expect("the default region name is valid");
-    let region = db::regions::create(&mut *tx, id, &auto, true).await?;
+    let region = db::regions::create(&mut *tx, id, &auto, true, &Default::default()).await?;
     db::audit::record(
         tx,
         actor,
@@ -96,7 +96,8 @@ pub async fn create_in(
     .await?;
     let workspace_name =
         Name::parse("Default Workspace").expect("the default workspace name is valid");
-    let workspace_id = db::workspaces::create(&mut *tx, id, &workspace_name, region.id).await?;
+    let workspace_id =
+        db::workspaces::create(&mut *tx, id, &workspace_name, region.id, &[]).await?;
     db::audit::record(
         tx,
         actor,

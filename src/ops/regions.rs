@@ -2,25 +2,53 @@
 
 use uuid::Uuid;
 
-use super::change::{self, NameAndEnabled};
+use super::change;
 use crate::auth::OrgAccess;
 use crate::db;
-use crate::domain::{Action, Name, OrgRole, Region};
+use crate::domain::{Action, Name, OrgRole, Place, Region};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// What a change asks for; `None` keeps the current value.
-pub type RegionChange = NameAndEnabled;
+#[derive(Clone, Debug, Default)]
+pub struct RegionChange {
+    pub name: Option<Name>,
+    pub enabled: Option<bool>,
+    /// Provider, location and jurisdiction, replaced together.
+    pub place: Option<Place>,
+}
+
+impl RegionChange {
+    /// Whether it changes anything of `region`.
+    fn changes(&self, region: &Region) -> bool {
+        let moved = self.place.as_ref().is_some_and(|p| {
+            let given = |v: Option<&str>, now: &Option<String>| v != now.as_deref();
+            given(p.provider.as_ref().map(|v| v.as_str()), &region.provider)
+                || given(p.location.as_ref().map(|v| v.as_str()), &region.location)
+                || given(
+                    p.jurisdiction.as_ref().map(|v| v.as_str()),
+                    &region.jurisdiction,
+                )
+        });
+        self.name
+            .as_ref()
+            .is_some_and(|n| n.as_str() != region.name)
+            || self.enabled.is_some_and(|e| e != region.enabled)
+            || moved
+    }
+}
 
 pub async fn create(
     state: &AppState,
     access: &OrgAccess,
     name: &Name,
     enabled: bool,
+    place: &Place,
 ) -> AppResult<Region> {
     access.require(OrgRole::Admin)?;
     let mut tx = state.pool.begin().await?;
-    let region = db::regions::create(&mut *tx, access.organization_id, name, enabled).await?;
+    let region =
+        db::regions::create(&mut *tx, access.organization_id, name, enabled, place).await?;
     change::record_created(&mut tx, access, Action::RegionCreate, &region).await?;
     commit(state, tx, access.organization_id).await?;
     Ok(region)
@@ -40,7 +68,7 @@ pub async fn update(
     let mut tx = state.pool.begin().await?;
     let before =
         change::found(db::regions::lock(&mut tx, access.organization_id, region_id).await?)?;
-    let changes = change.changes(&before.name, before.enabled);
+    let changes = change.changes(&before);
     let Some(at) = change::revision_to_write(&before, revision, changes)? else {
         return Ok((before.clone(), before));
     };
@@ -50,10 +78,14 @@ pub async fn update(
         region_id,
         change.name.as_ref(),
         change.enabled,
+        change.place.as_ref(),
         at,
     )
     .await?;
     let after = change::record_update(&mut tx, access, &before, written, |b, a| {
+        if b.name == a.name && b.enabled == a.enabled {
+            return Action::RegionPlace;
+        }
         change::toggle_or_rename(
             b.enabled,
             a.enabled,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::change;
 use crate::auth::OrgAccess;
 use crate::db;
-use crate::domain::{Action, Name, OrgRole, Region, Workspace, WorkspaceRole};
+use crate::domain::{Action, Classification, Name, OrgRole, Region, Workspace, WorkspaceRole};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -17,6 +17,10 @@ use crate::state::AppState;
 pub struct WorkspaceChange {
     pub name: Option<Name>,
     pub region_id: Option<Uuid>,
+    pub classifications: Option<Vec<Classification>>,
+    /// Locking or unlocking it; applied after a move asked for with it, so a locked workspace
+    /// cannot be unlocked and moved in one step.
+    pub locked: Option<bool>,
 }
 
 /// The region a workspace is being assigned to: it must exist in the organization and be
@@ -41,16 +45,56 @@ async fn assignable_region(
     Ok(region)
 }
 
+/// Refuses a placement the organization's residency policy forbids, naming the rule; `field`
+/// is what the caller changed (the region or the classifications). The policy stays locked
+/// until the transaction ends (see [`db::policies::get_for_check`]).
+async fn check_policy(
+    tx: &mut PgConnection,
+    organization_id: Uuid,
+    classifications: &[String],
+    region: &Region,
+    field: &str,
+) -> AppResult<()> {
+    let policy = db::policies::get_for_check(tx, organization_id).await?;
+    match policy.breach(classifications, region) {
+        Some(breach) => Err(AppError::invalid(field, breach.message)),
+        None => Ok(()),
+    }
+}
+
+fn words(classifications: &[Classification]) -> Vec<String> {
+    classifications
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect()
+}
+
 pub async fn create(
     state: &AppState,
     access: &OrgAccess,
     name: &Name,
     region_id: Uuid,
+    classifications: &[Classification],
 ) -> AppResult<Workspace> {
     access.require(OrgRole::Admin)?;
     let mut tx = state.pool.begin().await?;
     let region = assignable_region(&mut tx, access.organization_id, region_id).await?;
-    let id = db::workspaces::create(&mut *tx, access.organization_id, name, region.id).await?;
+    check_policy(
+        &mut tx,
+        access.organization_id,
+        &words(classifications),
+        &region,
+        "region_id",
+    )
+    .await?;
+    let id = db::workspaces::create(
+        &mut *tx,
+        access.organization_id,
+        name,
+        region.id,
+        classifications,
+    )
+    .await?;
     let workspace = db::workspaces::get(&mut *tx, access.organization_id, id)
         .await?
         .ok_or_else(AppError::internal)?;
@@ -59,8 +103,10 @@ pub async fn create(
     Ok(workspace)
 }
 
-/// Renames a workspace and/or moves it to another enabled region. Returns the workspace before
-/// and after; an empty change records nothing.
+/// Renames a workspace, moves it to another enabled region, changes its classifications
+/// and/or locks or unlocks it. Moves and classifications must satisfy the residency policy; a
+/// locked workspace does not move. Returns the workspace before and after; an empty change
+/// records nothing.
 pub async fn update(
     state: &AppState,
     access: &OrgAccess,
@@ -70,9 +116,16 @@ pub async fn update(
 ) -> AppResult<(Workspace, Workspace)> {
     let mut tx = state.pool.begin().await?;
     let before = locked(&mut tx, access, workspace_id).await?;
-    // Renaming needs an editor; changing where the data lives needs the workspace's admin.
     let moving = change.region_id.is_some_and(|id| id != before.region_id);
-    let needed = if moving {
+    let classifications = change
+        .classifications
+        .as_deref()
+        .map(words)
+        .filter(|c| *c != before.classifications);
+    let locking = change.locked.filter(|l| *l != before.locked);
+    // Renaming needs an editor; changing where the data lives, what it is said to hold or
+    // whether it may move needs the workspace's admin; locking needs an organization admin.
+    let needed = if moving || classifications.is_some() {
         WorkspaceRole::Admin
     } else {
         WorkspaceRole::Editor
@@ -80,35 +133,62 @@ pub async fn update(
     access
         .require_workspace(&mut *tx, workspace_id, needed)
         .await?;
+    if locking.is_some() {
+        access.require(OrgRole::Admin)?;
+    }
+    if moving && before.locked {
+        return Err(AppError::conflict(
+            Some("region_id"),
+            format!(
+                "Workspace {} is locked to region {}. An organization admin must unlock it before it can move.",
+                before.name, before.region_name
+            ),
+        ));
+    }
     let target = match change.region_id {
-        Some(id) if moving => Some(
-            assignable_region(&mut tx, access.organization_id, id)
-                .await?
-                .id,
-        ),
+        Some(id) if moving => Some(assignable_region(&mut tx, access.organization_id, id).await?),
         _ => None,
     };
+    if target.is_some() || classifications.is_some() {
+        let region = match &target {
+            Some(region) => region.clone(),
+            None => db::regions::get(&mut *tx, access.organization_id, before.region_id)
+                .await?
+                .ok_or_else(AppError::internal)?,
+        };
+        let field = if target.is_some() {
+            "region_id"
+        } else {
+            "classifications"
+        };
+        let carried = classifications.as_ref().unwrap_or(&before.classifications);
+        check_policy(&mut tx, access.organization_id, carried, &region, field).await?;
+    }
     let renamed = change
         .name
         .as_ref()
         .is_some_and(|n| n.as_str() != before.name);
-    let Some(at) = change::revision_to_write(&before, revision, renamed || moving)? else {
+    let changes = renamed || moving || classifications.is_some() || locking.is_some();
+    let Some(at) = change::revision_to_write(&before, revision, changes)? else {
         return Ok((before.clone(), before));
     };
-    let written = if db::workspaces::update(
-        &mut *tx,
-        access.organization_id,
-        workspace_id,
-        change.name.as_ref(),
-        target,
-        at,
-    )
-    .await?
-    {
-        db::workspaces::get(&mut *tx, access.organization_id, workspace_id).await?
-    } else {
-        None
+    let target = target.map(|r| r.id);
+    let write = db::workspaces::WorkspaceWrite {
+        name: change.name.as_ref(),
+        region_id: target,
+        classifications: classifications
+            .is_some()
+            .then_some(change.classifications.as_deref())
+            .flatten(),
+        locked: locking,
     };
+    let written =
+        if db::workspaces::update(&mut *tx, access.organization_id, workspace_id, write, at).await?
+        {
+            db::workspaces::get(&mut *tx, access.organization_id, workspace_id).await?
+        } else {
+            None
+        };
     if let Some(region_id) = target {
         // Runs still waiting go where the workspace now lives.
         db::work::follow_workspace(&mut tx, workspace_id, region_id).await?;
@@ -116,8 +196,14 @@ pub async fn update(
     let after = change::record_update(&mut tx, access, &before, written, |b, a| {
         if a.region_id != b.region_id {
             Action::WorkspaceMove
-        } else {
+        } else if a.name != b.name {
             Action::WorkspaceRename
+        } else if a.classifications != b.classifications {
+            Action::WorkspaceClassify
+        } else if a.locked {
+            Action::WorkspaceLock
+        } else {
+            Action::WorkspaceUnlock
         }
     })
     .await?;

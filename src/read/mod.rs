@@ -2,6 +2,7 @@
 //! below both front doors, so neither door imports the other to share them. The types compile
 //! for the browser too (pages render them); loading them is server-only.
 
+pub mod policy;
 pub mod regions;
 
 #[cfg(feature = "ssr")]

@@ -185,6 +185,25 @@ pub fn parse_name(field: &str, raw: &str) -> AppResult<crate::domain::Name> {
         .map_err(|m| AppError::invalid(field, m).with_input([(field, raw)]))
 }
 
+/// A region's place as typed (provider, location, jurisdiction; empty fields unknown), every
+/// field's error at once.
+pub fn parse_place(
+    provider: &str,
+    location: &str,
+    jurisdiction: &str,
+) -> AppResult<crate::domain::Place> {
+    crate::domain::Place::parse(provider, location, jurisdiction).map_err(|errors| {
+        AppError::merge(errors.into_iter().map(|(f, m)| AppError::invalid(f, m)))
+            .unwrap_or_else(AppError::internal)
+    })
+}
+
+/// Classifications as typed (`pii, phi`).
+pub fn parse_classifications(raw: &str) -> AppResult<Vec<crate::domain::Classification>> {
+    crate::domain::Classification::parse_list(raw)
+        .map_err(|m| AppError::invalid("classifications", m))
+}
+
 /// The enabled state a form asks for ("true"/"on" or "false"/"off"; an unchecked checkbox is
 /// absent), or `None` when the form does not say.
 pub fn parse_enabled(raw: Option<&str>) -> AppResult<Option<bool>> {

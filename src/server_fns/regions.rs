@@ -16,7 +16,7 @@ use crate::{
     db,
     domain::OrgRole,
     ops, read,
-    server_fns::context::{Ctx, parse_name, parse_name_and_enabled},
+    server_fns::context::{Ctx, parse_name, parse_name_and_enabled, parse_place},
 };
 
 /// Region cards per page: each holds a table of data planes.
@@ -27,6 +27,10 @@ pub struct RegionsData {
     pub meta: PageMeta,
     /// The search asked for, as given.
     pub search: String,
+    /// The jurisdiction filter asked for, as given (empty: all).
+    pub jurisdiction: String,
+    /// Every jurisdiction the organization's regions are in, for the filter.
+    pub jurisdictions: Vec<String>,
     pub paging: super::Paging,
     /// One page of the regions that match.
     pub regions: Vec<RegionOverview>,
@@ -78,6 +82,8 @@ pub async fn regions_page(
     organization_id: Uuid,
     // Part of the name, regardless of case.
     #[server(default)] search: String,
+    // Only regions in this jurisdiction (or country); empty for all.
+    #[server(default)] jurisdiction: String,
     // 0-based.
     #[server(default)] page: i64,
 ) -> Result<RegionsData, AppError> {
@@ -87,9 +93,22 @@ pub async fn regions_page(
     // their health needs every data plane anyway: filtered here rather than in SQL.
     let (mut regions, liveness) =
         read::regions::overviews_with_liveness(&ctx.state, organization_id).await?;
+    let mut jurisdictions: Vec<String> = regions
+        .iter()
+        .filter_map(|r| r.region.jurisdiction.clone())
+        .collect();
+    jurisdictions.sort();
+    jurisdictions.dedup();
     if let Some(wanted) = super::search_text(&search) {
         let wanted = wanted.to_lowercase();
         regions.retain(|r| r.region.name.to_lowercase().contains(&wanted));
+    }
+    if let Some(wanted) = super::search_text(&jurisdiction) {
+        // A code that cannot be a jurisdiction matches nothing rather than failing the page.
+        match crate::domain::Jurisdiction::parse(&wanted) {
+            Ok(wanted) => regions.retain(|r| r.region.is_in(&wanted)),
+            Err(_) => regions.clear(),
+        }
     }
     let paging = super::Paging::new(page, REGIONS_PER_PAGE, regions.len() as i64);
     let regions = regions
@@ -100,6 +119,8 @@ pub async fn regions_page(
     Ok(RegionsData {
         meta: PageMeta::load(&ctx, &access, &paths::regions(organization_id)).await?,
         search,
+        jurisdiction,
+        jurisdictions,
         paging,
         regions,
         liveness,
@@ -143,13 +164,35 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
 }
 
 #[server(endpoint = "regions/create")]
-pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), AppError> {
+pub async fn create_region(
+    organization_id: Uuid,
+    name: String,
+    #[server(default)] provider: String,
+    #[server(default)] location: String,
+    #[server(default)] jurisdiction: String,
+) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let parsed = parse_name("name", &name)?;
-    let region = ops::regions::create(&ctx.state, &access, &parsed, true)
+    let echo = [
+        ("name", name.as_str()),
+        ("provider", provider.as_str()),
+        ("location", location.as_str()),
+        ("jurisdiction", jurisdiction.as_str()),
+    ];
+    let (parsed, place) = match (
+        parse_name("name", &name),
+        parse_place(&provider, &location, &jurisdiction),
+    ) {
+        (Ok(n), Ok(p)) => (n, p),
+        (n, p) => {
+            return Err(AppError::merge([n.err(), p.err()].into_iter().flatten())
+                .unwrap_or_else(AppError::internal)
+                .with_input(echo));
+        }
+    };
+    let region = ops::regions::create(&ctx.state, &access, &parsed, true, &place)
         .await
-        .map_err(|e| e.with_input([("name", name.as_str())]))?;
+        .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
         &paths::region(organization_id, region.id),
         format!(
@@ -158,6 +201,42 @@ pub async fn create_region(organization_id: Uuid, name: String) -> Result<(), Ap
         ),
     )
     .await
+}
+
+/// Says where a region is: its provider, location and jurisdiction (empty fields unknown; a
+/// location without a jurisdiction gets the location's).
+#[server(endpoint = "regions/place")]
+pub async fn set_region_place(
+    organization_id: Uuid,
+    region_id: Uuid,
+    revision: i32,
+    #[server(default)] provider: String,
+    #[server(default)] location: String,
+    #[server(default)] jurisdiction: String,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let echo = [
+        ("provider", provider.as_str()),
+        ("location", location.as_str()),
+        ("jurisdiction", jurisdiction.as_str()),
+    ];
+    let place = parse_place(&provider, &location, &jurisdiction).map_err(|e| e.with_input(echo))?;
+    let change = ops::regions::RegionChange {
+        place: Some(place),
+        ..Default::default()
+    };
+    let (_, after) = ops::regions::update(&ctx.state, &access, region_id, change, Some(revision))
+        .await
+        .map_err(|e| e.with_input(echo))?;
+    let place = after.place_summary();
+    let notice = if place.is_empty() {
+        format!("Region {} no longer says where it is.", after.name)
+    } else {
+        format!("Region {} is now {place}.", after.name)
+    };
+    ctx.redirect_with_notice(&paths::region(organization_id, region_id), notice)
+        .await
 }
 
 /// Renames a region or turns it on or off. `enabled` comes from a hidden field or a checkbox
@@ -173,7 +252,12 @@ pub async fn update_region(
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
     let echo = name.as_deref().unwrap_or_default();
-    let change = parse_name_and_enabled(name.as_deref(), enabled.as_deref())?;
+    let asked = parse_name_and_enabled(name.as_deref(), enabled.as_deref())?;
+    let change = ops::regions::RegionChange {
+        name: asked.name,
+        enabled: asked.enabled,
+        place: None,
+    };
     let (before, after) =
         ops::regions::update(&ctx.state, &access, region_id, change, Some(revision))
             .await

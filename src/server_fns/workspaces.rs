@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::{Workspace, WorkspaceRole};
+use crate::domain::{ResidencyPolicy, Workspace, WorkspaceRole};
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::paths;
@@ -15,7 +15,7 @@ use crate::{
     auth, db,
     domain::OrgRole,
     ops::{self, workspaces::WorkspaceChange},
-    server_fns::context::{Ctx, parse_id, parse_name},
+    server_fns::context::{Ctx, parse_classifications, parse_id, parse_name},
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -62,6 +62,8 @@ pub struct WorkspaceData {
     pub regions: Vec<RegionOverview>,
     /// What stays in the workspace's region, as the page frames it (when asked for).
     pub regional: Option<RegionalConsole>,
+    /// The organization's residency policy, to say before a move whether it allows the target.
+    pub policy: ResidencyPolicy,
 }
 
 /// The workspace page's window onto what stays in the region: the console of one of the
@@ -225,7 +227,7 @@ pub async fn workspace_page(
         .await?
         .ok_or_else(|| AppError::not_found("workspace"))?;
     let role = access.workspace_role(ctx.pool(), workspace_id).await?;
-    let (grants, members, regions, regional) = tokio::try_join!(
+    let (grants, members, regions, regional, policy) = tokio::try_join!(
         async {
             Ok::<_, AppError>(db::permissions::workspace_grants(ctx.pool(), workspace_id).await?)
         },
@@ -246,6 +248,7 @@ pub async fn workspace_page(
                 Ok(None)
             }
         },
+        async { Ok::<_, AppError>(db::policies::get(ctx.pool(), organization_id).await?) },
     )?;
     // Organization admins hold every role already; the rest may be given one.
     let grantable = members
@@ -277,6 +280,7 @@ pub async fn workspace_page(
         grantable,
         regions,
         regional,
+        policy: policy.policy,
     })
 }
 
@@ -285,21 +289,28 @@ pub async fn create_workspace(
     organization_id: Uuid,
     name: String,
     region_id: String,
+    // Comma-separated, e.g. "pii, phi".
+    #[server(default)] classifications: String,
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
-    let echo = [("name", name.as_str()), ("region_id", region_id.as_str())];
+    let echo = [
+        ("name", name.as_str()),
+        ("region_id", region_id.as_str()),
+        ("classifications", classifications.as_str()),
+    ];
     let parsed_name = parse_name("name", &name);
     let parsed_region = parse_id("region_id", &region_id, "region");
-    let (parsed_name, region_id) = match (parsed_name, parsed_region) {
-        (Ok(n), Ok(r)) => (n, r),
-        (n, r) => {
-            let merged = AppError::merge([n.err(), r.err()].into_iter().flatten())
+    let parsed_classes = parse_classifications(&classifications);
+    let (parsed_name, region_id, classes) = match (parsed_name, parsed_region, parsed_classes) {
+        (Ok(n), Ok(r), Ok(c)) => (n, r, c),
+        (n, r, c) => {
+            let merged = AppError::merge([n.err(), r.err(), c.err()].into_iter().flatten())
                 .unwrap_or_else(AppError::internal);
             return Err(merged.with_input(echo));
         }
     };
-    let workspace = ops::workspaces::create(&ctx.state, &access, &parsed_name, region_id)
+    let workspace = ops::workspaces::create(&ctx.state, &access, &parsed_name, region_id, &classes)
         .await
         .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
@@ -310,6 +321,73 @@ pub async fn create_workspace(
         ),
     )
     .await
+}
+
+/// Says what kind of data a workspace holds (`pii`, `phi`, ...): what the residency policy's
+/// rules look at.
+#[server(endpoint = "workspaces/classify")]
+pub async fn classify_workspace(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    revision: i32,
+    // Comma-separated; empty for none.
+    #[server(default)] classifications: String,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Member).await?;
+    let echo = [("classifications", classifications.as_str())];
+    let change = WorkspaceChange {
+        classifications: Some(
+            parse_classifications(&classifications).map_err(|e| e.with_input(echo))?,
+        ),
+        ..Default::default()
+    };
+    let (_, after) =
+        ops::workspaces::update(&ctx.state, &access, workspace_id, change, Some(revision))
+            .await
+            .map_err(|e| e.with_input(echo))?;
+    let notice = if after.classifications.is_empty() {
+        format!("Workspace {} carries no classification.", after.name)
+    } else {
+        format!(
+            "Workspace {} is classified {}.",
+            after.name,
+            after.classifications.join(", ")
+        )
+    };
+    ctx.redirect_with_notice(&paths::workspace(organization_id, workspace_id), notice)
+        .await
+}
+
+/// Locks a workspace to its region (moving it then needs an unlock first) or unlocks it.
+#[server(endpoint = "workspaces/lock")]
+pub async fn lock_workspace(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    revision: i32,
+    locked: bool,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let change = WorkspaceChange {
+        locked: Some(locked),
+        ..Default::default()
+    };
+    let (_, after) =
+        ops::workspaces::update(&ctx.state, &access, workspace_id, change, Some(revision)).await?;
+    let notice = if after.locked {
+        format!(
+            "Workspace {} is locked to region {}: it can't move until unlocked.",
+            after.name, after.region_name
+        )
+    } else {
+        format!(
+            "Workspace {} is unlocked: its admins may move it.",
+            after.name
+        )
+    };
+    ctx.redirect_with_notice(&paths::workspace(organization_id, workspace_id), notice)
+        .await
 }
 
 #[server(endpoint = "workspaces/rename")]
@@ -324,7 +402,7 @@ pub async fn rename_workspace(
     let echo = [("name", name.as_str())];
     let change = WorkspaceChange {
         name: Some(parse_name("name", &name)?),
-        region_id: None,
+        ..Default::default()
     };
     let (_, after) =
         ops::workspaces::update(&ctx.state, &access, workspace_id, change, Some(revision))
@@ -349,8 +427,8 @@ pub async fn move_workspace(
     let access = ctx.access(organization_id, OrgRole::Member).await?;
     let region_id = parse_id("region_id", &region_id, "region")?;
     let change = WorkspaceChange {
-        name: None,
         region_id: Some(region_id),
+        ..Default::default()
     };
     let (before, after) =
         ops::workspaces::update(&ctx.state, &access, workspace_id, change, Some(revision)).await?;

@@ -610,3 +610,41 @@ pub fn Pager(
         </nav>
     }
 }
+
+/// Suggestions for the fields saying where a region is (`list` of its text fields): rendered
+/// by the page so they stay out of the forms' bundle.
+#[component]
+pub fn PlaceSuggestions() -> impl IntoView {
+    let providers = crate::domain::KNOWN_PROVIDERS
+        .iter()
+        .map(|p| view! { <option value=*p></option> })
+        .collect_view();
+    let jurisdictions = crate::domain::KNOWN_JURISDICTIONS
+        .iter()
+        .map(|(code, name)| view! { <option value=*code>{*name}</option> })
+        .collect_view();
+    view! {
+        <datalist id="known-providers">{providers}</datalist>
+        <datalist id="known-jurisdictions">{jurisdictions}</datalist>
+    }
+}
+
+/// Where a region is, in a few words (`AWS · DE-HE · EU`), or that nobody said.
+#[component]
+pub fn PlaceSummary(region: crate::domain::Region) -> impl IntoView {
+    let summary = region.place_summary();
+    if summary.is_empty() {
+        view! { <span class="badge badge-unset" title="No provider, location or jurisdiction set">"Location not set"</span> }.into_any()
+    } else {
+        view! { <span class="badge badge-place" title="Provider · location · jurisdiction">{summary}</span> }.into_any()
+    }
+}
+
+/// A workspace's classifications as badges (nothing when it has none).
+#[component]
+pub fn Classifications(words: Vec<String>) -> impl IntoView {
+    words
+        .into_iter()
+        .map(|w| view! { " "<span class="badge badge-class">{w}</span> })
+        .collect_view()
+}

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::domain::Name;
-use crate::error::FORM_INPUT;
+use crate::domain::{Classification, Location, Name, RULE_LINE_RULES};
+use crate::error::{AppError, FORM_INPUT};
 use crate::server_fns::account::{ChangePassword, SignOutEverywhere};
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
 use crate::server_fns::data_planes::{
@@ -21,13 +21,14 @@ use crate::server_fns::invitations::{AcceptInvitation, DeclineInvitation, SignUp
 use crate::server_fns::members::{
     InviteMember, IssueSignUpLink, RemoveMember, RevokeInvitation, SetMemberRole, SignOutMember,
 };
-use crate::server_fns::regions::{CreateRegion, DeleteRegion, UpdateRegion};
+use crate::server_fns::regions::{CreateRegion, DeleteRegion, SetRegionPlace, UpdateRegion};
+use crate::server_fns::residency::SaveResidencyPolicy;
 use crate::server_fns::session::{SignIn, SignOut};
 use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso, VerifyDomain};
 use crate::server_fns::work::{CancelRun, DeleteJob, RunJob, SaveJob};
 use crate::server_fns::workspaces::{
-    CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, MemberChoice, MoveWorkspace,
-    RenameWorkspace, RevokeWorkspaceRole, SetWorkspaceRole,
+    ClassifyWorkspace, CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, LockWorkspace,
+    MemberChoice, MoveWorkspace, RenameWorkspace, RevokeWorkspaceRole, SetWorkspaceRole,
 };
 use crate::ui::components::{
     FieldMessage, FormError, TextField, email_rule, failure, failure_of, name_rule,
@@ -167,7 +168,46 @@ pub fn CreateRegionForm(organization_id: Uuid) -> impl IntoView {
             <FormError error/>
             <Hidden fields=fields![organization_id]/>
             <TextField name="name" check=name_rule id="new-region-name".into() label="Region name" help=format!("Often the cloud region it runs in, e.g. aws-eu-west-1. {}", Name::RULES) required=true error/>
+            <PlaceFields provider=String::new() location=String::new() jurisdiction=String::new() error/>
             <button type="submit" class="button primary">"Create region"</button>
+        </ActionForm>
+    }
+}
+
+/// The fields saying where a region is, each optional; suggestions come from datalists the
+/// page renders (see `PlaceSuggestions`), so they stay out of the browser's bundle.
+#[component]
+fn PlaceFields(
+    provider: String,
+    location: String,
+    jurisdiction: String,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <TextField name="provider" id="region-provider".into() label="Cloud provider" value=provider help="Optional: AWS, Google Cloud, On-premises…" list="known-providers" error/>
+        <TextField name="location" id="region-location".into() label="Location" value=location help=format!("Optional. {}", Location::RULES) error/>
+        <TextField name="jurisdiction" id="region-jurisdiction".into() label="Jurisdiction" value=jurisdiction help="The law its data is under (EU, US, CA…), what residency policies check. Left empty: the location's, EU for a member state." list="known-jurisdictions" error/>
+    }
+}
+
+/// Says where a region is: provider, location, jurisdiction.
+#[island]
+pub fn RegionPlaceForm(
+    organization_id: Uuid,
+    region_id: Uuid,
+    revision: i32,
+    provider: String,
+    location: String,
+    jurisdiction: String,
+) -> impl IntoView {
+    let action = ServerAction::<SetRegionPlace>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <Hidden fields=fields![organization_id, region_id, revision]/>
+            <PlaceFields provider location jurisdiction error/>
+            <button type="submit" class="button">"Save location"</button>
         </ActionForm>
     }
 }
@@ -447,6 +487,7 @@ pub fn CreateWorkspaceForm(organization_id: Uuid, regions: Vec<RegionChoice>) ->
             <FormError error/>
             <Hidden fields=fields![organization_id]/>
             <TextField name="name" check=name_rule id="new-workspace-name".into() label="Workspace name" help=Name::RULES required=true error/>
+            <TextField name="classifications" id="new-workspace-classifications".into() label="Classifications" help=format!("Optional: the kinds of data it holds, comma-separated. {}", Classification::RULES) error/>
             <div class="field" class:invalid=move || error.get().is_some_and(|e| e.field("region_id").is_some())>
                 <label for="new-workspace-region">"Region"</label>
                 <select id="new-workspace-region" name="region_id" required=true aria-describedby="new-workspace-region-help">
@@ -477,6 +518,87 @@ pub fn RenameWorkspaceForm(
             <Hidden fields=fields![organization_id, workspace_id, revision]/>
             <TextField name="name" check=name_rule id="workspace-name".into() label="Workspace name" value=name help=Name::RULES required=true error/>
             <button type="submit" class="button">"Rename"</button>
+        </ActionForm>
+    }
+}
+
+/// Says what kinds of data a workspace holds.
+#[island]
+pub fn ClassifyWorkspaceForm(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    revision: i32,
+    classifications: String,
+) -> impl IntoView {
+    let action = ServerAction::<ClassifyWorkspace>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <Hidden fields=fields![organization_id, workspace_id, revision]/>
+            <TextField name="classifications" id="workspace-classifications".into() label="Classifications" value=classifications help=format!("Comma-separated; empty for none. {}", Classification::RULES) error/>
+            <button type="submit" class="button">"Save classifications"</button>
+        </ActionForm>
+    }
+}
+
+/// Locks a workspace to its region (`locked`) or unlocks it.
+#[island]
+pub fn LockWorkspaceForm(
+    organization_id: Uuid,
+    workspace_id: Uuid,
+    revision: i32,
+    locked: bool,
+) -> impl IntoView {
+    let action = ServerAction::<LockWorkspace>::new();
+    let error = failure(action);
+    let label = if locked {
+        "Lock to this region"
+    } else {
+        "Unlock"
+    };
+    view! {
+        <ActionForm action attr:class="inline">
+            <FormError error/>
+            <Hidden fields=fields![organization_id, workspace_id, revision, locked]/>
+            <button type="submit" class="button">{label}</button>
+        </ActionForm>
+    }
+}
+
+/// The organization's residency policy: where every workspace may live, and rules per
+/// classification one per line.
+#[island]
+pub fn ResidencyPolicyForm(
+    organization_id: Uuid,
+    revision: i32,
+    allowed_jurisdictions: String,
+    rules: String,
+) -> impl IntoView {
+    let action = ServerAction::<SaveResidencyPolicy>::new();
+    let error = failure(action);
+    let typed = move |field: &'static str, saved: &str| {
+        error
+            .get()
+            .and_then(|e| e.input(field).map(str::to_owned))
+            .unwrap_or_else(|| saved.to_owned())
+    };
+    let rules_typed = move || typed("rules", &rules);
+    // What the textarea shows: the saved rules, or what was typed when saving failed.
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <Hidden fields=fields![organization_id, revision]/>
+            <TextField name="allowed_jurisdictions" id="policy-allowed".into() label="Every workspace only in" value=allowed_jurisdictions help="Jurisdictions or countries, comma-separated (EU, CH); empty: anywhere." list="known-jurisdictions" error/>
+            <div class="field" class:invalid=move || error.get().is_some_and(|e| e.field("rules").is_some())>
+                <label for="policy-rules">"Rules by classification"</label>
+                <textarea id="policy-rules" name="rules" rows="4" aria-describedby="policy-rules-help policy-rules-error">{rules_typed}</textarea>
+                <p class="help" id="policy-rules-help">{RULE_LINE_RULES}" Empty: no rule."</p>
+                <FieldMessage name="rules" id="policy-rules-error".into() error/>
+            </div>
+            <div class="form-actions">
+                <button type="submit" class="button primary">"Save policy"</button>
+            </div>
         </ActionForm>
     }
 }
@@ -748,7 +870,7 @@ pub struct JobFieldValues {
 fn JobFields(
     prefix: String,
     values: JobFieldValues,
-    error: Signal<Option<crate::error::AppError>>,
+    error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     // The schedule is checked by the server only: its calendar stays out of the browser's code.
     let deployment_rule = |raw: &str| crate::domain::DeploymentName::parse(raw).err();

@@ -296,6 +296,7 @@ impl Fixture {
             &self.ours,
             &Name::parse(&unique("ws")).unwrap(),
             self.auto,
+            &[],
         )
         .await
         .unwrap();
@@ -479,7 +480,8 @@ impl Fixture {
 
 async fn create_region(pool: &PgPool, organization: Uuid, name: &str) -> Uuid {
     let mut tx = pool.begin().await.unwrap();
-    let region = db::regions::create(&mut *tx, organization, &Name::parse(name).unwrap(), true)
+    let name = Name::parse(name).unwrap();
+    let region = db::regions::create(&mut *tx, organization, &name, true, &Default::default())
         .await
         .unwrap();
     db::regions::notify_changed(&mut tx, organization)
@@ -633,6 +635,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
         &ours,
         &Name::parse("Authz Target").unwrap(),
         region,
+        &[],
     )
     .await
     .unwrap()
@@ -655,6 +658,7 @@ async fn fixture(app: &TestApp) -> Arc<Fixture> {
         &theirs,
         &Name::parse("Their Workspace").unwrap(),
         their_region,
+        &[],
     )
     .await
     .unwrap()
@@ -1287,6 +1291,21 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "regions/place",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let region = f.fresh_region().await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("region_id", s(region)),
+                    ("revision", f.revision("regions", region).await),
+                    ("location", "DE-HE".to_owned()),
+                ];
+                f.sf(w, "regions/place", &form).await
+            }),
+        },
+        Case {
             name: "regions/delete",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: Some(E404),
@@ -1479,6 +1498,38 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "workspaces/classify",
+            // Saying what a workspace holds decides where it may live: its admins'.
+            expect: [E401, E404, E403, E403, E403, OK, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("revision", f.revision("workspaces", workspace).await),
+                    ("classifications", "pii".to_owned()),
+                ];
+                f.sf(w, "workspaces/classify", &form).await
+            }),
+        },
+        Case {
+            name: "workspaces/lock",
+            // Only organization admins: a workspace's own admin may not pin or free it.
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let workspace = f.fresh_workspace(w).await;
+                let form = [
+                    ("organization_id", s(org)),
+                    ("workspace_id", s(workspace)),
+                    ("revision", f.revision("workspaces", workspace).await),
+                    ("locked", "true".to_owned()),
+                ];
+                f.sf(w, "workspaces/lock", &form).await
+            }),
+        },
+        Case {
             name: "workspaces/move",
             expect: [E401, E404, E403, E403, E403, OK, OK, E404, E403],
             own_org: Some(E404),
@@ -1628,6 +1679,40 @@ fn server_functions() -> Vec<Case> {
                     &[("organization_id", s(org))],
                 )
                 .await
+            }),
+        },
+        Case {
+            name: "organizations/residency-policy",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, OK],
+            own_org: Some(OK),
+            call: call!(|f, w, org| {
+                f.sf(
+                    w,
+                    "organizations/residency-policy",
+                    &[("organization_id", s(org))],
+                )
+                .await
+            }),
+        },
+        Case {
+            name: "organizations/residency-policy/save",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: None,
+            call: call!(|f, w, org| {
+                // The current revision, so the admin's save is not refused as stale.
+                let revision: i32 = sqlx::query_scalar(
+                    "select coalesce((select revision from residency_policies where organization_id = $1), 0)",
+                )
+                .bind(org)
+                .fetch_one(&f.pool)
+                .await
+                .unwrap();
+                let form = [
+                    ("organization_id", s(org)),
+                    ("revision", s(revision)),
+                    ("rules", unique("zz").replace('-', "_") + ": EU"),
+                ];
+                f.sf(w, "organizations/residency-policy/save", &form).await
             }),
         },
         Case {
@@ -2203,6 +2288,26 @@ fn api_endpoints() -> Vec<Case> {
             call: call!(|f, w, _| {
                 let path = format!("/organizations/{}/data-inventory", org_id());
                 f.api(w, M::GET, &path, None).await
+            }),
+        },
+        Case {
+            name: "GET /organizations/{id}/residency-policy",
+            expect: [E401, E404, OK, OK, OK, OK, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/organizations/{}/residency-policy", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
+        },
+        Case {
+            name: "PUT /organizations/{id}/residency-policy",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/organizations/{}/residency-policy", org_id());
+                let body =
+                    json!({"rules": [{"classification": "phi", "allowedJurisdictions": ["US"]}]});
+                f.api(w, M::PUT, &path, Some(body)).await
             }),
         },
         Case {

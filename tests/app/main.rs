@@ -13,6 +13,7 @@ mod authorization;
 mod common;
 mod data_planes;
 mod dns;
+mod governance;
 mod inventory;
 mod members;
 mod operations;

@@ -10,13 +10,16 @@ use crate::paths;
 use crate::read::regions::RegionOverview;
 use crate::server_fns::regions::{RegionData, RegionsData, region_page, regions_page};
 use crate::ui::components::{
-    EmptyState, EnabledBadge, ListSearch, Notice, PageHeader, Pager, RefusedAction, RelativeTime,
-    WorkspaceLinks, loaded, path_resource, use_id_param, use_list_query,
+    EmptyState, EnabledBadge, ListSearch, Notice, PageHeader, Pager, PlaceSuggestions,
+    PlaceSummary, RefusedAction, RelativeTime, WorkspaceLinks, loaded, path_resource, use_id_param,
+    use_list_query,
 };
 use crate::ui::forms::{
-    CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RenameRegionForm, SetRegionEnabledForm,
+    CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RegionPlaceForm, RenameRegionForm,
+    SetRegionEnabledForm,
 };
 use crate::ui::live::Live;
+use leptos_router::hooks::use_query_map;
 
 /// The data of the region named by the path.
 fn region_resource() -> Resource<Result<RegionData, AppError>> {
@@ -31,11 +34,18 @@ fn region_resource() -> Resource<Result<RegionData, AppError>> {
 #[component]
 pub fn RegionsPage() -> impl IntoView {
     let org = use_id_param("org");
+    let list = use_list_query();
+    let query = use_query_map();
+    let key = move || {
+        let (search, page) = list();
+        let jurisdiction = query.read().get("jurisdiction").unwrap_or_default();
+        (search, jurisdiction, page)
+    };
     let data = path_resource(
         ["org"],
         "organization",
-        use_list_query(),
-        |[org], (search, page)| regions_page(org, search, page),
+        key,
+        |[org], (search, jurisdiction, page)| regions_page(org, search, jurisdiction, page),
     );
     view! {
         <PageHeader title="Regions" lead="Where your data may be processed. Each workspace runs on the data planes of its region."/>
@@ -46,12 +56,15 @@ pub fn RegionsPage() -> impl IntoView {
 #[component]
 fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
     let now = data.meta.now;
-    let filtered = !data.search.trim().is_empty();
+    let filtered = !data.search.trim().is_empty() || !data.jurisdiction.trim().is_empty();
     let base = paths::regions(org);
-    let query = vec![("search", data.search.clone())];
+    let query = vec![
+        ("search", data.search.clone()),
+        ("jurisdiction", data.jurisdiction.clone()),
+    ];
     let shown = data.regions.len();
     let list = if data.regions.is_empty() && filtered {
-        view! { <EmptyState title="No region matches" hint="Try another part of the name." action=Some(("Clear the search".to_owned(), base.clone()))/> }.into_any()
+        view! { <EmptyState title="No region matches" hint="Try another part of the name or another jurisdiction." action=Some(("Clear the search".to_owned(), base.clone()))/> }.into_any()
     } else if data.regions.is_empty() {
         view! { <EmptyState title="No regions yet" hint="Create a region, then add a data plane to it."/> }.into_any()
     } else {
@@ -75,13 +88,28 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
             <section class="panel" aria-labelledby="create-region-heading">
                 <h2 id="create-region-heading">"Create a region"</h2>
                 <CreateRegionForm organization_id=org/>
+                <PlaceSuggestions/>
             </section>
         }
     });
+    let wanted = data.jurisdiction.trim().to_uppercase();
+    let jurisdiction_options = data
+        .jurisdictions
+        .iter()
+        .map(|j| view! { <option value=j.clone() selected=*j == wanted>{j.clone()}</option> })
+        .collect_view();
     view! {
         <Notice notice=data.meta.notice/>
         {form}
-        <ListSearch action=base.clone() label="Search regions by name" value=data.search.clone() filtered/>
+        <ListSearch action=base.clone() label="Search regions by name" value=data.search.clone() filtered>
+            <div class="field">
+                <label for="jurisdiction-filter">"Jurisdiction"</label>
+                <select id="jurisdiction-filter" name="jurisdiction">
+                    <option value="">"All jurisdictions"</option>
+                    {jurisdiction_options}
+                </select>
+            </div>
+        </ListSearch>
         <div class="region-list">{list}</div>
         <Pager base query paging=data.paging rows=shown noun="region"/>
     }
@@ -111,6 +139,7 @@ fn RegionCard(
             <header class="region-header">
                 <h2><a href=href>{region.name.clone()}</a></h2>
                 <EnabledBadge enabled=region.enabled/>
+                <PlaceSummary region=region.clone()/>
                 <span class="muted">{format!("{workspace_count} {noun}")}</span>
                 <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
             </header>
@@ -144,6 +173,7 @@ fn Region(data: RegionData) -> impl IntoView {
         "workspaces use"
     };
     let title = format!("Region {}", region.name);
+    let place = region.clone();
     let manage = data.meta.can_manage.then(|| {
         let toggle = if region.enabled {
             view! { <a class="button" href=format!("{}/disable", paths::region(org, region.id))>"Disable region…"</a> }.into_any()
@@ -163,6 +193,12 @@ fn Region(data: RegionData) -> impl IntoView {
                 <h2 id="region-settings-heading">"Settings"</h2>
                 <RenameRegionForm organization_id=org region_id=region.id revision=region.revision name=region.name.clone()/>
             </section>
+            <section class="panel" aria-labelledby="region-place-heading">
+                <h2 id="region-place-heading">"Location"</h2>
+                <p class="help">"Where the region's data planes run. Residency policies allow or refuse workspaces here by its jurisdiction and country."</p>
+                <RegionPlaceForm organization_id=org region_id=region.id revision=region.revision provider=region.provider.clone().unwrap_or_default() location=region.location.clone().unwrap_or_default() jurisdiction=region.jurisdiction.clone().unwrap_or_default()/>
+                <PlaceSuggestions/>
+            </section>
             <section class="panel danger-zone" aria-labelledby="danger-heading">
                 <h2 id="danger-heading">"Danger zone"</h2>
                 <p class="help">"Disabling stops the region's work; deleting removes it and its data planes, and is refused while workspaces live in it."</p>
@@ -176,6 +212,7 @@ fn Region(data: RegionData) -> impl IntoView {
     view! {
         <PageHeader title lead=format!("{workspace_count} {noun} this region.") crumbs=vec![("Regions".to_owned(), paths::regions(org))]>
             <EnabledBadge enabled=region.enabled/>
+            <PlaceSummary region=place/>
         </PageHeader>
         <Notice notice=data.meta.notice/>
         <section class="panel" aria-labelledby="planes-heading">

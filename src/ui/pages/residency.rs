@@ -1,12 +1,20 @@
 //! Settings > Data residency: what stays in the organization's regions, and every table and
 //! column the control plane keeps, why, and whether it can hold personal data. Generated from
 //! the inventory the schema is checked against, so it cannot drift from what is stored.
+//! Settings > Residency policy: where the organization's workspaces may live, and the
+//! workspaces that break it where they are now.
 
 use leptos::prelude::*;
 
 use crate::domain::inventory::{CONTROL_PLANE, IN_DATA_PLANES, Scope, StoredTable};
-use crate::server_fns::residency::{ResidencyData, data_residency_page};
-use crate::ui::components::{PageHeader, loaded, path_resource, use_id_param};
+use crate::server_fns::residency::{
+    PolicyData, ResidencyData, data_residency_page, residency_policy_page,
+};
+use crate::ui::components::{
+    Classifications, EmptyState, Notice, PageHeader, PlaceSuggestions, loaded, path_resource,
+    use_id_param,
+};
+use crate::ui::forms::ResidencyPolicyForm;
 
 #[component]
 pub fn DataResidencyPage() -> impl IntoView {
@@ -88,4 +96,102 @@ fn tables(tables: Vec<&'static StoredTable>) -> impl IntoView + use<> {
             }
         })
         .collect_view()
+}
+
+#[component]
+pub fn ResidencyPolicyPage() -> impl IntoView {
+    let org = use_id_param("org");
+    let data = path_resource(
+        ["org"],
+        "organization",
+        || (),
+        |[org], ()| residency_policy_page(org),
+    );
+    view! {
+        <PageHeader title="Residency policy" lead="Where your workspaces may live. Checked on every workspace create, move and classification change, in the dashboard and the API."/>
+        {loaded(data, move |d: PolicyData| {
+            let org = org.get().unwrap_or_default();
+            let policy = d.view.policy;
+            let allowed = policy
+                .allowed_jurisdictions
+                .iter()
+                .map(|j| j.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let summary = if policy.is_empty() {
+                view! { <p id="policy-summary">"No restriction: workspaces may live in any region."</p> }.into_any()
+            } else {
+                let everywhere = if allowed.is_empty() {
+                    "Every workspace: anywhere.".to_owned()
+                } else {
+                    format!("Every workspace: only in {allowed}.")
+                };
+                let rules = policy
+                    .rules
+                    .iter()
+                    .map(|r| {
+                        let places = r.allowed_jurisdictions.iter().map(|j| j.as_str()).collect::<Vec<_>>().join(", ");
+                        view! { <li><span class="badge badge-class">{r.classification.to_string()}</span>" only in "{places}</li> }
+                    })
+                    .collect_view();
+                view! { <ul id="policy-summary" class="consequences"><li>{everywhere}</li>{rules}</ul> }.into_any()
+            };
+            let form = d.meta.can_manage.then(|| view! {
+                <section class="panel" aria-labelledby="policy-edit-heading">
+                    <h2 id="policy-edit-heading">"Change the policy"</h2>
+                    <p class="help">"A region is in a place when its jurisdiction or the country of its location is that code; a region that says neither is in none. Saving moves nothing: workspaces the new policy forbids where they are are listed below."</p>
+                    <ResidencyPolicyForm organization_id=org revision=d.view.revision allowed_jurisdictions=allowed.clone() rules=policy.rule_lines()/>
+                    <PlaceSuggestions/>
+                </section>
+            });
+            let count = d.view.violations.len();
+            let violations = if d.view.violations.is_empty() {
+                view! { <EmptyState title="Every workspace complies" hint="No workspace lives where the policy forbids it."/> }.into_any()
+            } else {
+                let rows = d
+                    .view
+                    .violations
+                    .into_iter()
+                    .map(|v| {
+                        let href = crate::paths::workspace(org, v.workspace_id);
+                        view! {
+                            <tr>
+                                <td><a href=href.clone()>{v.workspace_name}</a><Classifications words=v.classifications/></td>
+                                <td><a href=crate::paths::region(org, v.region_id)>{v.region_name}</a></td>
+                                <td>{v.breach.rule}</td>
+                                <td class="row-actions"><a href=format!("{href}/move")>"Move…"</a></td>
+                            </tr>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <table class="table" id="policy-violations">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Workspace"</th>
+                                <th scope="col">"Region"</th>
+                                <th scope="col">"Rule broken"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            };
+            let api = format!("{}/organizations/{org}/residency-policy", crate::paths::API_BASE);
+            view! {
+                <Notice notice=d.meta.notice/>
+                <section class="panel" aria-labelledby="policy-heading">
+                    <h2 id="policy-heading">"Current policy"</h2>
+                    {summary}
+                    <p class="help">"The same as JSON: " <code>{format!("GET {api}")}</code></p>
+                </section>
+                {form}
+                <section class="panel" aria-labelledby="violations-heading">
+                    <h2 id="violations-heading">{format!("Workspaces outside the policy ({count})")}</h2>
+                    {violations}
+                </section>
+            }
+        })}
+    }
 }

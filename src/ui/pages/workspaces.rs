@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::domain::{Health, Workspace, WorkspaceRole};
+use crate::domain::{Health, ResidencyPolicy, Workspace, WorkspaceRole};
 use crate::error::AppError;
 use crate::paths;
 use crate::read::regions::RegionOverview;
@@ -16,12 +16,13 @@ use crate::server_fns::workspaces::{
     workspaces_page,
 };
 use crate::ui::components::{
-    EmptyState, ListSearch, Notice, PageHeader, Pager, RegionAlert, RelativeTime, loaded,
-    path_resource, use_id_param, use_list_query,
+    Classifications, EmptyState, ListSearch, Notice, PageHeader, Pager, RefusedAction, RegionAlert,
+    RelativeTime, loaded, path_resource, use_id_param, use_list_query,
 };
 use crate::ui::forms::{
-    CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm, MoveWorkspaceForm,
-    RegionChoice, RenameWorkspaceForm, RevokeWorkspaceRoleForm, SetWorkspaceRoleForm,
+    ClassifyWorkspaceForm, CreateWorkspaceForm, DeleteWorkspaceForm, GrantWorkspaceRoleForm,
+    LockWorkspaceForm, MoveWorkspaceForm, RegionChoice, RenameWorkspaceForm,
+    RevokeWorkspaceRoleForm, SetWorkspaceRoleForm,
 };
 
 /// Data planes of a region that can take work.
@@ -39,6 +40,8 @@ fn region_choices(
     regions: &[RegionOverview],
     exclude: Option<Uuid>,
     meta: &PageMeta,
+    // The policy and the classifications of the workspace moving, to flag forbidden targets.
+    policy: Option<(&ResidencyPolicy, &[String])>,
 ) -> Vec<RegionChoice> {
     regions
         .iter()
@@ -49,7 +52,13 @@ fn region_choices(
             } else {
                 r.region.name.clone()
             };
-            let label = if usable_planes(r) == 0 {
+            let breach = policy.and_then(|(p, classes)| p.breach(classes, &r.region));
+            let label = if let Some(breach) = breach {
+                format!(
+                    "{name}: not allowed by the residency policy ({})",
+                    breach.rule
+                )
+            } else if usable_planes(r) == 0 {
                 format!("{name}: no enabled data plane, work would wait")
             } else if r.healthy_planes(meta.now, &meta.thresholds) == 0 {
                 format!("{name}: no healthy data plane right now, work would wait")
@@ -157,7 +166,7 @@ pub fn WorkspacesPage() -> impl IntoView {
 fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
     let now = data.meta.now;
     let form = data.meta.can_manage.then(|| {
-        let regions = region_choices(&data.regions, None, &data.meta);
+        let regions = region_choices(&data.regions, None, &data.meta, None);
         view! {
             <section class="panel" aria-labelledby="create-workspace-heading">
                 <h2 id="create-workspace-heading">"Create a workspace"</h2>
@@ -219,9 +228,14 @@ fn Workspaces(data: WorkspacesData, org: Uuid) -> impl IntoView {
                 let alert = healthy
                     .get(&w.region_id)
                     .map(|n| view! { <RegionAlert enabled=w.region_enabled healthy_planes=*n/> });
+                let lock = w.locked.then(|| view! { " "<span class="badge badge-locked" title="Locked to its region">"Locked"</span> });
                 view! {
                     <tr>
-                        <td><a href=href.clone()>{w.name.clone()}</a></td>
+                        <td>
+                            <a href=href.clone()>{w.name.clone()}</a>
+                            {lock}
+                            <Classifications words=w.classifications.clone()/>
+                        </td>
                         <td>
                             <span class="region-name">{w.region_name.clone()}</span>
                             " "{alert}
@@ -285,13 +299,45 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
     });
     let access = workspace_access(org, w.id, role, data.grants, data.grantable);
     let regional = regional_section(data.regional);
+    let org_admin = data.meta.can_manage;
     let manage = (role == WorkspaceRole::Admin).then(|| {
-        let choices = region_choices(&data.regions, Some(w.region_id), &data.meta);
-        view! {
-            <section class="panel" aria-labelledby="move-heading">
-                <h2 id="move-heading">"Region"</h2>
+        let choices = region_choices(
+            &data.regions,
+            Some(w.region_id),
+            &data.meta,
+            Some((&data.policy, &w.classifications)),
+        );
+        let classes = w.classifications.join(", ");
+        // A locked workspace offers no move, only (to organization admins) the unlock.
+        let region = if w.locked {
+            let unlock = org_admin.then(|| view! {
+                <LockWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision locked=false/>
+            });
+            let who = if org_admin { "Unlock it to move it." } else { "An organization admin must unlock it before it can move." };
+            view! {
+                <p id="workspace-locked"><span class="badge badge-locked">"Locked"</span>" It stays in region " <strong>{w.region_name.clone()}</strong> ". " {who}</p>
+                {unlock}
+            }.into_any()
+        } else {
+            let lock = org_admin.then(|| view! {
+                <p class="help">"Locking keeps it in this region: moving it then needs an explicit unlock first, and both are recorded in the audit log."</p>
+                <LockWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision locked=true/>
+            });
+            view! {
                 <p>"This workspace runs in region " <strong>{w.region_name.clone()}</strong> "."</p>
                 <MoveTargetPicker org action=format!("{}/move", paths::workspace(org, w.id)) choices cancel=None empty=no_target_reason(&data.regions, w.region_id)/>
+                {lock}
+            }.into_any()
+        };
+        view! {
+            <section class="panel" aria-labelledby="classify-heading">
+                <h2 id="classify-heading">"Classifications"</h2>
+                <p class="help">"The kinds of data this workspace holds. The residency policy may allow some only in certain jurisdictions."</p>
+                <ClassifyWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision classifications=classes/>
+            </section>
+            <section class="panel" aria-labelledby="move-heading">
+                <h2 id="move-heading">"Region"</h2>
+                {region}
             </section>
             <section class="panel danger-zone" aria-labelledby="delete-heading">
                 <h2 id="delete-heading">"Delete"</h2>
@@ -306,7 +352,8 @@ fn WorkspaceDetail(data: WorkspaceData) -> impl IntoView {
             <dl class="facts">
                 <dt>"Workspace ID"</dt><dd><code>{w.id.to_string()}</code></dd>
                 <dt>"Region"</dt><dd>{w.region_name.clone()}</dd>
-                <dt>"Data residency"</dt><dd><code>{residency}</code></dd>
+                <dt>"Data residency"</dt><dd><code>{residency}</code>{w.locked.then(|| view! { " "<span class="badge badge-locked">"Locked"</span> })}</dd>
+                <dt>"Classifications"</dt><dd><Classifications words=w.classifications.clone()/>{w.classifications.is_empty().then_some("None")}</dd>
                 <dt>"Created"</dt><dd><RelativeTime at=w.created_at now/></dd>
                 <dt>"Your role"</dt><dd>{role.as_str()}</dd>
             </dl>
@@ -434,11 +481,28 @@ pub fn MoveWorkspacePage() -> impl IntoView {
             let wanted = query.read_untracked().get("to").and_then(|t| Uuid::parse_str(&t).ok());
             // Without a target yet (or a bad one), ask for one first.
             let target = wanted.and_then(|id| d.regions.iter().find(|r| r.region.id == id && r.region.enabled && id != w.region_id).cloned());
+            let crumbs = vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id))];
+            if w.locked {
+                let unlock = d.meta.can_manage.then(|| view! {
+                    <LockWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision locked=false/>
+                });
+                return view! {
+                    <PageHeader title=format!("Move workspace {}", w.name) lead=format!("It runs in region {} now.", w.region_name) crumbs/>
+                    <section class="panel confirm">
+                        <div class="warning" role="note" id="move-refused">
+                            <strong>{format!("Workspace {} is locked to region {}.", w.name, w.region_name)}</strong>
+                            " It can move only after an organization admin unlocks it; both are recorded in the audit log."
+                        </div>
+                        {unlock}
+                        <RefusedAction cancel=paths::workspace(org, w.id) label="Move" reason="move-refused"/>
+                    </section>
+                }.into_any();
+            }
             let Some(target) = target else {
-                let choices = region_choices(&d.regions, Some(w.region_id), &d.meta);
+                let choices = region_choices(&d.regions, Some(w.region_id), &d.meta, Some((&d.policy, &w.classifications)));
                 let here = format!("{}/move", paths::workspace(org, w.id));
                 return view! {
-                    <PageHeader title=format!("Move workspace {}", w.name) lead=format!("It runs in region {} now.", w.region_name) crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id))]/>
+                    <PageHeader title=format!("Move workspace {}", w.name) lead=format!("It runs in region {} now.", w.region_name) crumbs/>
                     <section class="panel">
                         <MoveTargetPicker org action=here choices cancel=Some(paths::workspace(org, w.id)) empty=no_target_reason(&d.regions, w.region_id)/>
                     </section>
@@ -466,16 +530,31 @@ pub fn MoveWorkspacePage() -> impl IntoView {
             } else {
                 None
             };
+            // What the server would refuse is said here first, with the button off.
+            let breach = d.policy.breach(&w.classifications, &target.region);
+            let refused = breach.as_ref().map(|b| view! {
+                <div class="warning" role="note" id="move-refused">
+                    <strong>{format!("The residency policy does not allow this move: {}.", b.rule)}</strong>
+                    " " {b.message.clone()} " "
+                    <a href=paths::residency_policy(org)>"See the policy"</a>
+                </div>
+            });
+            let form = if breach.is_some() {
+                view! { <RefusedAction cancel=paths::workspace(org, w.id) label="Move" reason="move-refused"/> }.into_any()
+            } else {
+                view! { <MoveWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision region_id=target.region.id label=format!("Move to {}", target.region.name) cancel=paths::workspace(org, w.id)/> }.into_any()
+            };
             view! {
-                <PageHeader title=format!("Move workspace {}?", w.name) lead="This changes where the workspace's data is processed." crumbs=vec![("Workspaces".to_owned(), paths::workspaces(org)), (w.name.clone(), paths::workspace(org, w.id))]/>
+                <PageHeader title=format!("Move workspace {}?", w.name) lead="This changes where the workspace's data is processed." crumbs/>
                 <section class="panel confirm">
+                    {refused}
                     {no_plane}
                     <ul class="consequences">
                         <li>"From region " <strong>{w.region_name.clone()}</strong> " to region " <strong>{target.region.name.clone()}</strong> "."</li>
                         <li>{format!("From now on its data is processed only by the data planes of {}; those of {} stop receiving its work.", target.region.name, w.region_name)}</li>
                         <li>{format!("Its data residency becomes \"{}\".", target.region.name.to_lowercase())}</li>
                     </ul>
-                    <MoveWorkspaceForm organization_id=org workspace_id=w.id revision=w.revision region_id=target.region.id label=format!("Move to {}", target.region.name) cancel=paths::workspace(org, w.id)/>
+                    {form}
                 </section>
             }.into_any()
         })}
