@@ -393,12 +393,28 @@ pub const RULE_LINE_RULES: &str =
     "One rule per line: a classification, a colon, then where it may live, as in \"phi: US\".";
 
 impl ResidencyPolicy {
+    /// The most rules a policy has, and the most places a list names.
+    pub const MAX_ENTRIES: usize = 64;
+
     /// A policy from its parts; rules with an empty list restrict nothing and are dropped,
     /// and one classification may have one rule only.
     pub fn new(
         allowed_jurisdictions: Vec<Jurisdiction>,
         rules: Vec<PolicyRule>,
     ) -> Result<ResidencyPolicy, String> {
+        // A policy people can read: far more than any jurisdiction map needs.
+        if rules.len() > Self::MAX_ENTRIES
+            || allowed_jurisdictions.len() > Self::MAX_ENTRIES
+            || rules
+                .iter()
+                .any(|r| r.allowed_jurisdictions.len() > Self::MAX_ENTRIES)
+        {
+            return Err(format!(
+                "A policy has at most {} rules, and each list at most {} places.",
+                Self::MAX_ENTRIES,
+                Self::MAX_ENTRIES
+            ));
+        }
         let mut kept: Vec<PolicyRule> = Vec::new();
         for mut rule in rules {
             rule.allowed_jurisdictions.sort();

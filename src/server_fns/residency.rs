@@ -67,16 +67,11 @@ pub async fn save_residency_policy(
     ];
     let allowed = Jurisdiction::parse_list(&allowed_jurisdictions)
         .map_err(|m| AppError::invalid("allowed_jurisdictions", m));
-    let parsed_rules = ResidencyPolicy::parse_rule_lines(&rules)
-        .map_err(|m| AppError::invalid("rules", m))
-        .and_then(|r| {
-            ResidencyPolicy::new(Vec::new(), r).map_err(|m| AppError::invalid("rules", m))
-        });
+    let parsed_rules =
+        ResidencyPolicy::parse_rule_lines(&rules).map_err(|m| AppError::invalid("rules", m));
     let policy = match (allowed, parsed_rules) {
-        (Ok(allowed), Ok(ruled)) => ResidencyPolicy {
-            allowed_jurisdictions: allowed,
-            rules: ruled.rules,
-        },
+        (Ok(allowed), Ok(parsed)) => ResidencyPolicy::new(allowed, parsed)
+            .map_err(|m| AppError::invalid("rules", m).with_input(echo))?,
         (a, r) => {
             return Err(AppError::merge([a.err(), r.err()].into_iter().flatten())
                 .unwrap_or_else(AppError::internal)
