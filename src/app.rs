@@ -8,7 +8,7 @@ use leptos_router::{SsrMode, path};
 use crate::ui::layout::{NotFound, SettingsFrame, StandaloneFrame};
 use crate::ui::pages::{
     account, applications, audit, data_planes, general, invitations, jobs, members, organizations,
-    regions, residency, sign_in, sso, workspaces,
+    regions, residency, sign_in, sso, webhooks, workspaces,
 };
 
 /// The document around every page.
@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("audit-log") view=audit::AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("data-residency") view=residency::DataResidencyPage ssr=SsrMode::Async/>
                     <Route path=path!("residency-policy") view=residency::ResidencyPolicyPage ssr=SsrMode::Async/>
+                    <Route path=path!("webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async/>
                     <Route path=path!("audit-log/:event") view=audit::AuditEventPage ssr=SsrMode::Async/>
                     <Route path=path!("members") view=members::MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("sso") view=sso::SsoPage ssr=SsrMode::Async/>

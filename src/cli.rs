@@ -297,6 +297,7 @@ async fn serve(
     crate::jobs::spawn_heartbeat_pruning(pool.clone());
     crate::jobs::spawn_housekeeping(pool.clone());
     let state = AppState::from_config(config, pool).await?;
+    crate::alerts::spawn(state.clone());
     crate::jobs::spawn_signer_reload(state.tokens.clone());
     crate::jobs::spawn_run_upkeep(state.pool.clone(), state.wakeups.clone());
     let local = if local_dataplane.is_some() {

@@ -22,6 +22,15 @@ pub struct Config {
     /// `MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS`: accept identity providers on this machine or its
     /// private network, over plain http too. For tests and demos only.
     pub allow_local_issuers: bool,
+    /// `MERIDIAN_WEBHOOKS_ALLOW_LOCAL`: accept webhook endpoints on this machine or its private
+    /// network, over plain http too. For tests and demos only.
+    pub allow_local_webhooks: bool,
+    /// `MERIDIAN_HEALTH_WATCH_SECS`: how often health changes are looked for (and announced
+    /// to webhook endpoints).
+    pub health_watch_every: std::time::Duration,
+    /// `MERIDIAN_WEBHOOK_RETRY_SECS`: the first retry's delay after a failed delivery; each
+    /// next one waits twice as long (at most an hour).
+    pub webhook_retry_base: std::time::Duration,
     /// The bootstrap instance admin.
     pub admin_email: String,
     pub admin_password: Option<String>,
@@ -90,6 +99,9 @@ impl Default for Config {
             secure_cookies: false,
             encryption_key: None,
             allow_local_issuers: false,
+            allow_local_webhooks: false,
+            health_watch_every: std::time::Duration::from_secs(5),
+            webhook_retry_base: std::time::Duration::from_secs(10),
             admin_email: Self::DEFAULT_ADMIN_EMAIL.into(),
             admin_password: None,
             health: crate::domain::HealthThresholds::default(),
@@ -200,6 +212,9 @@ impl Config {
             admin_password: var("MERIDIAN_ADMIN_PASSWORD"),
             encryption_key: var("MERIDIAN_ENCRYPTION_KEY"),
             allow_local_issuers: flag("MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS", false)?,
+            allow_local_webhooks: flag("MERIDIAN_WEBHOOKS_ALLOW_LOCAL", false)?,
+            health_watch_every: seconds("MERIDIAN_HEALTH_WATCH_SECS", 5)?.unsigned_abs(),
+            webhook_retry_base: seconds("MERIDIAN_WEBHOOK_RETRY_SECS", 10)?.unsigned_abs(),
             trusted_proxies,
             rate_limits: flag("MERIDIAN_RATE_LIMITS", true)?,
             dns_server,

@@ -21,6 +21,8 @@ pub mod ui;
 pub mod wording;
 
 #[cfg(feature = "ssr")]
+pub mod alerts;
+#[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod bootstrap;

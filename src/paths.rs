@@ -126,6 +126,11 @@ pub fn residency_policy(org: Uuid) -> String {
     format!("/orgs/{org}/settings/residency-policy")
 }
 
+/// Settings > Webhooks: health alert endpoints and their deliveries.
+pub fn webhooks(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/webhooks")
+}
+
 /// Where the public API is mounted.
 pub const API_BASE: &str = "/api/public/v1";
 

@@ -28,8 +28,8 @@ const LAYERS: &[&[&str]] = &[
     // Parts of pages rendered by the server, inside their pages and alone for live refresh.
     &["fragments"],
     // The doors: the public API, the browser's server functions and plain routes; periodic
-    // and first-start work.
-    &["api", "server_fns", "web", "jobs", "bootstrap"],
+    // and first-start work, health alerts.
+    &["api", "server_fns", "web", "jobs", "alerts", "bootstrap"],
     // The pages.
     &["ui"],
     // The Leptos shell and router.

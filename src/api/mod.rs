@@ -14,6 +14,7 @@ pub mod permissions;
 pub mod problem;
 pub mod regions;
 pub mod users;
+pub mod webhooks;
 pub mod work;
 pub mod workspaces;
 
@@ -103,6 +104,12 @@ pub fn router() -> Router<AppState> {
             "/organizations/{organizationId}/residency-policy",
             get(organizations::residency_policy).put(organizations::set_residency_policy),
         )
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route(
+            "/webhooks/{webhookId}",
+            get(webhooks::get).delete(webhooks::delete),
+        )
+        .route("/webhooks/{webhookId}/test", post(webhooks::test))
         .route("/audit-events", get(audit::list))
         .route("/users", get(users::list))
         .route("/users/{userId}/sign-out", post(users::sign_out))

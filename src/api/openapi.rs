@@ -9,7 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::problem::{Problem, ProblemField};
 use super::{
-    applications, audit, data_planes, organizations, permissions, regions, users, work, workspaces,
+    applications, audit, data_planes, organizations, permissions, regions, users, webhooks, work,
+    workspaces,
 };
 
 #[derive(OpenApi)]
@@ -37,6 +38,7 @@ use super::{
         organizations::list,
         organizations::data_inventory,
         organizations::residency_policy, organizations::set_residency_policy,
+        webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::test,
         audit::list,
         users::list, users::sign_out, users::set_password,
         permissions::list, permissions::create, permissions::get, permissions::update,

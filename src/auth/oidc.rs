@@ -132,7 +132,7 @@ fn is_local_ip(ip: std::net::IpAddr) -> bool {
 }
 
 /// Whether a URL's host is this machine or a private network, by name or address literal.
-fn is_local_host(host: openidconnect::url::Host<&str>) -> bool {
+pub fn is_local_host(host: openidconnect::url::Host<&str>) -> bool {
     match host {
         openidconnect::url::Host::Domain(name) => {
             let name = name.trim_end_matches('.').to_ascii_lowercase();
@@ -144,8 +144,9 @@ fn is_local_host(host: openidconnect::url::Host<&str>) -> bool {
 }
 
 /// Resolves names to public addresses only, so no document a provider names (its keys, its
-/// token endpoint) can point the server at its own network.
-struct PublicOnly;
+/// token endpoint), and no webhook endpoint an organization's admin enters, can point the
+/// server at its own network.
+pub struct PublicOnly;
 
 impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {

@@ -59,6 +59,7 @@ pub const CONSTRAINTS: &[&[Constraint]] = &[
     super::regions::CONSTRAINTS,
     super::sso::CONSTRAINTS,
     super::users::CONSTRAINTS,
+    super::webhooks::CONSTRAINTS,
     super::work::CONSTRAINTS,
     super::workspaces::CONSTRAINTS,
     // Kept by the session store and the migrator, not by Meridian's queries.

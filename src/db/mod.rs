@@ -15,6 +15,7 @@ pub mod policies;
 pub mod regions;
 pub mod sso;
 pub mod users;
+pub mod webhooks;
 pub mod work;
 pub mod workspaces;
 

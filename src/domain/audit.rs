@@ -91,6 +91,9 @@ actions! {
     UserSignIn => "user.sign_in" on "user",
     UserSignInFailed => "user.sign_in_failed" on "user",
     SigningKeyRotate => "signing_key.rotate" on "signing_key",
+    WebhookCreate => "webhook.create" on "webhook",
+    WebhookDelete => "webhook.delete" on "webhook",
+    WebhookTest => "webhook.test" on "webhook",
 }
 
 impl std::fmt::Display for Action {

@@ -1,6 +1,7 @@
 //! Plain domain types that can only hold valid values. They compile for the browser too, so
 //! forms check input with the same rules as the server.
 
+mod alerts;
 mod application;
 mod audit;
 mod email;
@@ -13,6 +14,7 @@ mod residency;
 mod role;
 mod work;
 
+pub use alerts::{Webhook, WebhookDelivery, WebhookEvent, WebhookUrl};
 pub use application::Application;
 pub use audit::{Action, AuditFilter, AuditQuery, datetime_local};
 pub use email::Email;

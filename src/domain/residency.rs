@@ -99,12 +99,7 @@ impl DataPlane {
 
     /// Health from the age of the last heartbeat at `now`.
     pub fn health_at(&self, now: OffsetDateTime, thresholds: &HealthThresholds) -> Health {
-        match self.last_heartbeat_at {
-            None => Health::Unknown,
-            Some(at) if now - at <= thresholds.healthy_within => Health::Healthy,
-            Some(at) if now - at <= thresholds.degraded_within => Health::Degraded,
-            Some(_) => Health::Unhealthy,
-        }
+        thresholds.judge(self.last_heartbeat_at, now)
     }
 }
 
@@ -124,6 +119,18 @@ pub enum Health {
 pub struct HealthThresholds {
     pub healthy_within: time::Duration,
     pub degraded_within: time::Duration,
+}
+
+impl HealthThresholds {
+    /// The health of something last heard from at `last` (never: `None`), at `now`.
+    pub fn judge(&self, last: Option<OffsetDateTime>, now: OffsetDateTime) -> Health {
+        match last {
+            None => Health::Unknown,
+            Some(at) if now - at <= self.healthy_within => Health::Healthy,
+            Some(at) if now - at <= self.degraded_within => Health::Degraded,
+            Some(_) => Health::Unhealthy,
+        }
+    }
 }
 
 impl Default for HealthThresholds {

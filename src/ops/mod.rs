@@ -24,6 +24,7 @@ pub mod scoped_tokens;
 pub mod sign_in;
 pub mod sso;
 pub mod users;
+pub mod webhooks;
 pub mod work;
 pub mod workspaces;
 

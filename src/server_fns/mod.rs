@@ -16,6 +16,7 @@ pub mod regions;
 pub mod residency;
 pub mod session;
 pub mod sso;
+pub mod webhooks;
 pub mod work;
 pub mod workspaces;
 

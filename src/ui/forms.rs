@@ -25,6 +25,7 @@ use crate::server_fns::regions::{CreateRegion, DeleteRegion, SetRegionPlace, Upd
 use crate::server_fns::residency::SaveResidencyPolicy;
 use crate::server_fns::session::{SignIn, SignOut};
 use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso, VerifyDomain};
+use crate::server_fns::webhooks::{CreateWebhook, DeleteWebhook, SendTestEvent};
 use crate::server_fns::work::{CancelRun, DeleteJob, RunJob, SaveJob};
 use crate::server_fns::workspaces::{
     ClassifyWorkspace, CreateWorkspace, DeleteWorkspace, GrantWorkspaceRole, LockWorkspace,
@@ -387,6 +388,42 @@ button_form!(SignOutMemberForm(organization_id: Uuid, user_id: Uuid) => SignOutM
 button_form!(AcceptInvitationForm(invitation_id: Uuid) => AcceptInvitation, "Accept", "button small primary");
 button_form!(DeclineInvitationForm(invitation_id: Uuid) => DeclineInvitation, "Decline");
 button_form!(VerifyDomainForm(organization_id: Uuid, domain: String) => VerifyDomain, "Verify now");
+button_form!(SendTestEventForm(organization_id: Uuid, webhook_id: Uuid) => SendTestEvent, "Send test event");
+button_form!(DeleteWebhookForm(organization_id: Uuid, webhook_id: Uuid) => DeleteWebhook, "Remove", "button small danger");
+
+/// Registers a webhook endpoint for health alerts: its address and the events it takes (all
+/// ticked to begin with).
+#[island]
+pub fn CreateWebhookForm(organization_id: Uuid) -> impl IntoView {
+    let action = ServerAction::<CreateWebhook>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <Hidden fields=fields![organization_id]/>
+            <TextField name="url" id="webhook-url".into() label="Endpoint URL" help="Where events are posted, over https. Each request is signed with the endpoint's secret (see below)." required=true error/>
+            <fieldset class="field" aria-describedby="webhook-events-error">
+                <legend>"Events"</legend>
+                <div class="checkbox">
+                    <input type="checkbox" id="webhook-dp" name="dataplane_health_changed" value="true" checked=true/>
+                    <label for="webhook-dp">"A data plane's health changes"</label>
+                </div>
+                <div class="checkbox">
+                    <input type="checkbox" id="webhook-down" name="region_unhealthy" value="true" checked=true/>
+                    <label for="webhook-down">"A region has no healthy data plane left"</label>
+                </div>
+                <div class="checkbox">
+                    <input type="checkbox" id="webhook-up" name="region_recovered" value="true" checked=true/>
+                    <label for="webhook-up">"A region has a healthy data plane again"</label>
+                </div>
+                <FieldMessage name="events" id="webhook-events-error".into() error/>
+            </fieldset>
+            <div class="form-actions">
+                <button type="submit" class="button primary">"Add endpoint"</button>
+            </div>
+        </ActionForm>
+    }
+}
 
 /// Sets the password of an account created through a sign-up link.
 #[island]

@@ -351,6 +351,22 @@ impl Fixture {
     }
 
     /// A new region of the default organization, without workspaces.
+    /// A new webhook endpoint of the default organization.
+    async fn fresh_webhook(&self) -> Uuid {
+        let url = meridian::domain::WebhookUrl::parse("https://hooks.example.com/meridian", false)
+            .unwrap();
+        meridian::ops::webhooks::create(
+            &self.state,
+            &self.ours,
+            &url,
+            &meridian::domain::WebhookEvent::SUBSCRIBABLE,
+        )
+        .await
+        .unwrap()
+        .webhook
+        .id
+    }
+
     async fn fresh_region(&self) -> Uuid {
         create_region(&self.pool, org_id(), &unique("region")).await
     }
@@ -1731,6 +1747,51 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "webhooks/page",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: None,
+            call: call!(|f, w, org| f
+                .sf(w, "webhooks/page", &[("organization_id", s(org))])
+                .await),
+        },
+        Case {
+            name: "webhooks/create",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: None,
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("url", s("https://hooks.example.com/meridian")),
+                    ("region_unhealthy", s("true")),
+                ];
+                f.sf(w, "webhooks/create", &form).await
+            }),
+        },
+        Case {
+            name: "webhooks/delete",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("webhook_id", s(f.fresh_webhook().await)),
+                ];
+                f.sf(w, "webhooks/delete", &form).await
+            }),
+        },
+        Case {
+            name: "webhooks/test",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: Some(E404),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("webhook_id", s(f.fresh_webhook().await)),
+                ];
+                f.sf(w, "webhooks/test", &form).await
+            }),
+        },
+        Case {
             name: "sso/save",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
@@ -2308,6 +2369,51 @@ fn api_endpoints() -> Vec<Case> {
                 let body =
                     json!({"rules": [{"classification": "phi", "allowedJurisdictions": ["US"]}]});
                 f.api(w, M::PUT, &path, Some(body)).await
+            }),
+        },
+        Case {
+            name: "POST /webhooks",
+            expect: [E401, E403, E403, E403, E403, E403, OK, E403, E403],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let body = json!({"organizationId": org_id(), "url": "https://hooks.example.com/x", "events": ["region.unhealthy"]});
+                f.api(w, M::POST, "/webhooks", Some(body)).await
+            }),
+        },
+        Case {
+            name: "GET /webhooks?organizationId=",
+            expect: [E401, E403, E403, E403, E403, E403, OK, E403, E403],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/webhooks?organizationId={}", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
+        },
+        Case {
+            name: "GET /webhooks/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/webhooks/{}", f.fresh_webhook().await);
+                f.api(w, M::GET, &path, None).await
+            }),
+        },
+        Case {
+            name: "DELETE /webhooks/{id}",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/webhooks/{}", f.fresh_webhook().await);
+                f.api(w, M::DELETE, &path, None).await
+            }),
+        },
+        Case {
+            name: "POST /webhooks/{id}/test",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/webhooks/{}/test", f.fresh_webhook().await);
+                f.api(w, M::POST, &path, None).await
             }),
         },
         Case {

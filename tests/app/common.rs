@@ -92,6 +92,9 @@ impl TestApp {
             admin_password: Some(PASSWORD.into()),
             encryption_key: Some(base64::engine::general_purpose::STANDARD.encode([42u8; 32])),
             allow_local_issuers: true,
+            allow_local_webhooks: true,
+            health_watch_every: std::time::Duration::from_secs(1),
+            webhook_retry_base: std::time::Duration::from_secs(1),
             health: meridian::domain::HealthThresholds {
                 healthy_within: time::Duration::seconds(5),
                 degraded_within: time::Duration::seconds(30),

@@ -2,6 +2,7 @@
 //! random port, with a fresh database per test.
 
 mod agent;
+mod alerts;
 mod api_auth;
 mod api_data_planes;
 mod api_errors;

@@ -13,4 +13,5 @@ pub mod regions;
 pub mod residency;
 pub mod sign_in;
 pub mod sso;
+pub mod webhooks;
 pub mod workspaces;
