@@ -28,7 +28,7 @@ const LEASE: time::Duration = time::Duration::seconds(60);
 const BATCH: i64 = 20;
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Attempts before a delivery is given up (with the default 10 s base, about 11 hours).
+/// Attempts before a delivery is given up (with the default 10 s base, about 3.5 hours).
 pub const MAX_ATTEMPTS: i32 = 12;
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);

@@ -80,7 +80,15 @@ impl LiveFragment {
             .filter(|p| p.region_id == region_id && only.is_none_or(|id| id == p.id))
             .collect();
         LiveFragment {
-            html: data_planes_view(&planes, liveness, organization_id, region_id, manage).to_html(),
+            html: data_planes_view(
+                &planes,
+                liveness,
+                organization_id,
+                region_id,
+                manage,
+                only.is_none(),
+            )
+            .to_html(),
             done: false,
         }
     }
@@ -210,6 +218,8 @@ fn data_planes_view(
     organization_id: Uuid,
     region_id: Uuid,
     manage: bool,
+    // A whole region's planes: say so when none of them can take its work now.
+    whole_region: bool,
 ) -> AnyView {
     if planes.is_empty() {
         // The region's page has the form; a region card links to it.
@@ -223,11 +233,25 @@ fn data_planes_view(
         return view! { <EmptyState title="No data planes" hint="Add a data plane to this region so its workspaces have somewhere to run." action/> }.into_any();
     }
     let summary = rollup(planes, l);
+    let down = whole_region
+        && !planes
+            .iter()
+            .any(|p| p.enabled && p.health_at(l.now, &l.thresholds) == Health::Healthy);
+    let banner = down.then(|| {
+        view! {
+            <div class="warning region-down" role="note">
+                <strong>"No healthy data plane in this region."</strong>
+                " Its workspaces' work waits until one reports in. "
+                {manage.then(|| view! { <a href=crate::paths::webhooks(organization_id)>"Get alerted by webhook"</a> })}
+            </div>
+        }
+    });
     let rows = planes
         .iter()
         .map(|d| plane_row(d, l, organization_id, manage))
         .collect_view();
     view! {
+        {banner}
         <p class="rollup">{summary}</p>
         <div class="table-scroll">
             <table class="table">

@@ -118,3 +118,40 @@ test('a residency policy lists who breaks it, refuses what it forbids, and locke
   await page.getByRole('button', { name: 'Unlock', exact: true }).click();
   await expect(notice(page)).toContainText('Workspace Clinic is unlocked');
 });
+
+test('a webhook endpoint shows its secret once, sends a test event, and lists the delivery', async ({ page }, info) => {
+  const org = await newOrganization(page, info);
+  await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Webhooks', exact: true }).click();
+  await arrive(page, /\/settings\/webhooks$/);
+  await expect(page.getByText('No endpoints yet')).toBeVisible();
+
+  // Into the server's own network: refused beside the field.
+  await page.getByLabel('Endpoint URL', { exact: true }).fill('https://169.254.169.254/latest');
+  await page.getByRole('button', { name: 'Add endpoint', exact: true }).click();
+  await expect(page.locator('#webhook-url-error')).toContainText("this server's own machine or private network");
+
+  const url = `https://hooks.example.com/${unique(info, 'meridian').replace(/\W+/g, '-')}`;
+  await page.getByLabel('Endpoint URL', { exact: true }).fill(url);
+  await page.getByLabel('A region has a healthy data plane again', { exact: true }).uncheck();
+  await page.getByRole('button', { name: 'Add endpoint', exact: true }).click();
+  await expect(notice(page)).toContainText(`Endpoint ${url} registered.`);
+  await ready(page);
+  const secret = await page.locator('#webhook-secret').textContent();
+  expect(secret).toMatch(/^whsec_/);
+  const row = page.locator('#webhooks').getByRole('row').filter({ hasText: url });
+  await expect(row).toContainText('region.unhealthy');
+  await expect(row).not.toContainText('region.recovered');
+  await expect(row).toContainText(`…${secret!.slice(-4)}`);
+
+  // Once: a reload no longer shows it.
+  await visit(page, settings('webhooks', org));
+  await expect(page.locator('#webhook-secret')).toHaveCount(0);
+
+  await row.getByRole('button', { name: 'Send test event', exact: true }).click();
+  await expect(notice(page)).toContainText('Test event queued');
+  await ready(page);
+  await expect(page.locator('#deliveries').getByRole('row').filter({ hasText: 'test' })).toContainText(url);
+
+  await page.locator('#webhooks').getByRole('row').filter({ hasText: url }).getByRole('button', { name: 'Remove', exact: true }).click();
+  await expect(notice(page)).toContainText(`Endpoint ${url} removed.`);
+});

@@ -108,6 +108,28 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// A webhook signing secret in the clear: `whsec_` and 32 random bytes (base64url). Kept
+/// encrypted (it must be used again to sign), shown once.
+pub fn generate_webhook_secret() -> ClientSecret {
+    ClientSecret(format!(
+        "whsec_{}",
+        URL_SAFE_NO_PAD.encode(random_bytes::<32>())
+    ))
+}
+
+/// The `Meridian-Signature` header of a webhook delivery: `t=<unix seconds>,v1=<hex>`, where
+/// the hex is HMAC-SHA-256 with the endpoint's secret over `"<t>.<body>"`. A receiver
+/// recomputes it, compares in constant time, and refuses old timestamps (replays).
+pub fn webhook_signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={timestamp},v1={hex}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,26 +165,4 @@ mod tests {
             "SecretHasher(<redacted>)"
         );
     }
-}
-
-/// A webhook signing secret in the clear: `whsec_` and 32 random bytes (base64url). Kept
-/// encrypted (it must be used again to sign), shown once.
-pub fn generate_webhook_secret() -> ClientSecret {
-    ClientSecret(format!(
-        "whsec_{}",
-        URL_SAFE_NO_PAD.encode(random_bytes::<32>())
-    ))
-}
-
-/// The `Meridian-Signature` header of a webhook delivery: `t=<unix seconds>,v1=<hex>`, where
-/// the hex is HMAC-SHA-256 with the endpoint's secret over `"<t>.<body>"`. A receiver
-/// recomputes it, compares in constant time, and refuses old timestamps (replays).
-pub fn webhook_signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
-    mac.update(timestamp.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    let digest = mac.finalize().into_bytes();
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={timestamp},v1={hex}")
 }

@@ -402,17 +402,17 @@ pub fn CreateWebhookForm(organization_id: Uuid) -> impl IntoView {
             <FormError error/>
             <Hidden fields=fields![organization_id]/>
             <TextField name="url" id="webhook-url".into() label="Endpoint URL" help="Where events are posted, over https. Each request is signed with the endpoint's secret (see below)." required=true error/>
-            <fieldset class="field" aria-describedby="webhook-events-error">
+            <fieldset class="choices" aria-describedby="webhook-events-error">
                 <legend>"Events"</legend>
-                <div class="checkbox">
+                <div class="field checkbox">
                     <input type="checkbox" id="webhook-dp" name="dataplane_health_changed" value="true" checked=true/>
                     <label for="webhook-dp">"A data plane's health changes"</label>
                 </div>
-                <div class="checkbox">
+                <div class="field checkbox">
                     <input type="checkbox" id="webhook-down" name="region_unhealthy" value="true" checked=true/>
                     <label for="webhook-down">"A region has no healthy data plane left"</label>
                 </div>
-                <div class="checkbox">
+                <div class="field checkbox">
                     <input type="checkbox" id="webhook-up" name="region_recovered" value="true" checked=true/>
                     <label for="webhook-up">"A region has a healthy data plane again"</label>
                 </div>

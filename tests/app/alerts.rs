@@ -15,9 +15,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// What the receiver got: the event type, id, body and signature header of each request.
+/// One request the receiver got: its event type, event id, body and signature header.
+type Request = (String, String, Bytes, String);
+
+/// What the receiver got, in order.
 #[derive(Clone, Default)]
-struct Received(Arc<Mutex<Vec<(String, String, Bytes, String)>>>);
+struct Received(Arc<Mutex<Vec<Request>>>);
 
 impl Received {
     fn of_type(&self, kind: &str) -> Vec<(String, Bytes, String)> {
