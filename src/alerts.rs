@@ -126,24 +126,23 @@ pub async fn watch(state: &AppState) -> Result<bool, sqlx::Error> {
                 "lastHeartbeatAt": p.last_heartbeat_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
             }),
         );
-        db::webhooks::enqueue(
+        announce(
             &mut tx,
-            p.organization_id,
-            None,
+            (p.organization_id, p.region_id, p.region_managed),
             event_id,
-            WebhookEvent::DataPlaneHealthChanged.as_str(),
-            &body,
+            WebhookEvent::DataPlaneHealthChanged,
+            body,
         )
         .await?;
     }
-    for (region_id, organization_id, name, announced) in regions {
-        let healthy_planes = healthy_in.get(&region_id).copied().unwrap_or(0);
+    for region in regions {
+        let healthy_planes = healthy_in.get(&region.id).copied().unwrap_or(0);
         let healthy = healthy_planes > 0;
-        if announced == Some(healthy) {
+        if region.announced == Some(healthy) {
             continue;
         }
-        db::webhooks::set_region_state(&mut tx, region_id, healthy).await?;
-        if announced.is_none() {
+        db::webhooks::set_region_state(&mut tx, region.id, healthy).await?;
+        if region.announced.is_none() {
             continue;
         }
         let kind = if healthy {
@@ -155,25 +154,49 @@ pub async fn watch(state: &AppState) -> Result<bool, sqlx::Error> {
         let body = payload(
             event_id,
             kind,
-            organization_id,
+            region.organization_id,
             serde_json::json!({
-                "regionId": region_id,
-                "regionName": name,
+                "regionId": region.id,
+                "regionName": region.name,
                 "healthyDataPlanes": healthy_planes,
             }),
         );
-        db::webhooks::enqueue(
+        announce(
             &mut tx,
-            organization_id,
-            None,
+            (region.organization_id, region.id, region.managed),
             event_id,
-            kind.as_str(),
-            &body,
+            kind,
+            body,
         )
         .await?;
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Queues an event about a region (or one of its data planes) for the endpoints of the
+/// organization running the region, and, for a managed region, of every organization with
+/// workspaces in it (each payload naming its own organization).
+async fn announce(
+    tx: &mut sqlx::PgConnection,
+    (owner, region_id, managed): (Uuid, Uuid, bool),
+    event_id: Uuid,
+    kind: WebhookEvent,
+    mut body: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    let mut audience = vec![owner];
+    if managed {
+        for organization in db::webhooks::organizations_in_region(tx, region_id).await? {
+            if !audience.contains(&organization) {
+                audience.push(organization);
+            }
+        }
+    }
+    for organization in audience {
+        body["organizationId"] = serde_json::json!(organization);
+        db::webhooks::enqueue(tx, organization, None, event_id, kind.as_str(), &body).await?;
+    }
+    Ok(())
 }
 
 /// Sends what is due, a batch at a time; returns how many were attempted.

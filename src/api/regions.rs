@@ -31,6 +31,9 @@ pub struct RegionResponse {
     pub location: Option<String>,
     /// The jurisdiction its data is under (`EU`, `US`, ...): what residency policies check.
     pub jurisdiction: Option<String>,
+    /// Read-only. Run by the instance's operators and usable by every organization (which
+    /// cannot change it); `false` for the organization's own, self-managed regions.
+    pub managed: bool,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -47,6 +50,7 @@ impl From<Region> for RegionResponse {
             provider: r.provider,
             location: r.location,
             jurisdiction: r.jurisdiction,
+            managed: r.managed,
             created_at: timestamp(r.created_at),
             updated_at: timestamp(r.updated_at),
         }
@@ -162,6 +166,15 @@ pub(super) async fn load(
     let region = db::regions::find_any_org(&state.pool, id)
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
+    // A managed region is every organization's to see and use: the caller acts in its own
+    // organization, and changing it is refused there (only its operators may).
+    if region.managed {
+        let home = caller.home(state).await?;
+        if region.is_borrowed_by(home.organization_id) {
+            home.require(needed.min(OrgRole::Member))?;
+            return Ok((region, home));
+        }
+    }
     let access = caller
         .access_object(state, region.organization_id, needed, "region")
         .await?;
@@ -235,8 +248,16 @@ pub async fn create(
                 .into());
         }
     };
-    let region =
-        ops::regions::create(&state, &access, &name, body.enabled.unwrap_or(true), &place).await?;
+    // Managed regions are created by the operators in the dashboard, not through the API.
+    let region = ops::regions::create(
+        &state,
+        &access,
+        &name,
+        body.enabled.unwrap_or(true),
+        &place,
+        false,
+    )
+    .await?;
     Ok(Json(region.into()))
 }
 

@@ -78,7 +78,8 @@ pub struct WorkspaceCreateRequest {
     /// Defaults to the organization the application acts in.
     #[serde(default)]
     pub organization_id: Option<Uuid>,
-    /// Defaults to the organization's region `auto`.
+    /// Defaults to the managed region the instance names for new workspaces, else the
+    /// organization's region `auto`.
     #[serde(default)]
     pub region_id: Option<Uuid>,
     /// Lower-case words such as `pii`, `phi`, `pci` (at most 16).
@@ -232,9 +233,15 @@ pub async fn create(
         .await?;
     let name = name_field("name", &body.name)?;
     let classifications = classifications_field(&body.classifications)?;
-    let region_id = match body.region_id {
-        Some(id) => id,
-        None => {
+    let default_managed = match body.region_id {
+        Some(_) => None,
+        None => db::regions::default_for_new_workspaces(&state.pool).await?,
+    };
+    let region_id = match (body.region_id, default_managed) {
+        (Some(id), _) => id,
+        // The instance may send new workspaces to a managed region.
+        (None, Some(managed)) => managed.id,
+        (None, None) => {
             db::regions::find_by_name(&state.pool, organization_id, DEFAULT_REGION_NAME)
                 .await?
                 .ok_or_else(|| {

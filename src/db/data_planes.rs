@@ -31,13 +31,14 @@ macro_rules! select_data_planes {
     };
 }
 
-/// Every data plane of an organization, grouped by region, in one query.
+/// Every data plane an organization sees (of its regions and the managed ones), grouped by
+/// region, in one query.
 pub async fn list_for_organization(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<DataPlane>, sqlx::Error> {
     select_data_planes!(
-        "where r.organization_id = $1
+        "where r.organization_id = $1 or r.managed
          order by d.region_id, lower(d.name), d.id",
         organization_id
     )
@@ -58,14 +59,15 @@ pub async fn list_for_region(
     .await
 }
 
-/// A data plane of a region of `organization_id`; anything else is as good as missing.
+/// A data plane `organization_id` sees (of its regions or a managed one); anything else is as
+/// good as missing.
 pub async fn get(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<DataPlane>, sqlx::Error> {
     select_data_planes!(
-        "where r.organization_id = $1 and d.id = $2",
+        "where (r.organization_id = $1 or r.managed) and d.id = $2",
         organization_id,
         id
     )
@@ -360,7 +362,7 @@ pub async fn record_heartbeat(
     .await
 }
 
-/// Heartbeats of an organization's data planes since `since`, for sparklines.
+/// Heartbeats of the data planes an organization sees since `since`, for sparklines.
 pub async fn beats_since(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
@@ -370,7 +372,7 @@ pub async fn beats_since(
         "select h.data_plane_id, h.at from data_plane_heartbeats h
          join data_planes d on d.id = h.data_plane_id
          join regions r on r.id = d.region_id
-         where r.organization_id = $1 and h.at >= $2
+         where (r.organization_id = $1 or r.managed) and h.at >= $2
          order by h.at",
         organization_id,
         since

@@ -16,6 +16,8 @@ pub const CONSTRAINTS: &[Constraint] = &[
     ),
     Constraint::not_from_input("regions_pkey"),
     Constraint::not_from_input("regions_organization_id_id_key"),
+    // Cleared before another is set, in one transaction.
+    Constraint::not_from_input("regions_one_default_key"),
 ];
 
 /// A query reading [`Region`]s: their columns, then the rest of the statement after `from regions`.
@@ -23,7 +25,7 @@ macro_rules! select_regions {
     ($rest:literal $(, $arg:expr)* $(,)?) => {
         sqlx::query_as!(
             Region,
-            "select id, organization_id, name, enabled, provider, location, jurisdiction, created_at, updated_at, revision from regions " + $rest
+            "select id, organization_id, name, enabled, provider, location, jurisdiction, managed, default_for_new_workspaces, created_at, updated_at, revision from regions " + $rest
             $(, $arg)*
         )
     };
@@ -34,7 +36,7 @@ pub async fn list(
     organization_id: Uuid,
 ) -> Result<Vec<Region>, sqlx::Error> {
     select_regions!(
-        "where organization_id = $1
+        "where organization_id = $1 or managed
          order by lower(name), id",
         organization_id
     )
@@ -42,14 +44,15 @@ pub async fn list(
     .await
 }
 
-/// A region of `organization_id`; another organization's region is as good as missing.
+/// A region `organization_id` may see: its own, or a managed one; another organization's own
+/// region is as good as missing.
 pub async fn get(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Region>, sqlx::Error> {
     select_regions!(
-        "where organization_id = $1 and id = $2",
+        "where (organization_id = $1 or managed) and id = $2",
         organization_id,
         id
     )
@@ -74,15 +77,15 @@ pub async fn lock(
     .await
 }
 
-/// Like [`get`], and holds a share lock until the transaction ends, so the region cannot be
-/// disabled or deleted while a workspace is being assigned to it.
+/// Like [`get`] (own or managed), and holds a share lock until the transaction ends, so the
+/// region cannot be disabled or deleted while a workspace is being assigned to it.
 pub async fn get_for_assignment(
     conn: &mut PgConnection,
     organization_id: Uuid,
     id: Uuid,
 ) -> Result<Option<Region>, sqlx::Error> {
     select_regions!(
-        "where organization_id = $1 and id = $2
+        "where (organization_id = $1 or managed) and id = $2
          for share",
         organization_id,
         id
@@ -97,13 +100,14 @@ pub async fn create(
     name: &Name,
     enabled: bool,
     place: &Place,
+    managed: bool,
 ) -> Result<Region, sqlx::Error> {
     sqlx::query_as!(
         Region,
-        "insert into regions (id, organization_id, name, enabled, provider, location, jurisdiction)
-         values ($1, $2, $3, $4, $5, $6, $7)
+        "insert into regions (id, organization_id, name, enabled, provider, location, jurisdiction, managed)
+         values ($1, $2, $3, $4, $5, $6, $7, $8)
          returning id, organization_id, name, enabled, provider, location, jurisdiction,
-                   created_at, updated_at, revision",
+                   managed, default_for_new_workspaces, created_at, updated_at, revision",
         Uuid::new_v4(),
         organization_id,
         name.as_str(),
@@ -111,6 +115,7 @@ pub async fn create(
         place.provider.as_ref().map(|p| p.as_str()),
         place.location.as_ref().map(|l| l.as_str()),
         place.jurisdiction.as_ref().map(|j| j.as_str()),
+        managed,
     )
     .fetch_one(db)
     .await
@@ -136,7 +141,7 @@ pub async fn update(
                 updated_at = now(), revision = revision + 1
          where organization_id = $1 and id = $2 and revision = $5
          returning id, organization_id, name, enabled, provider, location, jurisdiction,
-                   created_at, updated_at, revision",
+                   managed, default_for_new_workspaces, created_at, updated_at, revision",
         organization_id,
         id,
         name.map(Name::as_str),
@@ -209,21 +214,49 @@ pub async fn find_by_name(
     .await
 }
 
-/// The channel region changes are announced on; the payload is the organization id.
+/// The channel region changes are announced on; the payload is the organization id, or `*`
+/// when managed regions changed (every organization's list holds them).
 pub const CHANGES_CHANNEL: &str = "meridian_regions";
 
 /// Announces on [`CHANGES_CHANNEL`], when the transaction commits, that an organization's
 /// regions changed, so every replica drops what it keeps of them.
 pub async fn notify_changed(
     conn: &mut PgConnection,
-    organization_id: Uuid,
+    organization_id: Option<Uuid>,
+) -> Result<(), sqlx::Error> {
+    let payload = organization_id.map_or_else(|| "*".to_owned(), |id| id.to_string());
+    sqlx::query!("select pg_notify($1, $2)", CHANGES_CHANNEL, payload)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes `id` (a managed region) the region new workspaces go to, or none with `None`.
+pub async fn set_default_for_new_workspaces(
+    conn: &mut PgConnection,
+    id: Option<Uuid>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "select pg_notify($1, $2)",
-        CHANGES_CHANNEL,
-        organization_id.to_string()
+        "update regions set default_for_new_workspaces = false where default_for_new_workspaces"
     )
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if let Some(id) = id {
+        sqlx::query!(
+            "update regions set default_for_new_workspaces = true where id = $1 and managed",
+            id
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
+}
+
+/// The managed region new workspaces go to, if the instance names one.
+pub async fn default_for_new_workspaces(
+    db: impl PgExecutor<'_>,
+) -> Result<Option<Region>, sqlx::Error> {
+    select_regions!("where default_for_new_workspaces")
+        .fetch_optional(db)
+        .await
 }

@@ -235,6 +235,7 @@ pub struct PlaneHealthRow {
     pub region_id: Uuid,
     pub region_name: String,
     pub region_enabled: bool,
+    pub region_managed: bool,
     pub organization_id: Uuid,
     pub announced: Option<String>,
 }
@@ -244,7 +245,7 @@ pub async fn plane_health(conn: &mut PgConnection) -> Result<Vec<PlaneHealthRow>
         PlaneHealthRow,
         "select p.id as data_plane_id, p.name as data_plane_name, p.enabled, p.last_heartbeat_at,
                 r.id as region_id, r.name as region_name, r.enabled as region_enabled,
-                r.organization_id, s.state as \"announced?\"
+                r.managed as region_managed, r.organization_id, s.state as \"announced?\"
          from data_planes p
          join regions r on r.id = p.region_id
          left join data_plane_health_states s on s.data_plane_id = p.id"
@@ -253,21 +254,38 @@ pub async fn plane_health(conn: &mut PgConnection) -> Result<Vec<PlaneHealthRow>
     .await
 }
 
-/// Every region with whether it was last announced healthy (`None` when never seen).
-pub async fn region_health(
-    conn: &mut PgConnection,
-) -> Result<Vec<(Uuid, Uuid, String, Option<bool>)>, sqlx::Error> {
-    let rows = sqlx::query!(
+/// A region as the health watcher sees it.
+pub struct RegionHealthRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub managed: bool,
+    /// Whether it was last announced healthy; `None` when never seen.
+    pub announced: Option<bool>,
+}
+
+pub async fn region_health(conn: &mut PgConnection) -> Result<Vec<RegionHealthRow>, sqlx::Error> {
+    sqlx::query_as!(
+        RegionHealthRow,
         r#"select r.id as "id!", r.organization_id as "organization_id!", r.name as "name!",
-                  s.healthy as "healthy?"
+                  r.managed as "managed!", s.healthy as "announced?"
            from regions r left join region_health_states s on s.region_id = r.id"#
     )
     .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| (r.id, r.organization_id, r.name, r.healthy))
-        .collect())
+    .await
+}
+
+/// The organizations an event about a managed region concerns: those with workspaces in it.
+pub async fn organizations_in_region(
+    conn: &mut PgConnection,
+    region_id: Uuid,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select distinct organization_id from workspaces where region_id = $1",
+        region_id
+    )
+    .fetch_all(conn)
+    .await
 }
 
 pub async fn set_plane_state(

@@ -245,6 +245,22 @@ pub async fn count_in_region(db: impl PgExecutor<'_>, region_id: Uuid) -> Result
     Ok(count)
 }
 
+/// How many of one organization's workspaces live in a region (a managed region holds other
+/// organizations' too, which are none of its business).
+pub async fn count_in_region_of(
+    db: impl PgExecutor<'_>,
+    organization_id: Uuid,
+    region_id: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "count!" from workspaces where organization_id = $1 and region_id = $2"#,
+        organization_id,
+        region_id
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// A workspace by id in any organization, for callers that learn its organization from it
 /// (the API, which then checks the caller may see it).
 pub async fn find_any_org(

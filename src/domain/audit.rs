@@ -44,6 +44,7 @@ actions! {
     RegionDisable => "region.disable" on "region",
     RegionDelete => "region.delete" on "region",
     RegionPlace => "region.place" on "region",
+    RegionDefault => "region.default" on "region",
     DataPlaneCreate => "dataplane.create" on "dataplane",
     DataPlaneRename => "dataplane.rename" on "dataplane",
     DataPlaneEnable => "dataplane.enable" on "dataplane",

@@ -558,6 +558,8 @@ mod tests {
             provider: None,
             location: location.map(Into::into),
             jurisdiction: jurisdiction.map(Into::into),
+            managed: false,
+            default_for_new_workspaces: false,
             created_at: time::OffsetDateTime::UNIX_EPOCH,
             updated_at: time::OffsetDateTime::UNIX_EPOCH,
             revision: 1,

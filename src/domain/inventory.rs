@@ -186,6 +186,14 @@ pub const CONTROL_PLANE: &[StoredTable] = &[
                 "jurisdiction",
                 "The jurisdiction its data is under, for the residency policy.",
             ),
+            col(
+                "managed",
+                "Whether the instance's operators run it for every organization.",
+            ),
+            col(
+                "default_for_new_workspaces",
+                "Whether new workspaces go there when no region is named.",
+            ),
         ],
     },
     StoredTable {

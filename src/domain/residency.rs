@@ -36,6 +36,11 @@ pub struct Region {
     pub location: Option<String>,
     /// The jurisdiction its data is under (`EU`, `US`, ...): what residency policies check.
     pub jurisdiction: Option<String>,
+    /// Run by the instance's operators for every organization (owned by the default
+    /// organization); otherwise self-managed by `organization_id`.
+    pub managed: bool,
+    /// The managed region new workspaces go to when no region is named.
+    pub default_for_new_workspaces: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -44,6 +49,17 @@ pub struct Region {
 }
 
 impl Region {
+    /// Whether `organization_id` may change it: its own self-managed regions, and managed
+    /// ones only from the organization that runs them.
+    pub fn is_changeable_by(&self, organization_id: uuid::Uuid) -> bool {
+        self.organization_id == organization_id
+    }
+
+    /// A managed region seen from an organization other than the one running it.
+    pub fn is_borrowed_by(&self, organization_id: uuid::Uuid) -> bool {
+        self.managed && self.organization_id != organization_id
+    }
+
     /// Whether it is in `place`: its jurisdiction, or the country of its location.
     pub fn is_in(&self, place: &super::Jurisdiction) -> bool {
         self.jurisdiction.as_deref() == Some(place.as_str())

@@ -81,7 +81,7 @@ pub async fn create_in(
     )
     .await?;
     let auto = Name::parse(DEFAULT_REGION_NAME).expect("the default region name is valid");
-    let region = db::regions::create(&mut *tx, id, &auto, true, &Default::default()).await?;
+    let region = db::regions::create(&mut *tx, id, &auto, true, &Default::default(), false).await?;
     db::audit::record(
         tx,
         actor,

@@ -338,14 +338,25 @@ pub async fn data_plane_page(
         },
         async {
             Ok::<_, AppError>(
-                db::workspaces::count_in_region(ctx.pool(), data_plane.region_id).await?,
+                db::workspaces::count_in_region_of(
+                    ctx.pool(),
+                    organization_id,
+                    data_plane.region_id,
+                )
+                .await?,
             )
         },
     )?;
     let history = HealthHistory::from_counts(since, data_plane.created_at, &per_slot);
     let path = crate::paths::data_plane(organization_id, region.id, data_plane.id);
+    // A managed region's data planes are the operators' to run: others see how they do, not
+    // their credentials.
+    let borrowed = region.is_borrowed_by(organization_id);
+    let secrets = if borrowed { Vec::new() } else { secrets };
+    let mut meta = crate::server_fns::PageMeta::load(&ctx, &access, &path).await?;
+    meta.can_manage &= !borrowed;
     Ok(DataPlaneData {
-        meta: crate::server_fns::PageMeta::load(&ctx, &access, &path).await?,
+        meta,
         region,
         data_plane,
         liveness,

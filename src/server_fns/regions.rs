@@ -31,6 +31,9 @@ pub struct RegionsData {
     pub jurisdiction: String,
     /// Every jurisdiction the organization's regions are in, for the filter.
     pub jurisdictions: Vec<String>,
+    /// Whether the caller runs the instance's managed regions (an instance admin in the
+    /// default organization).
+    pub can_operate: bool,
     pub paging: super::Paging,
     /// One page of the regions that match.
     pub regions: Vec<RegionOverview>,
@@ -40,6 +43,8 @@ pub struct RegionsData {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegionData {
     pub meta: PageMeta,
+    /// Whether the caller runs the instance's managed regions.
+    pub can_operate: bool,
     pub overview: RegionOverview,
     pub liveness: Liveness,
     /// The first of its workspaces, by name ([`super::WORKSPACES_LISTED`]).
@@ -64,10 +69,12 @@ pub async fn data_planes_fragment(
         },
         read::regions::liveness(&ctx.state, organization_id),
     )?;
-    region.ok_or_else(|| AppError::not_found("region"))?;
+    let region = region.ok_or_else(|| AppError::not_found("region"))?;
     let liveness = liveness.for_region(region_id);
-    // A data plane's own page has its actions elsewhere on the page.
-    let manage = access.role == OrgRole::Admin && only.is_none();
+    // A data plane's own page has its actions elsewhere on the page; a managed region's are
+    // the operators' to run.
+    let manage =
+        access.role == OrgRole::Admin && only.is_none() && !region.is_borrowed_by(organization_id);
     Ok(LiveFragment::data_planes(
         organization_id,
         region_id,
@@ -121,6 +128,7 @@ pub async fn regions_page(
         search,
         jurisdiction,
         jurisdictions,
+        can_operate: operates(&access),
         paging,
         regions,
         liveness,
@@ -135,7 +143,11 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
         .await?
         .ok_or_else(|| AppError::not_found("region"))?;
     let (workspace_count, liveness, workspaces) = tokio::try_join!(
-        async { Ok::<_, AppError>(db::workspaces::count_in_region(ctx.pool(), region_id).await?) },
+        async {
+            Ok::<_, AppError>(
+                db::workspaces::count_in_region_of(ctx.pool(), organization_id, region_id).await?,
+            )
+        },
         read::regions::liveness(&ctx.state, organization_id),
         async {
             Ok::<_, AppError>(
@@ -151,16 +163,28 @@ pub async fn region_page(organization_id: Uuid, region_id: Uuid) -> Result<Regio
     )?;
     // The region's data planes are among those the liveness already loaded.
     let data_planes = liveness.for_region(region_id).planes;
+    let mut meta =
+        PageMeta::load(&ctx, &access, &paths::region(organization_id, region_id)).await?;
+    // Managed regions are used by every organization and changed by the operators only.
+    meta.can_manage &= !region.is_borrowed_by(organization_id);
     Ok(RegionData {
+        can_operate: operates(&access),
         liveness,
         workspaces: workspaces.into_iter().map(Into::into).collect(),
-        meta: PageMeta::load(&ctx, &access, &paths::region(organization_id, region_id)).await?,
+        meta,
         overview: RegionOverview {
             region,
             data_planes,
             workspace_count,
         },
     })
+}
+
+/// Whether the caller runs the instance's managed regions.
+#[cfg(feature = "ssr")]
+fn operates(access: &crate::auth::OrgAccess) -> bool {
+    access.user.is_instance_admin
+        && access.organization_id == crate::domain::DEFAULT_ORGANIZATION_ID
 }
 
 #[server(endpoint = "regions/create")]
@@ -170,6 +194,8 @@ pub async fn create_region(
     #[server(default)] provider: String,
     #[server(default)] location: String,
     #[server(default)] jurisdiction: String,
+    // A checkbox (operators only): every organization may use it.
+    #[server(default)] managed: Option<String>,
 ) -> Result<(), AppError> {
     let ctx = Ctx::load().await?;
     let access = ctx.access(organization_id, OrgRole::Admin).await?;
@@ -190,9 +216,16 @@ pub async fn create_region(
                 .with_input(echo));
         }
     };
-    let region = ops::regions::create(&ctx.state, &access, &parsed, true, &place)
-        .await
-        .map_err(|e| e.with_input(echo))?;
+    let region = ops::regions::create(
+        &ctx.state,
+        &access,
+        &parsed,
+        true,
+        &place,
+        managed.is_some(),
+    )
+    .await
+    .map_err(|e| e.with_input(echo))?;
     ctx.redirect_with_notice(
         &paths::region(organization_id, region.id),
         format!(
@@ -288,4 +321,28 @@ pub async fn delete_region(organization_id: Uuid, region_id: Uuid) -> Result<(),
         format!("Region {} deleted.", region.name),
     )
     .await
+}
+
+/// Makes a managed region where new workspaces go when none is named, or (`clear`) stops it
+/// being that. Instance admins only.
+#[server(endpoint = "regions/default")]
+pub async fn set_default_region(
+    organization_id: Uuid,
+    region_id: Uuid,
+    #[server(default)] clear: bool,
+) -> Result<(), AppError> {
+    let ctx = Ctx::load().await?;
+    let access = ctx.access(organization_id, OrgRole::Admin).await?;
+    let chosen = (!clear).then_some(region_id);
+    let region = ops::regions::set_default_for_new_workspaces(&ctx.state, &access, chosen).await?;
+    let notice = match region {
+        Some(r) => format!(
+            "New workspaces of every organization go to region {} unless another is named.",
+            r.name
+        ),
+        None => "New workspaces go to each organization's own region auto unless another is named."
+            .to_owned(),
+    };
+    ctx.redirect_with_notice(&paths::region(organization_id, region_id), notice)
+        .await
 }

@@ -21,7 +21,9 @@ use crate::server_fns::invitations::{AcceptInvitation, DeclineInvitation, SignUp
 use crate::server_fns::members::{
     InviteMember, IssueSignUpLink, RemoveMember, RevokeInvitation, SetMemberRole, SignOutMember,
 };
-use crate::server_fns::regions::{CreateRegion, DeleteRegion, SetRegionPlace, UpdateRegion};
+use crate::server_fns::regions::{
+    CreateRegion, DeleteRegion, SetDefaultRegion, SetRegionPlace, UpdateRegion,
+};
 use crate::server_fns::residency::SaveResidencyPolicy;
 use crate::server_fns::session::{SignIn, SignOut};
 use crate::server_fns::sso::{DeleteSso, SaveSso, TestSso, VerifyDomain};
@@ -161,7 +163,7 @@ pub fn RenameOrganizationForm(organization_id: Uuid, revision: i32, name: String
 }
 
 #[island]
-pub fn CreateRegionForm(organization_id: Uuid) -> impl IntoView {
+pub fn CreateRegionForm(organization_id: Uuid, operator: bool) -> impl IntoView {
     let action = ServerAction::<CreateRegion>::new();
     let error = failure(action);
     view! {
@@ -170,7 +172,37 @@ pub fn CreateRegionForm(organization_id: Uuid) -> impl IntoView {
             <Hidden fields=fields![organization_id]/>
             <TextField name="name" check=name_rule id="new-region-name".into() label="Region name" help=format!("Often the cloud region it runs in, e.g. aws-eu-west-1. {}", Name::RULES) required=true error/>
             <PlaceFields provider=String::new() location=String::new() jurisdiction=String::new() error/>
+            {operator.then(|| view! {
+                <div class="field checkbox">
+                    <input type="checkbox" id="new-region-managed" name="managed" value="true"/>
+                    <label for="new-region-managed">"Managed: every organization may use it (you run its data planes)"</label>
+                </div>
+            })}
             <button type="submit" class="button primary">"Create region"</button>
+        </ActionForm>
+    }
+}
+
+/// Makes a managed region the default for new workspaces, or (`is_default`) stops that.
+#[island]
+pub fn DefaultRegionForm(
+    organization_id: Uuid,
+    region_id: Uuid,
+    is_default: bool,
+) -> impl IntoView {
+    let action = ServerAction::<SetDefaultRegion>::new();
+    let error = failure(action);
+    let clear = is_default;
+    let label = if is_default {
+        "Stop being the default"
+    } else {
+        "Make the default for new workspaces"
+    };
+    view! {
+        <ActionForm action attr:class="inline">
+            <FormError error/>
+            <Hidden fields=fields![organization_id, region_id, clear]/>
+            <button type="submit" class="button">{label}</button>
         </ActionForm>
     }
 }

@@ -497,10 +497,17 @@ impl Fixture {
 async fn create_region(pool: &PgPool, organization: Uuid, name: &str) -> Uuid {
     let mut tx = pool.begin().await.unwrap();
     let name = Name::parse(name).unwrap();
-    let region = db::regions::create(&mut *tx, organization, &name, true, &Default::default())
-        .await
-        .unwrap();
-    db::regions::notify_changed(&mut tx, organization)
+    let region = db::regions::create(
+        &mut *tx,
+        organization,
+        &name,
+        true,
+        &Default::default(),
+        false,
+    )
+    .await
+    .unwrap();
+    db::regions::notify_changed(&mut tx, Some(organization))
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -1319,6 +1326,21 @@ fn server_functions() -> Vec<Case> {
                     ("location", "DE-HE".to_owned()),
                 ];
                 f.sf(w, "regions/place", &form).await
+            }),
+        },
+        Case {
+            name: "regions/default",
+            // The instance's operators only: no organization admin names where every
+            // organization's new workspaces go.
+            expect: [E401, E404, E403, E403, E403, E403, E403, E404, E403],
+            // Refused before any region is looked up: nothing about ours is revealed.
+            own_org: Some(E403),
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("region_id", s(f.fresh_region().await)),
+                ];
+                f.sf(w, "regions/default", &form).await
             }),
         },
         Case {

@@ -652,3 +652,187 @@ async fn a_locked_workspace_moves_only_after_an_explicit_unlock(pool: PgPool) {
     assert_eq!(app.audit_count("workspace.lock").await, 2);
     assert_eq!(app.audit_count("workspace.unlock").await, 2);
 }
+
+/// Creates a managed region as the instance's operator (the instance admin, in the default
+/// organization); returns its id.
+async fn managed_region(app: &TestApp, name: &str) -> Uuid {
+    let admin = app.admin().await;
+    let res = admin
+        .call(
+            "regions/create",
+            &[
+                ("organization_id", &org()),
+                ("name", name),
+                ("location", "DE"),
+                ("managed", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.region_id(DEFAULT_ORGANIZATION_ID, name).await
+}
+
+#[sqlx::test]
+async fn managed_regions_are_used_by_every_organization_and_changed_by_operators_only(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let managed = managed_region(&app, "eu-managed").await;
+    let other = app.other_organization().await;
+    let theirs = app.api_as(other, OrgRole::Admin).await;
+
+    // Another organization sees it, marked managed, and may put workspaces in it.
+    let (_, regions) = theirs
+        .get(&format!("/regions?organizationId={other}"))
+        .await;
+    let listed = regions["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["regionId"] == managed.to_string())
+        .cloned()
+        .expect("the managed region is listed");
+    assert_eq!(listed["managed"], true);
+    assert_eq!(listed["jurisdiction"], "EU");
+    let (status, got) = theirs.get(&format!("/regions/{managed}")).await;
+    assert_eq!(status, StatusCode::OK, "{got}");
+    let (status, workspace) = theirs
+        .post(
+            "/workspaces",
+            json!({"name": "borrower", "organizationId": other, "regionId": managed}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{workspace}");
+    assert_eq!(workspace["regionId"], managed.to_string());
+
+    // But cannot change or delete it: 403 naming why, nothing changed.
+    let (status, problem) = theirs
+        .patch(&format!("/regions/{managed}"), json!({"name": "mine-now"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("managed"));
+    let (status, _) = theirs.delete(&format!("/regions/{managed}")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let their_admin = app.user_in(other, OrgRole::Admin).await;
+    let (status, _) = error_of(
+        their_admin
+            .call(
+                "regions/update",
+                &[
+                    ("organization_id", &other.to_string()),
+                    ("region_id", &managed.to_string()),
+                    ("revision", "1"),
+                    ("enabled", "false"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Nor make one of their own managed.
+    let (status, _) = error_of(
+        their_admin
+            .call(
+                "regions/create",
+                &[
+                    ("organization_id", &other.to_string()),
+                    ("name", "sneaky"),
+                    ("managed", "true"),
+                ],
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Their pages show it without management: no data plane secrets, their own count.
+    let page: Value = their_admin
+        .call(
+            "regions/detail",
+            &[
+                ("organization_id", &other.to_string()),
+                ("region_id", &managed.to_string()),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["meta"]["can_manage"], false);
+    assert_eq!(page["overview"]["workspace_count"], 1);
+    assert_eq!(page["can_operate"], false);
+
+    // The operator deleting it is refused while another organization's workspace lives there.
+    let api = app.api_admin().await;
+    let (status, problem) = api.delete(&format!("/regions/{managed}")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{problem}");
+
+    // The instance can send every organization's new workspaces there by default.
+    let admin = app.admin().await;
+    let res = admin
+        .call(
+            "regions/default",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &managed.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.audit_count("region.default").await, 1);
+    let (_, placed) = theirs
+        .post(
+            "/workspaces",
+            json!({"name": "defaulted", "organizationId": other}),
+        )
+        .await;
+    assert_eq!(placed["regionId"], managed.to_string());
+    let res = admin
+        .call(
+            "regions/default",
+            &[
+                ("organization_id", &org()),
+                ("region_id", &managed.to_string()),
+                ("clear", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, placed) = theirs
+        .post(
+            "/workspaces",
+            json!({"name": "own-auto", "organizationId": other}),
+        )
+        .await;
+    assert_eq!(placed["dataResidency"], "auto");
+    assert_ne!(placed["regionId"], managed.to_string());
+}
+
+/// Managed regions open no door into another organization's own regions: whatever writes
+/// the row, a workspace lives in its organization's region or a managed one.
+#[sqlx::test]
+async fn a_workspace_never_lives_in_another_organizations_own_region(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let other = app.other_organization().await;
+    let ours = app.region_id(DEFAULT_ORGANIZATION_ID, "auto").await;
+    let theirs = app.api_as(other, OrgRole::Admin).await;
+    let (status, problem) = theirs
+        .post(
+            "/workspaces",
+            json!({"name": "intruder", "organizationId": other, "regionId": ours}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    let refused = sqlx::query(
+        "insert into workspaces (id, organization_id, region_id, name) values ($1, $2, $3, 'raw')",
+    )
+    .bind(Uuid::new_v4())
+    .bind(other)
+    .bind(ours)
+    .execute(&app.pool)
+    .await;
+    let error = refused.expect_err("the database refuses it too");
+    assert!(
+        error.to_string().contains("is not one of organization"),
+        "{error}"
+    );
+}

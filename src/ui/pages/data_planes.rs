@@ -268,6 +268,8 @@ pub fn DeleteDataPlanePage() -> impl IntoView {
 /// A data plane's own page: health, agent, recent heartbeats, and its secrets with rotation.
 #[component]
 pub fn DataPlanePage() -> impl IntoView {
+    // The organization whose settings these are: a managed region belongs to another.
+    let viewer = use_id_param("org");
     let data = path_resource(
         ["org", "dataplane"],
         "data plane",
@@ -276,7 +278,7 @@ pub fn DataPlanePage() -> impl IntoView {
     );
     view! {
         {loaded(data, move |d: DataPlaneData| {
-            let org = d.region.organization_id;
+            let org = viewer.get().unwrap_or(d.region.organization_id);
             let plane = d.data_plane.clone();
             let region = d.region.clone();
             let manage = d.meta.can_manage;

@@ -15,8 +15,8 @@ use crate::ui::components::{
     use_list_query,
 };
 use crate::ui::forms::{
-    CreateDataPlaneForm, CreateRegionForm, DeleteRegionForm, RegionPlaceForm, RenameRegionForm,
-    SetRegionEnabledForm,
+    CreateDataPlaneForm, CreateRegionForm, DefaultRegionForm, DeleteRegionForm, RegionPlaceForm,
+    RenameRegionForm, SetRegionEnabledForm,
 };
 use crate::ui::live::Live;
 use leptos_router::hooks::use_query_map;
@@ -76,7 +76,7 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
                     overview.region.id,
                     None,
                     &data.liveness,
-                    data.meta.can_manage,
+                    data.meta.can_manage && !overview.region.is_borrowed_by(org),
                 );
                 view! { <RegionCard overview org now planes/> }
             })
@@ -87,7 +87,7 @@ fn Regions(data: RegionsData, org: Uuid) -> impl IntoView {
         view! {
             <section class="panel" aria-labelledby="create-region-heading">
                 <h2 id="create-region-heading">"Create a region"</h2>
-                <CreateRegionForm organization_id=org/>
+                <CreateRegionForm organization_id=org operator=data.can_operate/>
                 <PlaceSuggestions/>
             </section>
         }
@@ -139,6 +139,7 @@ fn RegionCard(
             <header class="region-header">
                 <h2><a href=href>{region.name.clone()}</a></h2>
                 <EnabledBadge enabled=region.enabled/>
+                <ManagedBadge region=region.clone()/>
                 <PlaceSummary region=region.clone()/>
                 <span class="muted">{format!("{workspace_count} {noun}")}</span>
                 <span class="muted">"Created " <RelativeTime at=region.created_at now/></span>
@@ -150,20 +151,24 @@ fn RegionCard(
 
 #[component]
 pub fn RegionPage() -> impl IntoView {
+    // The organization whose settings these are: a managed region belongs to another.
+    let viewer = use_id_param("org");
     let data = region_resource();
     view! {
-        {loaded(data, move |d: RegionData| view! { <Region data=d/> })}
+        {loaded(data, move |d: RegionData| {
+            let org = viewer.get().unwrap_or(d.overview.region.organization_id);
+            view! { <Region data=d org/> }
+        })}
     }
 }
 
 #[component]
-fn Region(data: RegionData) -> impl IntoView {
+fn Region(data: RegionData, org: Uuid) -> impl IntoView {
     let RegionOverview {
         region,
         workspace_count,
         ..
     } = data.overview;
-    let org = region.organization_id;
     let planes =
         LiveFragment::data_planes(org, region.id, None, &data.liveness, data.meta.can_manage);
     let now = data.meta.now;
@@ -174,6 +179,20 @@ fn Region(data: RegionData) -> impl IntoView {
     };
     let title = format!("Region {}", region.name);
     let place = region.clone();
+    let borrowed = region.is_borrowed_by(org).then(|| view! {
+        <p class="help" id="managed-note">"A managed region: the instance's operators run its data planes and every organization may use it. You may assign workspaces to it; only the operators change it."</p>
+    });
+    let default_form = (data.can_operate && region.managed).then(|| view! {
+        <section class="panel" aria-labelledby="default-heading">
+            <h2 id="default-heading">"New workspaces"</h2>
+            <p class="help">{if region.default_for_new_workspaces {
+                "New workspaces of every organization go here when no region is named (through the API)."
+            } else {
+                "Make this where new workspaces of every organization go when no region is named (through the API), instead of each organization's own region auto."
+            }}</p>
+            <DefaultRegionForm organization_id=org region_id=region.id is_default=region.default_for_new_workspaces/>
+        </section>
+    });
     let manage = data.meta.can_manage.then(|| {
         let toggle = if region.enabled {
             view! { <a class="button" href=format!("{}/disable", paths::region(org, region.id))>"Disable region…"</a> }.into_any()
@@ -212,8 +231,10 @@ fn Region(data: RegionData) -> impl IntoView {
     view! {
         <PageHeader title lead=format!("{workspace_count} {noun} this region.") crumbs=vec![("Regions".to_owned(), paths::regions(org))]>
             <EnabledBadge enabled=region.enabled/>
+            <ManagedBadge region=place.clone()/>
             <PlaceSummary region=place/>
         </PageHeader>
+        {borrowed}
         <Notice notice=data.meta.notice/>
         <section class="panel" aria-labelledby="planes-heading">
             <header class="region-header">
@@ -222,8 +243,22 @@ fn Region(data: RegionData) -> impl IntoView {
             </header>
             <Live source=LiveSource::DataPlanes { organization_id: org, region_id: region.id, only: None } fragment=planes id="data-planes".into()/>
         </section>
+        {default_form}
         {manage}
     }
+}
+
+/// "Managed" (run by the instance's operators for every organization), or nothing.
+#[component]
+fn ManagedBadge(region: crate::domain::Region) -> impl IntoView {
+    region.managed.then(|| {
+        let title = if region.default_for_new_workspaces {
+            "Managed: run by the instance's operators; where new workspaces go by default"
+        } else {
+            "Managed: run by the instance's operators for every organization"
+        };
+        view! { <span class="badge badge-place" title=title>{if region.default_for_new_workspaces { "Managed · default" } else { "Managed" }}</span> }
+    })
 }
 
 #[component]
