@@ -39,6 +39,7 @@ async function newOrganization(page: Page, info: TestInfo): Promise<string> {
 async function createRegion(page: Page, org: string, name: string, location: string): Promise<void> {
   await visit(page, settings('regions', org));
   await page.getByLabel('Region name', { exact: true }).fill(name);
+  await page.getByText('Location and jurisdiction (optional)').click();
   await page.getByLabel('Location', { exact: true }).fill(location);
   await page.getByRole('button', { name: 'Create region', exact: true }).click();
   await arrive(page, new RegExp(`/settings/regions/${UUID}$`));

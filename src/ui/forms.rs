@@ -171,14 +171,22 @@ pub fn CreateRegionForm(organization_id: Uuid, operator: bool) -> impl IntoView 
             <FormError error/>
             <Hidden fields=fields![organization_id]/>
             <TextField name="name" check=name_rule id="new-region-name".into() label="Region name" help=format!("Often the cloud region it runs in, e.g. aws-eu-west-1. {}", Name::RULES) required=true error/>
-            <PlaceFields provider=String::new() location=String::new() jurisdiction=String::new() error/>
-            {operator.then(|| view! {
-                <div class="field checkbox">
-                    <input type="checkbox" id="new-region-managed" name="managed" value="true"/>
-                    <label for="new-region-managed">"Managed: every organization may use it (you run its data planes)"</label>
-                </div>
-            })}
+            // Beside the name, where an error appearing under a field cannot move it away from
+            // the pointer about to click it.
             <button type="submit" class="button primary">"Create region"</button>
+            // Optional, so folded away; open again when one of them was refused.
+            <details class="more-fields" open=move || error.get().is_some_and(|e| ["provider", "location", "jurisdiction"].iter().any(|f| e.field(f).is_some()))>
+                <summary>"Location and jurisdiction (optional)"</summary>
+                <div class="inline-form">
+                    <PlaceFields provider=String::new() location=String::new() jurisdiction=String::new() error/>
+                </div>
+                {operator.then(|| view! {
+                    <div class="field checkbox">
+                        <input type="checkbox" id="new-region-managed" name="managed" value="true"/>
+                        <label for="new-region-managed">"Managed: every organization may use it (you run its data planes)"</label>
+                    </div>
+                })}
+            </details>
         </ActionForm>
     }
 }
