@@ -4,6 +4,11 @@
 //! function; hydrated, it posts with fetch, shows errors in place and follows the redirect.
 //!
 //! Props are serialized into the page, so they are plain ids, revisions and strings.
+//!
+//! Three forms an operator or admin uses rarely and with nothing to check as one types (a
+//! region's location, a workspace's classifications, the default managed region) are plain
+//! components instead: the same `ActionForm`, posted natively with or without JavaScript and
+//! answered with a redirect, which keeps the bundle under its budget.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -192,7 +197,7 @@ pub fn CreateRegionForm(organization_id: Uuid, operator: bool) -> impl IntoView 
 }
 
 /// Makes a managed region the default for new workspaces, or (`is_default`) stops that.
-#[island]
+#[component]
 pub fn DefaultRegionForm(
     organization_id: Uuid,
     region_id: Uuid,
@@ -232,7 +237,7 @@ fn PlaceFields(
 }
 
 /// Says where a region is: provider, location, jurisdiction.
-#[island]
+#[component]
 pub fn RegionPlaceForm(
     organization_id: Uuid,
     region_id: Uuid,
@@ -600,7 +605,7 @@ pub fn RenameWorkspaceForm(
 }
 
 /// Says what kinds of data a workspace holds.
-#[island]
+#[component]
 pub fn ClassifyWorkspaceForm(
     organization_id: Uuid,
     workspace_id: Uuid,
