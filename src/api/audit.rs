@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{Caller, Params};
-use super::problem::{ApiError, ApiResult};
+use super::problem::ApiResult;
 use super::timestamp;
 use crate::db;
 use crate::domain::{AuditQuery, OrgRole};
@@ -73,9 +73,7 @@ pub async fn list(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<AuditEventsResponse>> {
-    let organization_id = params
-        .uuid("organizationId")?
-        .ok_or_else(|| ApiError::invalid("organizationId", "This parameter is required."))?;
+    let organization_id = params.required_uuid("organizationId")?;
     let limit = params.int("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)?;
     let offset = params.int("offset", 0, 0, i32::MAX as i64)?;
     caller

@@ -322,6 +322,12 @@ impl Params {
             .transpose()
     }
 
+    /// A UUID parameter the request must have (422 naming it otherwise).
+    pub fn required_uuid(&self, name: &str) -> ApiResult<Uuid> {
+        self.uuid(name)?
+            .ok_or_else(|| ApiError::invalid(name, "This parameter is required."))
+    }
+
     /// A list of text values (repeated or comma-separated), without empty ones.
     pub fn texts(&self, name: &str) -> Vec<String> {
         self.values(name)

@@ -155,9 +155,7 @@ pub async fn list_invitations(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<InvitationsResponse>> {
-    let organization_id = params
-        .uuid("organizationId")?
-        .ok_or_else(|| ApiError::invalid("organizationId", "This parameter is required."))?;
+    let organization_id = params.required_uuid("organizationId")?;
     caller
         .access_named(&state, organization_id, OrgRole::Admin)
         .await?;

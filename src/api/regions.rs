@@ -189,9 +189,7 @@ pub async fn list(
     caller: Caller,
     params: Params,
 ) -> ApiResult<impl IntoResponse> {
-    let organization_id = params
-        .uuid("organizationId")?
-        .ok_or_else(|| ApiError::invalid("organizationId", "This parameter is required."))?;
+    let organization_id = params.required_uuid("organizationId")?;
     caller
         .access_named(&state, organization_id, OrgRole::Member)
         .await?;

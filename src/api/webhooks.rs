@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::extract::{Caller, JsonBody, Params, PathParams, path_id};
-use super::problem::{ApiError, ApiResult};
+use super::problem::ApiResult;
 use super::timestamp;
 use crate::db;
 use crate::domain::{OrgRole, Webhook, WebhookEvent};
@@ -137,9 +137,7 @@ pub async fn list(
     caller: Caller,
     params: Params,
 ) -> ApiResult<Json<WebhooksResponse>> {
-    let organization_id = params
-        .uuid("organizationId")?
-        .ok_or_else(|| ApiError::invalid("organizationId", "This parameter is required."))?;
+    let organization_id = params.required_uuid("organizationId")?;
     caller
         .access_named(&state, organization_id, OrgRole::Admin)
         .await?;

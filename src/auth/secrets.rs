@@ -108,6 +108,12 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// A secret's last four characters: kept in the clear to tell secrets apart.
+pub fn last_four(secret: &str) -> String {
+    let skip = secret.chars().count().saturating_sub(4);
+    secret.chars().skip(skip).collect()
+}
+
 /// A webhook signing secret in the clear: `whsec_` and 32 random bytes (base64url). Kept
 /// encrypted (it must be used again to sign), shown once.
 pub fn generate_webhook_secret() -> ClientSecret {

@@ -17,6 +17,18 @@ pub const CONSTRAINTS: &[Constraint] = &[
     Constraint::not_from_input("region_health_states_pkey"),
 ];
 
+/// A query reading [`Webhook`]s (never their secrets): the columns, then the rest of the
+/// statement after `from webhooks`.
+macro_rules! select_webhooks {
+    ($rest:literal $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            Webhook,
+            "select id, organization_id, url, events, secret_hint, created_at from webhooks " + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 pub async fn create(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
@@ -48,10 +60,8 @@ pub async fn list(
     db: impl PgExecutor<'_>,
     organization_id: Uuid,
 ) -> Result<Vec<Webhook>, sqlx::Error> {
-    sqlx::query_as!(
-        Webhook,
-        "select id, organization_id, url, events, secret_hint, created_at from webhooks
-         where organization_id = $1 order by created_at, id",
+    select_webhooks!(
+        "where organization_id = $1 order by created_at, id",
         organization_id
     )
     .fetch_all(db)
@@ -63,14 +73,9 @@ pub async fn find_any_org(
     db: impl PgExecutor<'_>,
     id: Uuid,
 ) -> Result<Option<Webhook>, sqlx::Error> {
-    sqlx::query_as!(
-        Webhook,
-        "select id, organization_id, url, events, secret_hint, created_at from webhooks
-         where id = $1",
-        id
-    )
-    .fetch_optional(db)
-    .await
+    select_webhooks!("where id = $1", id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Deletes an endpoint of `organization_id` (and its deliveries); the endpoint as it was.

@@ -169,18 +169,11 @@ pub async fn create(
         organization_id,
         name.as_str(),
         region_id,
-        &words(classifications)
+        &Classification::words(classifications)
     )
     .execute(db)
     .await?;
     Ok(id)
-}
-
-fn words(classifications: &[Classification]) -> Vec<String> {
-    classifications
-        .iter()
-        .map(|c| c.as_str().to_owned())
-        .collect()
 }
 
 /// What [`update`] changes; `None` keeps the value.
@@ -210,7 +203,7 @@ pub async fn update(
         write.name.map(Name::as_str),
         write.region_id,
         revision,
-        write.classifications.map(words) as Option<Vec<String>>,
+        write.classifications.map(Classification::words) as Option<Vec<String>>,
         write.locked
     )
     .execute(db)

@@ -347,6 +347,11 @@ impl Classification {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The words as stored and compared (`["phi", "pii"]`).
+    pub fn words(all: &[Classification]) -> Vec<String> {
+        all.iter().map(|c| c.0.clone()).collect()
+    }
 }
 
 impl TryFrom<String> for Classification {

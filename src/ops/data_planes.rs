@@ -148,15 +148,7 @@ async fn issue_secret(
 /// What is kept in the clear of a secret, to tell it apart from the data plane's other one:
 /// its last four characters (of 43; the rest stays out of reach).
 pub fn secret_hint(secret: &str) -> String {
-    let tail: String = secret
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("…{tail}")
+    format!("…{}", crate::auth::secrets::last_four(secret))
 }
 
 /// A data plane of the caller's organization, locked until the transaction ends.

@@ -54,15 +54,7 @@ pub async fn create(
         secret.expose().as_bytes(),
         access.organization_id.as_bytes(),
     );
-    let hint: String = secret
-        .expose()
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let hint = secrets::last_four(secret.expose());
     let names: Vec<String> = events.iter().map(|e| e.as_str().to_owned()).collect();
     let mut tx = state.pool.begin().await?;
     let webhook = db::webhooks::create(

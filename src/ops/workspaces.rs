@@ -62,13 +62,6 @@ async fn check_policy(
     }
 }
 
-fn words(classifications: &[Classification]) -> Vec<String> {
-    classifications
-        .iter()
-        .map(|c| c.as_str().to_owned())
-        .collect()
-}
-
 pub async fn create(
     state: &AppState,
     access: &OrgAccess,
@@ -82,7 +75,7 @@ pub async fn create(
     check_policy(
         &mut tx,
         access.organization_id,
-        &words(classifications),
+        &Classification::words(classifications),
         &region,
         "region_id",
     )
@@ -120,7 +113,7 @@ pub async fn update(
     let classifications = change
         .classifications
         .as_deref()
-        .map(words)
+        .map(Classification::words)
         .filter(|c| *c != before.classifications);
     let locking = change.locked.filter(|l| *l != before.locked);
     // Renaming needs an editor; changing where the data lives, what it is said to hold or
