@@ -39,10 +39,25 @@ pub fn spawn(state: AppState) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(watcher.config.health_watch_every);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let period = watcher.config.health_watch_every;
         loop {
             every.tick().await;
-            if let Err(e) = watch(&watcher).await {
-                tracing::warn!(error = %e, "looking for health changes failed; trying again later");
+            // Once per period across replicas (see `db::periodic::claim`).
+            match db::periodic::claim(&watcher.pool, "health_watch", period).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    crate::telemetry::count_job("health_watch", Some(false));
+                    tracing::warn!(error = %e, "looking for health changes failed; trying again later");
+                    continue;
+                }
+            }
+            match watch(&watcher).await {
+                Ok(mine) => crate::telemetry::count_job("health_watch", mine.then_some(true)),
+                Err(e) => {
+                    crate::telemetry::count_job("health_watch", Some(false));
+                    tracing::warn!(error = %e, "looking for health changes failed; trying again later");
+                }
             }
         }
     });
@@ -59,8 +74,10 @@ pub fn spawn(state: AppState) {
         loop {
             every.tick().await;
             match deliver_due(&state, &client).await {
-                Ok(_) => {}
+                Ok(0) => {}
+                Ok(_) => crate::telemetry::count_job("webhook_delivery", Some(true)),
                 Err(e) => {
+                    crate::telemetry::count_job("webhook_delivery", Some(false));
                     tracing::warn!(error = %e, "delivering webhooks failed; trying again later")
                 }
             }

@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("regions/:region/delete") view=regions::DeleteRegionPage ssr=SsrMode::Async/>
                     <Route path=path!("applications") view=applications::ApplicationsPage ssr=SsrMode::Async/>
                     <Route path=path!("audit-log") view=audit::AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("audit-storage") view=audit::AuditStoragePage ssr=SsrMode::Async/>
                     <Route path=path!("data-residency") view=residency::DataResidencyPage ssr=SsrMode::Async/>
                     <Route path=path!("residency-policy") view=residency::ResidencyPolicyPage ssr=SsrMode::Async/>
                     <Route path=path!("webhooks") view=webhooks::WebhooksPage ssr=SsrMode::Async/>

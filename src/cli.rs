@@ -8,7 +8,7 @@ use crate::auth::password;
 use crate::config::Config;
 use crate::db::{self, audit::Actor};
 use crate::domain::{Email, Name, OrgRole};
-use crate::embedded_postgres::EmbeddedPostgres;
+use crate::embedded_postgres::{Access, EmbeddedPostgres};
 use crate::ops;
 use crate::state::AppState;
 
@@ -226,8 +226,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let config = Config::from_env()?;
-    let (pool, embedded) = open_database(&config).await?;
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // The server owns its embedded database; a one-off command may run beside it.
+    let access = match command {
+        Command::Serve => Access::Own,
+        _ => Access::OwnOrShare,
+    };
+    let (pool, embedded) = open_database(&config, access).await?;
+    let result = match command {
         Command::Serve => {
             let local = embedded.as_ref().filter(|_| !cli.no_local_dataplane);
             serve(&config, pool, local).await
@@ -262,20 +268,51 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Connects to `DATABASE_URL`, or starts the embedded cluster under the data directory.
 async fn open_database(
     config: &Config,
+    access: Access,
 ) -> anyhow::Result<(sqlx::PgPool, Option<EmbeddedPostgres>)> {
     match &config.database_url {
-        Some(url) => Ok((
-            db::connect(url)
-                .await
-                .context("connecting to DATABASE_URL")?,
-            None,
-        )),
+        Some(url) => Ok((connect_patiently(url).await?, None)),
         None => {
-            let pg = EmbeddedPostgres::start(&config.data_dir).await?;
+            let pg = EmbeddedPostgres::start(&config.data_dir, access).await?;
             let pool = db::connect(&pg.database_url())
                 .await
                 .context("connecting to the embedded database")?;
             Ok((pool, Some(pg)))
+        }
+    }
+}
+
+/// Connects to `DATABASE_URL`, waiting (with a log line each time) while the database cannot
+/// be reached: replicas started before their database, or during its restart, come up when it
+/// does rather than exiting. A database that refuses us (wrong password, no such database)
+/// stops the start at once, since waiting would not help.
+async fn connect_patiently(url: &str) -> anyhow::Result<sqlx::PgPool> {
+    const MAX_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+    let mut wait = std::time::Duration::from_millis(500);
+    let started = std::time::Instant::now();
+    let mut waited = false;
+    loop {
+        match db::connect(url).await {
+            Ok(pool) => {
+                if waited {
+                    tracing::info!(
+                        waited_secs = started.elapsed().as_secs(),
+                        "database reachable again: starting"
+                    );
+                }
+                return Ok(pool);
+            }
+            Err(e) if db::is_unreachable(&e) => {
+                tracing::warn!(
+                    error = %e,
+                    retry_in_ms = wait.as_millis() as u64,
+                    "database unreachable; waiting for it and retrying"
+                );
+                waited = true;
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(MAX_WAIT);
+            }
+            Err(e) => return Err(e).context("connecting to DATABASE_URL"),
         }
     }
 }
@@ -298,6 +335,8 @@ async fn serve(
     crate::jobs::spawn_housekeeping(pool.clone());
     let state = AppState::from_config(config, pool).await?;
     crate::alerts::spawn(state.clone());
+    crate::audit_delivery::spawn(state.clone());
+    crate::jobs::spawn_audit_retention(state.pool.clone());
     crate::jobs::spawn_signer_reload(state.tokens.clone());
     crate::jobs::spawn_run_upkeep(state.pool.clone(), state.wakeups.clone());
     let local = if local_dataplane.is_some() {

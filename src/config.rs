@@ -25,6 +25,12 @@ pub struct Config {
     /// `MERIDIAN_WEBHOOKS_ALLOW_LOCAL`: accept webhook endpoints on this machine or its private
     /// network, over plain http too. For tests and demos only.
     pub allow_local_webhooks: bool,
+    /// `MERIDIAN_BUCKETS_ALLOW_LOCAL`: accept audit bucket endpoints on this machine or its
+    /// private network, over plain http too. For tests and demos only.
+    pub allow_local_buckets: bool,
+    /// `MERIDIAN_AUDIT_RETRY_SECS`: after a failed upload to an organization's audit bucket,
+    /// the first retry's delay; each next one waits twice as long (at most an hour).
+    pub audit_retry_base: std::time::Duration,
     /// `MERIDIAN_HEALTH_WATCH_SECS`: how often health changes are looked for (and announced
     /// to webhook endpoints).
     pub health_watch_every: std::time::Duration,
@@ -56,6 +62,14 @@ pub struct Config {
     /// `MERIDIAN_SHUTDOWN_GRACE_SECS`: then, how long requests in flight may take to finish
     /// before the process exits anyway.
     pub shutdown_grace: std::time::Duration,
+    /// `MERIDIAN_REQUEST_TIMEOUT_SECS`: a request not answered by then gets 503 with
+    /// `Retry-After` (the data planes' long poll for runs gets its own 30 s on top).
+    pub request_timeout: std::time::Duration,
+    /// `MERIDIAN_MAX_IN_FLIGHT`: requests served at once; more are refused at the door with 503
+    /// rather than queued behind a slow database.
+    pub max_in_flight: usize,
+    /// `MERIDIAN_METRICS_TOKEN`: when set, `GET /metrics` wants it as a bearer token.
+    pub metrics_token: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -76,6 +90,12 @@ impl std::fmt::Debug for Config {
             .field("dns_server", &self.dns_server)
             .field("shutdown_delay", &self.shutdown_delay)
             .field("shutdown_grace", &self.shutdown_grace)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_in_flight", &self.max_in_flight)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
             .field(
                 "encryption_key",
                 &self.encryption_key.as_ref().map(|_| "<redacted>"),
@@ -100,6 +120,8 @@ impl Default for Config {
             encryption_key: None,
             allow_local_issuers: false,
             allow_local_webhooks: false,
+            allow_local_buckets: false,
+            audit_retry_base: std::time::Duration::from_secs(10),
             health_watch_every: std::time::Duration::from_secs(5),
             webhook_retry_base: std::time::Duration::from_secs(10),
             admin_email: Self::DEFAULT_ADMIN_EMAIL.into(),
@@ -112,6 +134,9 @@ impl Default for Config {
             run_lease: time::Duration::seconds(30),
             shutdown_delay: std::time::Duration::from_secs(5),
             shutdown_grace: std::time::Duration::from_secs(30),
+            request_timeout: std::time::Duration::from_secs(15),
+            max_in_flight: 512,
+            metrics_token: None,
         }
     }
 }
@@ -200,6 +225,17 @@ impl Config {
             shutdown_delay: wait("MERIDIAN_SHUTDOWN_DELAY_SECS", defaults.shutdown_delay)?,
             shutdown_grace: wait("MERIDIAN_SHUTDOWN_GRACE_SECS", defaults.shutdown_grace)?,
             run_lease: seconds("MERIDIAN_RUN_LEASE_SECS", 30)?,
+            request_timeout: seconds("MERIDIAN_REQUEST_TIMEOUT_SECS", 15)?.unsigned_abs(),
+            max_in_flight: match var("MERIDIAN_MAX_IN_FLIGHT") {
+                None => defaults.max_in_flight,
+                Some(raw) => match raw.trim().parse::<usize>() {
+                    Ok(n) if n > 0 => n,
+                    _ => anyhow::bail!(
+                        "MERIDIAN_MAX_IN_FLIGHT must be a positive whole number, got {raw:?}"
+                    ),
+                },
+            },
+            metrics_token: var("MERIDIAN_METRICS_TOKEN"),
             health,
             database_url: var("DATABASE_URL"),
             data_dir: var("MERIDIAN_DATA_DIR")
@@ -213,6 +249,8 @@ impl Config {
             encryption_key: var("MERIDIAN_ENCRYPTION_KEY"),
             allow_local_issuers: flag("MERIDIAN_SSO_ALLOW_LOCAL_ISSUERS", false)?,
             allow_local_webhooks: flag("MERIDIAN_WEBHOOKS_ALLOW_LOCAL", false)?,
+            allow_local_buckets: flag("MERIDIAN_BUCKETS_ALLOW_LOCAL", false)?,
+            audit_retry_base: seconds("MERIDIAN_AUDIT_RETRY_SECS", 10)?.unsigned_abs(),
             health_watch_every: seconds("MERIDIAN_HEALTH_WATCH_SECS", 5)?.unsigned_abs(),
             webhook_retry_base: seconds("MERIDIAN_WEBHOOK_RETRY_SECS", 10)?.unsigned_abs(),
             trusted_proxies,

@@ -5,10 +5,12 @@ use std::io::{self, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
+use nix::fcntl::{Flock, FlockArg};
 use nix::sys::signal::kill;
 use nix::unistd::{Pid, User, geteuid};
 use sqlx::postgres::{PgConnectOptions, PgConnection};
@@ -33,30 +35,50 @@ const MAX_SOCKET_PATH_LEN: usize = 107;
 /// Names inside `<data_dir>/postgres`.
 const PGDATA_DIR_NAME: &str = "data";
 const LOG_FILE_NAME: &str = "postgres.log";
+/// Held (flock) by the process that owns the cluster.
+const LOCK_FILE_NAME: &str = "meridian.lock";
 const SOCKET_DIR_NAME: &str = "socket";
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 const POLL_INTERVAL: Duration = Duration::from_millis(200);
 const LOG_TAIL_LINES: usize = 20;
 
-/// A running Postgres cluster owned by Meridian.
+/// A running Postgres cluster used by Meridian.
 ///
-/// Dropping this without calling [`stop`](Self::stop) leaves the server running; the next
-/// [`start`](Self::start) on the same data directory reuses it.
+/// One process at a time owns a cluster: it holds the lock file `<data_dir>/postgres/meridian.lock`,
+/// starts the server (or adopts one left running by a crash), restarts it if it dies, and stops
+/// it in [`stop`](Self::stop). Commands run beside a serving Meridian (`meridian admin ...`) are
+/// guests: they use the running server and never stop it.
 #[derive(Debug)]
 pub struct EmbeddedPostgres {
-    cluster: Cluster,
+    cluster: Arc<Cluster>,
     endpoint: Endpoint,
-    /// A cluster that was already running belongs to whoever started it, so `stop` leaves it alone.
-    started_here: bool,
+    /// Held for as long as this process owns the cluster; `None` for a guest.
+    owner: Option<Ownership>,
     /// The database [`database_url`](Self::database_url) names.
     database: &'static str,
 }
 
+/// What an owner holds: the lock, and the watch that restarts a server that died.
+#[derive(Debug)]
+struct Ownership {
+    _lock: Flock<fs::File>,
+    watch: tokio::task::JoinHandle<()>,
+}
+
+/// How a process may use a cluster.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Own it, or refuse to start when another process does (`meridian serve`, the agent).
+    Own,
+    /// Own it when nobody does, else use the owner's running server (one-off commands).
+    OwnOrShare,
+}
+
 impl EmbeddedPostgres {
-    /// Starts (or reuses, when already running) the cluster under `data_dir.join("postgres")`,
+    /// Starts (or adopts, when left running) the cluster under `data_dir.join("postgres")`,
     /// creates database `meridian` if missing, returns when it accepts connections.
-    pub async fn start(data_dir: &Path) -> Result<EmbeddedPostgres> {
-        Self::start_with_database(data_dir, APP_DATABASE).await
+    pub async fn start(data_dir: &Path, access: Access) -> Result<EmbeddedPostgres> {
+        Self::start_with_database(data_dir, APP_DATABASE, access).await
     }
 
     /// Like [`start`](Self::start), for a database of another name (a data plane's store is
@@ -64,22 +86,38 @@ impl EmbeddedPostgres {
     pub async fn start_with_database(
         data_dir: &Path,
         database: &'static str,
+        access: Access,
     ) -> Result<EmbeddedPostgres> {
         let data_dir = data_dir.to_path_buf();
         let cluster = tokio::task::spawn_blocking(move || Cluster::prepare(&data_dir))
             .await
             .context("preparing the embedded Postgres directories panicked")??;
+        let cluster = Arc::new(cluster);
+
+        let lock = match (cluster.try_lock()?, access) {
+            (Ok(lock), _) => Some(lock),
+            (Err(holder), Access::Own) => bail!(
+                "another Meridian ({holder}) is already running on the data directory {}: stop \
+                 it first, or give this one its own MERIDIAN_DATA_DIR",
+                cluster.root.parent().unwrap_or(&cluster.root).display()
+            ),
+            (Err(_), Access::OwnOrShare) => None,
+        };
 
         cluster.check_access().await?;
-        if !cluster.is_initialized().await? {
-            cluster.initdb().await?;
-        }
-        let started_here = !cluster.is_running().await?;
-        if started_here {
-            cluster.start().await?;
+        let mut started_here = false;
+        if lock.is_some() {
+            if !cluster.is_initialized().await? {
+                cluster.initdb().await?;
+            }
+            cluster.clear_stale_pid_file()?;
+            if !cluster.is_running().await? {
+                cluster.start().await?;
+                started_here = true;
+            }
         }
 
-        let endpoint = match cluster.provision(started_here, database).await {
+        let endpoint = match cluster.provision(lock.is_some(), database).await {
             Ok(endpoint) => endpoint,
             Err(err) => {
                 // Don't leave behind a server that the caller has no handle to stop.
@@ -95,14 +133,19 @@ impl EmbeddedPostgres {
 
         tracing::info!(
             socket_dir = %endpoint.socket_dir,
-            reused = !started_here,
+            adopted = lock.is_some() && !started_here,
+            guest = lock.is_none(),
             "embedded Postgres running at {}",
             cluster.pgdata.display(),
         );
+        let owner = lock.map(|lock| Ownership {
+            _lock: lock,
+            watch: tokio::spawn(keep_running(cluster.clone())),
+        });
         Ok(EmbeddedPostgres {
             cluster,
             endpoint,
-            started_here,
+            owner,
             database,
         })
     }
@@ -123,13 +166,42 @@ impl EmbeddedPostgres {
         Ok(self.endpoint.url(name))
     }
 
-    /// Stops the cluster cleanly (`pg_ctl stop -m fast`) if this process started it; a no-op when
-    /// it reused a cluster that was already running.
+    /// Stops the cluster cleanly (`pg_ctl stop -m fast`) if this process owns it; a guest
+    /// leaves it to its owner.
     pub async fn stop(self) -> Result<()> {
-        if self.started_here {
-            self.cluster.stop().await
-        } else {
-            Ok(())
+        match self.owner {
+            Some(owner) => {
+                owner.watch.abort();
+                self.cluster.stop().await
+            }
+            None => Ok(()),
+        }
+    }
+}
+
+/// How often an owner checks that its server still runs.
+const WATCH_EVERY: Duration = Duration::from_secs(2);
+
+/// Restarts the owner's server when it dies (killed, out of memory): requests meanwhile get
+/// 503 and the pool reconnects once it is back.
+async fn keep_running(cluster: Arc<Cluster>) {
+    let mut every = tokio::time::interval(WATCH_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if live_postmaster(&cluster.pgdata).is_some() {
+            continue;
+        }
+        tracing::error!(
+            "embedded Postgres in {} stopped unexpectedly; restarting it",
+            cluster.pgdata.display()
+        );
+        match cluster.start().await {
+            Ok(()) => tracing::warn!("embedded Postgres restarted"),
+            Err(e) => tracing::error!(
+                error = format!("{e:#}"),
+                "could not restart embedded Postgres; trying again"
+            ),
         }
     }
 }
@@ -258,6 +330,63 @@ impl Cluster {
             .with_context(|| format!("initdb failed for {}", self.pgdata.display()))
     }
 
+    /// Takes the cluster's lock file, or says who holds it. Only the lock decides ownership:
+    /// it is released by the kernel when its holder exits, however it exits.
+    fn try_lock(&self) -> Result<std::result::Result<Flock<fs::File>, String>> {
+        use std::io::{Read, Seek, Write};
+        let path = self.root.join(LOCK_FILE_NAME);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("could not open {}", path.display()))?;
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(mut lock) => {
+                // The holder's pid, for the message the next one gets.
+                lock.set_len(0)
+                    .and_then(|()| lock.seek(SeekFrom::Start(0)))
+                    .and_then(|_| writeln!(lock, "{}", std::process::id()))
+                    .with_context(|| format!("could not write {}", path.display()))?;
+                Ok(Ok(lock))
+            }
+            Err((mut file, nix::errno::Errno::EWOULDBLOCK)) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                Ok(Err(match pid.trim() {
+                    "" => "pid unknown".to_owned(),
+                    pid => format!("pid {pid}"),
+                }))
+            }
+            Err((_, errno)) => {
+                Err(anyhow!(errno)).with_context(|| format!("could not lock {}", path.display()))
+            }
+        }
+    }
+
+    /// A `postmaster.pid` naming a live process that is not a Postgres server (its pid was
+    /// reused after a crash) would keep the server from starting: the owner removes it. One
+    /// naming a dead process is left for the server, which replaces it itself.
+    fn clear_stale_pid_file(&self) -> Result<()> {
+        let Some(pid) = live_postmaster(&self.pgdata) else {
+            return Ok(());
+        };
+        let command = fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if command.trim() == "postgres" {
+            return Ok(());
+        }
+        let pid_file = self.pgdata.join("postmaster.pid");
+        tracing::warn!(
+            pid,
+            process = command.trim(),
+            "{} is stale (its pid now belongs to another program): removing it",
+            pid_file.display()
+        );
+        fs::remove_file(&pid_file).with_context(|| format!("could not remove {}", pid_file.display()))
+    }
+
     async fn is_running(&self) -> Result<bool> {
         let output = self
             .command("pg_ctl")
@@ -342,7 +471,7 @@ impl Cluster {
     }
 
     /// Waits until the server accepts connections and creates the application database.
-    async fn provision(&self, started_here: bool, database: &str) -> Result<Endpoint> {
+    async fn provision(&self, owner: bool, database: &str) -> Result<Endpoint> {
         let (endpoint, mut conn) = retry(READY_TIMEOUT, async || {
             // postmaster.pid says where the server actually listens, which for a reused cluster
             // may differ from where we would have put it.
@@ -352,11 +481,10 @@ impl Cluster {
         })
         .await
         .with_context(|| {
-            let hint = if started_here {
+            let hint = if owner {
                 ""
             } else {
-                " (pg_ctl reported it as already running; if no such server exists, its \
-                 postmaster.pid is stale and names a pid now used by another process)"
+                " (another Meridian owns it: is it still starting?)"
             };
             format!(
                 "embedded Postgres in {} is not accepting connections{hint}; see {}",

@@ -23,6 +23,8 @@ pub mod wording;
 #[cfg(feature = "ssr")]
 pub mod alerts;
 #[cfg(feature = "ssr")]
+pub mod audit_delivery;
+#[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod bootstrap;
@@ -52,6 +54,8 @@ pub mod queue;
 pub mod server;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod telemetry;
 #[cfg(feature = "ssr")]
 pub mod web;
 

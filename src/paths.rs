@@ -116,6 +116,11 @@ pub fn audit_log(org: Uuid) -> String {
     format!("/orgs/{org}/settings/audit-log")
 }
 
+/// Settings > Audit storage: retention, and the organization's own bucket.
+pub fn audit_storage(org: Uuid) -> String {
+    format!("/orgs/{org}/settings/audit-storage")
+}
+
 /// Settings > Data residency: what the control plane keeps, and what stays in the regions.
 pub fn data_residency(org: Uuid) -> String {
     format!("/orgs/{org}/settings/data-residency")

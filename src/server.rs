@@ -10,7 +10,6 @@ use axum::routing::get;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
@@ -73,11 +72,17 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::api::router())
         .merge(ui)
+        // Scraped by Prometheus: no session, no CSRF; its own optional bearer token.
+        .route("/metrics", get(crate::web::operations::metrics))
         .layer(CatchPanicLayer::custom(crate::api::problem::panic_response))
-        .layer(TraceLayer::new_for_http())
         .layer(middleware::from_fn(move |request, next| {
             auth::client::resolve(trusted_proxies.clone(), request, next)
         }))
+        // Outermost: the request id, the time bound and the metrics cover everything inside.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::operations::door,
+        ))
         .with_state(state)
 }
 

@@ -42,6 +42,9 @@ pub struct AppState {
     /// Set once the process is asked to stop: `/readyz` then answers 503 while requests in
     /// flight finish (see `server::serve`).
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
+    /// Requests this server is serving now, against `max_in_flight` (see
+    /// `web::operations::door`).
+    pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl AppState {
@@ -62,6 +65,7 @@ impl AppState {
         Ok(AppState {
             wakeups,
             stopping: Arc::default(),
+            in_flight: Arc::default(),
             leptos_options: leptos_options(config.listen),
             secret_box: crate::auth::sealed::from_config(config)?.map(Arc::new),
             config: Arc::new(config.clone()),

@@ -15,8 +15,8 @@ const LAYERS: &[&[&str]] = &[
     // encryption of secrets kept at rest, and coherent copies of hot reads.
     &["domain", "paths", "sealed", "coherent", "wording"],
     // Configuration; the data plane (its agent, the protocol it shares with the control plane,
-    // its regional API and store); the private Postgres cluster.
-    &["config", "dataplane", "embedded_postgres"],
+    // its regional API and store); the private Postgres cluster; request ids and metrics.
+    &["config", "dataplane", "embedded_postgres", "telemetry"],
     // All SQL.
     &["db"],
     // Who is calling, secrets and keys; in-memory copies kept coherent across replicas; DNS.
@@ -29,7 +29,7 @@ const LAYERS: &[&[&str]] = &[
     &["fragments"],
     // The doors: the public API, the browser's server functions and plain routes; periodic
     // and first-start work, health alerts.
-    &["api", "server_fns", "web", "jobs", "alerts", "bootstrap"],
+    &["api", "server_fns", "web", "jobs", "alerts", "audit_delivery", "bootstrap"],
     // The pages.
     &["ui"],
     // The Leptos shell and router.

@@ -6,6 +6,7 @@
 pub mod agents;
 pub mod applications;
 pub mod audit;
+pub mod audit_storage;
 pub mod data_planes;
 pub mod extract;
 pub mod openapi;
@@ -103,6 +104,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/organizations/{organizationId}/residency-policy",
             get(organizations::residency_policy).put(organizations::set_residency_policy),
+        )
+        .route(
+            "/organizations/{organizationId}/audit-storage",
+            get(audit_storage::get),
+        )
+        .route(
+            "/organizations/{organizationId}/audit-storage/retention",
+            axum::routing::put(audit_storage::set_retention),
+        )
+        .route(
+            "/organizations/{organizationId}/audit-storage/bucket",
+            axum::routing::put(audit_storage::set_bucket).delete(audit_storage::remove_bucket),
         )
         .route("/webhooks", get(webhooks::list).post(webhooks::create))
         .route(

@@ -9,7 +9,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use super::problem::{Problem, ProblemField};
 use super::{
-    applications, audit, data_planes, organizations, permissions, regions, users, webhooks, work,
+    applications, audit, audit_storage, data_planes, organizations, permissions, regions, users,
+    webhooks, work,
     workspaces,
 };
 
@@ -38,6 +39,8 @@ use super::{
         organizations::list,
         organizations::data_inventory,
         organizations::residency_policy, organizations::set_residency_policy,
+        audit_storage::get, audit_storage::set_retention, audit_storage::set_bucket,
+        audit_storage::remove_bucket,
         webhooks::create, webhooks::list, webhooks::get, webhooks::delete, webhooks::test,
         audit::list,
         users::list, users::sign_out, users::set_password,

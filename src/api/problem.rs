@@ -23,6 +23,9 @@ pub struct Problem {
     /// What is wrong with each offending field of the request.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// The request's id, as in the `X-Request-Id` header: quote it when reporting a problem.
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -138,6 +141,7 @@ impl IntoResponse for ApiError {
                     message: f.message.clone(),
                 })
                 .collect(),
+            request_id: crate::telemetry::request_id().map(|id| id.to_string()),
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (self.status, body).into_response();

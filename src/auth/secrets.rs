@@ -84,6 +84,11 @@ impl SecretHasher {
     }
 }
 
+/// Whether two secrets are equal, in time that does not depend on where they differ.
+pub fn equal(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
 /// Whether a presented client id could be one we issued. Others (too long, or with characters
 /// the database would refuse, such as NUL) are not looked up; they fail like unknown ids.
 pub fn plausible_client_id(client_id: &str) -> bool {

@@ -5,7 +5,7 @@ use meridian::dataplane::agent::{self, AgentConfig, EXIT_CONFIG};
 use meridian::dataplane::node::{self, Node};
 use meridian::dataplane::worker::WorkerConfig;
 use meridian::domain::RegionalUrl;
-use meridian::embedded_postgres::EmbeddedPostgres;
+use meridian::embedded_postgres::{Access, EmbeddedPostgres};
 use meridian::sealed::SecretBox;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -128,7 +128,7 @@ async fn regional(
             (url.clone(), None, sealer)
         }
         None => {
-            let pg = EmbeddedPostgres::start_with_database(&cli.data_dir, STORE_DATABASE)
+            let pg = EmbeddedPostgres::start_with_database(&cli.data_dir, STORE_DATABASE, Access::Own)
                 .await
                 .map_err(|e| format!("the embedded store: {e:#}"))?;
             let sealer = match &cli.encryption_key {

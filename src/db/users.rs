@@ -130,3 +130,14 @@ pub async fn record_sign_in(db: impl PgExecutor<'_>, id: Uuid) -> Result<(), sql
         .await?;
     Ok(())
 }
+
+/// Deletes browser sessions past their expiry (the session store's table, see
+/// `auth::session::store`); how many.
+pub async fn delete_expired_sessions(db: impl PgExecutor<'_>) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query!("delete from sessions where expiry_date < now()")
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
+}

@@ -63,6 +63,9 @@ actions! {
     WorkspaceLock => "workspace.lock" on "workspace",
     WorkspaceUnlock => "workspace.unlock" on "workspace",
     ResidencyPolicyUpdate => "residency_policy.update" on "organization",
+    AuditRetention => "audit.retention" on "organization",
+    AuditBucketUpdate => "audit_bucket.update" on "organization",
+    AuditBucketDelete => "audit_bucket.delete" on "organization",
     JobCreate => "job.create" on "job",
     JobUpdate => "job.update" on "job",
     JobDelete => "job.delete" on "job",
@@ -121,13 +124,37 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// An action (`region.create`) or a family of them (`region`).
     pub action: Option<String>,
-    /// Part of the object's name regardless of case, its type, or its exact id.
+    /// An object's exact id, a type of object (`region`), or else part of its name regardless
+    /// of case.
     pub object: Option<String>,
     pub from: Option<time::OffsetDateTime>,
     /// Exclusive.
     pub to: Option<time::OffsetDateTime>,
     /// One event by id (its detail page).
     pub event: Option<uuid::Uuid>,
+}
+
+impl AuditFilter {
+    /// The object filter as an exact id, when it is one.
+    pub fn object_id(&self) -> Option<uuid::Uuid> {
+        self.object.as_deref()?.parse().ok()
+    }
+
+    /// The object filter as a type of object (`region`, `user`, ...), when it names one.
+    pub fn object_type(&self) -> Option<&'static str> {
+        let object = self.object.as_deref()?.to_lowercase();
+        Action::ALL
+            .iter()
+            .map(|a| a.object_type())
+            .find(|t| *t == object)
+    }
+
+    /// The object filter as part of a name, when it is neither an id nor a type: each of the
+    /// three is looked up down its own index.
+    pub fn object_name(&self) -> Option<&str> {
+        let object = self.object.as_deref()?;
+        (self.object_id().is_none() && self.object_type().is_none()).then_some(object)
+    }
 }
 
 impl AuditQuery {
@@ -212,6 +239,21 @@ mod tests {
             assert!(seen.insert(action.as_str()), "{action} twice");
             assert!(action.as_str().contains('.'), "{action} has no family");
         }
+    }
+
+    #[test]
+    fn an_object_filter_is_an_id_a_type_or_part_of_a_name() {
+        let filter = |object: &str| AuditFilter {
+            object: Some(object.into()),
+            ..Default::default()
+        };
+        let id = uuid::Uuid::new_v4();
+        assert_eq!(filter(&id.to_string()).object_id(), Some(id));
+        assert_eq!(filter(&id.to_string()).object_name(), None);
+        assert_eq!(filter("Region").object_type(), Some("region"));
+        assert_eq!(filter("Region").object_name(), None);
+        assert_eq!(filter("eu-west").object_name(), Some("eu-west"));
+        assert_eq!(filter("eu-west").object_type(), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 mod alerts;
 mod application;
 mod audit;
+mod audit_bucket;
 mod email;
 mod governance;
 pub mod inventory;
@@ -17,6 +18,7 @@ mod work;
 pub use alerts::{Webhook, WebhookDelivery, WebhookEvent, WebhookUrl};
 pub use application::Application;
 pub use audit::{Action, AuditFilter, AuditQuery, datetime_local};
+pub use audit_bucket::{AuditBucket, AuditBucketInput, AuditBucketStatus, AuditRetention};
 pub use email::Email;
 pub use governance::{
     Breach, Classification, Jurisdiction, KNOWN_CLASSIFICATIONS, KNOWN_JURISDICTIONS,

@@ -108,6 +108,7 @@ pub async fn exchange(state: &AppState, client_id: &str, secret: &str) -> AppRes
     let application = match found {
         Some(app) if valid => app,
         _ => {
+            crate::telemetry::count_token_exchange(false);
             return Err(AppError::new(
                 ErrorKind::Unauthenticated,
                 "Invalid client credentials.",
@@ -126,6 +127,7 @@ pub async fn exchange(state: &AppState, client_id: &str, secret: &str) -> AppRes
         application.id,
         application.credentials_epoch,
     )?;
+    crate::telemetry::count_token_exchange(true);
     Ok(IssuedToken {
         access_token,
         expires_in: lifetime.as_secs(),

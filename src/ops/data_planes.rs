@@ -284,6 +284,7 @@ pub async fn exchange(
         state.hasher.verify(client_id, secret, &[0; 32]);
     }
     let credential = found.ok_or_else(|| {
+        crate::telemetry::count_token_exchange(false);
         AppError::new(
             crate::error::ErrorKind::Unauthenticated,
             "Invalid client credentials.",
@@ -296,9 +297,11 @@ pub async fn exchange(
     {
         db::data_planes::touch_credential(&state.pool, credential.id).await?;
     }
-    state
+    let issued = state
         .tokens
-        .issue_data_plane(credential.data_plane_id, credential.id)
+        .issue_data_plane(credential.data_plane_id, credential.id)?;
+    crate::telemetry::count_token_exchange(true);
+    Ok(issued)
 }
 
 /// Credentials for the in-process agent of the default data plane (region `auto` of the
@@ -349,14 +352,18 @@ pub async fn report_in(
             crate::domain::RegionalUrl::parse(raw).map_err(|m| AppError::invalid("publicUrl", m))
         })
         .transpose()?;
-    Ok(db::data_planes::record_heartbeat(
+    let found = db::data_planes::record_heartbeat(
         pool,
         credential_id,
         clip(&report.version),
         clip(&report.hostname),
         url.as_ref().map(|u| u.as_str()),
     )
-    .await?)
+    .await?;
+    if found.is_some() {
+        crate::telemetry::count_heartbeat();
+    }
+    Ok(found)
 }
 
 /// Reported strings are shown in the dashboard: keep them short and free of control

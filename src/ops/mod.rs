@@ -9,6 +9,7 @@
 //! [`AppState`]: crate::state::AppState
 
 pub mod applications;
+pub mod audit_bucket;
 mod change;
 pub use change::NameAndEnabled;
 pub mod data_planes;

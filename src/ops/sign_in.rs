@@ -5,6 +5,7 @@
 
 use uuid::Uuid;
 
+use crate::telemetry;
 use crate::auth::{limits, password, session::SignedIn};
 use crate::db::{
     self,
@@ -86,6 +87,7 @@ pub async fn with_password(
                     .await?;
             }
             tx.commit().await?;
+            telemetry::count_sign_in(telemetry::SignIn::Password, false);
             // One message for unknown email and wrong password: no hint which it was.
             return Err(AppError::new(
                 ErrorKind::Unauthenticated,
@@ -108,6 +110,7 @@ pub async fn with_password(
     )
     .await?;
     tx.commit().await?;
+    telemetry::count_sign_in(telemetry::SignIn::Password, true);
     Ok(PasswordSignIn::SignedIn(who))
 }
 

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod applications;
 pub mod audit;
+pub mod audit_storage;
 pub mod data_planes;
 pub mod general;
 pub mod invitations;

@@ -5,9 +5,9 @@
 //!
 //! Props are serialized into the page, so they are plain ids, revisions and strings.
 //!
-//! Three forms an operator or admin uses rarely and with nothing to check as one types (a
-//! region's location, a workspace's classifications, the default managed region) are plain
-//! components instead: the same `ActionForm`, posted natively with or without JavaScript and
+//! Forms an operator or admin uses rarely and with nothing to check as one types (a region's
+//! location, a workspace's classifications, the default managed region, the audit trail's
+//! retention and bucket) are plain components instead: the same `ActionForm`, posted natively with or without JavaScript and
 //! answered with a redirect, which keeps the bundle under its budget.
 
 use leptos::prelude::*;
@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::domain::{Classification, Location, Name, RULE_LINE_RULES};
 use crate::error::{AppError, FORM_INPUT};
 use crate::server_fns::account::{ChangePassword, SignOutEverywhere};
+use crate::server_fns::audit_storage::{RemoveAuditBucket, SaveAuditBucket, SetAuditRetention};
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
 use crate::server_fns::data_planes::{
     CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, UpdateDataPlane,
@@ -904,6 +905,57 @@ pub fn SsoSettingsForm(
         </ActionForm>
     }
 }
+
+/// How long the organization keeps audit events here; empty keeps them forever.
+#[component]
+pub fn AuditRetentionForm(organization_id: Uuid, retention_days: String) -> impl IntoView {
+    let action = ServerAction::<SetAuditRetention>::new();
+    let error = failure(action);
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <FormError error/>
+            <Hidden fields=fields![organization_id]/>
+            <TextField name="retention_days" id="audit-retention".into() label="Keep events for (days)" value=retention_days help="From 30 to 36500. Empty: forever. Events not yet written to your bucket are kept until they are." error/>
+            <button type="submit" class="button">"Save retention"</button>
+        </ActionForm>
+    }
+}
+
+/// The organization's own bucket for its audit trail. The secret is never sent back: empty
+/// keeps the stored one once there is one.
+#[component]
+pub fn AuditBucketForm(
+    organization_id: Uuid,
+    saved: bool,
+    endpoint: String,
+    region: String,
+    bucket: String,
+    prefix: String,
+    access_key_id: String,
+) -> impl IntoView {
+    let action = ServerAction::<SaveAuditBucket>::new();
+    let error = failure(action);
+    let secret_help = if saved {
+        "Saved and encrypted; it is never shown again. Leave empty to keep it."
+    } else {
+        "Stored encrypted, never shown again. Give a key that may only write (s3:PutObject) under the prefix."
+    };
+    view! {
+        <ActionForm action>
+            <FormError error/>
+            <Hidden fields=fields![organization_id]/>
+            <TextField name="endpoint" id="bucket-endpoint".into() label="Endpoint" kind="url" value=endpoint help="https://s3.<region>.amazonaws.com, or your S3-compatible store's address." required=true error/>
+            <TextField name="region" id="bucket-region".into() label="Region" value=region help="e.g. eu-central-1 (us-east-1 for most S3-compatible stores)." required=true error/>
+            <TextField name="bucket" id="bucket-name".into() label="Bucket" value=bucket required=true error/>
+            <TextField name="prefix" id="bucket-prefix".into() label="Prefix" value=prefix help="Optional folder for the objects, e.g. meridian/audit/." error/>
+            <TextField name="access_key_id" id="bucket-key-id".into() label="Access key ID" value=access_key_id required=true error/>
+            <TextField name="secret_access_key" id="bucket-secret".into() label="Secret access key" kind="password" autocomplete="new-password" help=secret_help required=!saved error/>
+            <button type="submit" class="button primary">"Save bucket"</button>
+        </ActionForm>
+    }
+}
+
+button_form!(@component RemoveAuditBucketForm(organization_id: Uuid) => RemoveAuditBucket, "Stop writing to this bucket", "button small danger");
 
 /// Checks that the provider answers with a usable discovery document.
 #[island]

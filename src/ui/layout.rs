@@ -31,6 +31,7 @@ pub fn SettingsFrame() -> impl IntoView {
                                 <li><A href=link("applications")>"Applications"</A></li>
                                 <li><A href=link("webhooks")>"Webhooks"</A></li>
                                 <li><A href=link("audit-log")>"Audit log"</A></li>
+                                <li><A href=link("audit-storage")>"Audit storage"</A></li>
                                 <li><A href=link("residency-policy")>"Residency policy"</A></li>
                                 <li><A href=link("data-residency")>"Data residency"</A></li>
                             </ul>

@@ -10,12 +10,13 @@ use uuid::Uuid;
 
 use crate::auth;
 use crate::db;
-use crate::domain::{AuditQuery, OrgRole};
+use crate::domain::{AuditFilter, AuditQuery, OrgRole};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-/// The most events one export holds.
-pub const MAX_EXPORT: i64 = 100_000;
+/// Bytes gathered before they are sent: large enough for few writes, small enough that an
+/// export's memory stays flat whatever its size.
+const CHUNK: usize = 64 * 1024;
 
 #[derive(Deserialize)]
 pub struct ExportParams {
@@ -63,16 +64,16 @@ async fn export(
         to: params.to,
     }
     .parse()?;
-    let events = db::audit::search(&state.pool, organization_id, &filter, MAX_EXPORT, 0).await?;
-    let (body, content_type, extension) = match params.format.as_str() {
-        "json" => (
-            serde_json::to_vec(&events).map_err(|_| AppError::internal())?,
-            "application/json",
-            "json",
-        ),
-        "csv" | "" => (csv(&events).into_bytes(), "text/csv; charset=utf-8", "csv"),
+    let format = match params.format.as_str() {
+        "json" => Format::Json,
+        "csv" | "" => Format::Csv,
         _ => return Err(AppError::invalid("format", "Choose csv or json.")),
     };
+    let (content_type, extension) = match format {
+        Format::Json => ("application/json", "json"),
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+    };
+    let body = axum::body::Body::from_stream(stream(state.pool.clone(), organization_id, filter, format));
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -85,9 +86,84 @@ async fn export(
     Ok(response)
 }
 
-fn csv(events: &[db::audit::AuditEvent]) -> String {
-    let mut out = String::from("time,actor,action,object_type,object_name,object_id,source_ip\n");
-    for e in events {
+#[derive(Clone, Copy)]
+enum Format {
+    Csv,
+    Json,
+}
+
+/// The export's body, written as the rows are read, a chunk at a time; the channel's bound is
+/// the backpressure that keeps a slow download from piling rows up in memory. A failure half
+/// way ends the body early, so the download fails instead of looking complete.
+fn stream(
+    pool: sqlx::PgPool,
+    organization_id: Uuid,
+    filter: AuditFilter,
+    format: Format,
+) -> impl futures_util::Stream<Item = Result<axum::body::Bytes, std::io::Error>> {
+    use futures_util::StreamExt;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let fail = async |tx: &tokio::sync::mpsc::Sender<_>, e: sqlx::Error| {
+            tracing::warn!(error = %e, "an audit export stopped half way");
+            let _ = tx
+                .send(Err(std::io::Error::other("the export could not be completed")))
+                .await;
+        };
+        let mut conn = match pool.begin().await {
+            Ok(conn) => conn,
+            Err(e) => return fail(&tx, e).await,
+        };
+        let rows = match db::audit::stream(&mut conn, organization_id, &filter).await {
+            Ok(rows) => rows,
+            Err(e) => return fail(&tx, e).await,
+        };
+        let mut rows = std::pin::pin!(rows);
+        let mut chunk = String::with_capacity(CHUNK + 1024);
+        chunk.push_str(match format {
+            Format::Csv => CSV_HEADER,
+            Format::Json => "[",
+        });
+        let mut first = true;
+        while let Some(row) = rows.next().await {
+            let event = match row {
+                Ok(event) => event,
+                Err(e) => return fail(&tx, e).await,
+            };
+            match format {
+                Format::Csv => csv_line(&mut chunk, &event),
+                Format::Json => {
+                    if !first {
+                        chunk.push(',');
+                    }
+                    if let Ok(json) = serde_json::to_string(&event) {
+                        chunk.push_str(&json);
+                    }
+                }
+            }
+            first = false;
+            if chunk.len() >= CHUNK {
+                let full = std::mem::replace(&mut chunk, String::with_capacity(CHUNK + 1024));
+                if tx.send(Ok(full.into())).await.is_err() {
+                    return; // The client went away.
+                }
+            }
+        }
+        if let Format::Json = format {
+            chunk.push(']');
+        }
+        let _ = tx.send(Ok(chunk.into())).await;
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    })
+}
+
+const CSV_HEADER: &str = "time,actor,action,object_type,object_name,object_id,source_ip\n";
+
+/// One event as a CSV line.
+fn csv_line(out: &mut String, e: &db::audit::AuditEvent) {
+    {
         let fields = [
             e.occurred_at
                 .format(&time::format_description::well_known::Rfc3339)
@@ -103,7 +179,6 @@ fn csv(events: &[db::audit::AuditEvent]) -> String {
         out.push_str(&line.join(","));
         out.push('\n');
     }
-    out
 }
 
 /// Quotes a CSV field, and defuses values a spreadsheet would run as a formula.

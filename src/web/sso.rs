@@ -235,6 +235,7 @@ pub async fn callback(
                 Refusal::NotCovered => ("not_covered", "not covered by SSO"),
             };
             tracing::info!(organization = %config.organization_id, %who, reason, "SSO sign-in refused");
+            crate::telemetry::count_sign_in(crate::telemetry::SignIn::Sso, false);
             audit_failure(&state, config.organization_id, &who, reason, source_ip).await;
             return fail(code);
         }
@@ -247,6 +248,7 @@ pub async fn callback(
         tracing::error!(error = %e.message, "starting the session after SSO");
         return fail("unavailable");
     }
+    crate::telemetry::count_sign_in(crate::telemetry::SignIn::Sso, true);
     let end_session_url = oidc::end_session_url(
         &metadata,
         &config.client_id,

@@ -350,7 +350,21 @@ impl Fixture {
         id
     }
 
-    /// A new region of the default organization, without workspaces.
+    /// A bucket for the default organization's audit trail, so that there is one to remove.
+    async fn ensure_audit_bucket(&self) {
+        let input = meridian::domain::AuditBucketInput {
+            endpoint: "https://s3.example.com".into(),
+            region: "eu-central-1".into(),
+            bucket: "authz-audit".into(),
+            prefix: String::new(),
+            access_key_id: "AKIAAUTHZ".into(),
+            secret_access_key: "authz-secret-0000".into(),
+        };
+        meridian::ops::audit_bucket::save(&self.state, &self.ours, &input)
+            .await
+            .unwrap();
+    }
+
     /// A new webhook endpoint of the default organization.
     async fn fresh_webhook(&self) -> Uuid {
         let url = meridian::domain::WebhookUrl::parse("https://hooks.example.com/meridian", false)
@@ -367,6 +381,7 @@ impl Fixture {
         .id
     }
 
+    /// A new region of the default organization, without workspaces.
     async fn fresh_region(&self) -> Uuid {
         create_region(&self.pool, org_id(), &unique("region")).await
     }
@@ -1754,6 +1769,49 @@ fn server_functions() -> Vec<Case> {
             }),
         },
         Case {
+            name: "audit/storage",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: None,
+            call: call!(|f, w, org| f
+                .sf(w, "audit/storage", &[("organization_id", s(org))])
+                .await),
+        },
+        Case {
+            name: "audit/retention",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: None,
+            call: call!(|f, w, org| {
+                let form = [("organization_id", s(org)), ("retention_days", s("400"))];
+                f.sf(w, "audit/retention", &form).await
+            }),
+        },
+        Case {
+            name: "audit/bucket",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: None,
+            call: call!(|f, w, org| {
+                let form = [
+                    ("organization_id", s(org)),
+                    ("endpoint", s("https://s3.example.com")),
+                    ("region", s("eu-central-1")),
+                    ("bucket", s("authz-audit")),
+                    ("access_key_id", s("AKIAAUTHZ")),
+                    ("secret_access_key", s("authz-secret-0000")),
+                ];
+                f.sf(w, "audit/bucket", &form).await
+            }),
+        },
+        Case {
+            name: "audit/bucket/remove",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
+            own_org: None,
+            call: call!(|f, w, org| {
+                f.ensure_audit_bucket().await;
+                f.sf(w, "audit/bucket/remove", &[("organization_id", s(org))])
+                    .await
+            }),
+        },
+        Case {
             name: "sso/page",
             expect: [E401, E404, E403, E403, E403, E403, OK, E404, E403],
             own_org: None,
@@ -2391,6 +2449,46 @@ fn api_endpoints() -> Vec<Case> {
                 let body =
                     json!({"rules": [{"classification": "phi", "allowedJurisdictions": ["US"]}]});
                 f.api(w, M::PUT, &path, Some(body)).await
+            }),
+        },
+        Case {
+            name: "GET /organizations/{id}/audit-storage",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/organizations/{}/audit-storage", org_id());
+                f.api(w, M::GET, &path, None).await
+            }),
+        },
+        Case {
+            name: "PUT /organizations/{id}/audit-storage/retention",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/organizations/{}/audit-storage/retention", org_id());
+                f.api(w, M::PUT, &path, Some(json!({"retentionDays": null})))
+                    .await
+            }),
+        },
+        Case {
+            name: "PUT /organizations/{id}/audit-storage/bucket",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                let path = format!("/organizations/{}/audit-storage/bucket", org_id());
+                let body = json!({"endpoint": "https://s3.example.com", "region": "eu-central-1",
+                    "bucket": "authz-audit", "accessKeyId": "AKIAAUTHZ", "secretAccessKey": "authz-secret-0000"});
+                f.api(w, M::PUT, &path, Some(body)).await
+            }),
+        },
+        Case {
+            name: "DELETE /organizations/{id}/audit-storage/bucket",
+            expect: [E401, E404, E403, E403, E403, E403, OK, E404, E404],
+            own_org: None,
+            call: call!(|f, w, _| {
+                f.ensure_audit_bucket().await;
+                let path = format!("/organizations/{}/audit-storage/bucket", org_id());
+                f.api(w, M::DELETE, &path, None).await
             }),
         },
         Case {

@@ -93,6 +93,8 @@ impl TestApp {
             encryption_key: Some(base64::engine::general_purpose::STANDARD.encode([42u8; 32])),
             allow_local_issuers: true,
             allow_local_webhooks: true,
+            allow_local_buckets: true,
+            audit_retry_base: std::time::Duration::from_secs(1),
             health_watch_every: std::time::Duration::from_secs(1),
             webhook_retry_base: std::time::Duration::from_secs(1),
             health: meridian::domain::HealthThresholds {

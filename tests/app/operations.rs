@@ -131,3 +131,209 @@ async fn a_request_that_never_finishes_does_not_hold_the_process_past_the_grace_
         "{took:?}"
     );
 }
+
+/// `GET /metrics` as Prometheus reads it.
+async fn scrape(app: &TestApp, token: Option<&str>) -> (StatusCode, String) {
+    let mut request = http_client().get(format!("http://{}/metrics", app.addr));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let res = request.send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// The value of one series in a scrape, 0 when absent.
+fn series(text: &str, name_and_labels: &str) -> f64 {
+    text.lines()
+        .find_map(|line| line.strip_prefix(name_and_labels)?.strip_prefix(' '))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
+#[sqlx::test]
+async fn a_request_is_known_by_its_id_in_the_header_and_the_problem(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await;
+
+    let res = api
+        .http
+        .get(format!("{}/regions/not-a-uuid", api.base))
+        .bearer_auth(&api.token)
+        .header("x-request-id", "lb-7f3a.42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "lb-7f3a.42");
+    let (status, problem) = read(res).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["requestId"], "lb-7f3a.42");
+
+    // One that could forge a log line is replaced by our own.
+    let res = api
+        .http
+        .get(format!("{}/regions/not-a-uuid", api.base))
+        .bearer_auth(&api.token)
+        .header("x-request-id", "a\"b")
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(id.len(), 32, "{id}");
+    let (_, problem) = read(res).await;
+    assert_eq!(problem["requestId"], id);
+}
+
+#[sqlx::test]
+async fn metrics_count_requests_by_route_sign_ins_tokens_and_data_planes(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let api = app.api_admin().await; // a token exchange
+    app.admin().await; // a password sign-in
+    let organization = first_organization(&app.pool, api.user_id).await;
+    let (status, _) = api
+        .get(&format!("/regions?organizationId={organization}"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = api.get("/regions/not-a-uuid").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let auto = app.region_id(organization, "auto").await;
+    let (status, plane) = api
+        .post(
+            "/dataplanes",
+            serde_json::json!({"name": "metrics-plane", "regionId": auto}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plane}");
+
+    let (status, text) = scrape(&app, None).await;
+    assert_eq!(status, StatusCode::OK);
+    // Counters are the process's (tests share it): at least ours are there.
+    assert!(
+        series(
+            &text,
+            r#"meridian_http_requests_total{method="GET",route="/api/public/v1/regions",status="200"}"#
+        ) >= 1.0,
+        "{text}"
+    );
+    assert!(
+        series(
+            &text,
+            r#"meridian_http_requests_total{method="GET",route="/api/public/v1/regions/{regionId}",status="400"}"#
+        ) >= 1.0,
+        "by route template, not by path: {text}"
+    );
+    assert!(!text.contains("not-a-uuid"));
+    assert!(
+        series(
+            &text,
+            r#"meridian_http_request_duration_seconds_count{method="GET",route="/api/public/v1/regions",status="200"}"#
+        ) >= 1.0
+    );
+    assert!(series(&text, r#"meridian_token_exchanges_total{outcome="issued"}"#) >= 1.0);
+    assert!(
+        series(
+            &text,
+            r#"meridian_sign_ins_total{method="password",outcome="success"}"#
+        ) >= 1.0
+    );
+    assert!(series(&text, "meridian_db_pool_max_connections") >= 1.0);
+    // The data plane just made, never heard from.
+    assert!(
+        series(
+            &text,
+            &format!(
+                r#"meridian_data_planes{{organization_id="{organization}",region_id="{auto}",region="auto",health="unknown"}}"#
+            )
+        ) >= 1.0,
+        "{text}"
+    );
+}
+
+#[sqlx::test]
+async fn metrics_want_their_token_when_one_is_set(pool: PgPool) {
+    let config = meridian::config::Config {
+        metrics_token: Some("scrape-me-0123456789".into()),
+        ..TestApp::config()
+    };
+    let app = TestApp::spawn_with(pool, config).await;
+    assert_eq!(scrape(&app, None).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        scrape(&app, Some("scrape-me-0123456789x")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, text) = scrape(&app, Some("scrape-me-0123456789")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("# TYPE meridian_http_request_duration_seconds histogram"));
+}
+
+/// Whether an answer arrived on `stream` within `wait`: its first line.
+async fn answered(stream: &mut TcpStream, wait: Duration) -> Option<String> {
+    let mut buf = vec![0; 4096];
+    match tokio::time::timeout(wait, stream.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(
+            String::from_utf8_lossy(&buf[..n])
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+#[sqlx::test]
+async fn requests_beyond_the_limit_in_flight_are_refused_at_once(pool: PgPool) {
+    let config = meridian::config::Config {
+        max_in_flight: 1,
+        ..TestApp::config()
+    };
+    let app = TestApp::spawn_with(pool, config).await;
+    // In flight: a request whose body has not all arrived.
+    let mut holder = half_sent(app.addr).await;
+    assert_eq!(
+        answered(&mut holder, Duration::from_millis(300)).await,
+        None,
+        "the first request is let in"
+    );
+    let api_url = format!("http://{}/api/public/v1/regions", app.addr);
+    let started = Instant::now();
+    let res = http_client().get(&api_url).send().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1), "refused at once");
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json"
+    );
+    let page = http_client()
+        .get(format!("http://{}/login", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.text().await.unwrap().contains("Temporarily unavailable"));
+    // Probes and metrics are never shed: an overloaded replica is alive, and says so.
+    let (status, text) = scrape(&app, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(series(&text, "meridian_http_requests_shed_total") >= 2.0);
+    let live = http_client()
+        .get(format!("http://{}/healthz", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(live.status(), StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn a_request_slower_than_the_timeout_is_answered_503(pool: PgPool) {
+    let config = meridian::config::Config {
+        request_timeout: Duration::from_secs(1),
+        ..TestApp::config()
+    };
+    let app = TestApp::spawn_with(pool, config).await;
+    let mut slow = half_sent(app.addr).await;
+    let started = Instant::now();
+    let first_line = answered(&mut slow, Duration::from_secs(5))
+        .await
+        .expect("answered within the timeout, not left hanging");
+    assert!(first_line.starts_with("HTTP/1.1 503"), "{first_line}");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}

@@ -5,12 +5,15 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
-use crate::domain::{Action, AuditQuery, datetime_local};
+use crate::domain::{Action, AuditBucketStatus, AuditQuery, datetime_local};
 use crate::paths;
 use crate::server_fns::audit::{AuditData, AuditEventData, audit_event, audit_page};
+use crate::server_fns::audit_storage::{AuditStorageData, audit_storage};
 use crate::ui::components::{
-    EmptyState, PageHeader, TextField, format_utc, loaded, path_resource, use_id_param,
+    EmptyState, Notice, PageHeader, RelativeTime, TextField, format_utc, loaded, path_resource,
+    use_id_param,
 };
+use crate::ui::forms::{AuditBucketForm, AuditRetentionForm, RemoveAuditBucketForm};
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
@@ -35,7 +38,7 @@ pub fn AuditLogPage() -> impl IntoView {
         audit_page(org, query, page)
     });
     view! {
-        <PageHeader title="Audit log" lead="Every change, sign-in and failed sign-in in this organization: who, what, which object, when and from where. Events are never changed or deleted."/>
+        <PageHeader title="Audit log" lead="Every change, sign-in and failed sign-in in this organization: who, what, which object, when and from where. Events are never changed; they are kept as long as Audit storage says (forever unless you choose otherwise)."/>
         {loaded(data, move |d: AuditData| view! { <AuditLog data=d org=org.get().unwrap_or_default()/> })}
     }
 }
@@ -250,5 +253,112 @@ pub fn AuditEventPage() -> impl IntoView {
                 </section>
             }.into_any()
         })}
+    }
+}
+
+/// Settings > Audit storage: retention here, and the organization's own bucket.
+#[component]
+pub fn AuditStoragePage() -> impl IntoView {
+    let org = use_id_param("org");
+    let data = path_resource(
+        ["org"],
+        "organization",
+        || (),
+        |[org], ()| audit_storage(org),
+    );
+    view! {
+        <PageHeader title="Audit storage" lead="How long the audit log keeps events here, and your own bucket that every event is also written to." crumbs=vec![("Audit log".to_owned(), org.get().map(paths::audit_log).unwrap_or_default())]/>
+        {loaded(data, move |d: AuditStorageData| view! { <AuditStorage data=d org=org.get().unwrap_or_default()/> })}
+    }
+}
+
+#[component]
+fn AuditStorage(data: AuditStorageData, org: Uuid) -> impl IntoView {
+    let now = data.meta.now;
+    let retention = data
+        .retention_days
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let kept = match data.retention_days {
+        None => "Events are kept forever.".to_owned(),
+        Some(days) => format!("Events older than {days} days are deleted, hourly."),
+    };
+    let bucket = data.bucket.clone();
+    let status = bucket.clone().map(|b| view! { <DeliveryStatus bucket=b now/> });
+    let removal = bucket
+        .is_some()
+        .then(|| view! { <RemoveAuditBucketForm organization_id=org/> });
+    let b = bucket.unwrap_or(AuditBucketStatus {
+        endpoint: String::new(),
+        region: String::new(),
+        bucket: String::new(),
+        prefix: String::new(),
+        access_key_id: String::new(),
+        secret_hint: String::new(),
+        pending: 0,
+        delivered_batches: 0,
+        last_delivered_at: None,
+        last_object: None,
+        attempts: 0,
+        last_error: None,
+        next_attempt_at: None,
+    });
+    let saved = data.bucket.is_some();
+    view! {
+        <Notice notice=data.meta.notice/>
+        <section class="panel" aria-labelledby="retention-heading">
+            <h2 id="retention-heading">"Retention"</h2>
+            <p id="retention-now">{kept}</p>
+            <AuditRetentionForm organization_id=org retention_days=retention/>
+        </section>
+        <section class="panel" aria-labelledby="bucket-heading">
+            <h2 id="bucket-heading">"Your own bucket"</h2>
+            <p class="help">
+                "Every event recorded after you save is also written to this bucket, in order, as gzipped JSON Lines (one event per line, oldest first) named "
+                <code>"<prefix><organization id>/<yyyy>/<mm>/<dd>/<batch number>.jsonl.gz"</code>
+                ". A batch that fails is retried with growing delays under the same name, so your bucket never holds an event twice."
+            </p>
+            {status}
+            <AuditBucketForm organization_id=org saved endpoint=b.endpoint region=b.region bucket=b.bucket prefix=b.prefix access_key_id=b.access_key_id/>
+            {removal}
+        </section>
+    }
+}
+
+/// Where delivery to the bucket stands.
+#[component]
+fn DeliveryStatus(bucket: AuditBucketStatus, now: time::OffsetDateTime) -> impl IntoView {
+    let state = if bucket.attempts > 0 {
+        view! { <span class="badge badge-unhealthy">"Failing"</span> }.into_any()
+    } else if bucket.pending > 0 {
+        view! { <span class="badge badge-running">"Delivering"</span> }.into_any()
+    } else {
+        view! { <span class="badge badge-healthy">"Up to date"</span> }.into_any()
+    };
+    let last = match bucket.last_delivered_at {
+        Some(at) => view! { <RelativeTime at now/> }.into_any(),
+        None => view! { "Nothing written yet" }.into_any(),
+    };
+    let failure = bucket.last_error.map(|error| {
+        let retry = bucket
+            .next_attempt_at
+            .map(|at| view! { " Next attempt " <RelativeTime at now/> "." });
+        view! {
+            <p class="field-error" id="delivery-error" role="status">
+                {format!("The last {} attempt(s) failed: {error}.", bucket.attempts)}
+                {retry}
+            </p>
+        }
+    });
+    view! {
+        <dl class="facts" id="delivery-status">
+            <dt>"Delivery"</dt><dd>{state}</dd>
+            <dt>"Waiting"</dt><dd id="delivery-pending">{format!("{} event(s)", bucket.pending)}</dd>
+            <dt>"Written"</dt><dd id="delivery-batches">{format!("{} object(s)", bucket.delivered_batches)}</dd>
+            <dt>"Last written"</dt><dd>{last}</dd>
+            <dt>"Last object"</dt><dd><code>{bucket.last_object.unwrap_or_default()}</code></dd>
+            <dt>"Secret"</dt><dd>{format!("…{}", bucket.secret_hint)}</dd>
+        </dl>
+        {failure}
     }
 }

@@ -1,0 +1,92 @@
+-- Production operations: the audit trail read at scale, and how long each organization keeps it.
+
+-- Pages of an organization's trail are read newest first with the id as tie-break: one index
+-- gives that order outright, so a page reads its rows and stops, at any size of the trail.
+-- Building it holds up audit writes for as long as it takes; on a large trail, build it first
+-- by hand with `create index concurrently` under the same name (see the README's upgrade notes)
+-- and this finds it there. Not concurrently here: replicas starting together would deadlock,
+-- one migrating while the other waits for the migration lock.
+create index if not exists audit_events_organization_order_idx
+    on audit_events (organization_id, occurred_at desc, id desc);
+drop index if exists audit_events_organization_time_idx;
+-- Events of no organization (sign-ins) shown to an organization are merged in the same order.
+create index if not exists audit_events_unowned_order_idx
+    on audit_events (occurred_at desc, id desc) where organization_id is null;
+
+-- How many days an organization keeps its audit events; null keeps them forever.
+alter table organizations add column audit_retention_days integer
+    constraint organizations_audit_retention_days_check
+        check (audit_retention_days is null or audit_retention_days between 30 and 36500);
+
+-- Retention is the one way events leave the trail: a transaction that set
+-- `meridian.audit_retention` to on may delete; every other update or delete is refused.
+create or replace function audit_events_append_only() returns trigger language plpgsql as $$
+begin
+    if tg_op = 'DELETE' and current_setting('meridian.audit_retention', true) = 'on' then
+        return old;
+    end if;
+    raise exception 'audit events are append-only';
+end;
+$$;
+
+-- An organization's own bucket for its audit trail (S3 or S3-compatible), and where delivery
+-- stands. The secret access key is sealed with the instance's encryption key.
+create table audit_buckets (
+    organization_id    uuid primary key references organizations (id) on delete cascade,
+    endpoint           text not null,
+    region             text not null,
+    bucket             text not null,
+    prefix             text not null default '',
+    access_key_id      text not null,
+    secret_sealed      bytea not null,
+    secret_hint        text not null,
+    -- The number the next batch gets: objects are named by it, so a retried upload of the same
+    -- batch writes the same object.
+    next_sequence      bigint not null default 1,
+    delivered_batches  bigint not null default 0,
+    last_delivered_at  timestamptz,
+    last_object        text,
+    attempts           integer not null default 0,
+    last_error         text,
+    next_attempt_at    timestamptz not null default now(),
+    created_at         timestamptz not null default now(),
+    updated_at         timestamptz not null default now()
+);
+
+-- The outbox: events recorded while an organization has a bucket, until they are in it. Filled
+-- by a trigger in the transaction that records the event, so none is missed and none is sent
+-- for a change that rolled back. `batch` is set when an event is put in a batch (whose number
+-- it is) and stays while that batch is retried.
+create table audit_outbox (
+    event_id         uuid primary key,
+    organization_id  uuid not null references audit_buckets (organization_id) on delete cascade,
+    occurred_at      timestamptz not null,
+    batch            bigint
+);
+create index audit_outbox_order_idx on audit_outbox (organization_id, batch, occurred_at, event_id);
+
+create function audit_events_to_outbox() returns trigger language plpgsql as $$
+begin
+    insert into audit_outbox (event_id, organization_id, occurred_at)
+    select new.id, b.organization_id, new.occurred_at
+    from audit_buckets b where b.organization_id = new.organization_id;
+    return null;
+end;
+$$;
+create trigger audit_events_to_outbox
+    after insert on audit_events
+    for each row when (new.organization_id is not null)
+    execute function audit_events_to_outbox();
+
+-- When each periodic job last ran, instance-wide: a replica runs a job only when its period has
+-- passed since any replica last did, so the work happens once per period, not once per replica.
+create table periodic_runs (
+    job     text primary key,
+    ran_at  timestamptz not null
+);
+
+-- "Which events name this object": part of a name, matched by trigrams, so a name that occurs
+-- a few times in millions of events is found without reading them all.
+create extension if not exists pg_trgm;
+create index if not exists audit_events_object_name_trgm_idx
+    on audit_events using gin (object_name gin_trgm_ops);
