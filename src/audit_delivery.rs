@@ -91,7 +91,8 @@ pub async fn deliver_due(state: &AppState, client: &reqwest::Client) -> Result<u
                     prefix: due.prefix.clone(),
                     access_key_id: due.access_key_id.clone(),
                 };
-                let key = bucket.object_key(due.organization_id, due.next_sequence, first.occurred_at);
+                let key =
+                    bucket.object_key(due.organization_id, due.next_sequence, first.occurred_at);
                 match secret(state, &due) {
                     Ok(secret) => upload(client, &bucket, &secret, &key, &events)
                         .await

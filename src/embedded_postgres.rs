@@ -5,8 +5,8 @@ use std::io::{self, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::process::{Output, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
@@ -384,7 +384,8 @@ impl Cluster {
             "{} is stale (its pid now belongs to another program): removing it",
             pid_file.display()
         );
-        fs::remove_file(&pid_file).with_context(|| format!("could not remove {}", pid_file.display()))
+        fs::remove_file(&pid_file)
+            .with_context(|| format!("could not remove {}", pid_file.display()))
     }
 
     async fn is_running(&self) -> Result<bool> {

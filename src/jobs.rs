@@ -56,12 +56,9 @@ where
 /// Whether this transaction holds `lock` (until it ends): the replica that does not get it
 /// leaves this round to the one that did.
 async fn take_turn(tx: &mut sqlx::PgConnection, lock: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select pg_try_advisory_xact_lock($1) as "locked!""#,
-        lock
-    )
-    .fetch_one(tx)
-    .await
+    sqlx::query_scalar!(r#"select pg_try_advisory_xact_lock($1) as "locked!""#, lock)
+        .fetch_one(tx)
+        .await
 }
 
 /// Deletes heartbeats older than [`HEARTBEAT_RETENTION`] (keeping each data plane's latest)
@@ -98,10 +95,15 @@ pub const SESSION_CLEANUP_LOCK: i64 = 0x4d45_5249_0003; // "MERI" 3
 
 /// Deletes expired sessions every ten minutes, on whichever replica takes the lock.
 pub fn spawn_session_cleanup(pool: sqlx::PgPool) {
-    spawn_every(pool.clone(), "session_cleanup", SESSION_CLEANUP_EVERY, move || {
-        let pool = pool.clone();
-        async move { delete_expired_sessions(&pool).await }
-    });
+    spawn_every(
+        pool.clone(),
+        "session_cleanup",
+        SESSION_CLEANUP_EVERY,
+        move || {
+            let pool = pool.clone();
+            async move { delete_expired_sessions(&pool).await }
+        },
+    );
 }
 
 /// One session cleanup pass: how many were deleted, `None` when another replica holds the lock.
@@ -123,10 +125,15 @@ pub const HOUSEKEEPING_LOCK: i64 = 0x4d45_5249_0002; // "MERI" 2
 /// Every minute, on whichever replica takes the lock: forgets rate-limit windows that ended
 /// an hour ago, and writes the hourly summaries of failed sign-ins for unknown addresses.
 pub fn spawn_housekeeping(pool: sqlx::PgPool) {
-    spawn_every(pool.clone(), "housekeeping", HOUSEKEEPING_EVERY, move || {
-        let pool = pool.clone();
-        async move { Ok::<_, crate::error::AppError>(housekeeping(&pool).await?.then_some(())) }
-    });
+    spawn_every(
+        pool.clone(),
+        "housekeeping",
+        HOUSEKEEPING_EVERY,
+        move || {
+            let pool = pool.clone();
+            async move { Ok::<_, crate::error::AppError>(housekeeping(&pool).await?.then_some(())) }
+        },
+    );
 }
 
 /// One housekeeping pass; `false` when another replica holds the lock.
@@ -151,10 +158,15 @@ const AUDIT_RETENTION_BATCH: i64 = 10_000;
 /// Every hour, on whichever replica takes the lock: deletes the audit events older than their
 /// organization's retention (none for organizations that keep them forever, the default).
 pub fn spawn_audit_retention(pool: sqlx::PgPool) {
-    spawn_every(pool.clone(), "audit_retention", AUDIT_RETENTION_EVERY, move || {
-        let pool = pool.clone();
-        async move { prune_audit_events(&pool).await }
-    });
+    spawn_every(
+        pool.clone(),
+        "audit_retention",
+        AUDIT_RETENTION_EVERY,
+        move || {
+            let pool = pool.clone();
+            async move { prune_audit_events(&pool).await }
+        },
+    );
 }
 
 /// One retention pass, in batches: how many events were deleted, `None` when another replica

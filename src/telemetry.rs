@@ -107,7 +107,11 @@ pub fn observe_request(method: &str, route: &str, status: u16, elapsed: Duration
         route: route.to_owned(),
         status,
     };
-    let found = REGISTRY.requests.read().ok().and_then(|m| m.get(&key).cloned());
+    let found = REGISTRY
+        .requests
+        .read()
+        .ok()
+        .and_then(|m| m.get(&key).cloned());
     let histogram = match found {
         Some(h) => h,
         None => match REGISTRY.requests.write() {
@@ -199,7 +203,12 @@ pub fn render(snapshot: &Snapshot) -> String {
     let mut out = String::with_capacity(16 * 1024);
     let r = &*REGISTRY;
 
-    family(&mut out, "meridian_build_info", "gauge", "The running version.");
+    family(
+        &mut out,
+        "meridian_build_info",
+        "gauge",
+        "The running version.",
+    );
     let _ = writeln!(
         out,
         "meridian_build_info{{version=\"{}\"}} 1",
@@ -383,7 +392,10 @@ pub fn render(snapshot: &Snapshot) -> String {
         "Passes of periodic jobs that did the work on this replica (the others left it to one replica).",
     );
     for (job, (runs, _)) in &jobs {
-        let _ = writeln!(out, "meridian_background_runs_total{{task=\"{job}\"}} {runs}");
+        let _ = writeln!(
+            out,
+            "meridian_background_runs_total{{task=\"{job}\"}} {runs}"
+        );
     }
     family(
         &mut out,

@@ -29,7 +29,15 @@ const LAYERS: &[&[&str]] = &[
     &["fragments"],
     // The doors: the public API, the browser's server functions and plain routes; periodic
     // and first-start work, health alerts.
-    &["api", "server_fns", "web", "jobs", "alerts", "audit_delivery", "bootstrap"],
+    &[
+        "api",
+        "server_fns",
+        "web",
+        "jobs",
+        "alerts",
+        "audit_delivery",
+        "bootstrap",
+    ],
     // The pages.
     &["ui"],
     // The Leptos shell and router.

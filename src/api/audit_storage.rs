@@ -136,7 +136,10 @@ pub async fn set_retention(
     let access = caller
         .access_object(&state, organization_id, OrgRole::Admin, "organization")
         .await?;
-    let raw = body.retention_days.map(|d| d.to_string()).unwrap_or_default();
+    let raw = body
+        .retention_days
+        .map(|d| d.to_string())
+        .unwrap_or_default();
     let retention = AuditRetention::parse(&raw)
         .map_err(|m| ApiError::from(AppError::invalid("retention_days", m)))?;
     ops::audit_bucket::set_retention(&state, &access, retention).await?;

@@ -10,8 +10,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use super::problem::{Problem, ProblemField};
 use super::{
     applications, audit, audit_storage, data_planes, organizations, permissions, regions, users,
-    webhooks, work,
-    workspaces,
+    webhooks, work, workspaces,
 };
 
 #[derive(OpenApi)]

@@ -128,9 +128,10 @@ async fn regional(
             (url.clone(), None, sealer)
         }
         None => {
-            let pg = EmbeddedPostgres::start_with_database(&cli.data_dir, STORE_DATABASE, Access::Own)
-                .await
-                .map_err(|e| format!("the embedded store: {e:#}"))?;
+            let pg =
+                EmbeddedPostgres::start_with_database(&cli.data_dir, STORE_DATABASE, Access::Own)
+                    .await
+                    .map_err(|e| format!("the embedded store: {e:#}"))?;
             let sealer = match &cli.encryption_key {
                 Some(raw) => SecretBox::from_base64(raw)
                     .map_err(|e| format!("DATAPLANE_ENCRYPTION_KEY: {e}"))?,

@@ -244,7 +244,10 @@ pub async fn stream<'a>(
     tx: &'a mut PgConnection,
     organization_id: Uuid,
     filter: &'a AuditFilter,
-) -> Result<impl futures_util::Stream<Item = Result<AuditEvent, sqlx::Error>> + Send + 'a, sqlx::Error> {
+) -> Result<
+    impl futures_util::Stream<Item = Result<AuditEvent, sqlx::Error>> + Send + 'a,
+    sqlx::Error,
+> {
     plan_for_these_values(&mut *tx).await?;
     // The limit leaves room for the offset (0) without overflowing.
     Ok(search_events!(organization_id, filter, i64::MAX, 0i64).fetch(tx))

@@ -60,12 +60,12 @@ pub async fn save(
 
 /// Whether the organization has a bucket set up.
 pub async fn exists(db: impl PgExecutor<'_>, organization_id: Uuid) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"select exists (select 1 from audit_buckets where organization_id = $1) as "exists!""#,
         organization_id
     )
     .fetch_one(db)
-    .await?)
+    .await
 }
 
 /// Removes an organization's bucket; events waiting for it are dropped (they stay in the trail).

@@ -112,7 +112,9 @@ impl AuditBucket {
 fn parse_endpoint(raw: &str, allow_http: bool) -> Result<String, String> {
     let raw = raw.trim().trim_end_matches('/');
     if raw.is_empty() {
-        return Err("Enter the storage endpoint, e.g. https://s3.eu-central-1.amazonaws.com.".into());
+        return Err(
+            "Enter the storage endpoint, e.g. https://s3.eu-central-1.amazonaws.com.".into(),
+        );
     }
     let (scheme, authority) = raw
         .split_once("://")
@@ -357,7 +359,10 @@ mod tests {
     #[test]
     fn retention_is_a_bounded_number_of_days_or_forever() {
         assert_eq!(AuditRetention::parse(""), Ok(AuditRetention(None)));
-        assert_eq!(AuditRetention::parse(" 400 "), Ok(AuditRetention(Some(400))));
+        assert_eq!(
+            AuditRetention::parse(" 400 "),
+            Ok(AuditRetention(Some(400)))
+        );
         assert!(AuditRetention::parse("7").is_err());
         assert!(AuditRetention::parse("forever").is_err());
         assert!(AuditRetention::parse("99999999999").is_err());

@@ -125,9 +125,14 @@ pub async fn set_retention(
     }
     db::audit_buckets::set_retention(&mut *tx, access.organization_id, retention).await?;
     let name = retention.describe();
-    let change = event(access, Action::AuditRetention, access.organization_id, &name)
-        .before(&serde_json::json!({ "retentionDays": before.0 }))
-        .after(&serde_json::json!({ "retentionDays": retention.0 }));
+    let change = event(
+        access,
+        Action::AuditRetention,
+        access.organization_id,
+        &name,
+    )
+    .before(&serde_json::json!({ "retentionDays": before.0 }))
+    .after(&serde_json::json!({ "retentionDays": retention.0 }));
     record(&mut tx, access, change).await?;
     tx.commit().await?;
     Ok(())

@@ -5,7 +5,6 @@
 
 use uuid::Uuid;
 
-use crate::telemetry;
 use crate::auth::{limits, password, session::SignedIn};
 use crate::db::{
     self,
@@ -14,6 +13,7 @@ use crate::db::{
 use crate::domain::{Action, Email};
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::state::AppState;
+use crate::telemetry;
 
 /// Where a password sign-in leads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,8 +17,8 @@ use uuid::Uuid;
 use crate::domain::{Classification, Location, Name, RULE_LINE_RULES};
 use crate::error::{AppError, FORM_INPUT};
 use crate::server_fns::account::{ChangePassword, SignOutEverywhere};
-use crate::server_fns::audit_storage::{RemoveAuditBucket, SaveAuditBucket, SetAuditRetention};
 use crate::server_fns::applications::{CreateApplication, DeleteApplication};
+use crate::server_fns::audit_storage::{RemoveAuditBucket, SaveAuditBucket, SetAuditRetention};
 use crate::server_fns::data_planes::{
     CreateDataPlane, DeleteDataPlane, RevokeSecret, RotateSecret, UpdateDataPlane,
 };

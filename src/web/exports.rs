@@ -73,7 +73,8 @@ async fn export(
         Format::Json => ("application/json", "json"),
         Format::Csv => ("text/csv; charset=utf-8", "csv"),
     };
-    let body = axum::body::Body::from_stream(stream(state.pool.clone(), organization_id, filter, format));
+    let body =
+        axum::body::Body::from_stream(stream(state.pool.clone(), organization_id, filter, format));
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -107,7 +108,9 @@ fn stream(
         let fail = async |tx: &tokio::sync::mpsc::Sender<_>, e: sqlx::Error| {
             tracing::warn!(error = %e, "an audit export stopped half way");
             let _ = tx
-                .send(Err(std::io::Error::other("the export could not be completed")))
+                .send(Err(std::io::Error::other(
+                    "the export could not be completed",
+                )))
                 .await;
         };
         let mut conn = match pool.begin().await {

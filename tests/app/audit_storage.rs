@@ -29,17 +29,19 @@ impl Moto {
             .expect("moto_server (pip install 'moto[server]'; scripts/setup does)");
         let moto = Moto { child, port };
         let started = Instant::now();
-        while http_client()
-            .get(moto.url(""))
-            .send()
-            .await
-            .is_err()
-        {
-            assert!(started.elapsed() < Duration::from_secs(30), "moto_server did not start");
+        while http_client().get(moto.url("")).send().await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let res = http_client().put(moto.url(BUCKET)).send().await.unwrap();
-        assert!(res.status().is_success(), "creating the bucket: {}", res.status());
+        assert!(
+            res.status().is_success(),
+            "creating the bucket: {}",
+            res.status()
+        );
         moto
     }
 
@@ -130,9 +132,7 @@ async fn wait_for(api: &Api, what: &str, done: impl Fn(&Value) -> bool) -> Value
 }
 
 #[sqlx::test]
-async fn the_trail_is_written_to_the_organizations_bucket_in_order_through_an_outage(
-    pool: PgPool,
-) {
+async fn the_trail_is_written_to_the_organizations_bucket_in_order_through_an_outage(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     // Two replicas' workers on one database: each batch is still written once, in order.
     meridian::audit_delivery::spawn(app.state.clone());
@@ -145,12 +145,16 @@ async fn the_trail_is_written_to_the_organizations_bucket_in_order_through_an_ou
     // The secret is required the first time, and never shown.
     let bucket = json!({"endpoint": format!("http://127.0.0.1:{port}"), "region": "us-east-1",
         "bucket": BUCKET, "prefix": "meridian/audit", "accessKeyId": "AKIATEST"});
-    let (status, problem) = api.send(reqwest::Method::PUT, &path, Some(bucket.clone())).await;
+    let (status, problem) = api
+        .send(reqwest::Method::PUT, &path, Some(bucket.clone()))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "secretAccessKey");
     let mut with_secret = bucket.clone();
     with_secret["secretAccessKey"] = json!("moto-secret-key-1234");
-    let (status, body) = api.send(reqwest::Method::PUT, &path, Some(with_secret)).await;
+    let (status, body) = api
+        .send(reqwest::Method::PUT, &path, Some(with_secret))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["bucket"]["secretHint"], "1234");
     assert!(!body.to_string().contains("moto-secret-key"));
@@ -172,15 +176,19 @@ async fn the_trail_is_written_to_the_organizations_bucket_in_order_through_an_ou
     .await;
     let keys = moto.keys().await;
     assert!(
-        keys.iter().all(|k| k.starts_with(&format!("meridian/audit/{}/", org()))
-            && k.ends_with(".jsonl.gz")),
+        keys.iter()
+            .all(|k| k.starts_with(&format!("meridian/audit/{}/", org()))
+                && k.ends_with(".jsonl.gz")),
         "{keys:?}"
     );
     let mut delivered = Vec::new();
     for key in &keys {
         delivered.extend(moto.events(key).await);
     }
-    let ids: Vec<&str> = delivered.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = delivered
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
     let mut unique = ids.clone();
     unique.sort();
     unique.dedup();
@@ -189,7 +197,10 @@ async fn the_trail_is_written_to_the_organizations_bucket_in_order_through_an_ou
         .iter()
         .map(|e| e["occurredAt"].as_str().unwrap())
         .collect();
-    assert!(times.windows(2).all(|w| w[0] <= w[1]), "oldest first: {times:?}");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "oldest first: {times:?}"
+    );
     let created: Vec<&str> = delivered
         .iter()
         .filter(|e| e["action"] == "region.create")
@@ -213,7 +224,10 @@ async fn the_trail_is_written_to_the_organizations_bucket_in_order_through_an_ou
         b["bucket"]["failedAttempts"].as_i64() >= Some(1)
     })
     .await;
-    assert!(failing["bucket"]["pendingEvents"].as_i64() >= Some(3), "{failing}");
+    assert!(
+        failing["bucket"]["pendingEvents"].as_i64() >= Some(3),
+        "{failing}"
+    );
     assert!(
         failing["bucket"]["lastError"]
             .as_str()
@@ -228,7 +242,10 @@ async fn the_trail_is_written_to_the_organizations_bucket_in_order_through_an_ou
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Failing") && page.contains("could not connect"), "{page}");
+    assert!(
+        page.contains("Failing") && page.contains("could not connect"),
+        "{page}"
+    );
     let metrics = http_client()
         .get(format!("http://{}/metrics", app.addr))
         .send()
@@ -289,7 +306,11 @@ async fn a_bucket_on_our_own_network_is_refused(pool: PgPool) {
         let body = json!({"endpoint": endpoint, "region": "us-east-1", "bucket": BUCKET,
             "accessKeyId": "AKIATEST", "secretAccessKey": "attacker-secret"});
         let (status, problem) = api.send(reqwest::Method::PUT, &path, Some(body)).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{endpoint}: {problem}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{endpoint}: {problem}"
+        );
         assert_eq!(problem["errors"][0]["field"], "endpoint", "{endpoint}");
     }
     assert_eq!(app.count("select count(*) from audit_buckets").await, 0);
@@ -303,10 +324,22 @@ async fn retention_deletes_only_expired_events_and_never_undelivered_ones(pool: 
     let ours = meridian::domain::DEFAULT_ORGANIZATION_ID;
     let path = format!("/organizations/{}/audit-storage/retention", org());
 
-    let (status, problem) = api.send(reqwest::Method::PUT, &path, Some(json!({"retentionDays": 7}))).await;
+    let (status, problem) = api
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"retentionDays": 7})),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(problem["errors"][0]["field"], "retentionDays");
-    let (status, body) = api.send(reqwest::Method::PUT, &path, Some(json!({"retentionDays": 30}))).await;
+    let (status, body) = api
+        .send(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"retentionDays": 30})),
+        )
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["retentionDays"], 30);
     assert_eq!(app.audit_count("audit.retention").await, 1);
@@ -353,7 +386,10 @@ async fn retention_deletes_only_expired_events_and_never_undelivered_ones(pool: 
     assert_eq!(left("ours-expired").await, 0);
     assert_eq!(left("theirs-kept-forever").await, 1);
     assert_eq!(left("ours-expired-but-undelivered").await, 1);
-    assert!(app.audit_count("audit.retention").await == 1, "recent events stay");
+    assert!(
+        app.audit_count("audit.retention").await == 1,
+        "recent events stay"
+    );
 
     // Anything else is still refused by the database itself.
     let refused = sqlx::query("delete from audit_events where object_name = 'theirs-kept-forever'")
@@ -427,8 +463,14 @@ async fn the_storage_page_sets_retention_and_a_bucket_and_names_wrong_fields(poo
         .text()
         .await
         .unwrap();
-    assert!(page.contains("Events older than 400 days are deleted"), "{page}");
-    assert!(page.contains("acme-audit") && page.contains("…9876"), "{page}");
+    assert!(
+        page.contains("Events older than 400 days are deleted"),
+        "{page}"
+    );
+    assert!(
+        page.contains("acme-audit") && page.contains("…9876"),
+        "{page}"
+    );
     assert!(!page.contains("s3cret-value"), "the secret is never shown");
     assert_eq!(app.audit_count("audit_bucket.update").await, 1);
     let sealed: Vec<u8> =

@@ -75,13 +75,10 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
     wait_ready(addr, Duration::from_secs(90)).await;
 
     // A second Meridian on the same directory refuses, naming the first, and leaves it be.
-    let second = tokio::time::timeout(
-        Duration::from_secs(60),
-        serve(&dir, free_addr()).output(),
-    )
-    .await
-    .expect("the second Meridian neither started nor gave up")
-    .unwrap();
+    let second = tokio::time::timeout(Duration::from_secs(60), serve(&dir, free_addr()).output())
+        .await
+        .expect("the second Meridian neither started nor gave up")
+        .unwrap();
     assert!(!second.status.success());
     let said = String::from_utf8_lossy(&second.stderr);
     assert!(
@@ -121,8 +118,11 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
         .unwrap()
         .unwrap();
     assert!(exit.success(), "{exit:?}");
-    assert!(!pid_file(&dir).exists(), "a clean stop removes the pid file");
-    let stand_in = std::process::Command::new("sleep")
+    assert!(
+        !pid_file(&dir).exists(),
+        "a clean stop removes the pid file"
+    );
+    let mut stand_in = std::process::Command::new("sleep")
         .arg("120")
         .spawn()
         .unwrap();
@@ -138,7 +138,8 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
     let addr = free_addr();
     let mut again = serve(&dir, addr).spawn().unwrap();
     wait_ready(addr, Duration::from_secs(60)).await;
-    kill(Pid::from_raw(stand_in.id() as i32), Signal::SIGKILL).ok();
+    stand_in.kill().ok();
+    stand_in.wait().ok();
     kill(Pid::from_raw(again.id().unwrap() as i32), Signal::SIGTERM).unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(60), again.wait()).await;
     let _ = std::fs::remove_dir_all(&dir);

@@ -296,20 +296,25 @@ async fn requests_beyond_the_limit_in_flight_are_refused_at_once(pool: PgPool) {
     let api_url = format!("http://{}/api/public/v1/regions", app.addr);
     let started = Instant::now();
     let res = http_client().get(&api_url).send().await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(1), "refused at once");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused at once"
+    );
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "1");
-    assert_eq!(
-        res.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
     let page = http_client()
         .get(format!("http://{}/login", app.addr))
         .send()
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(page.text().await.unwrap().contains("Temporarily unavailable"));
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("Temporarily unavailable")
+    );
     // Probes and metrics are never shed: an overloaded replica is alive, and says so.
     let (status, text) = scrape(&app, None).await;
     assert_eq!(status, StatusCode::OK);

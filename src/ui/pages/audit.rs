@@ -284,7 +284,9 @@ fn AuditStorage(data: AuditStorageData, org: Uuid) -> impl IntoView {
         Some(days) => format!("Events older than {days} days are deleted, hourly."),
     };
     let bucket = data.bucket.clone();
-    let status = bucket.clone().map(|b| view! { <DeliveryStatus bucket=b now/> });
+    let status = bucket
+        .clone()
+        .map(|b| view! { <DeliveryStatus bucket=b now/> });
     let removal = bucket
         .is_some()
         .then(|| view! { <RemoveAuditBucketForm organization_id=org/> });
