@@ -135,13 +135,39 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
         ),
     )
     .unwrap();
+    // This time with JSON logs, one object a line, each request's lines naming its id.
     let addr = free_addr();
-    let mut again = serve(&dir, addr).spawn().unwrap();
+    let mut again = serve(&dir, addr)
+        .env("MERIDIAN_LOG_FORMAT", "json")
+        .env("MERIDIAN_LOG", "warn,meridian::web=debug")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     wait_ready(addr, Duration::from_secs(60)).await;
     stand_in.kill().ok();
     stand_in.wait().ok();
+    let res = http_client()
+        .get(format!("http://{addr}/api/public/v1/regions"))
+        .header("x-request-id", "json-log-check")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     kill(Pid::from_raw(again.id().unwrap() as i32), Signal::SIGTERM).unwrap();
-    let _ = tokio::time::timeout(Duration::from_secs(60), again.wait()).await;
+    let logs = tokio::time::timeout(Duration::from_secs(60), again.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&logs.stderr)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    let answered = lines
+        .iter()
+        .find(|l| l["span"]["id"] == "json-log-check")
+        .unwrap_or_else(|| panic!("no line of the request: {lines:?}"));
+    assert_eq!(answered["status"], 401, "{answered}");
+    assert_eq!(answered["span"]["route"], "/api/public/v1/regions");
     let _ = std::fs::remove_dir_all(&dir);
     eprintln!("embedded database back {recovered:?} after it was killed");
 }
