@@ -73,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::router())
         .merge(ui)
         // Scraped by Prometheus: no session, no CSRF; its own optional bearer token.
-        .route("/metrics", get(crate::web::operations::metrics))
+        .route("/metrics", get(crate::gate::metrics))
         .layer(CatchPanicLayer::custom(crate::api::problem::panic_response))
         .layer(middleware::from_fn(move |request, next| {
             auth::client::resolve(trusted_proxies.clone(), request, next)
@@ -81,7 +81,7 @@ pub fn router(state: AppState) -> Router {
         // Outermost: the request id, the time bound and the metrics cover everything inside.
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            crate::web::operations::door,
+            crate::gate::door,
         ))
         .with_state(state)
 }

@@ -43,7 +43,7 @@ pub struct AppState {
     /// flight finish (see `server::serve`).
     pub stopping: Arc<std::sync::atomic::AtomicBool>,
     /// Requests this server is serving now, against `max_in_flight` (see
-    /// `web::operations::door`).
+    /// `gate::door`).
     pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 

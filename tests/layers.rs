@@ -42,6 +42,9 @@ const LAYERS: &[&[&str]] = &[
     &["ui"],
     // The Leptos shell and router.
     &["app"],
+    // The door every request passes first (its id, time and load bounds, metrics), and the
+    // metrics endpoint.
+    &["gate"],
     // The whole application as one router.
     &["server"],
     // The commands.

@@ -3,5 +3,4 @@
 //! server functions, they call `ops/` for changes and `read/` for what they show.
 
 pub mod exports;
-pub mod operations;
 pub mod sso;

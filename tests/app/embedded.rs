@@ -137,7 +137,7 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
     .unwrap();
     // This time with JSON logs, one object a line, each request's lines naming its id.
     let addr = free_addr();
-    let mut again = serve(&dir, addr)
+    let again = serve(&dir, addr)
         .env("MERIDIAN_LOG_FORMAT", "json")
         .env("MERIDIAN_LOG", "warn,meridian::web=debug")
         .stderr(std::process::Stdio::piped())
