@@ -102,13 +102,7 @@ fn delivery_client(allow_local: bool) -> reqwest::Result<reqwest::Client> {
 /// One look at every data plane and region. `false` when another replica is looking.
 pub async fn watch(state: &AppState) -> Result<bool, sqlx::Error> {
     let mut tx = state.pool.begin().await?;
-    let locked = sqlx::query_scalar!(
-        r#"select pg_try_advisory_xact_lock($1) as "locked!""#,
-        WATCH_LOCK
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if !locked {
+    if !db::periodic::try_lock(&mut tx, WATCH_LOCK).await? {
         return Ok(false);
     }
     let now = time::OffsetDateTime::now_utc();

@@ -60,8 +60,7 @@ pub async fn door(State(state): State<AppState>, request: Request, next: Next) -
         tracing::warn!(parent: &span, "too many requests in flight: refused");
         unavailable(problem, AppError::busy(BUSY_RETRY_AFTER), &id)
     } else {
-        let _counted = telemetry::in_flight();
-        let _ours = Counted::new(&state.in_flight);
+        let _counted = Counted::new(&state.in_flight);
         let limit = if LONG_POLLS.contains(&route.as_str()) {
             state.config.request_timeout + LONG_POLL_EXTRA
         } else {
@@ -159,6 +158,7 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         }
     }
     let mut snapshot = telemetry::Snapshot {
+        in_flight: state.in_flight.load(Ordering::Relaxed),
         pool_in_use: state.pool.size() - state.pool.num_idle() as u32,
         pool_idle: state.pool.num_idle() as u32,
         pool_max: state.pool.options().get_max_connections(),

@@ -53,14 +53,6 @@ where
     });
 }
 
-/// Whether this transaction holds `lock` (until it ends): the replica that does not get it
-/// leaves this round to the one that did.
-async fn take_turn(tx: &mut sqlx::PgConnection, lock: i64) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(r#"select pg_try_advisory_xact_lock($1) as "locked!""#, lock)
-        .fetch_one(tx)
-        .await
-}
-
 /// Deletes heartbeats older than [`HEARTBEAT_RETENTION`] (keeping each data plane's latest)
 /// every ten minutes, on whichever replica takes the lock.
 pub fn spawn_heartbeat_pruning(pool: sqlx::PgPool) {
@@ -79,7 +71,7 @@ pub fn spawn_heartbeat_pruning(pool: sqlx::PgPool) {
 /// One pruning pass. `None` when another replica holds the lock.
 pub async fn prune_heartbeats(pool: &sqlx::PgPool) -> Result<Option<u64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    if !take_turn(&mut tx, PRUNE_LOCK).await? {
+    if !db::periodic::try_lock(&mut tx, PRUNE_LOCK).await? {
         return Ok(None);
     }
     let cutoff = time::OffsetDateTime::now_utc() - HEARTBEAT_RETENTION;
@@ -109,7 +101,7 @@ pub fn spawn_session_cleanup(pool: sqlx::PgPool) {
 /// One session cleanup pass: how many were deleted, `None` when another replica holds the lock.
 pub async fn delete_expired_sessions(pool: &sqlx::PgPool) -> Result<Option<u64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    if !take_turn(&mut tx, SESSION_CLEANUP_LOCK).await? {
+    if !db::periodic::try_lock(&mut tx, SESSION_CLEANUP_LOCK).await? {
         return Ok(None);
     }
     let deleted = db::users::delete_expired_sessions(&mut *tx).await?;
@@ -139,7 +131,7 @@ pub fn spawn_housekeeping(pool: sqlx::PgPool) {
 /// One housekeeping pass; `false` when another replica holds the lock.
 pub async fn housekeeping(pool: &sqlx::PgPool) -> Result<bool, crate::error::AppError> {
     let mut tx = pool.begin().await?;
-    if !take_turn(&mut tx, HOUSEKEEPING_LOCK).await? {
+    if !db::periodic::try_lock(&mut tx, HOUSEKEEPING_LOCK).await? {
         return Ok(false);
     }
     db::abuse::prune_rate_limits(&mut *tx, 3600).await?;
@@ -175,7 +167,7 @@ pub async fn prune_audit_events(pool: &sqlx::PgPool) -> Result<Option<u64>, sqlx
     let mut total = 0;
     loop {
         let mut tx = pool.begin().await?;
-        if !take_turn(&mut tx, AUDIT_RETENTION_LOCK).await? {
+        if !db::periodic::try_lock(&mut tx, AUDIT_RETENTION_LOCK).await? {
             return Ok((total > 0).then_some(total));
         }
         let deleted = db::audit_buckets::prune_expired(&mut tx, AUDIT_RETENTION_BATCH).await?;

@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Mutex, RwLock};
 use std::time::Duration;
 
@@ -88,7 +88,6 @@ pub enum SignIn {
 #[derive(Default)]
 struct Registry {
     requests: RwLock<HashMap<RequestKey, Arc<Histogram>>>,
-    in_flight: AtomicI64,
     shed: AtomicU64,
     timed_out: AtomicU64,
     token_exchanges: [AtomicU64; 2],
@@ -120,21 +119,6 @@ pub fn observe_request(method: &str, route: &str, status: u16, elapsed: Duration
         },
     };
     histogram.observe(elapsed);
-}
-
-/// Requests being served now; the guard counts one until dropped.
-pub fn in_flight() -> InFlight {
-    REGISTRY.in_flight.fetch_add(1, Ordering::Relaxed);
-    InFlight
-}
-
-/// One request in flight, for as long as it lives.
-pub struct InFlight;
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        REGISTRY.in_flight.fetch_sub(1, Ordering::Relaxed);
-    }
 }
 
 /// A request refused at the door because too many were in flight.
@@ -176,19 +160,12 @@ pub fn count_job(job: &'static str, did: Option<bool>) {
     }
 }
 
-/// Passes of `job` that did the work on this replica.
-pub fn job_runs(job: &str) -> u64 {
-    REGISTRY
-        .jobs
-        .lock()
-        .map(|jobs| jobs.get(job).map_or(0, |e| e.0))
-        .unwrap_or(0)
-}
-
 /// Metrics the caller read from elsewhere (the pool, the database), rendered with the
 /// process's own.
 #[derive(Default)]
 pub struct Snapshot {
+    /// Requests the server is serving now.
+    pub in_flight: usize,
     pub pool_in_use: u32,
     pub pool_idle: u32,
     pub pool_max: u32,
@@ -281,7 +258,7 @@ pub fn render(snapshot: &Snapshot) -> String {
         "meridian_http_requests_in_flight",
         "gauge",
         "Requests being served.",
-        r.in_flight.load(Ordering::Relaxed),
+        snapshot.in_flight,
     );
     scalar(
         &mut out,
