@@ -484,3 +484,80 @@ async fn the_storage_page_sets_retention_and_a_bucket_and_names_wrong_fields(poo
         "stored encrypted"
     );
 }
+
+#[sqlx::test]
+async fn without_javascript_the_storage_forms_post_redirect_and_show_errors_beside_fields(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let org = org();
+    let page = format!("/orgs/{org}/settings/audit-storage");
+
+    let res = admin
+        .post_form(
+            "audit/retention",
+            &[("organization_id", &org), ("retention_days", "3")],
+            &page,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = redirect_target(&res).unwrap();
+    assert!(back.contains(&page) && back.contains("__err="), "{back}");
+    let html = admin
+        .get(back.trim_start_matches(&admin.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Enter a number of days from 30"), "{html}");
+    assert!(html.contains("Events are kept forever."), "nothing changed");
+
+    let res = admin
+        .post_form(
+            "audit/retention",
+            &[("organization_id", &org), ("retention_days", "90")],
+            &page,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(redirect_target(&res).unwrap(), page);
+    let html = admin.get(&page).await.text().await.unwrap();
+    assert!(
+        html.contains("Audit events are now kept 90 days."),
+        "{html}"
+    );
+    assert!(
+        html.contains("Events older than 90 days are deleted"),
+        "{html}"
+    );
+
+    let res = admin
+        .post_form(
+            "audit/bucket",
+            &[
+                ("organization_id", &org),
+                ("endpoint", "https://s3.eu-central-1.amazonaws.com"),
+                ("region", "eu-central-1"),
+                ("bucket", "x"),
+                ("access_key_id", "AKIAEXAMPLE"),
+                ("secret_access_key", "s3cret-value-9876"),
+            ],
+            &page,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let back = redirect_target(&res).unwrap();
+    let html = admin
+        .get(back.trim_start_matches(&admin.base))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("A bucket name is 3-63"), "{html}");
+    assert!(
+        !html.contains("s3cret-value-9876"),
+        "the secret is not echoed back"
+    );
+    assert_eq!(app.count("select count(*) from audit_buckets").await, 0);
+}
