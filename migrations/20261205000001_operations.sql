@@ -85,8 +85,38 @@ create table periodic_runs (
     ran_at  timestamptz not null
 );
 
--- "Which events name this object": part of a name, matched by trigrams, so a name that occurs
--- a few times in millions of events is found without reading them all.
-create extension if not exists pg_trgm;
-create index if not exists audit_events_object_name_trgm_idx
-    on audit_events using gin (object_name gin_trgm_ops);
+-- "Which events name this object": the filter matches part of a name. Matching the part
+-- against millions of events would read them all (or, by trigrams, every event sharing the
+-- name's common letters), so the distinct names each organization's trail holds are kept apart:
+-- a few thousand, matched in a millisecond or two, then the events of those exact names are read
+-- in order down the index below. Sign-ins (no organization) keep their names under a null
+-- organization, looked up by the members' addresses.
+create table audit_object_names (
+    organization_id  uuid,
+    object_name      text not null check (object_name <> '')
+);
+create unique index audit_object_names_key
+    on audit_object_names (organization_id, object_name) nulls not distinct;
+create index audit_object_names_unowned_idx
+    on audit_object_names (lower(object_name)) where organization_id is null;
+insert into audit_object_names (organization_id, object_name)
+select distinct organization_id, object_name from audit_events where object_name <> ''
+on conflict do nothing;
+
+create function audit_events_to_object_names() returns trigger language plpgsql as $$
+begin
+    insert into audit_object_names (organization_id, object_name)
+    values (new.organization_id, new.object_name)
+    on conflict do nothing;
+    return null;
+end;
+$$;
+create trigger audit_events_to_object_names
+    after insert on audit_events
+    for each row when (new.object_name <> '')
+    execute function audit_events_to_object_names();
+
+-- An object's events newest first, for each of the names matched above (see the note on
+-- building indexes on a large trail at the top).
+create index if not exists audit_events_object_name_order_idx
+    on audit_events (organization_id, object_name, occurred_at desc, id desc);

@@ -175,7 +175,13 @@ pub async fn prune_audit_events(pool: &sqlx::PgPool) -> Result<Option<u64>, sqlx
         total += deleted;
         if deleted < AUDIT_RETENTION_BATCH as u64 {
             if total > 0 {
-                tracing::info!(deleted = total, "deleted audit events past their retention");
+                let forgotten =
+                    db::audit_buckets::forget_unused_names(&mut *pool.acquire().await?).await?;
+                tracing::info!(
+                    deleted = total,
+                    names_forgotten = forgotten,
+                    "deleted audit events past their retention"
+                );
             }
             return Ok(Some(total));
         }

@@ -142,9 +142,10 @@ pub struct AuditEvent {
 /// `audit_events_organization_order_idx`, and its members' sign-ins (events of no
 /// organization) down `audit_events_unowned_order_idx`; the second part is skipped outright
 /// when the action or object type asked for is not a user's. A page then reads about its own
-/// rows, whatever the size of the trail.
+/// rows, whatever the size of the trail. Part of an object's name arrives as the exact names
+/// it matches (`$4`, see [`NameMatch`]), read down `audit_events_object_name_order_idx`.
 macro_rules! search_events {
-    ($organization_id:expr, $filter:expr, $limit:expr, $offset:expr) => {
+    ($organization_id:expr, $filter:expr, $names:expr, $limit:expr, $offset:expr) => {
         sqlx::query_as!(
             AuditEvent,
             r#"with periods as (
@@ -158,7 +159,8 @@ macro_rules! search_events {
                    where e.organization_id = $1
                      and ($2::text is null or e.actor ilike '%' || $2 || '%' escape '\')
                      and ($3::text is null or e.action = $3 or e.action like $3 || '.%')
-                     and ($4::text is null or e.object_name ilike '%' || $4 || '%' escape '\')
+                     and ($4::text[] is null or e.object_name = any($4))
+                     and ($12::text is null or e.object_name ilike '%' || $12 || '%' escape '\')
                      and ($10::text is null or e.object_type = $10)
                      and ($11::uuid is null or e.object_id = $11)
                      and ($5::timestamptz is null or e.occurred_at >= $5)
@@ -182,7 +184,8 @@ macro_rules! search_events {
                            and (p.left_at is null or e.occurred_at < p.left_at))
                      and ($2::text is null or e.actor ilike '%' || $2 || '%' escape '\')
                      and ($3::text is null or e.action = $3 or e.action like $3 || '.%')
-                     and ($4::text is null or e.object_name ilike '%' || $4 || '%' escape '\')
+                     and ($4::text[] is null or e.object_name = any($4))
+                     and ($12::text is null or e.object_name ilike '%' || $12 || '%' escape '\')
                      and ($11::uuid is null or e.object_id = $11)
                      and ($5::timestamptz is null or e.occurred_at >= $5)
                      and ($6::timestamptz is null or e.occurred_at < $6)
@@ -198,16 +201,82 @@ macro_rules! search_events {
             $organization_id,
             $filter.actor.as_deref().map(super::escape_like),
             $filter.action.as_deref(),
-            $filter.object_name().map(super::escape_like),
+            $names.exact(),
             $filter.from,
             $filter.to,
             $limit,
             $offset,
             $filter.event,
             $filter.object_type(),
-            $filter.object_id()
+            $filter.object_id(),
+            $names.part()
         )
     };
+}
+
+/// How many distinct names part of a name may match before the search stops listing them and
+/// matches the part against the events themselves: so many names are common enough in the
+/// trail that reading it newest first finds a page of them quickly.
+const NAME_MATCH_LIMIT: i64 = 1000;
+
+/// The object-name filter, as the search applies it.
+enum NameMatch {
+    /// No name asked for.
+    Any,
+    /// The exact names (of the organization's trail, and of its members' sign-ins) that contain
+    /// the part asked for: possibly none.
+    Exact(Vec<String>),
+    /// Too many names contain it: the part itself, matched against each event.
+    Part(String),
+}
+
+impl NameMatch {
+    /// The names the filter asks for, looked up in `audit_object_names` (a few thousand rows
+    /// an organization, not millions of events).
+    async fn of(
+        conn: &mut PgConnection,
+        organization_id: Uuid,
+        filter: &AuditFilter,
+    ) -> Result<NameMatch, sqlx::Error> {
+        let Some(part) = filter.object_name().map(super::escape_like) else {
+            return Ok(NameMatch::Any);
+        };
+        let names = sqlx::query_scalar!(
+            r#"select n.object_name as "name!" from audit_object_names n
+               where n.organization_id = $1 and n.object_name ilike '%' || $2 || '%' escape '\'
+               union
+               select n.object_name from membership_periods p
+               join users u on u.id = p.user_id
+               join audit_object_names n
+                 on n.organization_id is null and lower(n.object_name) = lower(u.email)
+               where p.organization_id = $1 and n.object_name ilike '%' || $2 || '%' escape '\'
+               limit $3"#,
+            organization_id,
+            part,
+            NAME_MATCH_LIMIT + 1
+        )
+        .fetch_all(conn)
+        .await?;
+        Ok(if names.len() as i64 > NAME_MATCH_LIMIT {
+            NameMatch::Part(part)
+        } else {
+            NameMatch::Exact(names)
+        })
+    }
+
+    fn exact(&self) -> Option<&[String]> {
+        match self {
+            NameMatch::Exact(names) => Some(names),
+            _ => None,
+        }
+    }
+
+    fn part(&self) -> Option<&str> {
+        match self {
+            NameMatch::Part(part) => Some(part),
+            _ => None,
+        }
+    }
 }
 
 /// The search's plan depends on which filters are set: planned for each call's own values
@@ -231,7 +300,8 @@ pub async fn search(
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     plan_for_these_values(&mut tx).await?;
-    let events = search_events!(organization_id, filter, limit, offset)
+    let names = NameMatch::of(&mut tx, organization_id, filter).await?;
+    let events = search_events!(organization_id, filter, names, limit, offset)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -249,8 +319,9 @@ pub async fn stream<'a>(
     sqlx::Error,
 > {
     plan_for_these_values(&mut *tx).await?;
+    let names = NameMatch::of(&mut *tx, organization_id, filter).await?;
     // The limit leaves room for the offset (0) without overflowing.
-    Ok(search_events!(organization_id, filter, i64::MAX, 0i64).fetch(tx))
+    Ok(search_events!(organization_id, filter, names, i64::MAX, 0i64).fetch(tx))
 }
 
 /// What one event recorded of its object before and after the change (either may be absent).

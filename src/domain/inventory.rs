@@ -357,6 +357,18 @@ pub const CONTROL_PLANE: &[StoredTable] = &[
         ],
     },
     StoredTable {
+        name: "audit_object_names",
+        purpose: "The distinct object names in each organization's audit trail (and in sign-ins), so the audit log's object filter finds an object's events without reading every event.",
+        scope: Scope::Organization,
+        columns: &[
+            col(
+                "organization_id",
+                "The organization whose trail names it; none for sign-ins.",
+            ),
+            col("object_name", "The name, as the events recorded it."),
+        ],
+    },
+    StoredTable {
         name: "periodic_runs",
         purpose: "When each periodic job (pruning, cleanup, health watching) last ran, so it runs once per period.",
         scope: Scope::Instance,

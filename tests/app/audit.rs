@@ -97,6 +97,17 @@ async fn admins_read_and_filter_their_organizations_trail(pool: PgPool) {
     assert_eq!(actions(&by_app), ["region.create"]);
     let (_, by_object) = page(&admin, &[("object", "EU-WE")], 0).await;
     assert_eq!(actions(&by_object), ["region.create"]);
+    // Part of a name finds members' sign-ins too (their address is the object's name), never
+    // a stranger's, nor another organization's objects.
+    let (_, by_address) = page(&admin, &[("object", &ADMIN_EMAIL[..6])], 0).await;
+    assert!(
+        actions(&by_address).contains(&"user.sign_in_failed".to_owned()),
+        "{by_address}"
+    );
+    let (_, stranger) = page(&admin, &[("object", "nobody@")], 0).await;
+    assert_eq!(actions(&stranger), Vec::<String>::new());
+    let (_, theirs) = page(&admin, &[("object", "theirs")], 0).await;
+    assert_eq!(actions(&theirs), Vec::<String>::new());
     let (_, future) = page(&admin, &[("from", "2999-01-01")], 0).await;
     assert_eq!(actions(&future), Vec::<String>::new());
     let (_, past) = page(&admin, &[("to", "2000-01-01T00:00")], 0).await;
@@ -131,6 +142,41 @@ async fn the_trail_is_paged_and_only_for_admins(pool: PgPool) {
     let (_, second) = page(&admin, &[("action", "workspace.rename")], 1).await;
     assert_eq!(second["events"].as_array().unwrap().len(), 10);
     assert_eq!(second["has_more"], false);
+
+    // Part of a name that over a thousand names contain is matched on the events themselves:
+    // the same answers either way.
+    sqlx::query(
+        "insert into audit_events (id, organization_id, actor, action, object_type, object_name, occurred_at)
+         select gen_random_uuid(), $1, 'script', 'workspace.create', 'workspace', 'bulk-' || lpad(n::text, 4, '0'), now() - n * interval '1 second'
+         from generate_series(1, 1100) n",
+    )
+    .bind(DEFAULT_ORGANIZATION_ID)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (_, many) = page(&admin, &[("object", "BULK-")], 0).await;
+    assert_eq!(many["events"].as_array().unwrap().len(), 50);
+    assert_eq!(many["has_more"], true);
+    assert_eq!(
+        many["events"][0]["object_name"], "bulk-0001",
+        "newest first"
+    );
+    let (_, one) = page(&admin, &[("object", "bulk-0042")], 0).await;
+    assert_eq!(one["events"].as_array().unwrap().len(), 1);
+    assert_eq!(one["events"][0]["object_name"], "bulk-0042");
+    let (_, few) = page(&admin, &[("object", "w5")], 0).await;
+    let names: Vec<&str> = few["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["object_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "w5", "w50", "w51", "w52", "w53", "w54", "w55", "w56", "w57", "w58", "w59"
+        ]
+    );
 
     let member = app.user_in(DEFAULT_ORGANIZATION_ID, OrgRole::Member).await;
     let (status, _) = page(&member, &[], 0).await;

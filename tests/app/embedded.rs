@@ -8,6 +8,8 @@ use crate::common::*;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use reqwest::StatusCode;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// `meridian serve` on the embedded database under `dir`, at `addr`.
 fn serve(dir: &Path, addr: std::net::SocketAddr) -> tokio::process::Command {
@@ -52,6 +54,31 @@ async fn wait_ready(addr: std::net::SocketAddr, within: Duration) {
     }
 }
 
+/// A server's log, kept as it is written (and passed on to the test's own output), so that a
+/// failing check can say what the server said.
+#[derive(Clone, Default)]
+struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    fn follow(child: &mut tokio::process::Child) -> Log {
+        let log = Log::default();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let kept = log.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("{line}");
+                kept.0.lock().unwrap().push(line);
+            }
+        });
+        log
+    }
+
+    fn tail(&self) -> String {
+        let lines = self.0.lock().unwrap();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+}
+
 fn pid_file(dir: &Path) -> PathBuf {
     dir.join("postgres/data/postmaster.pid")
 }
@@ -71,7 +98,12 @@ fn postmaster_pid(dir: &Path) -> i32 {
 async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
     let dir = std::env::temp_dir().join(format!("meridian-embedded-{}", uuid::Uuid::new_v4()));
     let addr = free_addr();
-    let mut first = serve(&dir, addr).spawn().unwrap();
+    let mut first = serve(&dir, addr)
+        .env("MERIDIAN_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let log = Log::follow(&mut first);
     wait_ready(addr, Duration::from_secs(90)).await;
 
     // A second Meridian on the same directory refuses, naming the first, and leaves it be.
@@ -86,7 +118,12 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
             && said.contains(&format!("pid {}", first.id().unwrap())),
         "{said}"
     );
-    assert_eq!(readiness(addr).await, Some(StatusCode::OK));
+    assert_eq!(
+        readiness(addr).await,
+        Some(StatusCode::OK),
+        "{}",
+        log.tail()
+    );
 
     // The database server dies: Meridian notices, says so while it is away, and restarts it.
     let killed = postmaster_pid(&dir);
@@ -99,15 +136,25 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
                 break;
             }
             Some(StatusCode::SERVICE_UNAVAILABLE) => saw_unready = true,
-            other => assert!(other.is_some(), "the server itself must stay up"),
+            other => assert!(
+                other.is_some(),
+                "the server itself must stay up:\n{}",
+                log.tail()
+            ),
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
-            "the embedded database was not restarted"
+            "the embedded database was not restarted:\n{}",
+            log.tail()
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_ne!(postmaster_pid(&dir), killed, "a new server runs");
+    assert_ne!(
+        postmaster_pid(&dir),
+        killed,
+        "a new server runs:\n{}",
+        log.tail()
+    );
     let recovered = started.elapsed();
 
     // Stopped, then started over a stale pid file naming a live process that is not Postgres
@@ -117,10 +164,11 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
         .await
         .unwrap()
         .unwrap();
-    assert!(exit.success(), "{exit:?}");
+    assert!(exit.success(), "{exit:?}:\n{}", log.tail());
     assert!(
         !pid_file(&dir).exists(),
-        "a clean stop removes the pid file"
+        "a clean stop removes the pid file:\n{}",
+        log.tail()
     );
     let mut stand_in = std::process::Command::new("sleep")
         .arg("120")
@@ -139,7 +187,7 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
     let addr = free_addr();
     let again = serve(&dir, addr)
         .env("MERIDIAN_LOG_FORMAT", "json")
-        .env("MERIDIAN_LOG", "warn,meridian::web=debug")
+        .env("MERIDIAN_LOG", "warn,meridian::gate=debug")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
