@@ -143,7 +143,9 @@ pub struct AuditEvent {
 /// organization) down `audit_events_unowned_order_idx`; the second part is skipped outright
 /// when the action or object type asked for is not a user's. A page then reads about its own
 /// rows, whatever the size of the trail. Part of an object's name arrives as the exact names
-/// it matches (`$4`, see [`NameMatch`]), read down `audit_events_object_name_order_idx`.
+/// it matches (`$4` of the organization's events, `$13` of its members' sign-ins, see
+/// [`NameMatch`]), read down `audit_events_object_name_order_idx`; a part with no names
+/// there is skipped.
 macro_rules! search_events {
     ($organization_id:expr, $filter:expr, $names:expr, $limit:expr, $offset:expr) => {
         sqlx::query_as!(
@@ -159,7 +161,7 @@ macro_rules! search_events {
                    where e.organization_id = $1
                      and ($2::text is null or e.actor ilike '%' || $2 || '%' escape '\')
                      and ($3::text is null or e.action = $3 or e.action like $3 || '.%')
-                     and ($4::text[] is null or e.object_name = any($4))
+                     and ($4::text[] is null or (cardinality($4) > 0 and e.object_name = any($4)))
                      and ($12::text is null or e.object_name ilike '%' || $12 || '%' escape '\')
                      and ($10::text is null or e.object_type = $10)
                      and ($11::uuid is null or e.object_id = $11)
@@ -184,7 +186,7 @@ macro_rules! search_events {
                            and (p.left_at is null or e.occurred_at < p.left_at))
                      and ($2::text is null or e.actor ilike '%' || $2 || '%' escape '\')
                      and ($3::text is null or e.action = $3 or e.action like $3 || '.%')
-                     and ($4::text[] is null or e.object_name = any($4))
+                     and ($13::text[] is null or (cardinality($13) > 0 and e.object_name = any($13)))
                      and ($12::text is null or e.object_name ilike '%' || $12 || '%' escape '\')
                      and ($11::uuid is null or e.object_id = $11)
                      and ($5::timestamptz is null or e.occurred_at >= $5)
@@ -201,7 +203,7 @@ macro_rules! search_events {
             $organization_id,
             $filter.actor.as_deref().map(super::escape_like),
             $filter.action.as_deref(),
-            $names.exact(),
+            $names.owned(),
             $filter.from,
             $filter.to,
             $limit,
@@ -209,7 +211,8 @@ macro_rules! search_events {
             $filter.event,
             $filter.object_type(),
             $filter.object_id(),
-            $names.part()
+            $names.part(),
+            $names.signed_in()
         )
     };
 }
@@ -223,9 +226,13 @@ const NAME_MATCH_LIMIT: i64 = 1000;
 enum NameMatch {
     /// No name asked for.
     Any,
-    /// The exact names (of the organization's trail, and of its members' sign-ins) that contain
-    /// the part asked for: possibly none.
-    Exact(Vec<String>),
+    /// The exact names that contain the part asked for, possibly none: of the organization's
+    /// own events, and of its members' sign-ins (their addresses). Kept apart so that each
+    /// part of the search looks only for names it holds.
+    Exact {
+        owned: Vec<String>,
+        signed_in: Vec<String>,
+    },
     /// Too many names contain it: the part itself, matched against each event.
     Part(String),
 }
@@ -241,15 +248,17 @@ impl NameMatch {
         let Some(part) = filter.object_name().map(super::escape_like) else {
             return Ok(NameMatch::Any);
         };
-        let names = sqlx::query_scalar!(
-            r#"select n.object_name as "name!" from audit_object_names n
+        let names = sqlx::query!(
+            r#"select n.object_name as "name!", true as "owned!" from audit_object_names n
                where n.organization_id = $1 and n.object_name ilike '%' || $2 || '%' escape '\'
-               union
-               select n.object_name from membership_periods p
-               join users u on u.id = p.user_id
-               join audit_object_names n
-                 on n.organization_id is null and lower(n.object_name) = lower(u.email)
-               where p.organization_id = $1 and n.object_name ilike '%' || $2 || '%' escape '\'
+               union all
+               select n.object_name, false from audit_object_names n
+               where n.organization_id is null
+                 and n.object_name ilike '%' || $2 || '%' escape '\'
+                 and lower(n.object_name) in (
+                     select lower(u.email) from membership_periods p
+                     join users u on u.id = p.user_id
+                     where p.organization_id = $1)
                limit $3"#,
             organization_id,
             part,
@@ -257,16 +266,26 @@ impl NameMatch {
         )
         .fetch_all(conn)
         .await?;
-        Ok(if names.len() as i64 > NAME_MATCH_LIMIT {
-            NameMatch::Part(part)
-        } else {
-            NameMatch::Exact(names)
+        if names.len() as i64 > NAME_MATCH_LIMIT {
+            return Ok(NameMatch::Part(part));
+        }
+        let (owned, signed_in) = names.into_iter().partition::<Vec<_>, _>(|n| n.owned);
+        Ok(NameMatch::Exact {
+            owned: owned.into_iter().map(|n| n.name).collect(),
+            signed_in: signed_in.into_iter().map(|n| n.name).collect(),
         })
     }
 
-    fn exact(&self) -> Option<&[String]> {
+    fn owned(&self) -> Option<&[String]> {
         match self {
-            NameMatch::Exact(names) => Some(names),
+            NameMatch::Exact { owned, .. } => Some(owned),
+            _ => None,
+        }
+    }
+
+    fn signed_in(&self) -> Option<&[String]> {
+        match self {
+            NameMatch::Exact { signed_in, .. } => Some(signed_in),
             _ => None,
         }
     }
