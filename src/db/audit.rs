@@ -8,8 +8,12 @@ use crate::domain::{Action, AuditFilter};
 
 use super::errors::Constraint;
 
-/// The trail's constraints (see [`super::errors`]): ids are random.
-pub const CONSTRAINTS: &[Constraint] = &[Constraint::not_from_input("audit_events_pkey")];
+/// The trail's constraints (see [`super::errors`]): ids are random, and a name already listed
+/// is skipped (`on conflict do nothing`).
+pub const CONSTRAINTS: &[Constraint] = &[
+    Constraint::not_from_input("audit_events_pkey"),
+    Constraint::not_from_input("audit_object_names_key"),
+];
 
 /// Who made a change and from where.
 #[derive(Clone, Debug)]
