@@ -85,12 +85,12 @@ create table periodic_runs (
     ran_at  timestamptz not null
 );
 
--- "Which events name this object": the filter matches part of a name. Matching the part
--- against millions of events would read them all (or, by trigrams, every event sharing the
--- name's common letters), so the distinct names each organization's trail holds are kept apart:
--- a few thousand, matched in a millisecond or two, then the events of those exact names are read
--- in order down the index below. Sign-ins (no organization) keep their names under a null
--- organization, looked up by the members' addresses.
+-- "Which events name this object" and "what did this person do": both filters match part of
+-- a text. Matching the part against millions of events would read them all (or, by trigrams,
+-- every event sharing the text's common letters), so the distinct object names and actors each
+-- organization's trail holds are kept apart: a few thousand, matched in a millisecond or two,
+-- then the events of those exact values are read in order down the indexes below. Sign-ins (no
+-- organization) keep theirs under a null organization, looked up by the members' addresses.
 create table audit_object_names (
     organization_id  uuid,
     object_name      text not null check (object_name <> '')
@@ -103,20 +103,40 @@ insert into audit_object_names (organization_id, object_name)
 select distinct organization_id, object_name from audit_events where object_name <> ''
 on conflict do nothing;
 
-create function audit_events_to_object_names() returns trigger language plpgsql as $$
+create table audit_actors (
+    organization_id  uuid,
+    actor            text not null check (actor <> '')
+);
+create unique index audit_actors_key
+    on audit_actors (organization_id, actor) nulls not distinct;
+create index audit_actors_unowned_idx
+    on audit_actors (lower(actor)) where organization_id is null;
+insert into audit_actors (organization_id, actor)
+select distinct organization_id, actor from audit_events where actor <> ''
+on conflict do nothing;
+
+create function audit_events_to_lookups() returns trigger language plpgsql as $$
 begin
-    insert into audit_object_names (organization_id, object_name)
-    values (new.organization_id, new.object_name)
-    on conflict do nothing;
+    if new.object_name <> '' then
+        insert into audit_object_names (organization_id, object_name)
+        values (new.organization_id, new.object_name)
+        on conflict do nothing;
+    end if;
+    if new.actor <> '' then
+        insert into audit_actors (organization_id, actor)
+        values (new.organization_id, new.actor)
+        on conflict do nothing;
+    end if;
     return null;
 end;
 $$;
-create trigger audit_events_to_object_names
+create trigger audit_events_to_lookups
     after insert on audit_events
-    for each row when (new.object_name <> '')
-    execute function audit_events_to_object_names();
+    for each row execute function audit_events_to_lookups();
 
--- An object's events newest first, for each of the names matched above (see the note on
--- building indexes on a large trail at the top).
+-- An object's, and an actor's, events newest first, for each of the values matched above (see
+-- the note on building indexes on a large trail at the top).
 create index if not exists audit_events_object_name_order_idx
     on audit_events (organization_id, object_name, occurred_at desc, id desc);
+create index if not exists audit_events_actor_order_idx
+    on audit_events (organization_id, actor, occurred_at desc, id desc);

@@ -176,10 +176,10 @@ pub async fn prune_audit_events(pool: &sqlx::PgPool) -> Result<Option<u64>, sqlx
         if deleted < AUDIT_RETENTION_BATCH as u64 {
             if total > 0 {
                 let forgotten =
-                    db::audit_buckets::forget_unused_names(&mut *pool.acquire().await?).await?;
+                    db::audit_buckets::forget_unused_lookups(&mut *pool.acquire().await?).await?;
                 tracing::info!(
                     deleted = total,
-                    names_forgotten = forgotten,
+                    names_and_actors_forgotten = forgotten,
                     "deleted audit events past their retention"
                 );
             }

@@ -8,11 +8,12 @@ use crate::domain::{Action, AuditFilter};
 
 use super::errors::Constraint;
 
-/// The trail's constraints (see [`super::errors`]): ids are random, and a name already listed
-/// is skipped (`on conflict do nothing`).
+/// The trail's constraints (see [`super::errors`]): ids are random, and a name or actor already
+/// listed is skipped (`on conflict do nothing`).
 pub const CONSTRAINTS: &[Constraint] = &[
     Constraint::not_from_input("audit_events_pkey"),
     Constraint::not_from_input("audit_object_names_key"),
+    Constraint::not_from_input("audit_actors_key"),
 ];
 
 /// Who made a change and from where.
@@ -146,12 +147,14 @@ pub struct AuditEvent {
 /// `audit_events_organization_order_idx`, and its members' sign-ins (events of no
 /// organization) down `audit_events_unowned_order_idx`; the second part is skipped outright
 /// when the action or object type asked for is not a user's. A page then reads about its own
-/// rows, whatever the size of the trail. Part of an object's name arrives as the exact names
-/// it matches (`$4` of the organization's events, `$13` of its members' sign-ins, see
-/// [`NameMatch`]), read down `audit_events_object_name_order_idx`; a part with no names
-/// there is skipped.
+/// rows, whatever the size of the trail. Part of an object's name or of an actor arrives as
+/// the exact values it matches (see [`Lookup`]): names in `$4` (the organization's events) and
+/// `$13` (its members' sign-ins), actors in `$14` and `$15`, read down
+/// `audit_events_object_name_order_idx` and `audit_events_actor_order_idx`; a part of the
+/// search with no such values is skipped. `$12` and `$2` are the parts themselves, when they
+/// match too many values to list.
 macro_rules! search_events {
-    ($organization_id:expr, $filter:expr, $names:expr, $limit:expr, $offset:expr) => {
+    ($organization_id:expr, $filter:expr, $lookups:expr, $limit:expr, $offset:expr) => {
         sqlx::query_as!(
             AuditEvent,
             r#"with periods as (
@@ -164,6 +167,7 @@ macro_rules! search_events {
                    from audit_events e
                    where e.organization_id = $1
                      and ($2::text is null or e.actor ilike '%' || $2 || '%' escape '\')
+                     and ($14::text[] is null or (cardinality($14) > 0 and e.actor = any($14)))
                      and ($3::text is null or e.action = $3 or e.action like $3 || '.%')
                      and ($4::text[] is null or (cardinality($4) > 0 and e.object_name = any($4)))
                      and ($12::text is null or e.object_name ilike '%' || $12 || '%' escape '\')
@@ -189,6 +193,7 @@ macro_rules! search_events {
                            and e.occurred_at >= p.joined_at
                            and (p.left_at is null or e.occurred_at < p.left_at))
                      and ($2::text is null or e.actor ilike '%' || $2 || '%' escape '\')
+                     and ($15::text[] is null or (cardinality($15) > 0 and e.actor = any($15)))
                      and ($3::text is null or e.action = $3 or e.action like $3 || '.%')
                      and ($13::text[] is null or (cardinality($13) > 0 and e.object_name = any($13)))
                      and ($12::text is null or e.object_name ilike '%' || $12 || '%' escape '\')
@@ -205,9 +210,9 @@ macro_rules! search_events {
                order by e.occurred_at desc, e.id desc
                limit $7 offset $8"#,
             $organization_id,
-            $filter.actor.as_deref().map(super::escape_like),
+            $lookups.1.part(),
             $filter.action.as_deref(),
-            $names.owned(),
+            $lookups.0.owned(),
             $filter.from,
             $filter.to,
             $limit,
@@ -215,91 +220,144 @@ macro_rules! search_events {
             $filter.event,
             $filter.object_type(),
             $filter.object_id(),
-            $names.part(),
-            $names.signed_in()
+            $lookups.0.part(),
+            $lookups.0.signed_in(),
+            $lookups.1.owned(),
+            $lookups.1.signed_in()
         )
     };
 }
 
-/// How many distinct names part of a name may match before the search stops listing them and
-/// matches the part against the events themselves: so many names are common enough in the
-/// trail that reading it newest first finds a page of them quickly.
-const NAME_MATCH_LIMIT: i64 = 1000;
+/// How many distinct values part of a name or an actor may match before the search stops
+/// listing them and matches the part against the events themselves: so many values are common
+/// enough in the trail that reading it newest first finds a page of them quickly.
+const LOOKUP_LIMIT: i64 = 1000;
 
-/// The object-name filter, as the search applies it.
-enum NameMatch {
-    /// No name asked for.
+/// Which text filter a [`Lookup`] is for; each has its list of distinct values.
+#[derive(Clone, Copy)]
+enum Field {
+    /// `audit_object_names`.
+    ObjectName,
+    /// `audit_actors`.
+    Actor,
+}
+
+/// A filter on part of an object's name or of an actor, as the search applies it.
+enum Lookup {
+    /// Nothing asked for.
     Any,
-    /// The exact names that contain the part asked for, possibly none: of the organization's
+    /// The exact values that contain the part asked for, possibly none: of the organization's
     /// own events, and of its members' sign-ins (their addresses). Kept apart so that each
-    /// part of the search looks only for names it holds.
+    /// part of the search looks only for values it holds.
     Exact {
         owned: Vec<String>,
         signed_in: Vec<String>,
     },
-    /// Too many names contain it: the part itself, matched against each event.
+    /// Too many values contain it: the part itself, matched against each event.
     Part(String),
 }
 
-impl NameMatch {
-    /// The names the filter asks for, looked up in `audit_object_names` (a few thousand rows
-    /// an organization, not millions of events).
+impl Lookup {
+    /// The values `part` (escaped for `like`) matches, found in the field's list (a few
+    /// thousand rows an organization, not millions of events).
     async fn of(
         conn: &mut PgConnection,
         organization_id: Uuid,
-        filter: &AuditFilter,
-    ) -> Result<NameMatch, sqlx::Error> {
-        let Some(part) = filter.object_name().map(super::escape_like) else {
-            return Ok(NameMatch::Any);
+        field: Field,
+        part: Option<String>,
+    ) -> Result<Lookup, sqlx::Error> {
+        let Some(part) = part else {
+            return Ok(Lookup::Any);
         };
-        let names = sqlx::query!(
-            r#"select n.object_name as "name!", true as "owned!" from audit_object_names n
-               where n.organization_id = $1 and n.object_name ilike '%' || $2 || '%' escape '\'
-               union all
-               select n.object_name, false from audit_object_names n
-               where n.organization_id is null
-                 and n.object_name ilike '%' || $2 || '%' escape '\'
-                 and lower(n.object_name) in (
-                     select lower(u.email) from membership_periods p
-                     join users u on u.id = p.user_id
-                     where p.organization_id = $1)
-               limit $3"#,
-            organization_id,
-            part,
-            NAME_MATCH_LIMIT + 1
-        )
-        .fetch_all(conn)
-        .await?;
-        if names.len() as i64 > NAME_MATCH_LIMIT {
-            return Ok(NameMatch::Part(part));
+        let limit = LOOKUP_LIMIT + 1;
+        let values: Vec<(String, bool)> = match field {
+            Field::ObjectName => sqlx::query!(
+                r#"select n.object_name as "value!", true as "owned!" from audit_object_names n
+                   where n.organization_id = $1 and n.object_name ilike '%' || $2 || '%' escape '\'
+                   union all
+                   select n.object_name, false from audit_object_names n
+                   where n.organization_id is null
+                     and n.object_name ilike '%' || $2 || '%' escape '\'
+                     and lower(n.object_name) in (
+                         select lower(u.email) from membership_periods p
+                         join users u on u.id = p.user_id
+                         where p.organization_id = $1)
+                   limit $3"#,
+                organization_id,
+                part,
+                limit
+            )
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.value, r.owned))
+            .collect(),
+            Field::Actor => sqlx::query!(
+                r#"select a.actor as "value!", true as "owned!" from audit_actors a
+                   where a.organization_id = $1 and a.actor ilike '%' || $2 || '%' escape '\'
+                   union all
+                   select a.actor, false from audit_actors a
+                   where a.organization_id is null
+                     and a.actor ilike '%' || $2 || '%' escape '\'
+                     and lower(a.actor) in (
+                         select lower(u.email) from membership_periods p
+                         join users u on u.id = p.user_id
+                         where p.organization_id = $1)
+                   limit $3"#,
+                organization_id,
+                part,
+                limit
+            )
+            .fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(|r| (r.value, r.owned))
+            .collect(),
+        };
+        if values.len() as i64 > LOOKUP_LIMIT {
+            return Ok(Lookup::Part(part));
         }
-        let (owned, signed_in) = names.into_iter().partition::<Vec<_>, _>(|n| n.owned);
-        Ok(NameMatch::Exact {
-            owned: owned.into_iter().map(|n| n.name).collect(),
-            signed_in: signed_in.into_iter().map(|n| n.name).collect(),
+        let (owned, signed_in): (Vec<_>, Vec<_>) = values.into_iter().partition(|(_, o)| *o);
+        Ok(Lookup::Exact {
+            owned: owned.into_iter().map(|(v, _)| v).collect(),
+            signed_in: signed_in.into_iter().map(|(v, _)| v).collect(),
         })
     }
 
     fn owned(&self) -> Option<&[String]> {
         match self {
-            NameMatch::Exact { owned, .. } => Some(owned),
+            Lookup::Exact { owned, .. } => Some(owned),
             _ => None,
         }
     }
 
     fn signed_in(&self) -> Option<&[String]> {
         match self {
-            NameMatch::Exact { signed_in, .. } => Some(signed_in),
+            Lookup::Exact { signed_in, .. } => Some(signed_in),
             _ => None,
         }
     }
 
     fn part(&self) -> Option<&str> {
         match self {
-            NameMatch::Part(part) => Some(part),
+            Lookup::Part(part) => Some(part),
             _ => None,
         }
     }
+}
+
+/// The object-name and actor filters of `filter`, looked up.
+async fn lookups(
+    conn: &mut PgConnection,
+    organization_id: Uuid,
+    filter: &AuditFilter,
+) -> Result<(Lookup, Lookup), sqlx::Error> {
+    let names = filter.object_name().map(super::escape_like);
+    let actors = filter.actor.as_deref().map(super::escape_like);
+    Ok((
+        Lookup::of(&mut *conn, organization_id, Field::ObjectName, names).await?,
+        Lookup::of(conn, organization_id, Field::Actor, actors).await?,
+    ))
 }
 
 /// The search's plan depends on which filters are set: planned for each call's own values
@@ -323,8 +381,8 @@ pub async fn search(
 ) -> Result<Vec<AuditEvent>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     plan_for_these_values(&mut tx).await?;
-    let names = NameMatch::of(&mut tx, organization_id, filter).await?;
-    let events = search_events!(organization_id, filter, names, limit, offset)
+    let lookups = lookups(&mut tx, organization_id, filter).await?;
+    let events = search_events!(organization_id, filter, lookups, limit, offset)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -342,9 +400,9 @@ pub async fn stream<'a>(
     sqlx::Error,
 > {
     plan_for_these_values(&mut *tx).await?;
-    let names = NameMatch::of(&mut *tx, organization_id, filter).await?;
+    let lookups = lookups(&mut *tx, organization_id, filter).await?;
     // The limit leaves room for the offset (0) without overflowing.
-    Ok(search_events!(organization_id, filter, names, i64::MAX, 0i64).fetch(tx))
+    Ok(search_events!(organization_id, filter, lookups, i64::MAX, 0i64).fetch(tx))
 }
 
 /// What one event recorded of its object before and after the change (either may be absent).

@@ -305,13 +305,13 @@ pub async fn prune_expired(conn: &mut PgConnection, limit: i64) -> Result<u64, s
     Ok(deleted)
 }
 
-/// Forgets the names of objects whose every event in an organization with a retention period
-/// has been deleted: a name (an invitee's address, say) is kept no longer than its events.
-/// How many. A name recorded again meanwhile by a new event is kept (`not exists` sees it once
-/// that event commits; one recorded in the same instant may be forgotten, and that event is
-/// then found by its id or type but not its name).
-pub async fn forget_unused_names(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query!(
+/// Forgets the object names and actors whose every event in an organization with a retention
+/// period has been deleted: a name (an invitee's address, say) is kept no longer than its
+/// events. How many. One recorded again meanwhile by a new event is kept (`not exists` sees it
+/// once that event commits; one recorded in the same instant may be forgotten, and that event
+/// is then found by its other filters but not that one).
+pub async fn forget_unused_lookups(conn: &mut PgConnection) -> Result<u64, sqlx::Error> {
+    let names = sqlx::query!(
         "delete from audit_object_names n
          using organizations g
          where n.organization_id = g.id and g.audit_retention_days is not null
@@ -319,7 +319,19 @@ pub async fn forget_unused_names(conn: &mut PgConnection) -> Result<u64, sqlx::E
                            where e.organization_id = n.organization_id
                              and e.object_name = n.object_name)"
     )
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let actors = sqlx::query!(
+        "delete from audit_actors a
+         using organizations g
+         where a.organization_id = g.id and g.audit_retention_days is not null
+           and not exists (select 1 from audit_events e
+                           where e.organization_id = a.organization_id
+                             and e.actor = a.actor)"
+    )
     .execute(conn)
     .await?
-    .rows_affected())
+    .rows_affected();
+    Ok(names + actors)
 }

@@ -369,6 +369,21 @@ pub const CONTROL_PLANE: &[StoredTable] = &[
         ],
     },
     StoredTable {
+        name: "audit_actors",
+        purpose: "The distinct actors in each organization's audit trail (and in sign-ins), so the audit log's actor filter finds a person's events without reading every event.",
+        scope: Scope::Organization,
+        columns: &[
+            col(
+                "organization_id",
+                "The organization whose trail names them; none for sign-ins.",
+            ),
+            col(
+                "actor",
+                "Who acted, as the events recorded it (an address, an application).",
+            ),
+        ],
+    },
+    StoredTable {
         name: "periodic_runs",
         purpose: "When each periodic job (pruning, cleanup, health watching) last ran, so it runs once per period.",
         scope: Scope::Instance,

@@ -95,6 +95,20 @@ async fn admins_read_and_filter_their_organizations_trail(pool: PgPool) {
     assert_eq!(actions(&regions).len(), 2, "auto and eu-west");
     let (_, by_app) = page(&admin, &[("actor", &api.client_id)], 0).await;
     assert_eq!(actions(&by_app), ["region.create"]);
+    // An actor is found among the organization's events and its members' sign-ins alike, never
+    // among strangers'.
+    let (_, by_person) = page(&admin, &[("actor", &ADMIN_EMAIL.to_uppercase())], 0).await;
+    let by_person = actions(&by_person);
+    assert!(
+        by_person.contains(&"user.sign_in".to_owned()),
+        "{by_person:?}"
+    );
+    assert!(
+        by_person.contains(&"region.create".to_owned()),
+        "{by_person:?}"
+    );
+    let (_, no_one) = page(&admin, &[("actor", "nobody@")], 0).await;
+    assert_eq!(actions(&no_one), Vec::<String>::new());
     let (_, by_object) = page(&admin, &[("object", "EU-WE")], 0).await;
     assert_eq!(actions(&by_object), ["region.create"]);
     // Part of a name finds members' sign-ins too (their address is the object's name), never

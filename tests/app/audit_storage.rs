@@ -350,7 +350,7 @@ async fn retention_deletes_only_expired_events_and_never_undelivered_ones(pool: 
         async move {
             sqlx::query(
                 "insert into audit_events (id, occurred_at, organization_id, actor, action, object_type, object_name)
-                 values (gen_random_uuid(), now() - interval '40 days', $1, 'someone', 'region.rename', 'region', $2)",
+                 values (gen_random_uuid(), now() - interval '40 days', $1, $2, 'region.rename', 'region', $2)",
             )
             .bind(organization)
             .bind(name)
@@ -397,6 +397,13 @@ async fn retention_deletes_only_expired_events_and_never_undelivered_ones(pool: 
         names,
         ["ours-expired-but-undelivered", "theirs-kept-forever"]
     );
+    let actors: Vec<String> = sqlx::query_scalar(
+        "select actor from audit_actors where actor like '%expired%' or actor like 'theirs%' order by 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(actors, names, "actors too");
     assert!(
         app.audit_count("audit.retention").await == 1,
         "recent events stay"
