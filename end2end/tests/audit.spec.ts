@@ -1,6 +1,6 @@
 // Settings > Audit log: the trail of the admin's own changes, filtered with a plain GET form
 // (the same with JavaScript on and off), and its exports.
-import { test, expect, arrive, signIn, visit, settings } from './helpers';
+import { test, expect, arrive, signIn, visit, settings, notice } from './helpers';
 
 test('the audit log lists, filters and exports the trail', async ({ page, request }) => {
   await signIn(page);
@@ -41,4 +41,39 @@ test('the audit log lists, filters and exports the trail', async ({ page, reques
   expect(csv.status()).toBe(200);
   expect(csv.headers()['content-type']).toContain('text/csv');
   expect((await csv.text()).split('\n')[0]).toBe('time,actor,action,object_type,object_name,object_id,source_ip');
+});
+
+// Settings > Audit storage: plain forms, the same with JavaScript on and off; a wrong value is
+// told beside its field and changes nothing, and a secret typed in is never sent back.
+test('audit storage sets how long events are kept and refuses a bucket on our own network', async ({ page }) => {
+  await signIn(page);
+  await visit(page, settings('audit-storage'));
+  await expect(page.getByRole('heading', { level: 1, name: 'Audit storage' })).toBeVisible();
+
+  const days = () => page.getByLabel('Keep events for (days)', { exact: true });
+  await days().fill('3');
+  await page.getByRole('button', { name: 'Save retention', exact: true }).click();
+  await expect(days()).toHaveAccessibleDescription(/30/);
+  await expect(days()).toHaveValue('3');
+  await days().fill('400');
+  await page.getByRole('button', { name: 'Save retention', exact: true }).click();
+  await expect(notice(page)).toContainText('Audit events are now kept 400 days.');
+  await expect(days()).toHaveValue('400');
+
+  await page.getByLabel('Endpoint', { exact: true }).fill('https://127.0.0.1:9000');
+  await page.getByLabel('Region', { exact: true }).fill('us-east-1');
+  await page.getByLabel('Bucket', { exact: true }).fill('trail');
+  await page.getByLabel('Access key ID', { exact: true }).fill('AKIAEXAMPLE');
+  await page.getByLabel('Secret access key', { exact: true }).fill('never-sent-back-0000');
+  await page.getByRole('button', { name: 'Save bucket', exact: true }).click();
+  await expect(page.getByLabel('Endpoint', { exact: true })).toHaveAccessibleDescription(/own machine or private network/);
+  await expect(page.getByLabel('Bucket', { exact: true })).toHaveValue('trail');
+  await expect(page.getByLabel('Secret access key', { exact: true })).toHaveValue('');
+  expect(await page.content()).not.toContain('never-sent-back-0000');
+  await expect(page.getByRole('button', { name: 'Stop writing to this bucket' })).toHaveCount(0);
+
+  // Back to the default, forever.
+  await days().fill('');
+  await page.getByRole('button', { name: 'Save retention', exact: true }).click();
+  await expect(notice(page)).toContainText('Audit events are now kept forever.');
 });

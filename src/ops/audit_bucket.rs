@@ -37,15 +37,13 @@ pub async fn save(
     let sealed = if secret.is_empty() {
         None
     } else {
-        let secret_box = state.secret_box.as_deref().ok_or_else(|| {
-            AppError::invalid(
-                "secret_access_key",
-                "This server has no encryption key for stored secrets: set MERIDIAN_ENCRYPTION_KEY first.",
-            )
-        })?;
-        // Bound to the organization: a sealed secret copied to another's row does not open.
         Some((
-            secret_box.seal(secret.as_bytes(), access.organization_id.as_bytes()),
+            super::seal_for_organization(
+                state,
+                access.organization_id,
+                "secret_access_key",
+                secret.as_bytes(),
+            )?,
             secrets::last_four(secret),
         ))
     };

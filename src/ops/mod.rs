@@ -56,3 +56,21 @@ fn event<'a>(
 async fn record(tx: &mut PgConnection, access: &OrgAccess, event: Event<'_>) -> AppResult<()> {
     Ok(db::audit::record(tx, &access.actor, event).await?)
 }
+
+/// Seals a secret an organization gives us (an SSO client secret, a webhook's signing secret, a
+/// bucket's key) with the instance's key, bound to the organization: a sealed secret copied to
+/// another organization's row does not open. Without an encryption key, an error on `field`.
+fn seal_for_organization(
+    state: &crate::state::AppState,
+    organization_id: Uuid,
+    field: &str,
+    secret: &[u8],
+) -> AppResult<Vec<u8>> {
+    let secret_box = state.secret_box.as_deref().ok_or_else(|| {
+        crate::error::AppError::invalid(
+            field,
+            "This server has no encryption key for stored secrets: set MERIDIAN_ENCRYPTION_KEY first.",
+        )
+    })?;
+    Ok(secret_box.seal(secret, organization_id.as_bytes()))
+}

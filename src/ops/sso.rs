@@ -43,18 +43,12 @@ pub async fn save(
 ) -> AppResult<db::sso::SsoConfig> {
     access.require(OrgRole::Admin)?;
     let sealed = match &input.client_secret {
-        Some(secret) => Some(
-            state
-                .secret_box
-                .as_deref()
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "client_secret",
-                        "This server has no encryption key for stored secrets: set MERIDIAN_ENCRYPTION_KEY first.",
-                    )
-                })?
-                .seal(secret.as_bytes(), access.organization_id.as_bytes()),
-        ),
+        Some(secret) => Some(super::seal_for_organization(
+            state,
+            access.organization_id,
+            "client_secret",
+            secret.as_bytes(),
+        )?),
         None => None,
     };
     let mut tx = state.pool.begin().await?;

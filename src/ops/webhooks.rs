@@ -42,18 +42,13 @@ pub async fn create(
     events: &[WebhookEvent],
 ) -> AppResult<CreatedWebhook> {
     access.require(OrgRole::Admin)?;
-    let secret_box = state.secret_box.as_deref().ok_or_else(|| {
-        AppError::invalid(
-            "url",
-            "This server has no encryption key for stored secrets: set MERIDIAN_ENCRYPTION_KEY first.",
-        )
-    })?;
     let secret = secrets::generate_webhook_secret();
-    // Bound to the organization: a sealed secret copied to another's row does not open.
-    let sealed = secret_box.seal(
+    let sealed = super::seal_for_organization(
+        state,
+        access.organization_id,
+        "url",
         secret.expose().as_bytes(),
-        access.organization_id.as_bytes(),
-    );
+    )?;
     let hint = secrets::last_four(secret.expose());
     let names: Vec<String> = events.iter().map(|e| e.as_str().to_owned()).collect();
     let mut tx = state.pool.begin().await?;

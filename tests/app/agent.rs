@@ -6,14 +6,12 @@ use meridian::domain::DEFAULT_ORGANIZATION_ID;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A running agent process and what it has logged so far.
 struct AgentProcess {
     child: tokio::process::Child,
-    log: Arc<Mutex<Vec<String>>>,
+    log: ProcessLog,
 }
 
 impl AgentProcess {
@@ -28,20 +26,12 @@ impl AgentProcess {
             .kill_on_drop(true)
             .spawn()
             .expect("the agent binary starts");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let sink = log.clone();
-        tokio::spawn(async move {
-            let mut lines = lines;
-            while let Ok(Some(line)) = lines.next_line().await {
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let log = ProcessLog::of_stderr(&mut child);
         AgentProcess { child, log }
     }
 
     fn logged(&self, text: &str) -> bool {
-        self.log.lock().unwrap().iter().any(|l| l.contains(text))
+        self.log.contains(text)
     }
 
     async fn wait_for_log(&self, text: &str, within: Duration) {
@@ -50,7 +40,7 @@ impl AgentProcess {
             assert!(
                 started.elapsed() < within,
                 "the agent did not log {text:?} within {within:?}; it logged:\n{}",
-                self.log.lock().unwrap().join("\n")
+                self.log.text()
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -162,13 +152,7 @@ impl AgentProcess {
     async fn wait_for_log_count(&self, text: &str, count: usize, within: Duration) {
         let started = Instant::now();
         loop {
-            let seen = self
-                .log
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|l| l.contains(text))
-                .count();
+            let seen = self.log.count(text);
             if seen >= count {
                 return;
             }

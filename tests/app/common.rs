@@ -571,3 +571,54 @@ pub async fn create_application_with_cli(
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// What a child process has written (to its stderr, or any pipe of it) so far, line by line,
+/// kept as it is written: for waiting on a line, and for failure messages.
+#[derive(Clone, Default)]
+pub struct ProcessLog(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl ProcessLog {
+    /// Follows `child`'s stderr, which must have been piped.
+    pub fn of_stderr(child: &mut tokio::process::Child) -> ProcessLog {
+        let log = ProcessLog::default();
+        log.follow(child.stderr.take().expect("stderr is piped"));
+        log
+    }
+
+    /// Adds the lines of `stream` (another pipe of the same process) as they come.
+    pub fn follow(&self, stream: impl tokio::io::AsyncRead + Unpin + Send + 'static) {
+        use tokio::io::AsyncBufReadExt;
+        let sink = self.clone();
+        tokio::spawn(async move {
+            let mut lines = tokio::io::BufReader::new(stream).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                sink.0.lock().unwrap().push(line);
+            }
+        });
+    }
+
+    /// How many lines so far contain `text`.
+    pub fn count(&self, text: &str) -> usize {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(text))
+            .count()
+    }
+
+    pub fn contains(&self, text: &str) -> bool {
+        self.count(text) > 0
+    }
+
+    /// Everything so far.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().join("\n")
+    }
+
+    /// The last `n` lines.
+    pub fn tail(&self, n: usize) -> String {
+        let lines = self.0.lock().unwrap();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+}

@@ -8,8 +8,6 @@ use crate::common::*;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use reqwest::StatusCode;
-use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// `meridian serve` on the embedded database under `dir`, at `addr`.
 fn serve(dir: &Path, addr: std::net::SocketAddr) -> tokio::process::Command {
@@ -54,31 +52,6 @@ async fn wait_ready(addr: std::net::SocketAddr, within: Duration) {
     }
 }
 
-/// A server's log, kept as it is written (and passed on to the test's own output), so that a
-/// failing check can say what the server said.
-#[derive(Clone, Default)]
-struct Log(Arc<Mutex<Vec<String>>>);
-
-impl Log {
-    fn follow(child: &mut tokio::process::Child) -> Log {
-        let log = Log::default();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let kept = log.clone();
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = lines.next_line().await {
-                eprintln!("{line}");
-                kept.0.lock().unwrap().push(line);
-            }
-        });
-        log
-    }
-
-    fn tail(&self) -> String {
-        let lines = self.0.lock().unwrap();
-        lines[lines.len().saturating_sub(40)..].join("\n")
-    }
-}
-
 fn pid_file(dir: &Path) -> PathBuf {
     dir.join("postgres/data/postmaster.pid")
 }
@@ -103,7 +76,7 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let log = Log::follow(&mut first);
+    let log = ProcessLog::of_stderr(&mut first);
     wait_ready(addr, Duration::from_secs(90)).await;
 
     // A second Meridian on the same directory refuses, naming the first, and leaves it be.
@@ -122,7 +95,7 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
         readiness(addr).await,
         Some(StatusCode::OK),
         "{}",
-        log.tail()
+        log.tail(40)
     );
 
     // The database server dies: Meridian notices, says so while it is away, and restarts it.
@@ -139,13 +112,13 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
             other => assert!(
                 other.is_some(),
                 "the server itself must stay up:\n{}",
-                log.tail()
+                log.tail(40)
             ),
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "the embedded database was not restarted:\n{}",
-            log.tail()
+            log.tail(40)
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -153,7 +126,7 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
         postmaster_pid(&dir),
         killed,
         "a new server runs:\n{}",
-        log.tail()
+        log.tail(40)
     );
     let recovered = started.elapsed();
 
@@ -164,11 +137,11 @@ async fn one_meridian_owns_a_data_directory_and_keeps_its_database_running() {
         .await
         .unwrap()
         .unwrap();
-    assert!(exit.success(), "{exit:?}:\n{}", log.tail());
+    assert!(exit.success(), "{exit:?}:\n{}", log.tail(40));
     assert!(
         !pid_file(&dir).exists(),
         "a clean stop removes the pid file:\n{}",
-        log.tail()
+        log.tail(40)
     );
     let mut stand_in = std::process::Command::new("sleep")
         .arg("120")

@@ -7,9 +7,7 @@ use meridian::dataplane::scoped::{self, Access, ScopedClaims};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use uuid::Uuid;
 
 /// The Postgres server tests run against.
@@ -76,7 +74,7 @@ impl Drop for Store {
 pub(crate) struct Plane {
     /// Killed when the plane is dropped.
     pub(crate) child: tokio::process::Child,
-    log: Arc<Mutex<Vec<String>>>,
+    log: ProcessLog,
     pub(crate) id: String,
     client_id: String,
     secret: String,
@@ -139,15 +137,7 @@ impl Plane {
             .kill_on_drop(true)
             .spawn()
             .expect("the data plane binary starts");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let sink = log.clone();
-        tokio::spawn(async move {
-            let mut lines = lines;
-            while let Ok(Some(line)) = lines.next_line().await {
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let log = ProcessLog::of_stderr(&mut child);
         Plane {
             child,
             log,
@@ -159,7 +149,7 @@ impl Plane {
     }
 
     pub(crate) fn log(&self) -> String {
-        self.log.lock().unwrap().join("\n")
+        self.log.text()
     }
 
     /// Calls the regional API with `token`.
@@ -907,19 +897,8 @@ async fn a_secret_never_reaches_the_control_plane(pool: PgPool) {
         .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let server_log = Arc::new(Mutex::new(Vec::<String>::new()));
-    for stream in [
-        Box::new(server.stderr.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-        Box::new(server.stdout.take().unwrap()),
-    ] {
-        let sink = server_log.clone();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(stream).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                sink.lock().unwrap().push(line);
-            }
-        });
-    }
+    let server_log = ProcessLog::of_stderr(&mut server);
+    server_log.follow(server.stdout.take().unwrap());
     let http = http_client();
     wait_until_up(addr).await;
     let credentials = create_application_with_cli(env, "cli").await;
@@ -1135,7 +1114,7 @@ async fn a_secret_never_reaches_the_control_plane(pool: PgPool) {
             .any(|w| w == secret.as_bytes()),
         "the secret is in the control plane's database"
     );
-    let server_log = server_log.lock().unwrap().join("\n");
+    let server_log = server_log.text();
     assert!(
         server_log.contains("DEBUG"),
         "the control plane did not log at debug level"
