@@ -316,6 +316,63 @@ async fn a_bucket_on_our_own_network_is_refused(pool: PgPool) {
     assert_eq!(app.count("select count(*) from audit_buckets").await, 0);
 }
 
+/// Another organization's admin sets up a bucket of their own and tries ours: our events never
+/// wait for their bucket, and ours is not theirs to set.
+#[sqlx::test]
+async fn another_organizations_bucket_never_receives_our_events(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let other = app.other_organization().await;
+    let outsider = app.api_as(other, meridian::domain::OrgRole::Admin).await;
+    let bucket = json!({"endpoint": "https://s3.eu-central-1.amazonaws.com", "region": "eu-central-1",
+        "bucket": "their-trail", "accessKeyId": "AKIATHEIRS", "secretAccessKey": "their-secret-1234"});
+    let (status, body) = outsider
+        .send(
+            reqwest::Method::PUT,
+            &format!("/organizations/{other}/audit-storage/bucket"),
+            Some(bucket.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = outsider
+        .send(
+            reqwest::Method::PUT,
+            &format!("/organizations/{}/audit-storage/bucket", org()),
+            Some(bucket),
+        )
+        .await;
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status} {body}"
+    );
+    assert_eq!(app.count("select count(*) from audit_buckets").await, 1);
+
+    // Our changes are recorded while their bucket waits for events.
+    let api = app.api_admin().await;
+    let (status, body) = api
+        .post(
+            "/regions",
+            json!({"name": "ours-only", "organizationId": org()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let theirs = format!(
+        "select count(*) from audit_outbox o join audit_events e on e.id = o.event_id
+         where o.organization_id = '{other}'"
+    );
+    assert!(
+        app.count(&theirs).await > 0,
+        "their own events wait for their bucket"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "{theirs} and e.organization_id is distinct from '{other}'"
+        ))
+        .await,
+        0,
+        "nothing of ours, nor any sign-in, waits for their bucket"
+    );
+}
+
 #[sqlx::test]
 async fn retention_deletes_only_expired_events_and_never_undelivered_ones(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
